@@ -1,0 +1,337 @@
+//! The HTTP side: one shared `reqwest` client with connection reuse, the documented headers, no
+//! redirects, timeouts, and the classification of failures.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
+use reqwest::{Response, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::types::{self, Assistant, Campaign, CreateLead, Created, LeadPage};
+
+/// How to reach the API.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The base URL, e.g. `https://app.autocalls.ai/api`.
+    pub base_url: String,
+    /// The API key (a Laravel Sanctum token).
+    pub key: SecretString,
+    /// How long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// How long a whole request may take.
+    pub request_timeout: Duration,
+}
+
+/// Filters for `GET /user/leads`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadQuery {
+    /// Only leads of this campaign.
+    pub campaign_id: Option<u64>,
+    /// Phone number (the server matches partially).
+    pub phone_number: Option<String>,
+    /// Only leads with this server-side status.
+    pub status: Option<String>,
+    /// Leads per page, 1 to 100.
+    pub per_page: Option<u32>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+}
+
+/// The account behind a key, from `GET /user/me`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Me {
+    /// The account holder's name.
+    #[serde(default)]
+    pub name: String,
+    /// The account's e-mail address.
+    #[serde(default)]
+    pub email: String,
+}
+
+/// A cheap-to-clone handle on the API; clones share one connection pool.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+    auth: HeaderValue,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient").field("base", &self.base.as_str()).finish_non_exhaustive()
+    }
+}
+
+impl ApiClient {
+    /// Builds the client. Refuses a base URL that would send the key in clear text to another
+    /// machine (plain `http` to a host that is not loopback).
+    pub fn new(options: ClientOptions) -> Result<Self, ApiError> {
+        let base = Url::parse(options.base_url.trim_end_matches('/'))
+            .map_err(|e| ApiError::Invalid(format!("base URL `{}`: {e}", options.base_url)))?;
+        match base.scheme() {
+            "https" => {}
+            "http" if is_loopback(&base) => {}
+            "http" => {
+                return Err(ApiError::Invalid(format!(
+                    "refusing to send the API key over plain http to {}; use https",
+                    base.host_str().unwrap_or("?")
+                )));
+            }
+            other => return Err(ApiError::Invalid(format!("unsupported URL scheme `{other}`"))),
+        }
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", options.key.expose_secret()))
+            .map_err(|_| ApiError::Invalid("the API key contains characters a header cannot carry".into()))?;
+        auth.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .user_agent(concat!("autocalls-tui/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Invalid(format!("HTTP client: {e}")))?;
+        Ok(ApiClient { http, base, auth })
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// `POST /user/lead`: creates one lead.
+    pub async fn create_lead(&self, lead: &CreateLead) -> Result<Created, ApiError> {
+        let request = self.request(reqwest::Method::POST, "/user/lead").json(lead);
+        let body = self.send(request).await?;
+        types::decode_created(&body)
+            .map_err(|e| ApiError::UnknownOutcome(format!("the server answered 200 but {e}")))
+    }
+
+    /// `GET /user/campaigns`: every campaign of the account.
+    pub async fn campaigns(&self) -> Result<Vec<Campaign>, ApiError> {
+        let body = self.send(self.request(reqwest::Method::GET, "/user/campaigns")).await?;
+        types::decode_list(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
+    }
+
+    /// `GET /user/assistants/outbound`: the outbound assistants and their call variables.
+    pub async fn outbound_assistants(&self) -> Result<Vec<Assistant>, ApiError> {
+        let request = self.request(reqwest::Method::GET, "/user/assistants/outbound");
+        let body = self.send(request).await?;
+        types::decode_list(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
+    }
+
+    /// `GET /user/leads`: one page of leads matching the query.
+    pub async fn leads(&self, query: &LeadQuery) -> Result<LeadPage, ApiError> {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(id) = query.campaign_id {
+            pairs.push(("campaign_id", id.to_string()));
+        }
+        if let Some(phone) = &query.phone_number {
+            pairs.push(("phone_number", phone.clone()));
+        }
+        if let Some(status) = &query.status {
+            pairs.push(("status", status.clone()));
+        }
+        if let Some(n) = query.per_page {
+            pairs.push(("per_page", n.clamp(1, 100).to_string()));
+        }
+        if let Some(page) = query.page {
+            pairs.push(("page", page.to_string()));
+        }
+        let request = self.request(reqwest::Method::GET, "/user/leads").query(&pairs);
+        let body = self.send(request).await?;
+        types::decode_lead_page(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
+    }
+
+    /// `GET /user/me`: who the key belongs to; a cheap check that the key works.
+    pub async fn me(&self) -> Result<Me, ApiError> {
+        let body = self.send(self.request(reqwest::Method::GET, "/user/me")).await?;
+        serde_json::from_slice(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
+        self.http
+            .request(method, url)
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(ACCEPT, "application/json")
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ApiError> {
+        let response = request.send().await.map_err(classify_transport)?;
+        classify_response(response).await
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Sorts a transport error: did anything reach the server?
+fn classify_transport(error: reqwest::Error) -> ApiError {
+    let error = error.without_url();
+    let text = error_chain(&error);
+    if error.is_builder() {
+        ApiError::Invalid(text)
+    } else if error.is_connect() {
+        ApiError::Unreachable(text)
+    } else if error.is_timeout() {
+        ApiError::UnknownOutcome(format!("no answer in time ({text})"))
+    } else {
+        ApiError::UnknownOutcome(text)
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let s = e.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        source = e.source();
+    }
+    text
+}
+
+async fn classify_response(response: Response) -> Result<Vec<u8>, ApiError> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = match response.bytes().await {
+        Ok(b) => b.to_vec(),
+        Err(e) if status.is_success() => {
+            return Err(ApiError::UnknownOutcome(format!(
+                "the answer broke off: {}",
+                error_chain(&e.without_url())
+            )));
+        }
+        Err(_) => Vec::new(),
+    };
+    let is_html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if status.is_redirection() {
+        let target = headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("elsewhere");
+        return Err(ApiError::Auth(format!(
+            "the server redirected to {} instead of answering; the key was probably not accepted",
+            crate::sanitize::clean(target)
+        )));
+    }
+    if status.is_success() {
+        if is_html {
+            return Err(ApiError::Auth(
+                "the server answered with a web page (a login page?) instead of JSON".into(),
+            ));
+        }
+        return Ok(body);
+    }
+    let laravel = LaravelError::from_body(&body);
+    match status {
+        StatusCode::UNAUTHORIZED => Err(ApiError::Auth(
+            laravel.message.unwrap_or_else(|| "Unauthenticated.".into()),
+        )),
+        StatusCode::TOO_MANY_REQUESTS => Err(ApiError::RateLimited {
+            retry_after: headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after),
+        }),
+        s if s.is_server_error() => Err(ApiError::UnknownOutcome(format!(
+            "server error {}{}",
+            s.as_u16(),
+            laravel.message.map(|m| format!(": {m}")).unwrap_or_default()
+        ))),
+        s => Err(ApiError::Rejected {
+            status: s.as_u16(),
+            message: laravel.message.unwrap_or_else(|| {
+                s.canonical_reason().unwrap_or("request refused").to_owned()
+            }),
+            errors: laravel.errors,
+        }),
+    }
+}
+
+/// A Laravel error body: `{"message": "...", "errors": {"field": ["...", ...]}}`, cleaned for
+/// display. Anything else gives an empty value.
+#[derive(Debug, Default, Deserialize)]
+struct LaravelError {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    errors: indexmap::IndexMap<String, Vec<String>>,
+}
+
+impl LaravelError {
+    fn from_body(body: &[u8]) -> Self {
+        let mut e: LaravelError = serde_json::from_slice(body).unwrap_or_default();
+        e.message = e.message.map(|m| crate::sanitize::cleaned(&m)).filter(|m| !m.is_empty());
+        e.errors = e
+            .errors
+            .into_iter()
+            .map(|(k, v)| {
+                (crate::sanitize::cleaned(&k), v.iter().map(|m| crate::sanitize::cleaned(m)).collect())
+            })
+            .collect();
+        e
+    }
+}
+
+/// `Retry-After` is either whole seconds or an HTTP date. Capped at one hour.
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    const CAP: Duration = Duration::from_secs(3600);
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs).min(CAP));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let wait = when.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO).min(CAP))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(base: &str) -> ClientOptions {
+        ClientOptions {
+            base_url: base.into(),
+            key: SecretString::from("1|secret"),
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(ApiClient::new(options("https://app.autocalls.ai/api")).is_ok());
+        assert!(ApiClient::new(options("http://127.0.0.1:8080/api")).is_ok());
+        assert!(ApiClient::new(options("http://localhost/api")).is_ok());
+        assert!(ApiClient::new(options("http://[::1]:9/api")).is_ok());
+        let err = ApiClient::new(options("http://example.com/api")).unwrap_err();
+        assert!(matches!(err, ApiError::Invalid(ref m) if m.contains("plain http")), "{err}");
+        assert!(ApiClient::new(options("ftp://x")).is_err());
+    }
+
+    #[test]
+    fn the_key_is_not_in_debug_output() {
+        let client = ApiClient::new(options("https://app.autocalls.ai/api")).unwrap();
+        assert!(!format!("{client:?}").contains("secret"));
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("99999"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(120);
+        let http_date = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&soon).unwrap();
+        let wait = parse_retry_after(&http_date).unwrap();
+        assert!((100..=120).contains(&wait.as_secs()), "{wait:?} from {http_date}");
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! The Autocalls REST API: a client that sends requests as documented and turns every answer into
+//! either a typed value or a classified [`ApiError`]. No UI types in here.
+
+mod client;
+mod error;
+pub mod types;
+
+pub use client::{ApiClient, ClientOptions, LeadQuery, Me};
+pub use error::{ApiError, ErrorKind};

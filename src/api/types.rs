@@ -1,0 +1,322 @@
+//! The shapes that cross the wire, and tolerant decoding of what the server answers. The
+//! documentation has shown several response shapes over time; every one of them is accepted here
+//! so the rest of the app sees one shape.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// The body of `POST /user/lead`. Only E.164 phone numbers go in here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateLead {
+    /// E.164 phone number of the lead.
+    pub phone_number: String,
+    /// The campaign that will call the lead.
+    pub campaign_id: u64,
+    /// Call variables for the assistant; keys are the assistant's variable names.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub variables: IndexMap<String, String>,
+    /// Allow the same phone twice in one campaign (the API spells it with a double p).
+    #[serde(default)]
+    pub allow_dupplicate: bool,
+    /// Further numbers for the same lead, called in this order after the primary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secondary_contacts: Vec<SecondaryContact>,
+}
+
+/// One secondary contact of a lead, as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondaryContact {
+    /// E.164 phone number.
+    pub phone_number: String,
+    /// The contact's own call variables.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub variables: IndexMap<String, String>,
+}
+
+/// A lead as the server describes it. Only `id` is certain; every other field is optional
+/// because older API versions left them out.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+pub struct Lead {
+    /// The server's id, kept as text: it has been both a number and a string.
+    #[serde(deserialize_with = "id_as_string")]
+    pub id: String,
+    /// The campaign the lead belongs to.
+    #[serde(default, deserialize_with = "opt_u64_lenient", skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<u64>,
+    /// E.164 phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Call variables as stored by the server (values are not always strings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<Value>,
+    /// Server-side status: `created`, `scheduled`, `completed`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The server's creation time, kept as the server wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The server's last update time, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The campaign's id and name, in the newest response shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignRef>,
+}
+
+/// The short campaign object embedded in a lead.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CampaignRef {
+    /// The campaign id.
+    #[serde(deserialize_with = "u64_lenient")]
+    pub id: u64,
+    /// The campaign's name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A campaign from `GET /user/campaigns`; fields the app does not use are not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Campaign {
+    /// The id leads are created with.
+    #[serde(deserialize_with = "u64_lenient")]
+    pub id: u64,
+    /// The name shown in the dashboard.
+    #[serde(default)]
+    pub name: String,
+    /// `draft`, `in-progress`, `stopped`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// An outbound assistant, for its call variables.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Assistant {
+    /// The assistant's id.
+    #[serde(deserialize_with = "u64_lenient")]
+    pub id: u64,
+    /// The assistant's name.
+    #[serde(default)]
+    pub name: String,
+    /// Variable name → default value; the names a lead may carry.
+    #[serde(default, deserialize_with = "object_or_empty")]
+    pub variables: IndexMap<String, Value>,
+}
+
+/// One page of `GET /user/leads`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LeadPage {
+    /// The leads on this page.
+    pub data: Vec<Lead>,
+    /// This page's number (1-based).
+    pub current_page: u64,
+    /// The last page's number.
+    pub last_page: u64,
+    /// How many leads match in all.
+    pub total: u64,
+}
+
+impl LeadPage {
+    /// Whether another page follows this one.
+    pub fn has_next(&self) -> bool {
+        self.current_page < self.last_page
+    }
+}
+
+/// What `POST /user/lead` answered, decoded: the lead (or as much of it as the server gave) and
+/// the server's message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// The created lead.
+    pub lead: Lead,
+    /// The server's message, e.g. "Lead created successfully".
+    pub message: Option<String>,
+}
+
+/// Why a body could not be read as what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unexpected response body: {0}")]
+pub struct DecodeError(pub String);
+
+/// Decodes any of the three documented create responses: `{"data": {...}}`, the same wrapped in a
+/// one-element array (also `{"data": [{...}]}`), and `{"data": {"id": "..."}}`.
+pub fn decode_created(body: &[u8]) -> Result<Created, DecodeError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| DecodeError(e.to_string()))?;
+    let value = first_if_array(value);
+    let message = value.get("message").and_then(Value::as_str).map(str::to_owned);
+    let data = match value.get("data") {
+        Some(data) => first_if_array(data.clone()),
+        // Some answers are the lead itself.
+        None if value.get("id").is_some() => value,
+        None => return Err(DecodeError("no `data` in the answer".into())),
+    };
+    let lead: Lead = serde_json::from_value(data).map_err(|e| DecodeError(e.to_string()))?;
+    Ok(Created { lead, message })
+}
+
+/// Decodes a page of leads: a Laravel paginator, or a bare array taken as the only page.
+pub fn decode_lead_page(body: &[u8]) -> Result<LeadPage, DecodeError> {
+    #[derive(Deserialize)]
+    struct Paginated {
+        data: Vec<Lead>,
+        #[serde(default, deserialize_with = "opt_u64_lenient")]
+        current_page: Option<u64>,
+        #[serde(default, deserialize_with = "opt_u64_lenient")]
+        last_page: Option<u64>,
+        #[serde(default, deserialize_with = "opt_u64_lenient")]
+        total: Option<u64>,
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        Page(Paginated),
+        Bare(Vec<Lead>),
+    }
+    let shape: Shape = serde_json::from_slice(body).map_err(|e| DecodeError(e.to_string()))?;
+    Ok(match shape {
+        Shape::Page(p) => {
+            let current_page = p.current_page.unwrap_or(1);
+            LeadPage {
+                total: p.total.unwrap_or(p.data.len() as u64),
+                last_page: p.last_page.unwrap_or(current_page),
+                current_page,
+                data: p.data,
+            }
+        }
+        Shape::Bare(data) => LeadPage { total: data.len() as u64, current_page: 1, last_page: 1, data },
+    })
+}
+
+/// Decodes a bare JSON array (campaigns, outbound assistants); a `{"data": [...]}` wrapper is
+/// accepted too.
+pub fn decode_list<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Vec<T>, DecodeError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| DecodeError(e.to_string()))?;
+    let list = match value {
+        Value::Object(mut map) if map.get("data").is_some_and(Value::is_array) => {
+            map.remove("data").unwrap_or_default()
+        }
+        other => other,
+    };
+    serde_json::from_value(list).map_err(|e| DecodeError(e.to_string()))
+}
+
+fn first_if_array(value: Value) -> Value {
+    match value {
+        Value::Array(items) => items.into_iter().next().unwrap_or(Value::Null),
+        other => other,
+    }
+}
+
+fn id_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!("id is not a number or string: {other}"))),
+    }
+}
+
+fn lenient_u64(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn u64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let value = Value::deserialize(d)?;
+    lenient_u64(&value).ok_or_else(|| serde::de::Error::custom(format!("not an id: {value}")))
+}
+
+fn opt_u64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(lenient_u64(&Value::deserialize(d)?))
+}
+
+fn object_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Value>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Object(map) => map.into_iter().collect(),
+        _ => IndexMap::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_create_shape() {
+        let body = br#"{"message":"Lead created successfully","data":{"id":123,"campaign_id":1,
+            "phone_number":"+1234567890","variables":{"customer_name":"John Doe"},"status":"created",
+            "created_at":"2025-06-30 11:53:20","updated_at":"2025-06-30 11:53:20",
+            "campaign":{"id":1,"name":"Sales Campaign"},"secondary_contacts":[]}}"#;
+        let created = decode_created(body).unwrap();
+        assert_eq!(created.lead.id, "123");
+        assert_eq!(created.lead.campaign.unwrap().name, "Sales Campaign");
+        assert_eq!(created.lead.status.as_deref(), Some("created"));
+        assert_eq!(created.message.as_deref(), Some("Lead created successfully"));
+    }
+
+    #[test]
+    fn older_array_shapes() {
+        let wrapped = br#"[{"message":"Lead created successfully","data":{"id":"1","campaign_id":"1",
+            "phone_number":"+1234567890","created_at":"2025-06-02T12:08:17.000000Z"}}]"#;
+        let lead = decode_created(wrapped).unwrap().lead;
+        assert_eq!((lead.id.as_str(), lead.campaign_id), ("1", Some(1)));
+        let data_array = br#"{"message":"ok","data":[{"id":"7"}]}"#;
+        assert_eq!(decode_created(data_array).unwrap().lead.id, "7");
+    }
+
+    #[test]
+    fn oldest_id_only_shape() {
+        let body = br#"{"message":"Lead created successfully","data":{"id":"1234569"}}"#;
+        let lead = decode_created(body).unwrap().lead;
+        assert_eq!(lead.id, "1234569");
+        assert_eq!(lead.phone_number, None);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for body in [&b"<html>login</html>"[..], b"{}", b"{\"data\":{}}", b"[]", b"{\"data\":{\"id\":null}}"] {
+            assert!(decode_created(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn lead_pages_and_bare_arrays() {
+        let page = br#"{"current_page":2,"data":[{"id":5,"status":"scheduled"}],"per_page":1,
+            "total":3,"last_page":3,"next_page_url":"x"}"#;
+        let page = decode_lead_page(page).unwrap();
+        assert_eq!((page.current_page, page.last_page, page.total), (2, 3, 3));
+        assert!(page.has_next());
+        let bare = decode_lead_page(br#"[{"id":1},{"id":"2"}]"#).unwrap();
+        assert_eq!(bare.data.len(), 2);
+        assert!(!bare.has_next());
+    }
+
+    #[test]
+    fn lists_of_campaigns_and_assistants() {
+        let campaigns: Vec<Campaign> =
+            decode_list(br#"[{"id":1,"name":"Sales","status":"in-progress","max_retries":3}]"#).unwrap();
+        assert_eq!(campaigns[0].name, "Sales");
+        let assistants: Vec<Assistant> = decode_list(
+            br#"{"data":[{"id":4,"name":"Ava","variables":{"customer_name":"","company":"ACME"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(assistants[0].variables.keys().collect::<Vec<_>>(), ["customer_name", "company"]);
+    }
+
+    #[test]
+    fn request_spells_the_api_field_names() {
+        let req = CreateLead {
+            phone_number: "+14155550100".into(),
+            campaign_id: 3,
+            variables: [("customer_name".to_owned(), "Ada".to_owned())].into_iter().collect(),
+            allow_dupplicate: false,
+            secondary_contacts: vec![],
+        };
+        assert_eq!(
+            serde_json::to_string(&req).unwrap(),
+            r#"{"phone_number":"+14155550100","campaign_id":3,"variables":{"customer_name":"Ada"},"allow_dupplicate":false}"#
+        );
+    }
+}

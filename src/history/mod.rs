@@ -1,0 +1,8 @@
+//! The local history: what the user entered and what became of it. `record` is the file's
+//! format and the fold into leads; `store` puts lines on disk and reads them back.
+
+pub mod record;
+pub mod store;
+
+pub use record::{Event, LeadEntry, LeadError, LocalId, Outcome, Record, Status, fold};
+pub use store::{HistoryError, HistoryStore, Loaded};

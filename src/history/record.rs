@@ -1,0 +1,347 @@
+//! The records of `history.jsonl` (documented in `docs/history-format.md`) and how they fold into
+//! the leads a person sees. A lead is one `submitted` record followed by any number of `outcome`
+//! records with the same `local_id`; the last outcome wins.
+
+use indexmap::IndexMap;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::types::CreateLead;
+use crate::api::{ApiError, ErrorKind};
+
+/// The schema version written on every record. Readers accept this and every older version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The id a lead has from the moment it is written to the history, before the server knows it.
+/// A UUIDv7: unique across instances and sortable by creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LocalId(pub uuid::Uuid);
+
+impl LocalId {
+    /// A fresh id.
+    pub fn new() -> Self {
+        LocalId(uuid::Uuid::now_v7())
+    }
+}
+
+impl Default for LocalId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for LocalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One line of the history file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Schema version of this line.
+    pub v: u32,
+    /// The lead this record is about.
+    pub local_id: LocalId,
+    /// When this record was written.
+    pub at: Timestamp,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What a record says about its lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The lead was accepted from the form or the command line and is about to be sent.
+    Submitted {
+        /// Exactly what is sent to `POST /user/lead`.
+        request: CreateLead,
+        /// Where it was entered: `tui` or `cli`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
+    },
+    /// A send attempt ended.
+    Outcome {
+        /// The lead's status after this attempt.
+        status: Status,
+        /// The server's lead id, once created.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lead_id: Option<String>,
+        /// The campaign's name, when the server said it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign_name: Option<String>,
+        /// Why it did not succeed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<LeadError>,
+        /// The server's answer (the lead object), for the detail view.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        response: Option<Value>,
+    },
+}
+
+/// Where a lead stands, locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Written to the history; the request has not ended yet.
+    #[default]
+    Pending,
+    /// The server created it and gave it an id.
+    Created,
+    /// The API refused it; fix and resend.
+    Rejected,
+    /// It could not be sent and will not be retried by itself.
+    Failed,
+    /// Waiting to be sent again.
+    Queued,
+    /// Sent, but whether the server created it is not known yet.
+    Unknown,
+}
+
+impl Status {
+    /// All statuses, for filters and help.
+    pub const ALL: [Status; 6] = [
+        Status::Pending,
+        Status::Created,
+        Status::Rejected,
+        Status::Failed,
+        Status::Queued,
+        Status::Unknown,
+    ];
+
+    /// The word used in the file, on screen and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Created => "created",
+            Status::Rejected => "rejected",
+            Status::Failed => "failed",
+            Status::Queued => "queued",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the lead still waits for the server.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Pending | Status::Queued | Status::Unknown)
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+                format!("`{s}` is not a status; use one of {}", all.join(", "))
+            })
+    }
+}
+
+/// Why a lead did not succeed, as kept in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadError {
+    /// The class of failure.
+    pub kind: ErrorKind,
+    /// A sentence for a person.
+    pub message: String,
+    /// The HTTP status, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Field errors as the server keyed them (`phone_number`, `secondary_contacts.0.phone_number`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub fields: IndexMap<String, Vec<String>>,
+}
+
+impl From<&ApiError> for LeadError {
+    fn from(error: &ApiError) -> Self {
+        let (message, http_status, fields) = match error {
+            ApiError::Rejected { status, message, errors } => {
+                (message.clone(), Some(*status), errors.clone())
+            }
+            other => (other.to_string(), None, IndexMap::new()),
+        };
+        LeadError { kind: error.kind(), message, http_status, fields }
+    }
+}
+
+impl Record {
+    /// A `submitted` record for a new lead.
+    pub fn submitted(local_id: LocalId, request: CreateLead, origin: &str) -> Self {
+        Record {
+            v: SCHEMA_VERSION,
+            local_id,
+            at: Timestamp::now(),
+            event: Event::Submitted { request, origin: Some(origin.to_owned()) },
+        }
+    }
+
+    /// An `outcome` record.
+    pub fn outcome(local_id: LocalId, outcome: Outcome) -> Self {
+        Record {
+            v: SCHEMA_VERSION,
+            local_id,
+            at: Timestamp::now(),
+            event: Event::Outcome {
+                status: outcome.status,
+                lead_id: outcome.lead_id,
+                campaign_name: outcome.campaign_name,
+                error: outcome.error,
+                response: outcome.response,
+            },
+        }
+    }
+}
+
+/// The result of one attempt, ready to be stored and shown.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcome {
+    /// The new status.
+    pub status: Status,
+    /// The server's id, when created.
+    pub lead_id: Option<String>,
+    /// The campaign's name, when the server said it.
+    pub campaign_name: Option<String>,
+    /// Why it did not succeed.
+    pub error: Option<LeadError>,
+    /// The server's lead object.
+    pub response: Option<Value>,
+}
+
+impl Outcome {
+    /// The outcome of a create call: created with the server's id, or the error's class.
+    pub fn from_result(result: &Result<crate::api::types::Created, ApiError>) -> Self {
+        match result {
+            Ok(created) => Outcome {
+                status: Status::Created,
+                lead_id: Some(crate::sanitize::cleaned(&created.lead.id)),
+                campaign_name: created
+                    .lead
+                    .campaign
+                    .as_ref()
+                    .map(|c| crate::sanitize::cleaned(&c.name))
+                    .filter(|n| !n.is_empty()),
+                error: None,
+                response: serde_json::to_value(&created.lead).ok(),
+            },
+            Err(e) => Outcome {
+                status: match e {
+                    ApiError::Rejected { .. } | ApiError::Auth(_) => Status::Rejected,
+                    _ => Status::Failed,
+                },
+                error: Some(LeadError::from(e)),
+                ..Outcome::default()
+            },
+        }
+    }
+}
+
+/// A lead as the history knows it: its submission folded with its latest outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadEntry {
+    /// The local id.
+    pub local_id: LocalId,
+    /// When it was submitted.
+    pub submitted_at: Timestamp,
+    /// What was (or will be) sent.
+    pub request: CreateLead,
+    /// Where it stands.
+    pub status: Status,
+    /// The server's id, once created.
+    pub lead_id: Option<String>,
+    /// The campaign's name, when known.
+    pub campaign_name: Option<String>,
+    /// The latest error, if the latest outcome was one.
+    pub error: Option<LeadError>,
+    /// The server's latest answer.
+    pub response: Option<Value>,
+    /// When the latest record about it was written.
+    pub updated_at: Timestamp,
+    /// How many send attempts have ended.
+    pub attempts: u32,
+}
+
+impl LeadEntry {
+    /// A lead that was just submitted.
+    pub fn new(local_id: LocalId, submitted_at: Timestamp, request: CreateLead) -> Self {
+        LeadEntry {
+            local_id,
+            submitted_at,
+            request,
+            status: Status::Pending,
+            lead_id: None,
+            campaign_name: None,
+            error: None,
+            response: None,
+            updated_at: submitted_at,
+            attempts: 0,
+        }
+    }
+
+    /// Applies one attempt's outcome.
+    pub fn apply(&mut self, outcome: Outcome, at: Timestamp) {
+        self.status = outcome.status;
+        if outcome.lead_id.is_some() {
+            self.lead_id = outcome.lead_id;
+        }
+        if outcome.campaign_name.is_some() {
+            self.campaign_name = outcome.campaign_name;
+        }
+        self.error = outcome.error;
+        if outcome.response.is_some() {
+            self.response = outcome.response;
+        }
+        self.updated_at = at;
+        self.attempts += 1;
+    }
+
+    /// The name shown in lists: the `customer_name` variable, else the first variable's value.
+    pub fn display_name(&self) -> &str {
+        let vars = &self.request.variables;
+        vars.get("customer_name")
+            .or_else(|| vars.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// Folds records, in file order, into leads in submission order. Outcomes whose lead was never
+/// submitted (a damaged line lost it) are returned apart so they are not silently dropped.
+pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<Record>) {
+    let mut leads: Vec<LeadEntry> = Vec::new();
+    let mut index: std::collections::HashMap<LocalId, usize> = std::collections::HashMap::new();
+    let mut orphans = Vec::new();
+    for record in records {
+        match record.event {
+            Event::Submitted { request, .. } => {
+                if let Some(&i) = index.get(&record.local_id) {
+                    // A resubmission of the same local id replaces what is sent.
+                    leads[i].request = request;
+                } else {
+                    index.insert(record.local_id, leads.len());
+                    leads.push(LeadEntry::new(record.local_id, record.at, request));
+                }
+            }
+            Event::Outcome { status, lead_id, campaign_name, error, response } => {
+                match index.get(&record.local_id) {
+                    Some(&i) => leads[i].apply(
+                        Outcome { status, lead_id, campaign_name, error, response },
+                        record.at,
+                    ),
+                    None => orphans.push(Record {
+                        event: Event::Outcome { status, lead_id, campaign_name, error, response },
+                        ..record
+                    }),
+                }
+            }
+        }
+    }
+    (leads, orphans)
+}

@@ -1,0 +1,9 @@
+//! autocalls-tui: enter sales leads into Autocalls campaigns by hand, from a terminal, and browse
+//! what you entered. The binary is a thin shell over this library; see `ARCHITECTURE` in the
+//! README for the rooms.
+
+pub mod api;
+pub mod history;
+pub mod lead;
+pub mod sandbox;
+pub mod sanitize;
