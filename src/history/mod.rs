@@ -1,6 +1,7 @@
 //! The local history: what the user entered and what became of it. `record` is the file's
 //! format and the fold into leads; `store` puts lines on disk and reads them back.
 
+pub mod query;
 pub mod record;
 pub mod store;
 

@@ -1,0 +1,165 @@
+//! The command line: clap definitions and the dispatch to the TUI or to the commands that run
+//! without it (`create`, `history`, `sandbox-server`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::config::{Overrides, Settings};
+use crate::history::Status;
+
+/// Enter sales leads into Autocalls campaigns by hand, and browse what you entered.
+#[derive(Debug, Parser)]
+#[command(name = "autocalls-tui", version, about, long_about = None)]
+#[command(after_help = "Examples:\n  autocalls-tui --sandbox                 try it against the built-in fake API\n  autocalls-tui --campaign 12 --region DE\n  autocalls-tui create --phone '+1 415 555 0100' --campaign 12 --var customer_name=Ada\n  autocalls-tui history --status rejected")]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do; without one, the TUI starts.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags that work with every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Use the built-in fake Autocalls API (no key needed; its own history file).
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Campaign id: the form's default in the TUI, the target of `create`, a filter for `history`.
+    #[arg(long, global = true, value_name = "ID")]
+    pub campaign: Option<u64>,
+    /// Region for phone numbers typed without + (ISO 3166 two letters, e.g. DE).
+    #[arg(long, global = true, value_name = "CC")]
+    pub region: Option<String>,
+    /// API base URL [env: AUTOCALLS_BASE_URL] [default: https://app.autocalls.ai/api].
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Keep the history in DIR instead of the platform's data directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// How much to write to the log file in the state directory (error, warn, info, debug, trace).
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create one lead without the TUI, record it in the history, print the result.
+    ///
+    /// Exit codes: 0 created; 2 invalid input (nothing sent); 3 rejected by the API;
+    /// 4 network failure or unknown outcome (kept in the history).
+    #[command(after_help = "Examples:\n  autocalls-tui create --phone '+1 (415) 555-0100' --campaign 12 --var customer_name='Ada Lovelace'\n  autocalls-tui create --phone '0170 1234567' --region DE --campaign 12 --secondary '+49 30 1234567,customer_name=Office' --json")]
+    Create(CreateArgs),
+    /// Print the local history, newest first.
+    #[command(after_help = "Examples:\n  autocalls-tui history --search lovelace\n  autocalls-tui history --status rejected --json\n  autocalls-tui history --campaign 12 --csv > leads.csv")]
+    History(HistoryArgs),
+    /// Run the fake Autocalls API alone, for scripts and demos.
+    SandboxServer(SandboxArgs),
+}
+
+/// `create`'s flags.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The lead's phone number, in any format (E.164 is sent).
+    #[arg(long, value_name = "PHONE")]
+    pub phone: String,
+    /// A call variable; repeat for more.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// A secondary contact: its phone, then its variables; repeat for more (called in order).
+    #[arg(long = "secondary", value_name = "PHONE[,KEY=VALUE...]")]
+    pub secondary: Vec<String>,
+    /// Allow the same phone twice in the campaign.
+    #[arg(long)]
+    pub allow_duplicate: bool,
+    /// Print the result as JSON (the same fields as `history --json`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `history`'s flags.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Print one JSON array.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV in the Autocalls dashboard's import layout.
+    #[arg(long)]
+    pub csv: bool,
+    /// Only leads whose phone, variables, campaign, status or lead id contain TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only leads with this status (pending, created, rejected, failed, queued, unknown).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<Status>,
+}
+
+/// `sandbox-server`'s flags.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Wait this long before every answer, to feel a slow network.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+}
+
+impl GlobalArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            base_url: self.base_url.clone(),
+            region: self.region.clone(),
+            campaign: self.campaign,
+            data_dir: self.data_dir.clone(),
+            sandbox: self.sandbox,
+        }
+    }
+}
+
+/// Parses the command line and runs what it asks for.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = match cli.command {
+        Some(Command::SandboxServer(args)) => return runtime.block_on(commands::sandbox_server::run(&args)),
+        Some(Command::Create(args)) => Some(args),
+        Some(Command::History(args)) => return history_command(cli.global, &args),
+        None => None,
+    };
+    let settings = match Settings::resolve(cli.global.overrides()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _log = commands::logging::init(&settings.paths.state_dir, &cli.global.log_level);
+    runtime.block_on(async {
+        match command {
+            Some(args) => commands::create::run(&settings, &args).await,
+            None => commands::tui::run(settings).await,
+        }
+    })
+}
+
+fn history_command(global: GlobalArgs, args: &HistoryArgs) -> ExitCode {
+    match Settings::resolve(global.overrides()) {
+        Ok(settings) => commands::history::run(&settings, args, global.campaign),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

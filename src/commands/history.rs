@@ -1,0 +1,68 @@
+//! `autocalls-tui history`: the local history, newest first, as a table, JSON or CSV.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::HistoryArgs;
+use crate::config::Settings;
+use crate::history::query::{Filter, LeadJson, write_csv};
+use crate::history::{HistoryStore, fold};
+
+/// Prints the history. Problems found in the file go to stderr; the output stays clean.
+pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> ExitCode {
+    let path = settings.history_file();
+    let loaded = match HistoryStore::open(&path).and_then(|store| store.load()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for problem in &loaded.problems {
+        eprintln!("warning: {problem}");
+    }
+    let (entries, _) = fold(loaded.records);
+    let filter = Filter { search: args.search.clone(), status: args.status, campaign };
+    let selected = filter.apply(&entries);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = if args.json {
+        let leads: Vec<LeadJson> = selected.iter().map(|e| LeadJson::from(*e)).collect();
+        serde_json::to_writer_pretty(&mut out, &leads).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+    } else if args.csv {
+        write_csv(&selected, &mut out).map_err(std::io::Error::other)
+    } else {
+        write_table(&selected, &mut out)
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write_table(entries: &[&crate::history::LeadEntry], out: &mut impl Write) -> std::io::Result<()> {
+    if entries.is_empty() {
+        return writeln!(out, "No leads.");
+    }
+    let tz = jiff::tz::TimeZone::system();
+    writeln!(out, "{:<16} {:<9} {:<16} {:<10} {:<24} CAMPAIGN", "TIME", "STATUS", "PHONE", "LEAD", "NAME")?;
+    for e in entries {
+        let name = crate::sanitize::clean(e.display_name());
+        let name: String = name.chars().take(24).collect();
+        writeln!(
+            out,
+            "{:<16} {:<9} {:<16} {:<10} {:<24} {}",
+            e.submitted_at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M"),
+            e.status.as_str(),
+            e.request.phone_number,
+            e.lead_id.as_deref().map(|id| format!("#{id}")).unwrap_or_default(),
+            name,
+            e.campaign_name.as_deref().map(|n| format!("{n} (#{})", e.request.campaign_id)).unwrap_or_else(|| format!("#{}", e.request.campaign_id)),
+        )?;
+    }
+    Ok(())
+}

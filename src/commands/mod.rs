@@ -1,0 +1,55 @@
+//! What each command does once the command line is parsed: the TUI, `create`, `history`,
+//! `sandbox-server`, and what they share (reaching the API, logging).
+
+pub mod create;
+pub mod history;
+pub mod logging;
+pub mod sandbox_server;
+pub mod tui;
+
+use secrecy::SecretString;
+
+use crate::api::{ApiClient, ClientOptions};
+use crate::config::{ENV_API_KEY, Settings};
+use crate::model::Target;
+use crate::sandbox::{Sandbox, SandboxOptions};
+
+/// A way to the API: the client, what the header calls it, and the in-process sandbox when one
+/// runs (dropping it stops the sandbox).
+pub struct Connection {
+    /// The client.
+    pub api: ApiClient,
+    /// LIVE host or SANDBOX.
+    pub target: Target,
+    /// The in-process sandbox, kept alive as long as the connection.
+    pub sandbox: Option<Sandbox>,
+}
+
+/// Builds the client for these settings: the sandbox in-process with `--sandbox`, else the
+/// configured API with the configured key. The error is a sentence for the user.
+pub async fn connect(settings: &Settings) -> Result<Connection, String> {
+    let (base_url, key, target, sandbox) = if settings.sandbox {
+        let sandbox = Sandbox::start(SandboxOptions::default())
+            .await
+            .map_err(|e| format!("the sandbox could not start: {e}"))?;
+        let key = SecretString::from(sandbox.key().to_owned());
+        (sandbox.base_url(), key, Target::Sandbox, Some(sandbox))
+    } else {
+        let Some(key) = settings.api_key.clone() else {
+            return Err(format!(
+                "no API key. Set {ENV_API_KEY}, or put api_key = \"…\" in {} (mode 0600).\n\
+                 To try the app without one: autocalls-tui --sandbox",
+                settings.paths.config_file.display()
+            ));
+        };
+        (settings.base_url.clone(), key, Target::Live(settings.host_label()), None)
+    };
+    let api = ApiClient::new(ClientOptions {
+        base_url,
+        key,
+        connect_timeout: settings.connect_timeout,
+        request_timeout: settings.request_timeout,
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(Connection { api, target, sandbox })
+}

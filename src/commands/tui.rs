@@ -1,0 +1,56 @@
+//! Starting and stopping the TUI: the API client and the history are ready before the terminal
+//! changes; the terminal is restored on every way out, panics included.
+
+use std::io::stdout;
+use std::process::ExitCode;
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
+use crossterm::execute;
+
+use crate::config::Settings;
+use crate::history::HistoryStore;
+use crate::model::{App, AppOptions};
+use crate::runtime::{self, Services};
+
+/// Runs the TUI until the user quits.
+pub async fn run(settings: Settings) -> ExitCode {
+    let connection = match super::connect(&settings).await {
+        Ok(connection) => connection,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let history = match HistoryStore::open(settings.history_file()) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (app, effects) = App::new(AppOptions {
+        target: connection.target.clone(),
+        region: settings.region,
+        campaign: settings.campaign,
+    });
+    let services = Services { api: connection.api.clone(), history };
+    let _ = color_eyre::install();
+    let mut terminal = ratatui::init();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        previous(info);
+    }));
+    let _ = execute!(stdout(), EnableBracketedPaste);
+    let result = runtime::run(&mut terminal, EventStream::new(), app, effects, services).await;
+    let _ = execute!(stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    drop(connection);
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}

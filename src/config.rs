@@ -1,0 +1,268 @@
+//! Settings from the config file, the environment and the command line, in that order of
+//! strength, and the places files live (through `directories`, so the XDG variables move them).
+//! The API key is held in a secret type from the moment it is read.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The API every install talks to unless told otherwise.
+pub const DEFAULT_BASE_URL: &str = "https://app.autocalls.ai/api";
+/// Environment variable with the API key.
+pub const ENV_API_KEY: &str = "AUTOCALLS_API_KEY";
+/// Environment variable with the base URL.
+pub const ENV_BASE_URL: &str = "AUTOCALLS_BASE_URL";
+
+/// What went wrong reading settings.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No home directory to put files in.
+    #[error("cannot tell where to keep files: no home directory (set HOME or XDG_CONFIG_HOME)")]
+    NoHome,
+    /// The config file could not be read.
+    #[error("config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML for us.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+    /// A value is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Where the app keeps its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// `config.toml`.
+    pub config_file: PathBuf,
+    /// The history lives here.
+    pub data_dir: PathBuf,
+    /// Logs.
+    pub state_dir: PathBuf,
+    /// Cached campaigns and assistants.
+    pub cache_dir: PathBuf,
+}
+
+impl Paths {
+    /// The platform's places for this app; `data_dir` replaces the data directory.
+    pub fn discover(data_dir: Option<PathBuf>) -> Result<Paths, ConfigError> {
+        let dirs = directories::ProjectDirs::from("ai", "Autocalls", "autocalls-tui").ok_or(ConfigError::NoHome)?;
+        Ok(Paths {
+            config_file: dirs.config_dir().join("config.toml"),
+            data_dir: data_dir.unwrap_or_else(|| dirs.data_dir().to_path_buf()),
+            state_dir: dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).to_path_buf(),
+            cache_dir: dirs.cache_dir().to_path_buf(),
+        })
+    }
+
+    /// The history file: `history.jsonl`, or `sandbox-history.jsonl` for the sandbox.
+    pub fn history_file(&self, sandbox: bool) -> PathBuf {
+        self.data_dir.join(if sandbox { "sandbox-history.jsonl" } else { "history.jsonl" })
+    }
+}
+
+/// The contents of `config.toml`. Unknown keys are an error, with their line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// The API key (prefer the environment variable on shared machines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The API's base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Region for phone numbers typed without `+`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
+    /// The campaign the form starts with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_campaign: Option<u64>,
+    /// Seconds to wait for a connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_secs: Option<u64>,
+    /// Seconds a whole request may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_secs: Option<u64>,
+}
+
+impl FileConfig {
+    /// Reads the file; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+            Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }),
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: describe_toml_error(&text, &e),
+        })
+    }
+
+    /// Writes the file, created with mode 0600 (never loosened afterwards) in a directory only
+    /// the user can enter.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let io = |source| ConfigError::Read { path: path.to_owned(), source };
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir).map_err(io)?;
+        }
+        let text = toml::to_string(self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let tmp = path.with_extension("toml.tmp");
+        let mut file = private_file_options().truncate(true).open(&tmp).map_err(io)?;
+        file.write_all(text.as_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let line = error.span().map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+    let message = error.message().trim_end();
+    match line {
+        Some(line) => format!("line {line}: {message}"),
+        None => message.to_owned(),
+    }
+}
+
+/// Options for creating a file only its owner can read (mode 0600 from the start).
+pub fn private_file_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates a directory (and its parents) that only its owner can enter.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Settings given on the command line, before they are merged.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--base-url`.
+    pub base_url: Option<String>,
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--campaign`.
+    pub campaign: Option<u64>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--sandbox`.
+    pub sandbox: bool,
+}
+
+/// Everything the app needs to start, merged from file, environment and command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where files live.
+    pub paths: Paths,
+    /// The API's base URL (ignored by the sandbox, which picks its own).
+    pub base_url: String,
+    /// The API key, when one is known.
+    pub api_key: Option<SecretString>,
+    /// Region for phone numbers without `+`.
+    pub region: Option<crate::lead::Region>,
+    /// The campaign the form starts with.
+    pub campaign: Option<u64>,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+    /// Run against the built-in sandbox.
+    pub sandbox: bool,
+}
+
+impl Settings {
+    /// Reads the config file and the environment and applies the command line on top.
+    pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
+        let paths = Paths::discover(overrides.data_dir.clone())?;
+        let file = FileConfig::load(&paths.config_file)?;
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let region = overrides
+            .region
+            .or(file.default_region)
+            .map(|r| r.parse().map_err(ConfigError::Invalid))
+            .transpose()?;
+        Ok(Settings {
+            base_url: overrides
+                .base_url
+                .or_else(|| env(ENV_BASE_URL))
+                .or(file.base_url)
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+            api_key: env(ENV_API_KEY).or(file.api_key).map(|k| SecretString::from(k.trim().to_owned())),
+            region,
+            campaign: overrides.campaign.or(file.default_campaign),
+            connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
+            request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(20)),
+            sandbox: overrides.sandbox,
+            paths,
+        })
+    }
+
+    /// The history file for this run.
+    pub fn history_file(&self) -> PathBuf {
+        self.paths.history_file(self.sandbox)
+    }
+
+    /// A short name of the API host for the header, e.g. `app.autocalls.ai`.
+    pub fn host_label(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| self.base_url.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "base_url = \"https://x\"\n\ndefault_regoin = \"DE\"\n").unwrap();
+        let err = FileConfig::load(&path).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("default_regoin"), "{err}");
+    }
+
+    #[test]
+    fn saved_config_is_private_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("config.toml");
+        let config = FileConfig { api_key: Some("1|k".into()), default_campaign: Some(3), ..FileConfig::default() };
+        config.save(&path).unwrap();
+        assert_eq!(FileConfig::load(&path).unwrap(), config);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_an_empty_config() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(FileConfig::load(&dir.path().join("none.toml")).unwrap(), FileConfig::default());
+    }
+}

@@ -1,0 +1,190 @@
+//! The query side of the history: filtering leads by what a person would search for, and the
+//! export shapes (`history --json`, `--csv` in the dashboard's import layout).
+
+use indexmap::{IndexMap, IndexSet};
+use serde::Serialize;
+
+use super::record::{LeadEntry, LeadError, Status};
+use crate::api::types::SecondaryContact;
+
+/// What to keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Text to find (case-insensitive) in the phone, any variable value, the campaign's name or
+    /// id, the status, or the server's lead id.
+    pub search: Option<String>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this campaign.
+    pub campaign: Option<u64>,
+}
+
+impl Filter {
+    /// Whether `entry` passes.
+    pub fn matches(&self, entry: &LeadEntry) -> bool {
+        if self.status.is_some_and(|s| s != entry.status) {
+            return false;
+        }
+        if self.campaign.is_some_and(|c| c != entry.request.campaign_id) {
+            return false;
+        }
+        let Some(needle) = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+            return true;
+        };
+        let needle = needle.to_lowercase();
+        let has = |hay: &str| hay.to_lowercase().contains(&needle);
+        // A needle written like a phone number matches by its digits, whatever the punctuation.
+        let looks_like_phone = needle.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        let phone_digits = |p: &str| looks_like_phone && digits.len() >= 3 && p.contains(&digits);
+        let request = &entry.request;
+        has(&request.phone_number)
+            || phone_digits(&request.phone_number)
+            || request.variables.values().any(|v| has(v))
+            || request.secondary_contacts.iter().any(|s| has(&s.phone_number) || s.variables.values().any(|v| has(v)))
+            || entry.campaign_name.as_deref().is_some_and(has)
+            || has(&format!("#{}", request.campaign_id))
+            || has(entry.status.as_str())
+            || entry.lead_id.as_deref().is_some_and(has)
+    }
+
+    /// The matching leads, newest first.
+    pub fn apply<'a>(&self, entries: &'a [LeadEntry]) -> Vec<&'a LeadEntry> {
+        entries.iter().rev().filter(|e| self.matches(e)).collect()
+    }
+}
+
+/// One lead in `history --json`.
+#[derive(Debug, Serialize)]
+pub struct LeadJson<'a> {
+    /// The local id.
+    pub local_id: String,
+    /// Local status.
+    pub status: &'static str,
+    /// E.164 phone.
+    pub phone_number: &'a str,
+    /// Campaign id.
+    pub campaign_id: u64,
+    /// Campaign name, when known.
+    pub campaign_name: Option<&'a str>,
+    /// Variables as sent.
+    pub variables: &'a IndexMap<String, String>,
+    /// Secondary contacts as sent.
+    pub secondary_contacts: &'a [SecondaryContact],
+    /// Whether duplicates were allowed.
+    pub allow_duplicate: bool,
+    /// The server's id, or null.
+    pub lead_id: Option<&'a str>,
+    /// Submission time (RFC 3339, UTC).
+    pub submitted_at: String,
+    /// Time of the latest record.
+    pub updated_at: String,
+    /// The latest error, or null.
+    pub error: Option<&'a LeadError>,
+    /// Attempts that have ended.
+    pub attempts: u32,
+}
+
+impl<'a> From<&'a LeadEntry> for LeadJson<'a> {
+    fn from(e: &'a LeadEntry) -> Self {
+        LeadJson {
+            local_id: e.local_id.to_string(),
+            status: e.status.as_str(),
+            phone_number: &e.request.phone_number,
+            campaign_id: e.request.campaign_id,
+            campaign_name: e.campaign_name.as_deref(),
+            variables: &e.request.variables,
+            secondary_contacts: &e.request.secondary_contacts,
+            allow_duplicate: e.request.allow_dupplicate,
+            lead_id: e.lead_id.as_deref(),
+            submitted_at: e.submitted_at.to_string(),
+            updated_at: e.updated_at.to_string(),
+            error: e.error.as_ref(),
+            attempts: e.attempts,
+        }
+    }
+}
+
+/// Writes leads as CSV in the Autocalls dashboard's import layout: `phone_number`, one column per
+/// variable name found (in order of first use), then `secondary_phone_1` … `secondary_phone_N`.
+pub fn write_csv<W: std::io::Write>(entries: &[&LeadEntry], out: W) -> csv::Result<()> {
+    let names: IndexSet<&str> =
+        entries.iter().flat_map(|e| e.request.variables.keys().map(String::as_str)).collect();
+    let secondary = entries.iter().map(|e| e.request.secondary_contacts.len()).max().unwrap_or(0);
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["phone_number".to_owned()];
+    header.extend(names.iter().map(|n| (*n).to_owned()));
+    header.extend((1..=secondary).map(|i| format!("secondary_phone_{i}")));
+    writer.write_record(&header)?;
+    for e in entries {
+        let mut row = vec![e.request.phone_number.as_str()];
+        row.extend(names.iter().map(|n| e.request.variables.get(*n).map(String::as_str).unwrap_or("")));
+        row.extend((0..secondary).map(|i| {
+            e.request.secondary_contacts.get(i).map(|s| s.phone_number.as_str()).unwrap_or("")
+        }));
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::CreateLead;
+    use crate::history::LocalId;
+
+    fn entry(phone: &str, campaign: u64, vars: &[(&str, &str)], secondary: &[&str]) -> LeadEntry {
+        LeadEntry::new(
+            LocalId::new(),
+            jiff::Timestamp::UNIX_EPOCH,
+            CreateLead {
+                phone_number: phone.into(),
+                campaign_id: campaign,
+                variables: vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+                allow_dupplicate: false,
+                secondary_contacts: secondary
+                    .iter()
+                    .map(|p| SecondaryContact { phone_number: (*p).into(), variables: IndexMap::new() })
+                    .collect(),
+            },
+        )
+    }
+
+    #[test]
+    fn search_finds_phone_in_any_format_variables_and_campaign() {
+        let mut ada = entry("+14155550100", 1, &[("customer_name", "Ada Lovelace")], &[]);
+        ada.campaign_name = Some("Trade Fair".into());
+        let f = |s: &str| Filter { search: Some(s.into()), ..Filter::default() };
+        assert!(f("lovelace").matches(&ada));
+        assert!(f("415 555").matches(&ada));
+        assert!(f("4155550100").matches(&ada));
+        assert!(f("(415) 555-0100").matches(&ada));
+        assert!(f("trade").matches(&ada));
+        assert!(f("#1").matches(&ada));
+        assert!(f("pending").matches(&ada));
+        assert!(!f("babbage").matches(&ada));
+        assert!(!Filter { status: Some(Status::Created), ..Filter::default() }.matches(&ada));
+        assert!(!Filter { campaign: Some(2), ..Filter::default() }.matches(&ada));
+    }
+
+    #[test]
+    fn csv_uses_the_import_layout_and_quotes() {
+        let a = entry("+14155550100", 1, &[("customer_name", "Doe, \"JD\" John"), ("email", "j@x")], &["+442079460958"]);
+        let b = entry("+491701234567", 1, &[("company", "Müller\nGmbH")], &["+14155550101", "+14155550102"]);
+        let mut out = Vec::new();
+        write_csv(&[&a, &b], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(
+            header,
+            ["phone_number", "customer_name", "email", "company", "secondary_phone_1", "secondary_phone_2"]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(&rows[0][1], "Doe, \"JD\" John");
+        assert_eq!(&rows[1][3], "Müller\nGmbH");
+        assert_eq!(&rows[1][5], "+14155550102");
+        assert_eq!(&rows[0][5], "");
+    }
+}

@@ -1,0 +1,265 @@
+//! Keys to messages: one table, the only place that knows the bindings. The help overlay and the
+//! footer are generated from the same table, so they cannot drift from what the keys do.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::model::{Action, App, Focus, Msg};
+
+/// Where the focus is, as far as keys are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// A text field: printable keys type.
+    Text,
+    /// The Allow duplicate checkbox.
+    Checkbox,
+    /// The Submit button.
+    Button,
+    /// A section header (Variables, Secondary contacts).
+    Section,
+    /// The history list.
+    History,
+    /// An overlay is open.
+    Overlay,
+}
+
+/// Which contexts a binding works in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere.
+    Global,
+    /// Any place in the form.
+    Form,
+    /// On the checkbox.
+    Checkbox,
+    /// Wherever a key cannot be typed into a field.
+    NotText,
+    /// In the history list.
+    History,
+    /// While an overlay is open.
+    Overlay,
+}
+
+impl Scope {
+    /// Whether the binding applies in `context`.
+    pub fn covers(self, context: Context) -> bool {
+        match self {
+            Scope::Global => true,
+            Scope::Form => matches!(context, Context::Text | Context::Checkbox | Context::Button | Context::Section),
+            Scope::Checkbox => context == Context::Checkbox,
+            Scope::NotText => context != Context::Text,
+            Scope::History => context == Context::History,
+            Scope::Overlay => context == Context::Overlay,
+        }
+    }
+
+    /// The heading in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Form => "In the form",
+            Scope::Checkbox => "On a checkbox",
+            Scope::NotText => "Outside text fields",
+            Scope::History => "In the history",
+            Scope::Overlay => "In this help",
+        }
+    }
+}
+
+/// One key binding.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// The key.
+    pub code: KeyCode,
+    /// Modifiers that must be held (Shift is ignored for characters and Shift-Tab).
+    pub mods: KeyModifiers,
+    /// Where it works.
+    pub scope: Scope,
+    /// What it does.
+    pub action: Action,
+    /// Words for the help overlay and the footer.
+    pub help: &'static str,
+}
+
+const fn key(code: KeyCode, mods: KeyModifiers, scope: Scope, action: Action, help: &'static str) -> Binding {
+    Binding { code, mods, scope, action, help }
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+/// Every binding, most specific first: the first match wins.
+pub const BINDINGS: &[Binding] = &[
+    key(KeyCode::Esc, NONE, Scope::Overlay, Action::Close, "close"),
+    key(KeyCode::Char('q'), NONE, Scope::Overlay, Action::Close, "close"),
+    key(KeyCode::Char('?'), NONE, Scope::Overlay, Action::Close, "close"),
+    key(KeyCode::Char(' '), NONE, Scope::Checkbox, Action::Toggle, "toggle"),
+    key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next field / press / add"),
+    key(KeyCode::Up, NONE, Scope::Form, Action::Up, "previous field"),
+    key(KeyCode::Down, NONE, Scope::Form, Action::Down, "next field"),
+    key(KeyCode::Char('n'), CTRL, Scope::Form, Action::AddRow, "add a row"),
+    key(KeyCode::Char('d'), CTRL, Scope::Form, Action::RemoveRow, "remove the row"),
+    key(KeyCode::Up, NONE, Scope::History, Action::Up, "newer lead"),
+    key(KeyCode::Char('k'), NONE, Scope::History, Action::Up, "newer lead"),
+    key(KeyCode::Down, NONE, Scope::History, Action::Down, "older lead"),
+    key(KeyCode::Char('j'), NONE, Scope::History, Action::Down, "older lead"),
+    key(KeyCode::PageUp, NONE, Scope::History, Action::PageUp, "page up"),
+    key(KeyCode::PageDown, NONE, Scope::History, Action::PageDown, "page down"),
+    key(KeyCode::Home, NONE, Scope::History, Action::Top, "newest"),
+    key(KeyCode::Char('g'), NONE, Scope::History, Action::Top, "newest"),
+    key(KeyCode::End, NONE, Scope::History, Action::Bottom, "oldest"),
+    key(KeyCode::Char('G'), NONE, Scope::History, Action::Bottom, "oldest"),
+    key(KeyCode::Char('?'), NONE, Scope::NotText, Action::Help, "help"),
+    key(KeyCode::Char('s'), CTRL, Scope::Global, Action::Submit, "send the lead"),
+    key(KeyCode::Tab, NONE, Scope::Global, Action::NextField, "next field"),
+    key(KeyCode::BackTab, NONE, Scope::Global, Action::PrevField, "previous field"),
+    key(KeyCode::F(1), NONE, Scope::Global, Action::Help, "help"),
+    key(KeyCode::F(2), NONE, Scope::Global, Action::ShowForm, "form"),
+    key(KeyCode::F(3), NONE, Scope::Global, Action::ShowHistory, "history"),
+    key(KeyCode::Esc, NONE, Scope::Global, Action::Close, "dismiss message"),
+    key(KeyCode::Char('c'), CTRL, Scope::Global, Action::Quit, "quit"),
+    key(KeyCode::Char('q'), CTRL, Scope::Global, Action::Quit, "quit"),
+];
+
+/// The key context of the app's current state.
+pub fn context(app: &App) -> Context {
+    if app.overlay.is_some() {
+        return Context::Overlay;
+    }
+    match app.focus {
+        Focus::History => Context::History,
+        Focus::AllowDuplicate => Context::Checkbox,
+        Focus::Submit => Context::Button,
+        Focus::Variables | Focus::Secondary => Context::Section,
+        _ => Context::Text,
+    }
+}
+
+/// Turns a terminal event into a message, or `None` when it means nothing here.
+pub fn map_event(event: &Event, context: Context) -> Option<Msg> {
+    match event {
+        Event::Key(key) => map_key(key, context),
+        Event::Paste(text) => Some(Msg::Paste(text.clone())),
+        Event::Resize(width, height) => Some(Msg::Resize { width: *width, height: *height }),
+        _ => None,
+    }
+}
+
+/// Turns a key press into a message: a bound action, else an editing key in a text field.
+pub fn map_key(key: &KeyEvent, context: Context) -> Option<Msg> {
+    if key.kind != KeyEventKind::Press {
+        return None;
+    }
+    if let Some(action) = lookup(key, context) {
+        return Some(Msg::Action(action));
+    }
+    (context == Context::Text).then(|| Msg::Edit((*key).into()))
+}
+
+/// The action bound to this key in this context.
+pub fn lookup(key: &KeyEvent, context: Context) -> Option<Action> {
+    let mods = match key.code {
+        KeyCode::Char(_) | KeyCode::BackTab => key.modifiers - KeyModifiers::SHIFT,
+        _ => key.modifiers,
+    };
+    let code = match key.code {
+        KeyCode::Char(c) if mods.contains(CTRL) => KeyCode::Char(c.to_ascii_lowercase()),
+        other => other,
+    };
+    BINDINGS
+        .iter()
+        .find(|b| b.code == code && b.mods == mods && b.scope.covers(context))
+        .map(|b| b.action)
+}
+
+/// How a key is written in help and the footer, e.g. `Ctrl-S`, `F1`, `Shift-Tab`.
+pub fn key_label(binding: &Binding) -> String {
+    let name = match binding.code {
+        KeyCode::Char(' ') => "Space".to_owned(),
+        KeyCode::Char(c) if binding.mods.contains(CTRL) => c.to_ascii_uppercase().to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::BackTab => "Shift-Tab".to_owned(),
+        KeyCode::PageUp => "PgUp".to_owned(),
+        KeyCode::PageDown => "PgDn".to_owned(),
+        other => format!("{other}"),
+    };
+    if binding.mods.contains(CTRL) { format!("Ctrl-{name}") } else { name }
+}
+
+/// The first key bound to `action` in `context`, for the footer.
+pub fn key_for(action: Action, context: Context) -> Option<String> {
+    BINDINGS
+        .iter()
+        .find(|b| b.action == action && b.scope.covers(context))
+        .map(key_label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyEventState;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent { code, modifiers, kind: KeyEventKind::Press, state: KeyEventState::NONE }
+    }
+
+    #[test]
+    fn the_table() {
+        use Action::*;
+        use Context::*;
+        let cases: &[(KeyCode, KeyModifiers, Context, Option<Msg>)] = &[
+            (KeyCode::Char('s'), CTRL, Text, Some(Msg::Action(Submit))),
+            (KeyCode::Char('S'), CTRL | KeyModifiers::SHIFT, History, Some(Msg::Action(Submit))),
+            (KeyCode::Char('c'), CTRL, Text, Some(Msg::Action(Quit))),
+            (KeyCode::Char('q'), CTRL, History, Some(Msg::Action(Quit))),
+            (KeyCode::Tab, NONE, Text, Some(Msg::Action(NextField))),
+            (KeyCode::BackTab, KeyModifiers::SHIFT, Text, Some(Msg::Action(PrevField))),
+            (KeyCode::F(2), NONE, History, Some(Msg::Action(ShowForm))),
+            (KeyCode::F(3), NONE, Text, Some(Msg::Action(ShowHistory))),
+            (KeyCode::F(1), NONE, Text, Some(Msg::Action(Help))),
+            (KeyCode::Char('n'), CTRL, Section, Some(Msg::Action(AddRow))),
+            (KeyCode::Char(' '), NONE, Checkbox, Some(Msg::Action(Toggle))),
+            (KeyCode::Char('?'), NONE, History, Some(Msg::Action(Help))),
+            (KeyCode::Char('?'), NONE, Overlay, Some(Msg::Action(Close))),
+            (KeyCode::Esc, NONE, Overlay, Some(Msg::Action(Close))),
+            (KeyCode::Char('j'), NONE, History, Some(Msg::Action(Down))),
+            (KeyCode::Up, NONE, Text, Some(Msg::Action(Up))),
+            (KeyCode::Enter, NONE, Button, Some(Msg::Action(Activate))),
+            // Printable keys type in text fields, never trigger commands there.
+            (KeyCode::Char('?'), NONE, Text, Some(Msg::Edit(press(KeyCode::Char('?'), NONE).into()))),
+            (KeyCode::Char('j'), NONE, Text, Some(Msg::Edit(press(KeyCode::Char('j'), NONE).into()))),
+            (KeyCode::Char('x'), NONE, History, None),
+            (KeyCode::Char(' '), NONE, Button, None),
+        ];
+        for (code, mods, context, expected) in cases {
+            assert_eq!(&map_key(&press(*code, *mods), *context), expected, "{code:?} {mods:?} in {context:?}");
+        }
+    }
+
+    #[test]
+    fn releases_are_ignored() {
+        let mut release = press(KeyCode::Char('s'), CTRL);
+        release.kind = KeyEventKind::Release;
+        assert_eq!(map_key(&release, Context::Text), None);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(key_for(Action::Submit, Context::Text).as_deref(), Some("Ctrl-S"));
+        assert_eq!(key_for(Action::PrevField, Context::Text).as_deref(), Some("Shift-Tab"));
+        assert_eq!(key_for(Action::Toggle, Context::Checkbox).as_deref(), Some("Space"));
+        assert_eq!(key_for(Action::Toggle, Context::Text), None);
+    }
+
+    #[test]
+    fn no_binding_is_shadowed_entirely() {
+        for (i, b) in BINDINGS.iter().enumerate() {
+            let earlier = &BINDINGS[..i];
+            let shadowed = [Context::Text, Context::Checkbox, Context::Button, Context::Section, Context::History, Context::Overlay]
+                .into_iter()
+                .filter(|c| b.scope.covers(*c))
+                .all(|c| earlier.iter().any(|e| e.code == b.code && e.mods == b.mods && e.scope.covers(c)));
+            assert!(!shadowed, "binding {} ({}) can never fire", key_label(b), b.help);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! The lead form: its fields, the order Tab walks them in, and the draft it produces.
+
+use std::collections::HashMap;
+
+use crate::lead::{FieldError, FieldPath, LeadDraft, SecondaryDraft};
+
+use super::input::TextInput;
+
+/// Where the keyboard focus is. `History` is the history pane; the rest are form fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Focus {
+    /// The primary phone number.
+    Phone,
+    /// The campaign id.
+    Campaign,
+    /// The Allow duplicate checkbox.
+    AllowDuplicate,
+    /// The Variables section itself (a stop only while it has no rows).
+    Variables,
+    /// The key of variable row `n`.
+    VarKey(usize),
+    /// The value of variable row `n`.
+    VarValue(usize),
+    /// The Secondary contacts section header.
+    Secondary,
+    /// The phone of secondary contact `n`.
+    SecPhone(usize),
+    /// A variable key of a secondary contact.
+    SecVarKey(usize, usize),
+    /// A variable value of a secondary contact.
+    SecVarValue(usize, usize),
+    /// The Submit button.
+    Submit,
+    /// The history pane.
+    History,
+}
+
+impl Focus {
+    /// Whether typing goes into a text field here.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Focus::Phone
+                | Focus::Campaign
+                | Focus::VarKey(_)
+                | Focus::VarValue(_)
+                | Focus::SecPhone(_)
+                | Focus::SecVarKey(..)
+                | Focus::SecVarValue(..)
+        )
+    }
+
+    /// The field a validation error about `path` belongs to.
+    pub fn of_path(path: FieldPath) -> Focus {
+        match path {
+            FieldPath::Phone => Focus::Phone,
+            FieldPath::Campaign => Focus::Campaign,
+            FieldPath::VarKey(i) => Focus::VarKey(i),
+            FieldPath::SecondaryPhone(i) => Focus::SecPhone(i),
+            FieldPath::SecondaryVarKey { contact, row } => Focus::SecVarKey(contact, row),
+        }
+    }
+}
+
+/// One variable row: a key and a value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VarRow {
+    /// The variable's name.
+    pub key: TextInput,
+    /// Its value; empty means "not sent, the assistant's default applies".
+    pub value: TextInput,
+}
+
+impl VarRow {
+    /// A row with `key` filled in and no value.
+    pub fn with_key(key: &str) -> Self {
+        VarRow { key: TextInput::with_text(key), value: TextInput::default() }
+    }
+}
+
+/// One secondary contact in the form.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactForm {
+    /// Its phone number as typed.
+    pub phone: TextInput,
+    /// Its own variable rows.
+    pub variables: Vec<VarRow>,
+}
+
+/// Everything the user is typing for the next lead.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Form {
+    /// The primary phone.
+    pub phone: TextInput,
+    /// The campaign id.
+    pub campaign: TextInput,
+    /// Send `allow_dupplicate: true`.
+    pub allow_duplicate: bool,
+    /// The primary's variable rows.
+    pub variables: Vec<VarRow>,
+    /// Secondary contacts, in calling order.
+    pub secondary: Vec<ContactForm>,
+    /// Messages from the last failed submit, by field; a field's message goes when it is edited.
+    pub errors: HashMap<Focus, String>,
+}
+
+impl Form {
+    /// An empty form with the campaign filled in.
+    pub fn new(campaign: Option<u64>) -> Self {
+        Form {
+            campaign: campaign.map(|c| TextInput::with_text(&c.to_string())).unwrap_or_default(),
+            ..Form::default()
+        }
+    }
+
+    /// The focus stops in Tab order: Phone → Campaign → Allow duplicate → variable rows (key,
+    /// then value; the section itself while it is empty) → Secondary contacts (each phone and its
+    /// rows) → Submit → History.
+    pub fn focus_ring(&self) -> Vec<Focus> {
+        let mut ring = vec![Focus::Phone, Focus::Campaign, Focus::AllowDuplicate];
+        if self.variables.is_empty() {
+            ring.push(Focus::Variables);
+        }
+        for i in 0..self.variables.len() {
+            ring.extend([Focus::VarKey(i), Focus::VarValue(i)]);
+        }
+        ring.push(Focus::Secondary);
+        for (c, contact) in self.secondary.iter().enumerate() {
+            ring.push(Focus::SecPhone(c));
+            for r in 0..contact.variables.len() {
+                ring.extend([Focus::SecVarKey(c, r), Focus::SecVarValue(c, r)]);
+            }
+        }
+        ring.extend([Focus::Submit, Focus::History]);
+        ring
+    }
+
+    /// The text field at `focus`, if it is one.
+    pub fn field_mut(&mut self, focus: Focus) -> Option<&mut TextInput> {
+        match focus {
+            Focus::Phone => Some(&mut self.phone),
+            Focus::Campaign => Some(&mut self.campaign),
+            Focus::VarKey(i) => self.variables.get_mut(i).map(|r| &mut r.key),
+            Focus::VarValue(i) => self.variables.get_mut(i).map(|r| &mut r.value),
+            Focus::SecPhone(c) => self.secondary.get_mut(c).map(|s| &mut s.phone),
+            Focus::SecVarKey(c, r) => {
+                self.secondary.get_mut(c).and_then(|s| s.variables.get_mut(r)).map(|r| &mut r.key)
+            }
+            Focus::SecVarValue(c, r) => {
+                self.secondary.get_mut(c).and_then(|s| s.variables.get_mut(r)).map(|r| &mut r.value)
+            }
+            _ => None,
+        }
+    }
+
+    /// The text field at `focus`, read-only.
+    pub fn field(&self, focus: Focus) -> Option<&TextInput> {
+        match focus {
+            Focus::Phone => Some(&self.phone),
+            Focus::Campaign => Some(&self.campaign),
+            Focus::VarKey(i) => self.variables.get(i).map(|r| &r.key),
+            Focus::VarValue(i) => self.variables.get(i).map(|r| &r.value),
+            Focus::SecPhone(c) => self.secondary.get(c).map(|s| &s.phone),
+            Focus::SecVarKey(c, r) => self.secondary.get(c).and_then(|s| s.variables.get(r)).map(|r| &r.key),
+            Focus::SecVarValue(c, r) => {
+                self.secondary.get(c).and_then(|s| s.variables.get(r)).map(|r| &r.value)
+            }
+            _ => None,
+        }
+    }
+
+    /// Adds a row to the list `focus` is in and returns the field to focus, or `None` when the
+    /// focus is in no list.
+    pub fn add_row(&mut self, focus: Focus) -> Option<Focus> {
+        match focus {
+            Focus::Variables | Focus::VarKey(_) | Focus::VarValue(_) => {
+                let at = match focus {
+                    Focus::VarKey(i) | Focus::VarValue(i) => i + 1,
+                    _ => self.variables.len(),
+                };
+                self.variables.insert(at, VarRow::default());
+                Some(Focus::VarKey(at))
+            }
+            Focus::Secondary | Focus::SecPhone(_) => {
+                let at = match focus {
+                    Focus::SecPhone(c) => c + 1,
+                    _ => self.secondary.len(),
+                };
+                self.secondary.insert(at, ContactForm::default());
+                Some(Focus::SecPhone(at))
+            }
+            Focus::SecVarKey(c, r) | Focus::SecVarValue(c, r) => {
+                self.secondary.get_mut(c)?.variables.insert(r + 1, VarRow::default());
+                Some(Focus::SecVarKey(c, r + 1))
+            }
+            _ => None,
+        }
+    }
+
+    /// Removes the row `focus` is in and returns where the focus goes, or `None` when the focus is
+    /// in no removable row.
+    pub fn remove_row(&mut self, focus: Focus) -> Option<Focus> {
+        match focus {
+            Focus::VarKey(i) | Focus::VarValue(i) if i < self.variables.len() => {
+                self.variables.remove(i);
+                Some(match self.variables.len() {
+                    0 => Focus::Variables,
+                    n => Focus::VarKey(i.min(n - 1)),
+                })
+            }
+            Focus::SecPhone(c) if c < self.secondary.len() => {
+                self.secondary.remove(c);
+                Some(match self.secondary.len() {
+                    0 => Focus::Secondary,
+                    n => Focus::SecPhone(c.min(n - 1)),
+                })
+            }
+            Focus::SecVarKey(c, r) | Focus::SecVarValue(c, r) => {
+                let rows = &mut self.secondary.get_mut(c)?.variables;
+                if r >= rows.len() {
+                    return None;
+                }
+                rows.remove(r);
+                Some(match rows.len() {
+                    0 => Focus::SecPhone(c),
+                    n => Focus::SecVarKey(c, r.min(n - 1)),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The form's content as plain text, for validation.
+    pub fn draft(&self) -> LeadDraft {
+        fn rows(rows: &[VarRow]) -> Vec<(String, String)> {
+            rows.iter().map(|r| (r.key.text().to_owned(), r.value.text().to_owned())).collect()
+        }
+        LeadDraft {
+            phone: self.phone.text().to_owned(),
+            campaign: self.campaign.text().to_owned(),
+            allow_duplicate: self.allow_duplicate,
+            variables: rows(&self.variables),
+            secondary: self
+                .secondary
+                .iter()
+                .map(|s| SecondaryDraft { phone: s.phone.text().to_owned(), variables: rows(&s.variables) })
+                .collect(),
+        }
+    }
+
+    /// Shows validation errors beside their fields.
+    pub fn set_errors(&mut self, errors: &[FieldError]) {
+        self.errors.clear();
+        for e in errors {
+            self.errors.entry(Focus::of_path(e.field)).or_insert_with(|| e.message.clone());
+        }
+    }
+
+    /// Empties the form for the next lead: the campaign and the variable names stay, values go,
+    /// secondary contacts go, Allow duplicate goes off.
+    pub fn clear_for_next(&mut self) {
+        self.phone.clear();
+        self.allow_duplicate = false;
+        for row in &mut self.variables {
+            row.value.clear();
+        }
+        self.variables.retain(|r| !r.key.is_blank());
+        self.secondary.clear();
+        self.errors.clear();
+    }
+}

@@ -1,0 +1,91 @@
+//! The history pane's state: every lead the history knows, newest first on screen, and the
+//! selection. Leads are matched by local id, so a late answer can only ever update its own row.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use crate::history::{LeadEntry, LocalId};
+
+/// The leads and where the user is looking.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryView {
+    /// Leads in submission order (oldest first); the screen shows them reversed.
+    entries: Vec<LeadEntry>,
+    index: HashMap<LocalId, usize>,
+    /// The selected row, counted from the newest (0).
+    pub selected: usize,
+    /// The first row drawn; kept by the drawing code so the selection stays in view.
+    pub offset: Cell<usize>,
+    /// Whether the history file has been read.
+    pub loaded: bool,
+    /// Problems found in the file while reading it.
+    pub problems: Vec<String>,
+}
+
+impl HistoryView {
+    /// How many leads there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The lead on screen row `row` (0 = newest).
+    pub fn row(&self, row: usize) -> Option<&LeadEntry> {
+        self.entries.len().checked_sub(row + 1).and_then(|i| self.entries.get(i))
+    }
+
+    /// The lead with this local id.
+    pub fn get(&self, id: &LocalId) -> Option<&LeadEntry> {
+        self.index.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// The lead with this local id, to change it.
+    pub fn get_mut(&mut self, id: &LocalId) -> Option<&mut LeadEntry> {
+        self.index.get(id).map(|&i| &mut self.entries[i])
+    }
+
+    /// All leads, oldest first.
+    pub fn entries(&self) -> &[LeadEntry] {
+        &self.entries
+    }
+
+    /// Adds a newly submitted lead on top, keeping the selection on the lead it was on.
+    pub fn push(&mut self, entry: LeadEntry) {
+        if self.index.contains_key(&entry.local_id) {
+            return;
+        }
+        self.index.insert(entry.local_id, self.entries.len());
+        self.entries.push(entry);
+        if self.entries.len() > 1 && self.selected > 0 {
+            self.selected += 1;
+        }
+    }
+
+    /// Takes in what the file holds. Leads submitted in this session before the file was read
+    /// keep their newer state.
+    pub fn load(&mut self, entries: Vec<LeadEntry>, problems: Vec<String>) {
+        let session: Vec<LeadEntry> =
+            self.entries.drain(..).filter(|e| !entries.iter().any(|f| f.local_id == e.local_id)).collect();
+        self.entries = entries;
+        self.entries.extend(session);
+        self.index = self.entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect();
+        self.selected = 0;
+        self.loaded = true;
+        self.problems = problems;
+    }
+
+    /// Moves the selection by `delta` rows, staying in range.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.entries.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// Selects the first (newest) or last (oldest) row.
+    pub fn jump(&mut self, to_top: bool) {
+        self.selected = if to_top { 0 } else { self.entries.len().saturating_sub(1) };
+    }
+}

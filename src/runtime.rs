@@ -1,0 +1,139 @@
+//! The event loop: the only place with both async and the terminal. One task owns the `App` and
+//! the terminal; it waits on terminal events, finished background work and (only while something
+//! is in flight) the spinner's clock, feeds each as a `Msg` to `App::update`, runs the effects it
+//! returns, and draws only when something changed. Generic over the backend and the event stream
+//! so tests drive the real loop.
+
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, eyre};
+use crossterm::event::Event;
+use std::task::Poll;
+
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::task::JoinSet;
+
+use crate::api::ApiClient;
+use crate::history::{Event as RecordEvent, HistoryStore, fold};
+use crate::model::{App, Effect, Msg};
+use crate::{keymap, ui};
+
+/// How often the spinner moves while a request is under way.
+const TICK: Duration = Duration::from_millis(120);
+/// Events handled before a redraw when many arrive at once (a fast typist, a paste without
+/// bracketed paste).
+const MAX_BATCH: usize = 64;
+
+/// The outside world the effects reach.
+#[derive(Clone)]
+pub struct Services {
+    /// The API client.
+    pub api: ApiClient,
+    /// The history file.
+    pub history: HistoryStore,
+}
+
+/// Runs the app until it quits or the event stream ends, and returns its final state.
+pub async fn run<B, S>(
+    terminal: &mut Terminal<B>,
+    mut events: S,
+    mut app: App,
+    initial: Vec<Effect>,
+    services: Services,
+) -> Result<App>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let mut tasks: JoinSet<Msg> = JoinSet::new();
+    if let Ok(size) = terminal.size() {
+        app.update(Msg::Resize { width: size.width, height: size.height });
+    }
+    for effect in initial {
+        start(effect, &services, &mut tasks);
+    }
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| ui::draw(&app, frame)).map_err(|e| eyre!("drawing failed: {e}"))?;
+            dirty = false;
+        }
+        if app.should_quit() {
+            break;
+        }
+        let tick = async {
+            if app.wants_tick() {
+                tokio::time::sleep(TICK).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => keymap::map_event(&event, keymap::context(&app)),
+                Some(Err(e)) => return Err(eyre!("reading the terminal failed: {e}")),
+                None => break,
+            },
+            Some(done) = tasks.join_next() => Some(done.map_err(|e| eyre!("a background task failed: {e}"))?),
+            () = tick => Some(Msg::Tick),
+        };
+        let Some(msg) = msg else { continue };
+        dirty |= apply(&mut app, msg, &services, &mut tasks);
+        // Take in whatever else is already waiting before drawing once.
+        for _ in 0..MAX_BATCH {
+            // Polled with this task's own waker, so a pending stream still wakes the loop.
+            let ready = std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
+            let Poll::Ready(Some(Ok(event))) = ready else { break };
+            if let Some(msg) = keymap::map_event(&event, keymap::context(&app)) {
+                dirty |= apply(&mut app, msg, &services, &mut tasks);
+            }
+        }
+    }
+    Ok(app)
+}
+
+fn apply(app: &mut App, msg: Msg, services: &Services, tasks: &mut JoinSet<Msg>) -> bool {
+    tracing::trace!(?msg, "update");
+    for effect in app.update(msg) {
+        start(effect, services, tasks);
+    }
+    true
+}
+
+/// Starts one effect in the background; its result comes back as a `Msg`.
+fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Msg>) {
+    match effect {
+        Effect::LoadHistory => {
+            let store = services.history.clone();
+            tasks.spawn_blocking(move || match store.load() {
+                Ok(loaded) => {
+                    let (entries, orphans) = fold(loaded.records);
+                    let mut problems = loaded.problems;
+                    if !orphans.is_empty() {
+                        problems.push(format!(
+                            "{} result record(s) in {} belong to no lead",
+                            orphans.len(),
+                            store.path().display()
+                        ));
+                    }
+                    Msg::HistoryLoaded { entries, problems }
+                }
+                Err(e) => Msg::HistoryFailed(e.to_string()),
+            });
+        }
+        Effect::Append(record) => {
+            let store = services.history.clone();
+            tasks.spawn_blocking(move || Msg::Appended {
+                local_id: record.local_id,
+                submitted: matches!(record.event, RecordEvent::Submitted { .. }),
+                result: store.append(&record).map_err(|e| e.to_string()),
+            });
+        }
+        Effect::Send { local_id, request } => {
+            let api = services.api.clone();
+            tasks.spawn(async move { Msg::Sent { local_id, result: api.create_lead(&request).await } });
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The footer: the latest notice, and the keys that work where the focus is, from the key map.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme;
+use crate::keymap::{self, Context};
+use crate::model::{Action, App, Level};
+
+/// The actions worth a place in the footer, by context, most useful first.
+fn shown_actions(context: Context) -> &'static [Action] {
+    match context {
+        Context::Text => &[Action::Submit, Action::NextField, Action::AddRow, Action::RemoveRow, Action::ShowHistory, Action::Help, Action::Quit],
+        Context::Checkbox => &[Action::Toggle, Action::Submit, Action::NextField, Action::Help, Action::Quit],
+        Context::Button => &[Action::Activate, Action::NextField, Action::Help, Action::Quit],
+        Context::Section => &[Action::AddRow, Action::Submit, Action::NextField, Action::Help, Action::Quit],
+        Context::History => &[Action::Down, Action::Up, Action::ShowForm, Action::Help, Action::Quit],
+        Context::Overlay => &[Action::Close],
+    }
+}
+
+/// Draws the notice line and the keys line.
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let notice = match &app.notice {
+        Some(n) if n.level == Level::Error => {
+            Line::from(Span::styled(format!(" ✗ {}", n.text), theme::error()))
+        }
+        Some(n) => Line::from(Span::raw(format!(" {}", n.text))),
+        None => Line::from(""),
+    };
+    let context = keymap::context(app);
+    let mut keys = vec![Span::raw(" ")];
+    let mut used = 1;
+    for action in shown_actions(context) {
+        let Some(binding) = keymap::BINDINGS.iter().find(|b| b.action == *action && b.scope.covers(context)) else {
+            continue;
+        };
+        let label = keymap::key_label(binding);
+        let width = label.chars().count() + binding.help.chars().count() + 3;
+        if used + width > area.width as usize {
+            break;
+        }
+        used += width;
+        keys.push(Span::styled(label, theme::key()));
+        keys.push(Span::styled(format!(" {}  ", binding.help), theme::hint()));
+    }
+    frame.render_widget(Paragraph::new(vec![notice, Line::from(keys)]), area);
+}

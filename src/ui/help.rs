@@ -1,0 +1,69 @@
+//! The help overlay: every key, grouped by where it works, generated from the key map.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+
+use super::theme;
+use crate::keymap::{self, BINDINGS, Scope};
+
+const COLUMNS: [&[Scope]; 2] = [
+    &[Scope::Global, Scope::NotText, Scope::Overlay],
+    &[Scope::Form, Scope::Checkbox, Scope::History],
+];
+
+/// Draws the overlay centred over `area`.
+pub fn draw(frame: &mut Frame, area: Rect) {
+    let columns: Vec<Vec<Line>> = COLUMNS.iter().map(|scopes| column(scopes)).collect();
+    let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
+    let two_columns = area.width >= 76;
+    let width = if two_columns { 76 } else { area.width.min(40) };
+    let height = if two_columns { tallest + 2 } else { columns.iter().map(|c| c.len() as u16).sum::<u16>() + 2 };
+    let popup = Rect {
+        x: area.x + area.width.saturating_sub(width) / 2,
+        y: area.y + area.height.saturating_sub(height) / 2,
+        width: width.min(area.width),
+        height: height.min(area.height),
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(" Keys · Esc closes ")
+        .border_style(theme::border_focused());
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    if two_columns {
+        let halves = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(inner);
+        for (lines, half) in columns.into_iter().zip(halves.iter()) {
+            frame.render_widget(Paragraph::new(lines), *half);
+        }
+    } else {
+        frame.render_widget(Paragraph::new(columns.concat()), inner);
+    }
+}
+
+/// One column of the overlay: each scope's heading and its keys, keys with the same action and
+/// words on one line (`Up / k`).
+fn column(scopes: &[Scope]) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for &scope in scopes {
+        lines.push(Line::from(Span::styled(scope.title(), theme::heading())));
+        let mut seen: Vec<(crate::model::Action, &str, Vec<String>)> = Vec::new();
+        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+            match seen.iter_mut().find(|(a, h, _)| *a == b.action && *h == b.help) {
+                Some((_, _, keys)) => keys.push(keymap::key_label(b)),
+                None => seen.push((b.action, b.help, vec![keymap::key_label(b)])),
+            }
+        }
+        for (_, help, keys) in seen {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", keys.join(" / ")), theme::key()),
+                Span::raw(help.to_owned()),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.pop();
+    lines
+}

@@ -1,0 +1,118 @@
+//! Draws a one-line text field from a [`TextInput`]: the part around the cursor that fits, by
+//! display width (so wide characters and accents line up), and where the terminal cursor goes.
+
+use ratatui::style::Style;
+use ratatui::text::Span;
+use unicode_width::UnicodeWidthChar;
+
+use crate::model::TextInput;
+
+/// A field drawn into `width` cells: its span, and the cursor's column inside it when focused.
+pub struct DrawnField {
+    /// The visible text, padded to the width.
+    pub span: Span<'static>,
+    /// Placeholder shown instead of empty text.
+    pub placeholder: bool,
+    /// The cursor's column from the field's left edge.
+    pub cursor: u16,
+}
+
+/// Lays out `input` in `width` cells. When the text is longer than the field, the window slides
+/// so the cursor stays visible.
+pub fn draw(input: &TextInput, width: u16, style: Style, placeholder: (&str, Style)) -> DrawnField {
+    let width = width as usize;
+    if width == 0 {
+        return DrawnField { span: Span::raw(""), placeholder: false, cursor: 0 };
+    }
+    if input.text().is_empty() {
+        let text = fit(placeholder.0, width);
+        let pad = width - text.1;
+        return DrawnField {
+            span: Span::styled(format!("{}{}", text.0, " ".repeat(pad)), style.patch(placeholder.1)),
+            placeholder: true,
+            cursor: 0,
+        };
+    }
+    let chars: Vec<(char, usize)> =
+        input.text().chars().map(|c| (c, c.width().unwrap_or(0))).collect();
+    let cursor = input.cursor().min(chars.len());
+    // Start where the text before the cursor (plus the cursor cell) just fits.
+    let mut start = cursor;
+    let mut used = 1;
+    while start > 0 && used + chars[start - 1].1 <= width {
+        start -= 1;
+        used += chars[start].1;
+    }
+    let cursor_col: usize = chars[start..cursor].iter().map(|c| c.1).sum();
+    let mut text = String::new();
+    let mut shown = 0;
+    for &(c, w) in &chars[start..] {
+        if shown + w > width {
+            break;
+        }
+        text.push(c);
+        shown += w;
+    }
+    text.push_str(&" ".repeat(width - shown));
+    DrawnField { span: Span::styled(text, style), placeholder: false, cursor: cursor_col as u16 }
+}
+
+/// The longest prefix of `text` that fits in `width` cells, and its width.
+pub fn fit(text: &str, width: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    (out, used)
+}
+
+/// `text` cut to `width` cells with an ellipsis when it does not fit.
+pub fn ellipsize(text: &str, width: usize) -> String {
+    let (fitted, used) = fit(text, width);
+    if fitted.len() == text.len() || width == 0 {
+        return fitted;
+    }
+    let (mut shorter, _) = fit(text, width.saturating_sub(1));
+    let _ = used;
+    shorter.push('…');
+    shorter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn long_text_slides_to_keep_the_cursor_visible() {
+        let input = TextInput::with_text("0123456789abcdef");
+        let drawn = draw(&input, 8, Style::new(), ("", Style::new()));
+        assert_eq!(drawn.span.content, "9abcdef ");
+        assert_eq!(drawn.cursor, 7);
+    }
+
+    #[test]
+    fn wide_characters_count_two_cells() {
+        let input = TextInput::with_text("中文字");
+        let drawn = draw(&input, 10, Style::new(), ("", Style::new()));
+        assert_eq!(drawn.cursor, 6);
+        assert_eq!(ellipsize("中文字", 5), "中文…");
+        assert_eq!(ellipsize("abc", 3), "abc");
+    }
+
+    proptest! {
+        #[test]
+        fn the_cursor_is_always_inside_the_field(text in "\\PC{0,40}", width in 1u16..30) {
+            let input = TextInput::with_text(&text);
+            let drawn = draw(&input, width, Style::new(), ("type", Style::new()));
+            prop_assert!(drawn.cursor < width.max(1));
+            prop_assert!(unicode_width::UnicodeWidthStr::width(drawn.span.content.as_ref()) <= width as usize);
+        }
+    }
+}
