@@ -13,7 +13,9 @@ use crate::history::Status;
 /// Enter sales leads into Autocalls campaigns by hand, and browse what you entered.
 #[derive(Debug, Parser)]
 #[command(name = "autocalls-tui", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  autocalls-tui --sandbox                 try it against the built-in fake API\n  autocalls-tui --campaign 12 --region DE\n  autocalls-tui create --phone '+1 415 555 0100' --campaign 12 --var customer_name=Ada\n  autocalls-tui history --status rejected")]
+#[command(
+    after_help = "Examples:\n  autocalls-tui --sandbox                 try it against the built-in fake API\n  autocalls-tui --campaign 12 --region DE\n  autocalls-tui create --phone '+1 415 555 0100' --campaign 12 --var customer_name=Ada\n  autocalls-tui history --status rejected"
+)]
 pub struct Cli {
     /// Settings shared by every command.
     #[command(flatten)]
@@ -53,10 +55,14 @@ pub enum Command {
     ///
     /// Exit codes: 0 created; 2 invalid input (nothing sent); 3 rejected by the API;
     /// 4 network failure or unknown outcome (kept in the history).
-    #[command(after_help = "Examples:\n  autocalls-tui create --phone '+1 (415) 555-0100' --campaign 12 --var customer_name='Ada Lovelace'\n  autocalls-tui create --phone '0170 1234567' --region DE --campaign 12 --secondary '+49 30 1234567,customer_name=Office' --json")]
+    #[command(
+        after_help = "Examples:\n  autocalls-tui create --phone '+1 (415) 555-0100' --campaign 12 --var customer_name='Ada Lovelace'\n  autocalls-tui create --phone '0170 1234567' --region DE --campaign 12 --secondary '+49 30 1234567,customer_name=Office' --json"
+    )]
     Create(CreateArgs),
     /// Print the local history, newest first.
-    #[command(after_help = "Examples:\n  autocalls-tui history --search lovelace\n  autocalls-tui history --status rejected --json\n  autocalls-tui history --campaign 12 --csv > leads.csv")]
+    #[command(
+        after_help = "Examples:\n  autocalls-tui history --search lovelace\n  autocalls-tui history --status rejected --json\n  autocalls-tui history --campaign 12 --csv > leads.csv"
+    )]
     History(HistoryArgs),
     /// Run the fake Autocalls API alone, for scripts and demos.
     SandboxServer(SandboxArgs),

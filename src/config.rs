@@ -59,7 +59,8 @@ pub struct Paths {
 impl Paths {
     /// The platform's places for this app; `data_dir` replaces the data directory.
     pub fn discover(data_dir: Option<PathBuf>) -> Result<Paths, ConfigError> {
-        let dirs = directories::ProjectDirs::from("ai", "Autocalls", "autocalls-tui").ok_or(ConfigError::NoHome)?;
+        let dirs =
+            directories::ProjectDirs::from("ai", "Autocalls", "autocalls-tui").ok_or(ConfigError::NoHome)?;
         Ok(Paths {
             config_file: dirs.config_dir().join("config.toml"),
             data_dir: data_dir.unwrap_or_else(|| dirs.data_dir().to_path_buf()),
@@ -129,7 +130,9 @@ impl FileConfig {
 }
 
 fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
-    let line = error.span().map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+    let line = error.span().map(|span| {
+        text.as_bytes()[..span.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+    });
     let message = error.message().trim_end();
     match line {
         Some(line) => format!("line {line}: {message}"),
@@ -249,14 +252,18 @@ mod tests {
     fn saved_config_is_private_and_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("config.toml");
-        let config = FileConfig { api_key: Some("1|k".into()), default_campaign: Some(3), ..FileConfig::default() };
+        let config =
+            FileConfig { api_key: Some("1|k".into()), default_campaign: Some(3), ..FileConfig::default() };
         config.save(&path).unwrap();
         assert_eq!(FileConfig::load(&path).unwrap(), config);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(
+                std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777,
+                0o700
+            );
         }
     }
 

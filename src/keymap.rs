@@ -44,7 +44,9 @@ impl Scope {
     pub fn covers(self, context: Context) -> bool {
         match self {
             Scope::Global => true,
-            Scope::Form => matches!(context, Context::Text | Context::Checkbox | Context::Button | Context::Section),
+            Scope::Form => {
+                matches!(context, Context::Text | Context::Checkbox | Context::Button | Context::Section)
+            }
             Scope::Checkbox => context == Context::Checkbox,
             Scope::NotText => context != Context::Text,
             Scope::History => context == Context::History,
@@ -93,7 +95,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('q'), NONE, Scope::Overlay, Action::Close, "close"),
     key(KeyCode::Char('?'), NONE, Scope::Overlay, Action::Close, "close"),
     key(KeyCode::Char(' '), NONE, Scope::Checkbox, Action::Toggle, "toggle"),
-    key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next field / press / add"),
+    key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next, press, add"),
     key(KeyCode::Up, NONE, Scope::Form, Action::Up, "previous field"),
     key(KeyCode::Down, NONE, Scope::Form, Action::Down, "next field"),
     key(KeyCode::Char('n'), CTRL, Scope::Form, Action::AddRow, "add a row"),
@@ -165,10 +167,7 @@ pub fn lookup(key: &KeyEvent, context: Context) -> Option<Action> {
         KeyCode::Char(c) if mods.contains(CTRL) => KeyCode::Char(c.to_ascii_lowercase()),
         other => other,
     };
-    BINDINGS
-        .iter()
-        .find(|b| b.code == code && b.mods == mods && b.scope.covers(context))
-        .map(|b| b.action)
+    BINDINGS.iter().find(|b| b.code == code && b.mods == mods && b.scope.covers(context)).map(|b| b.action)
 }
 
 /// How a key is written in help and the footer, e.g. `Ctrl-S`, `F1`, `Shift-Tab`.
@@ -188,10 +187,7 @@ pub fn key_label(binding: &Binding) -> String {
 
 /// The first key bound to `action` in `context`, for the footer.
 pub fn key_for(action: Action, context: Context) -> Option<String> {
-    BINDINGS
-        .iter()
-        .find(|b| b.action == action && b.scope.covers(context))
-        .map(key_label)
+    BINDINGS.iter().find(|b| b.action == action && b.scope.covers(context)).map(key_label)
 }
 
 #[cfg(test)]
@@ -232,7 +228,11 @@ mod tests {
             (KeyCode::Char(' '), NONE, Button, None),
         ];
         for (code, mods, context, expected) in cases {
-            assert_eq!(&map_key(&press(*code, *mods), *context), expected, "{code:?} {mods:?} in {context:?}");
+            assert_eq!(
+                &map_key(&press(*code, *mods), *context),
+                expected,
+                "{code:?} {mods:?} in {context:?}"
+            );
         }
     }
 
@@ -255,10 +255,17 @@ mod tests {
     fn no_binding_is_shadowed_entirely() {
         for (i, b) in BINDINGS.iter().enumerate() {
             let earlier = &BINDINGS[..i];
-            let shadowed = [Context::Text, Context::Checkbox, Context::Button, Context::Section, Context::History, Context::Overlay]
-                .into_iter()
-                .filter(|c| b.scope.covers(*c))
-                .all(|c| earlier.iter().any(|e| e.code == b.code && e.mods == b.mods && e.scope.covers(c)));
+            let shadowed = [
+                Context::Text,
+                Context::Checkbox,
+                Context::Button,
+                Context::Section,
+                Context::History,
+                Context::Overlay,
+            ]
+            .into_iter()
+            .filter(|c| b.scope.covers(*c))
+            .all(|c| earlier.iter().any(|e| e.code == b.code && e.mods == b.mods && e.scope.covers(c)));
             assert!(!shadowed, "binding {} ({}) can never fire", key_label(b), b.help);
         }
     }

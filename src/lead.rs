@@ -21,9 +21,7 @@ impl FromStr for Region {
         let upper = s.trim().to_ascii_uppercase();
         match country::Id::from_str(&upper) {
             Ok(id) if upper.len() == 2 => Ok(Region(id)),
-            _ => Err(format!(
-                "`{s}` is not a region: use two letters from ISO 3166, like US, DE or GB"
-            )),
+            _ => Err(format!("`{s}` is not a region: use two letters from ISO 3166, like US, DE or GB")),
         }
     }
 }
@@ -65,7 +63,7 @@ pub enum PhoneError {
     #[error("too long")]
     TooLong,
     /// The right length, but not a number that can exist in that region.
-    #[error("not a valid number in {0}")]
+    #[error("not a valid {0} number")]
     InvalidForRegion(String),
 }
 
@@ -76,10 +74,7 @@ pub fn parse_phone(input: &str, region: Option<Region>) -> Result<Phone, PhoneEr
     if trimmed.is_empty() {
         return Err(PhoneError::Empty);
     }
-    let text = trimmed
-        .strip_prefix("tel:")
-        .or_else(|| trimmed.strip_prefix("TEL:"))
-        .unwrap_or(trimmed);
+    let text = trimmed.strip_prefix("tel:").or_else(|| trimmed.strip_prefix("TEL:")).unwrap_or(trimmed);
     if !text.chars().any(|c| c.is_ascii_digit()) {
         return Err(PhoneError::NotANumber);
     }
@@ -102,9 +97,7 @@ pub fn parse_phone(input: &str, region: Option<Region>) -> Result<Phone, PhoneEr
     })?;
     let country = number.country().id();
     if !number.is_valid() {
-        let known_code = phonenumber::metadata::DATABASE
-            .by_code(&number.code().value())
-            .is_some();
+        let known_code = phonenumber::metadata::DATABASE.by_code(&number.code().value()).is_some();
         return Err(match country {
             _ if !known_code => PhoneError::UnknownCountryCode,
             Some(id) => PhoneError::InvalidForRegion(id.as_ref().to_owned()),
@@ -115,6 +108,12 @@ pub fn parse_phone(input: &str, region: Option<Region>) -> Result<Phone, PhoneEr
         e164: number.format().mode(phonenumber::Mode::E164).to_string(),
         region: country.map(|id| id.as_ref().to_owned()),
     })
+}
+
+/// Loads libphonenumber's metadata now (it is read lazily on first use, which takes a moment),
+/// so the first number typed is checked without a pause. Meant for a background thread.
+pub fn warm_up() {
+    let _ = parse_phone("+14155550100", None);
 }
 
 /// Where in a lead a problem is, so the form can put the message beside the right field and the
@@ -204,11 +203,8 @@ pub fn validate(draft: &LeadDraft, region: Option<Region>) -> Result<CreateLead,
         .enumerate()
         .filter_map(|(contact, s)| {
             let phone = check_phone(&s.phone, region, FieldPath::SecondaryPhone(contact), &mut errors);
-            let variables = check_variables(
-                &s.variables,
-                |row| FieldPath::SecondaryVarKey { contact, row },
-                &mut errors,
-            );
+            let variables =
+                check_variables(&s.variables, |row| FieldPath::SecondaryVarKey { contact, row }, &mut errors);
             Some(SecondaryContact { phone_number: phone?.e164, variables })
         })
         .collect();
@@ -242,9 +238,7 @@ fn check_phone(
     field: FieldPath,
     errors: &mut Vec<FieldError>,
 ) -> Option<Phone> {
-    parse_phone(text, region)
-        .map_err(|e| errors.push(FieldError { field, message: e.to_string() }))
-        .ok()
+    parse_phone(text, region).map_err(|e| errors.push(FieldError { field, message: e.to_string() })).ok()
 }
 
 /// Keeps rows that have a key and a value. A row with a key and no value is left out so the
@@ -302,10 +296,7 @@ mod tests {
         assert_eq!(parse_phone("0170 1234567", None), Err(PhoneError::NeedsRegion));
         assert_eq!(parse_phone("+999 1234567", None), Err(PhoneError::UnknownCountryCode));
         assert_eq!(parse_phone("+49 1", None), Err(PhoneError::TooShort));
-        assert!(matches!(
-            parse_phone("+1 415 000 0000", None),
-            Err(PhoneError::InvalidForRegion(_))
-        ));
+        assert!(matches!(parse_phone("+1 415 000 0000", None), Err(PhoneError::InvalidForRegion(_))));
     }
 
     #[test]

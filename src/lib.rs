@@ -3,14 +3,14 @@
 //! README for the rooms.
 
 pub mod api;
-pub mod history;
-pub mod lead;
-pub mod sandbox;
-pub mod sanitize;
-pub mod config;
-pub mod keymap;
-pub mod model;
-pub mod ui;
-pub mod runtime;
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod history;
+pub mod keymap;
+pub mod lead;
+pub mod model;
+pub mod runtime;
+pub mod sandbox;
+pub mod sanitize;
+pub mod ui;

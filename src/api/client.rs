@@ -214,10 +214,8 @@ async fn classify_response(response: Response) -> Result<Vec<u8>, ApiError> {
         }
         Err(_) => Vec::new(),
     };
-    let is_html = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let is_html =
+        headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if status.is_redirection() {
         let target = headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("elsewhere");
         return Err(ApiError::Auth(format!(
@@ -235,9 +233,9 @@ async fn classify_response(response: Response) -> Result<Vec<u8>, ApiError> {
     }
     let laravel = LaravelError::from_body(&body);
     match status {
-        StatusCode::UNAUTHORIZED => Err(ApiError::Auth(
-            laravel.message.unwrap_or_else(|| "Unauthenticated.".into()),
-        )),
+        StatusCode::UNAUTHORIZED => {
+            Err(ApiError::Auth(laravel.message.unwrap_or_else(|| "Unauthenticated.".into())))
+        }
         StatusCode::TOO_MANY_REQUESTS => Err(ApiError::RateLimited {
             retry_after: headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after),
         }),
@@ -248,9 +246,9 @@ async fn classify_response(response: Response) -> Result<Vec<u8>, ApiError> {
         ))),
         s => Err(ApiError::Rejected {
             status: s.as_u16(),
-            message: laravel.message.unwrap_or_else(|| {
-                s.canonical_reason().unwrap_or("request refused").to_owned()
-            }),
+            message: laravel
+                .message
+                .unwrap_or_else(|| s.canonical_reason().unwrap_or("request refused").to_owned()),
             errors: laravel.errors,
         }),
     }
@@ -329,7 +327,8 @@ mod tests {
         assert_eq!(parse_retry_after("99999"), Some(Duration::from_secs(3600)));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
         let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(120);
-        let http_date = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&soon).unwrap();
+        let http_date =
+            jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&soon).unwrap();
         let wait = parse_retry_after(&http_date).unwrap();
         assert!((100..=120).contains(&wait.as_secs()), "{wait:?} from {http_date}");
         assert_eq!(parse_retry_after("soon"), None);

@@ -276,7 +276,8 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for body in [&b"<html>login</html>"[..], b"{}", b"{\"data\":{}}", b"[]", b"{\"data\":{\"id\":null}}"] {
+        for body in [&b"<html>login</html>"[..], b"{}", b"{\"data\":{}}", b"[]", b"{\"data\":{\"id\":null}}"]
+        {
             assert!(decode_created(body).is_err(), "{}", String::from_utf8_lossy(body));
         }
     }

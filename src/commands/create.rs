@@ -55,9 +55,8 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
 }
 
 fn draft(settings: &Settings, args: &CreateArgs) -> Result<LeadDraft, String> {
-    let campaign = settings
-        .campaign
-        .ok_or("--campaign is required (or set default_campaign in the config file)")?;
+    let campaign =
+        settings.campaign.ok_or("--campaign is required (or set default_campaign in the config file)")?;
     let variables = args.vars.iter().map(|v| split_pair(v)).collect::<Result<Vec<_>, _>>()?;
     let secondary = args.secondary.iter().map(|s| parse_secondary(s)).collect::<Result<Vec<_>, _>>()?;
     Ok(LeadDraft {
@@ -126,7 +125,10 @@ fn report(entry: &LeadEntry, result: &Result<crate::api::types::Created, ApiErro
                     .as_deref()
                     .map(|n| format!("{n} (#{})", entry.request.campaign_id))
                     .unwrap_or_else(|| format!("#{}", entry.request.campaign_id));
-                println!("created lead #{} for {phone} in campaign {campaign}", entry.lead_id.as_deref().unwrap_or("?"));
+                println!(
+                    "created lead #{} for {phone} in campaign {campaign}",
+                    entry.lead_id.as_deref().unwrap_or("?")
+                );
             }
             ExitCode::from(EXIT_CREATED)
         }
@@ -160,7 +162,10 @@ mod tests {
         assert_eq!(s.phone, "+49 30 1234567");
         assert_eq!(
             s.variables,
-            [("customer_name".to_owned(), "Office".to_owned()), ("city".to_owned(), "Berlin, Germany".to_owned())]
+            [
+                ("customer_name".to_owned(), "Office".to_owned()),
+                ("city".to_owned(), "Berlin, Germany".to_owned())
+            ]
         );
         assert_eq!(parse_secondary("+1 415 555 0100").unwrap().variables, []);
         assert!(parse_secondary("+1 415,oops").is_err());

@@ -28,7 +28,9 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
     let mut out = stdout.lock();
     let written = if args.json {
         let leads: Vec<LeadJson> = selected.iter().map(|e| LeadJson::from(*e)).collect();
-        serde_json::to_writer_pretty(&mut out, &leads).map_err(std::io::Error::from).and_then(|()| writeln!(out))
+        serde_json::to_writer_pretty(&mut out, &leads)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else if args.csv {
         write_csv(&selected, &mut out).map_err(std::io::Error::other)
     } else {
@@ -61,7 +63,10 @@ fn write_table(entries: &[&crate::history::LeadEntry], out: &mut impl Write) -> 
             e.request.phone_number,
             e.lead_id.as_deref().map(|id| format!("#{id}")).unwrap_or_default(),
             name,
-            e.campaign_name.as_deref().map(|n| format!("{n} (#{})", e.request.campaign_id)).unwrap_or_else(|| format!("#{}", e.request.campaign_id)),
+            e.campaign_name
+                .as_deref()
+                .map(|n| format!("{n} (#{})", e.request.campaign_id))
+                .unwrap_or_else(|| format!("#{}", e.request.campaign_id)),
         )?;
     }
     Ok(())

@@ -17,7 +17,8 @@ pub fn init(state_dir: &Path, level: &str) -> Option<WorkerGuard> {
         .build(state_dir)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_new(format!("autocalls_tui={level},warn")).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_new(format!("autocalls_tui={level},warn")).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
     Some(guard)
 }

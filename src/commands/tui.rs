@@ -33,6 +33,7 @@ pub async fn run(settings: Settings) -> ExitCode {
         region: settings.region,
         campaign: settings.campaign,
     });
+    tokio::task::spawn_blocking(crate::lead::warm_up);
     let services = Services { api: connection.api.clone(), history };
     let _ = color_eyre::install();
     let mut terminal = ratatui::init();

@@ -41,7 +41,10 @@ impl Filter {
         has(&request.phone_number)
             || phone_digits(&request.phone_number)
             || request.variables.values().any(|v| has(v))
-            || request.secondary_contacts.iter().any(|s| has(&s.phone_number) || s.variables.values().any(|v| has(v)))
+            || request
+                .secondary_contacts
+                .iter()
+                .any(|s| has(&s.phone_number) || s.variables.values().any(|v| has(v)))
             || entry.campaign_name.as_deref().is_some_and(has)
             || has(&format!("#{}", request.campaign_id))
             || has(entry.status.as_str())
@@ -119,9 +122,10 @@ pub fn write_csv<W: std::io::Write>(entries: &[&LeadEntry], out: W) -> csv::Resu
     for e in entries {
         let mut row = vec![e.request.phone_number.as_str()];
         row.extend(names.iter().map(|n| e.request.variables.get(*n).map(String::as_str).unwrap_or("")));
-        row.extend((0..secondary).map(|i| {
-            e.request.secondary_contacts.get(i).map(|s| s.phone_number.as_str()).unwrap_or("")
-        }));
+        row.extend(
+            (0..secondary)
+                .map(|i| e.request.secondary_contacts.get(i).map(|s| s.phone_number.as_str()).unwrap_or("")),
+        );
         writer.write_record(&row)?;
     }
     writer.flush()?;
@@ -170,7 +174,12 @@ mod tests {
 
     #[test]
     fn csv_uses_the_import_layout_and_quotes() {
-        let a = entry("+14155550100", 1, &[("customer_name", "Doe, \"JD\" John"), ("email", "j@x")], &["+442079460958"]);
+        let a = entry(
+            "+14155550100",
+            1,
+            &[("customer_name", "Doe, \"JD\" John"), ("email", "j@x")],
+            &["+442079460958"],
+        );
         let b = entry("+491701234567", 1, &[("company", "Müller\nGmbH")], &["+14155550101", "+14155550102"]);
         let mut out = Vec::new();
         write_csv(&[&a, &b], &mut out).unwrap();

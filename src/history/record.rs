@@ -104,14 +104,8 @@ pub enum Status {
 
 impl Status {
     /// All statuses, for filters and help.
-    pub const ALL: [Status; 6] = [
-        Status::Pending,
-        Status::Created,
-        Status::Rejected,
-        Status::Failed,
-        Status::Queued,
-        Status::Unknown,
-    ];
+    pub const ALL: [Status; 6] =
+        [Status::Pending, Status::Created, Status::Rejected, Status::Failed, Status::Queued, Status::Unknown];
 
     /// The word used in the file, on screen and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -135,13 +129,10 @@ impl std::str::FromStr for Status {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-                format!("`{s}` is not a status; use one of {}", all.join(", "))
-            })
+        Status::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            format!("`{s}` is not a status; use one of {}", all.join(", "))
+        })
     }
 }
 
@@ -305,10 +296,7 @@ impl LeadEntry {
     /// The name shown in lists: the `customer_name` variable, else the first variable's value.
     pub fn display_name(&self) -> &str {
         let vars = &self.request.variables;
-        vars.get("customer_name")
-            .or_else(|| vars.values().next())
-            .map(String::as_str)
-            .unwrap_or("")
+        vars.get("customer_name").or_else(|| vars.values().next()).map(String::as_str).unwrap_or("")
     }
 }
 
@@ -331,10 +319,9 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
             }
             Event::Outcome { status, lead_id, campaign_name, error, response } => {
                 match index.get(&record.local_id) {
-                    Some(&i) => leads[i].apply(
-                        Outcome { status, lead_id, campaign_name, error, response },
-                        record.at,
-                    ),
+                    Some(&i) => {
+                        leads[i].apply(Outcome { status, lead_id, campaign_name, error, response }, record.at)
+                    }
                     None => orphans.push(Record {
                         event: Event::Outcome { status, lead_id, campaign_name, error, response },
                         ..record

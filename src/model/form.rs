@@ -50,6 +50,18 @@ impl Focus {
         )
     }
 
+    /// Whether the focus is in a removable row (a variable row or a secondary contact).
+    pub fn is_row(self) -> bool {
+        matches!(
+            self,
+            Focus::VarKey(_)
+                | Focus::VarValue(_)
+                | Focus::SecPhone(_)
+                | Focus::SecVarKey(..)
+                | Focus::SecVarValue(..)
+        )
+    }
+
     /// The field a validation error about `path` belongs to.
     pub fn of_path(path: FieldPath) -> Focus {
         match path {

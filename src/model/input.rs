@@ -139,7 +139,12 @@ mod tests {
             Just(Key::Enter),
             Just(Key::Tab),
         ];
-        (keys, any::<bool>(), any::<bool>()).prop_map(|(key, ctrl, alt)| Input { key, ctrl, alt, shift: false })
+        (keys, any::<bool>(), any::<bool>()).prop_map(|(key, ctrl, alt)| Input {
+            key,
+            ctrl,
+            alt,
+            shift: false,
+        })
     }
 
     proptest! {

@@ -151,6 +151,19 @@ impl App {
         !self.in_flight.is_empty()
     }
 
+    /// Whether `action` would do something where the focus is now, so the footer offers only
+    /// keys that work.
+    pub fn is_available(&self, action: Action) -> bool {
+        match action {
+            Action::AddRow => {
+                self.focus.is_row() || matches!(self.focus, Focus::Variables | Focus::Secondary)
+            }
+            Action::RemoveRow => self.focus.is_row(),
+            Action::Toggle => self.focus == Focus::AllowDuplicate,
+            _ => true,
+        }
+    }
+
     /// Leads waiting to be retried, for the header.
     pub fn queued_count(&self) -> usize {
         self.history.entries().iter().filter(|e| e.status == Status::Queued).count()
@@ -332,13 +345,20 @@ impl App {
             }
             (false, Ok(())) => vec![],
             (false, Err(reason)) => {
-                self.notify(Level::Error, format!("The result could not be written to the history: {reason}"));
+                self.notify(
+                    Level::Error,
+                    format!("The result could not be written to the history: {reason}"),
+                );
                 vec![]
             }
         }
     }
 
-    fn sent(&mut self, local_id: LocalId, result: Result<crate::api::types::Created, crate::api::ApiError>) -> Vec<Effect> {
+    fn sent(
+        &mut self,
+        local_id: LocalId,
+        result: Result<crate::api::types::Created, crate::api::ApiError>,
+    ) -> Vec<Effect> {
         if !self.in_flight.remove(&local_id) {
             // Not ours, or already settled: a late or repeated answer changes nothing.
             return vec![];

@@ -12,7 +12,15 @@ use crate::model::{Action, App, Level};
 /// The actions worth a place in the footer, by context, most useful first.
 fn shown_actions(context: Context) -> &'static [Action] {
     match context {
-        Context::Text => &[Action::Submit, Action::NextField, Action::AddRow, Action::RemoveRow, Action::ShowHistory, Action::Help, Action::Quit],
+        Context::Text => &[
+            Action::Submit,
+            Action::NextField,
+            Action::AddRow,
+            Action::RemoveRow,
+            Action::ShowHistory,
+            Action::Help,
+            Action::Quit,
+        ],
         Context::Checkbox => &[Action::Toggle, Action::Submit, Action::NextField, Action::Help, Action::Quit],
         Context::Button => &[Action::Activate, Action::NextField, Action::Help, Action::Quit],
         Context::Section => &[Action::AddRow, Action::Submit, Action::NextField, Action::Help, Action::Quit],
@@ -33,8 +41,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let context = keymap::context(app);
     let mut keys = vec![Span::raw(" ")];
     let mut used = 1;
-    for action in shown_actions(context) {
-        let Some(binding) = keymap::BINDINGS.iter().find(|b| b.action == *action && b.scope.covers(context)) else {
+    for action in shown_actions(context).iter().filter(|a| app.is_available(**a)) {
+        let Some(binding) = keymap::BINDINGS.iter().find(|b| b.action == *action && b.scope.covers(context))
+        else {
             continue;
         };
         let label = keymap::key_label(binding);

@@ -96,7 +96,11 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
         Focus::Secondary,
         "Secondary",
         true,
-        if form.secondary.is_empty() { "none · Ctrl-N adds a contact" } else { "called in this order after the primary · Ctrl-N adds" },
+        if form.secondary.is_empty() {
+            "none · Ctrl-N adds a contact"
+        } else {
+            "called in this order after the primary · Ctrl-N adds"
+        },
         "",
     ));
     for (c, contact) in form.secondary.iter().enumerate() {
@@ -154,18 +158,29 @@ fn text_row(
     Row { focus: Some(focus), spans: vec![label, drawn.span, hint], cursor }
 }
 
-fn phone_row(app: &App, focus: Focus, label: &str, input: &TextInput, input_width: usize, width: usize) -> Row {
+fn phone_row(
+    app: &App,
+    focus: Focus,
+    label: &str,
+    input: &TextInput,
+    input_width: usize,
+    width: usize,
+) -> Row {
     let hint_width = width.saturating_sub(LABEL + input_width + 1);
     let hint = match (app.form.errors.get(&focus), input.is_blank()) {
-        (Some(error), _) => Span::styled(format!(" ✗ {}", ellipsize(error, hint_width.saturating_sub(3))), theme::error()),
+        (Some(error), _) => {
+            Span::styled(format!(" ✗ {}", ellipsize(error, hint_width.saturating_sub(3))), theme::error())
+        }
         (None, true) => Span::styled(" +country code, or a national number", theme::hint()),
         (None, false) => match lead::parse_phone(input.text(), app.region) {
-            Ok(phone) => Span::styled(
-                format!(" ✓ {} {}", phone.e164, phone.region.unwrap_or_default()),
-                theme::ok(),
-            ),
+            Ok(phone) => {
+                Span::styled(format!(" ✓ {} {}", phone.e164, phone.region.unwrap_or_default()), theme::ok())
+            }
             Err(PhoneError::Empty) => Span::raw(""),
-            Err(e) => Span::styled(format!(" ✗ {}", ellipsize(&e.to_string(), hint_width.saturating_sub(3))), theme::error()),
+            Err(e) => Span::styled(
+                format!(" ✗ {}", ellipsize(&e.to_string(), hint_width.saturating_sub(3))),
+                theme::error(),
+            ),
         },
     };
     text_row(app, focus, label_span(app, focus, label), input, input_width, "e.g. +1 415 555 0100", hint)
@@ -180,7 +195,14 @@ fn section_row(app: &App, focus: Focus, label: &str, focusable: bool, empty_hint
     }
 }
 
-fn var_row(app: &App, row: &VarRow, key_focus: Focus, value_focus: Focus, indent: usize, width: usize) -> Row {
+fn var_row(
+    app: &App,
+    row: &VarRow,
+    key_focus: Focus,
+    value_focus: Focus,
+    indent: usize,
+    width: usize,
+) -> Row {
     let key_width = 16.min(width.saturating_sub(indent + 10) / 2).max(6);
     let value_width = (width.saturating_sub(indent + key_width + 3 + 10)).clamp(6, 30);
     let key_focused = app.focus == key_focus;

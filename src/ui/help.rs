@@ -8,10 +8,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use super::theme;
 use crate::keymap::{self, BINDINGS, Scope};
 
-const COLUMNS: [&[Scope]; 2] = [
-    &[Scope::Global, Scope::NotText, Scope::Overlay],
-    &[Scope::Form, Scope::Checkbox, Scope::History],
-];
+const COLUMNS: [&[Scope]; 2] =
+    [&[Scope::Global, Scope::NotText, Scope::Overlay], &[Scope::Form, Scope::Checkbox, Scope::History]];
 
 /// Draws the overlay centred over `area`.
 pub fn draw(frame: &mut Frame, area: Rect) {
@@ -19,7 +17,8 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
     let two_columns = area.width >= 76;
     let width = if two_columns { 76 } else { area.width.min(40) };
-    let height = if two_columns { tallest + 2 } else { columns.iter().map(|c| c.len() as u16).sum::<u16>() + 2 };
+    let height =
+        if two_columns { tallest + 2 } else { columns.iter().map(|c| c.len() as u16).sum::<u16>() + 2 };
     let popup = Rect {
         x: area.x + area.width.saturating_sub(width) / 2,
         y: area.y + area.height.saturating_sub(height) / 2,
@@ -34,7 +33,8 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
     if two_columns {
-        let halves = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(inner);
+        let halves =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(inner);
         for (lines, half) in columns.into_iter().zip(halves.iter()) {
             frame.render_widget(Paragraph::new(lines), *half);
         }
@@ -58,7 +58,7 @@ fn column(scopes: &[Scope]) -> Vec<Line<'static>> {
         }
         for (_, help, keys) in seen {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<14}", keys.join(" / ")), theme::key()),
+                Span::styled(format!("  {:<17}", keys.join(" / ")), theme::key()),
                 Span::raw(help.to_owned()),
             ]));
         }

@@ -12,6 +12,9 @@ use crate::history::{LeadEntry, Status};
 use crate::model::{App, Focus};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+const TIME_W: u16 = 11;
+const STATUS_W: u16 = 10;
+const PHONE_W: u16 = 16;
 
 /// Draws the history pane into `area` (border included).
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
@@ -24,10 +27,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
         } else {
             "Reading the history…"
         };
-        frame.render_widget(Paragraph::new(Span::styled(text, theme::hint())).wrap(Wrap { trim: true }), inner);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme::hint())).wrap(Wrap { trim: true }),
+            inner,
+        );
         return;
     }
-    let [table_area, detail_area] = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(inner);
+    let [table_area, detail_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(inner);
     draw_table(app, frame, table_area);
     draw_detail(app, frame, detail_area);
 }
@@ -44,22 +51,19 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
     }
     view.offset.set(offset);
 
-    let widths = [
-        Constraint::Length(11),
-        Constraint::Length(9),
-        Constraint::Length(16),
-        Constraint::Fill(2),
-        Constraint::Fill(1),
-    ];
-    let name_width = area.width.saturating_sub(11 + 9 + 16 + 4) as usize * 2 / 3;
+    // Time, status and phone have fixed widths; name and campaign share the rest, 3:2.
+    let rest = area.width.saturating_sub(TIME_W + STATUS_W + PHONE_W + 4);
+    let name_w = rest * 3 / 5;
+    let campaign_w = rest - name_w;
+    let widths = [TIME_W, STATUS_W, PHONE_W, name_w, campaign_w].map(Constraint::Length);
     let rows = (offset..(offset + visible).min(view.len())).filter_map(|i| {
         let entry = view.row(i)?;
         let row = Row::new(vec![
             Span::raw(time(app, entry)),
             status_span(app, entry),
             Span::raw(entry.request.phone_number.clone()),
-            Span::raw(ellipsize(entry.display_name(), name_width)),
-            Span::raw(campaign(entry)),
+            Span::raw(ellipsize(entry.display_name(), name_w as usize)),
+            Span::raw(ellipsize(&campaign(entry), campaign_w as usize)),
         ]);
         Some(if i == selected { row.style(theme::selected_row(app.focus == Focus::History)) } else { row })
     });
@@ -88,7 +92,12 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(error) = &entry.error {
         let mut text = error.message.clone();
         for (field, messages) in &error.fields {
-            text.push_str(&format!(" · {field}: {}", messages.join(" ")));
+            // Laravel's message repeats the first field error; say each thing once.
+            let new: Vec<&str> =
+                messages.iter().map(String::as_str).filter(|m| !error.message.starts_with(m)).collect();
+            if !new.is_empty() {
+                text.push_str(&format!(" · {field}: {}", new.join(" ")));
+            }
         }
         lines.push(Line::from(Span::styled(text, theme::error())));
     }

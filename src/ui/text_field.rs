@@ -33,8 +33,7 @@ pub fn draw(input: &TextInput, width: u16, style: Style, placeholder: (&str, Sty
             cursor: 0,
         };
     }
-    let chars: Vec<(char, usize)> =
-        input.text().chars().map(|c| (c, c.width().unwrap_or(0))).collect();
+    let chars: Vec<(char, usize)> = input.text().chars().map(|c| (c, c.width().unwrap_or(0))).collect();
     let cursor = input.cursor().min(chars.len());
     // Start where the text before the cursor (plus the cursor cell) just fits.
     let mut start = cursor;

@@ -1,0 +1,282 @@
+//! The model, fed messages: no terminal, no runtime, no network.
+
+use indexmap::IndexMap;
+use ratatui_textarea::{Input, Key};
+
+use super::*;
+use crate::api::ApiError;
+use crate::api::types::{CampaignRef, Created, Lead};
+use crate::history::Event;
+
+fn app() -> App {
+    let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
+    assert_eq!(effects, [Effect::LoadHistory]);
+    app
+}
+
+fn act(app: &mut App, action: Action) -> Vec<Effect> {
+    app.update(Msg::Action(action))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
+    }
+}
+
+/// Submits a valid lead and returns its local id and the request that was recorded.
+fn submit_valid(app: &mut App, phone: &str) -> (LocalId, crate::api::types::CreateLead) {
+    app.focus = Focus::Phone;
+    type_text(app, phone);
+    let effects = act(app, Action::Submit);
+    let [Effect::Append(record)] = effects.as_slice() else { panic!("expected one append, got {effects:?}") };
+    let Event::Submitted { request, .. } = &record.event else { panic!("not a submission: {record:?}") };
+    (record.local_id, request.clone())
+}
+
+fn created(id: &str) -> Created {
+    Created {
+        lead: Lead {
+            id: id.into(),
+            campaign: Some(CampaignRef { id: 12, name: "Hannover Messe".into() }),
+            ..Lead::default()
+        },
+        message: None,
+    }
+}
+
+#[test]
+fn tab_walks_the_form_in_product_order_and_around() {
+    let mut app = app();
+    let mut seen = vec![app.focus];
+    for _ in 0..7 {
+        act(&mut app, Action::NextField);
+        seen.push(app.focus);
+    }
+    use Focus::*;
+    assert_eq!(seen, [Phone, Campaign, AllowDuplicate, Variables, Secondary, Submit, History, Phone]);
+    act(&mut app, Action::PrevField);
+    assert_eq!(app.focus, History);
+}
+
+#[test]
+fn rows_join_the_tab_order_key_then_value() {
+    let mut app = app();
+    app.focus = Focus::Variables;
+    act(&mut app, Action::AddRow);
+    assert_eq!(app.focus, Focus::VarKey(0));
+    type_text(&mut app, "customer_name");
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::VarValue(0));
+    type_text(&mut app, "Ada");
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::Secondary);
+    act(&mut app, Action::AddRow);
+    assert_eq!(app.focus, Focus::SecPhone(0));
+    act(&mut app, Action::AddRow);
+    assert_eq!(app.focus, Focus::SecPhone(1), "Ctrl-N on a contact adds the next contact");
+    assert_eq!(app.form.variables[0].key.text(), "customer_name");
+    assert_eq!(app.form.variables[0].value.text(), "Ada");
+    assert_eq!(app.form.secondary.len(), 2);
+    act(&mut app, Action::RemoveRow);
+    assert_eq!((app.form.secondary.len(), app.focus), (1, Focus::SecPhone(0)));
+}
+
+#[test]
+fn an_invalid_lead_sends_nothing_and_focuses_the_first_bad_field() {
+    let mut app = app();
+    app.focus = Focus::Campaign;
+    app.update(Msg::Action(Action::Submit));
+    assert_eq!(app.focus, Focus::Phone);
+    assert_eq!(app.form.errors.get(&Focus::Phone).map(String::as_str), Some("phone number is required"));
+    assert!(app.history.is_empty());
+    type_text(&mut app, "+1 415");
+    assert!(!app.form.errors.contains_key(&Focus::Phone), "editing a field clears its error");
+    assert!(act(&mut app, Action::Submit).is_empty());
+    assert_eq!(app.notice.as_ref().map(|n| n.level), Some(Level::Error));
+}
+
+#[test]
+fn a_valid_lead_is_recorded_first_then_sent_and_the_form_clears_at_once() {
+    let mut app = app();
+    app.focus = Focus::Variables;
+    act(&mut app, Action::AddRow);
+    type_text(&mut app, "customer_name");
+    act(&mut app, Action::NextField);
+    type_text(&mut app, "Ada Lovelace");
+    let (id, request) = submit_valid(&mut app, "+1 (415) 555-0100");
+    assert_eq!(request.phone_number, "+14155550100");
+    assert_eq!(request.campaign_id, 12);
+    assert_eq!(request.variables["customer_name"], "Ada Lovelace");
+    // Cleared for the next lead: campaign and variable names kept, values gone.
+    assert_eq!(app.form.phone.text(), "");
+    assert_eq!(app.form.campaign.text(), "12");
+    assert_eq!(app.form.variables[0].key.text(), "customer_name");
+    assert_eq!(app.form.variables[0].value.text(), "");
+    assert_eq!(app.focus, Focus::Phone);
+    assert_eq!(app.history.get(&id).map(|e| e.status), Some(Status::Pending));
+    assert!(app.in_flight.is_empty(), "nothing is sent before the record is on disk");
+
+    let effects = app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    assert_eq!(effects, [Effect::Send { local_id: id, request }]);
+    assert!(app.in_flight.contains(&id));
+    assert!(app.wants_tick(), "the spinner runs while a request is in flight");
+}
+
+#[test]
+fn typing_goes_on_while_a_lead_is_in_flight() {
+    let mut app = app();
+    let (id, _) = submit_valid(&mut app, "+14155550100");
+    app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    type_text(&mut app, "+44 20");
+    assert_eq!(app.form.phone.text(), "+44 20");
+    app.update(Msg::Sent { local_id: id, result: Ok(created("77")) });
+    assert_eq!(app.form.phone.text(), "+44 20", "a result never touches the form");
+}
+
+#[test]
+fn created_rejected_and_unreachable_results_end_the_row() {
+    let mut app = app();
+    let (a, _) = submit_valid(&mut app, "+14155550100");
+    let (b, _) = submit_valid(&mut app, "+14155550101");
+    let (c, _) = submit_valid(&mut app, "+14155550102");
+    for id in [a, b, c] {
+        app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    }
+    let effects = app.update(Msg::Sent { local_id: a, result: Ok(created("1001")) });
+    let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(
+        matches!(&record.event, Event::Outcome { status: Status::Created, lead_id: Some(id), .. } if id == "1001")
+    );
+    let entry = app.history.get(&a).unwrap();
+    assert_eq!((entry.status, entry.lead_id.as_deref()), (Status::Created, Some("1001")));
+    assert_eq!(entry.campaign_name.as_deref(), Some("Hannover Messe"));
+
+    let errors: IndexMap<String, Vec<String>> =
+        [("phone_number".to_owned(), vec!["The phone number has already been taken.".to_owned()])].into();
+    app.update(Msg::Sent {
+        local_id: b,
+        result: Err(ApiError::Rejected { status: 422, message: "taken".into(), errors: errors.clone() }),
+    });
+    let entry = app.history.get(&b).unwrap();
+    assert_eq!(entry.status, Status::Rejected);
+    assert_eq!(entry.error.as_ref().map(|e| &e.fields), Some(&errors));
+
+    app.update(Msg::Sent { local_id: c, result: Err(ApiError::Unreachable("refused".into())) });
+    assert_eq!(app.history.get(&c).unwrap().status, Status::Failed);
+    assert_eq!(app.connection, Connection::Offline);
+    assert!(app.in_flight.is_empty());
+    assert!(!app.wants_tick(), "no timer once nothing is in flight");
+}
+
+#[test]
+fn a_late_or_repeated_answer_changes_nothing() {
+    let mut app = app();
+    let (id, _) = submit_valid(&mut app, "+14155550100");
+    app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    app.update(Msg::Sent { local_id: id, result: Ok(created("5")) });
+    let effects =
+        app.update(Msg::Sent { local_id: id, result: Err(ApiError::UnknownOutcome("late".into())) });
+    assert!(effects.is_empty());
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Created);
+    let stranger = LocalId::new();
+    assert!(app.update(Msg::Sent { local_id: stranger, result: Ok(created("6")) }).is_empty());
+}
+
+#[test]
+fn a_history_that_cannot_be_written_means_nothing_is_sent() {
+    let mut app = app();
+    let (id, _) = submit_valid(&mut app, "+14155550100");
+    let effects = app.update(Msg::Appended {
+        local_id: id,
+        submitted: true,
+        result: Err("No space left on device".into()),
+    });
+    assert!(effects.is_empty());
+    let entry = app.history.get(&id).unwrap();
+    assert_eq!(entry.status, Status::Failed);
+    let error = entry.error.as_ref().unwrap();
+    assert_eq!(error.kind, ErrorKind::Storage);
+    assert!(error.message.contains("No space left"), "{}", error.message);
+}
+
+#[test]
+fn help_overlay_swallows_other_actions_until_closed() {
+    let mut app = app();
+    act(&mut app, Action::Help);
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert!(act(&mut app, Action::Submit).is_empty());
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::Phone);
+    act(&mut app, Action::Close);
+    assert_eq!(app.overlay, None);
+    act(&mut app, Action::Quit);
+    assert!(app.should_quit());
+}
+
+#[test]
+fn f2_returns_to_the_field_f3_left() {
+    let mut app = app();
+    act(&mut app, Action::NextField);
+    act(&mut app, Action::ShowHistory);
+    assert_eq!(app.focus, Focus::History);
+    act(&mut app, Action::ShowForm);
+    assert_eq!(app.focus, Focus::Campaign);
+}
+
+#[test]
+fn the_loaded_history_merges_with_leads_sent_meanwhile() {
+    let mut app = app();
+    let (id, _) = submit_valid(&mut app, "+14155550100");
+    let old = LeadEntry::new(
+        LocalId::new(),
+        jiff::Timestamp::UNIX_EPOCH,
+        app.history.get(&id).unwrap().request.clone(),
+    );
+    app.update(Msg::HistoryLoaded { entries: vec![old.clone()], problems: vec!["line 3 is damaged".into()] });
+    assert_eq!(app.history.len(), 2);
+    assert_eq!(app.history.row(0).unwrap().local_id, id, "the newest is on top");
+    assert_eq!(app.history.row(1).unwrap().local_id, old.local_id);
+    assert!(app.notice.as_ref().unwrap().text.contains("damaged"));
+}
+
+#[test]
+fn history_selection_stays_in_range() {
+    let mut app = app();
+    for n in 0..3 {
+        submit_valid(&mut app, &format!("+1415555010{n}"));
+    }
+    act(&mut app, Action::ShowHistory);
+    act(&mut app, Action::Bottom);
+    assert_eq!(app.history.selected, 2);
+    act(&mut app, Action::Down);
+    assert_eq!(app.history.selected, 2);
+    act(&mut app, Action::PageUp);
+    assert_eq!(app.history.selected, 0);
+    act(&mut app, Action::Up);
+    assert_eq!(app.history.selected, 0);
+}
+
+#[test]
+fn paste_lands_whole_and_clean_in_the_focused_field() {
+    let mut app = app();
+    app.update(Msg::Paste("tel:+1-415-555-0100\r\n".into()));
+    assert_eq!(app.form.phone.text(), "tel:+1-415-555-0100");
+    let (_, request) = {
+        let effects = act(&mut app, Action::Submit);
+        let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
+        let Event::Submitted { request, .. } = &record.event else { panic!() };
+        (record.local_id, request.clone())
+    };
+    assert_eq!(request.phone_number, "+14155550100");
+}
+
+#[test]
+fn space_toggles_allow_duplicate_only_on_the_checkbox() {
+    let mut app = app();
+    act(&mut app, Action::Toggle);
+    assert!(!app.form.allow_duplicate);
+    app.focus = Focus::AllowDuplicate;
+    act(&mut app, Action::Toggle);
+    assert!(app.form.allow_duplicate);
+}

@@ -1,0 +1,194 @@
+//! The main screens drawn into a `TestBackend` at 80x24 and 160x48, compared with reviewed
+//! snapshots, plus the few style facts a snapshot cannot show.
+
+use autocalls_tui::api::ApiError;
+use autocalls_tui::api::types::{CampaignRef, CreateLead, Created, Lead, SecondaryContact};
+use autocalls_tui::history::{LeadEntry, LocalId, Outcome};
+use autocalls_tui::model::{Action, App, AppOptions, Focus, Msg, Target};
+use indexmap::IndexMap;
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use ratatui_textarea::{Input, Key};
+
+fn app(width: u16, height: u16) -> App {
+    let (mut app, _) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
+    app.time_zone = jiff::tz::TimeZone::UTC;
+    app.update(Msg::Resize { width, height });
+    app
+}
+
+fn render(app: &App) -> TestBackend {
+    let (w, h) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|frame| autocalls_tui::ui::draw(app, frame)).unwrap();
+    terminal.backend().clone()
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
+    }
+}
+
+fn entry(
+    n: u128,
+    minute: i64,
+    phone: &str,
+    name: &str,
+    outcome: Option<Result<&str, ApiError>>,
+) -> LeadEntry {
+    let at = Timestamp::from_second(1_795_000_000 + minute * 60).unwrap();
+    let mut variables = IndexMap::new();
+    if !name.is_empty() {
+        variables.insert("customer_name".to_owned(), name.to_owned());
+    }
+    let request = CreateLead {
+        phone_number: phone.into(),
+        campaign_id: 12,
+        variables,
+        allow_dupplicate: false,
+        secondary_contacts: vec![],
+    };
+    let mut entry = LeadEntry::new(LocalId(uuid::Uuid::from_u128(n)), at, request);
+    if let Some(result) = outcome {
+        let result = result.map(|id| Created {
+            lead: Lead {
+                id: id.into(),
+                campaign: Some(CampaignRef { id: 12, name: "Hannover Messe 2026".into() }),
+                ..Lead::default()
+            },
+            message: None,
+        });
+        entry.apply(Outcome::from_result(&result), at);
+    }
+    entry
+}
+
+fn with_leads(width: u16, height: u16) -> App {
+    let mut app = app(width, height);
+    let rejected = ApiError::Rejected {
+        status: 422,
+        message: "The phone number has already been taken for this campaign.".into(),
+        errors: [(
+            "phone_number".to_owned(),
+            vec!["The phone number has already been taken for this campaign.".to_owned()],
+        )]
+        .into(),
+    };
+    app.update(Msg::HistoryLoaded {
+        entries: vec![
+            entry(1, 0, "+14155550100", "Ada Lovelace", Some(Ok("1001"))),
+            entry(2, 3, "+491701234567", "Jürgen Müller", Some(Ok("1002"))),
+            entry(3, 7, "+442079460958", "Grace Hopper", Some(Err(rejected))),
+            entry(4, 9, "+33142685300", "", Some(Err(ApiError::Unreachable("connection refused".into())))),
+            entry(5, 12, "+14155550199", "Alan Turing", None),
+        ],
+        problems: vec![],
+    });
+    app
+}
+
+fn filled_form(app: &mut App) {
+    type_text(app, "+49 170 1234567");
+    app.focus = Focus::Variables;
+    app.update(Msg::Action(Action::AddRow));
+    type_text(app, "customer_name");
+    app.update(Msg::Action(Action::NextField));
+    type_text(app, "Jürgen Müller");
+    app.update(Msg::Action(Action::AddRow));
+    type_text(app, "email");
+    app.focus = Focus::Secondary;
+    app.update(Msg::Action(Action::AddRow));
+    type_text(app, "+1 415 555");
+    app.focus = Focus::Phone;
+}
+
+#[test]
+fn empty_narrow() {
+    let mut app = app(80, 24);
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![] });
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn empty_wide() {
+    let mut app = app(160, 48);
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![] });
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn leads_wide_with_form_filled() {
+    let mut app = with_leads(160, 48);
+    filled_form(&mut app);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn leads_narrow_history_tab() {
+    let mut app = with_leads(80, 24);
+    app.update(Msg::Action(Action::ShowHistory));
+    app.update(Msg::Action(Action::Down));
+    app.update(Msg::Action(Action::Down));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn narrow_form_with_errors() {
+    let mut app = with_leads(80, 24);
+    filled_form(&mut app);
+    app.update(Msg::Action(Action::Submit));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn help_overlay_narrow() {
+    let mut app = app(80, 24);
+    app.update(Msg::Action(Action::Help));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn the_sandbox_banner_and_focus_are_marked_without_colour_too() {
+    let mut app = with_leads(160, 48);
+    let backend = render(&app);
+    let header: String = (0..40).map(|x| backend.buffer()[(x, 0)].symbol().to_owned()).collect();
+    assert!(header.contains("SANDBOX"), "{header}");
+    let banner_x = header.find("SANDBOX").unwrap() as u16;
+    assert!(backend.buffer()[(banner_x, 0)].modifier.contains(Modifier::BOLD));
+    // The focused field's row carries a marker, not just a colour.
+    let screen = backend.to_string();
+    assert!(screen.contains("▸Phone"), "{screen}");
+    // The selected history row is reversed when the history has the focus.
+    app.update(Msg::Action(Action::ShowHistory));
+    let backend = render(&app);
+    let row = (0..48).find(|&y| {
+        let line: String = (80..160).map(|x| backend.buffer()[(x, y)].symbol().to_owned()).collect();
+        line.contains("+14155550199")
+    });
+    let y = row.expect("the newest lead is drawn");
+    let x = (80..160).find(|&x| backend.buffer()[(x, y)].symbol() == "+").unwrap();
+    assert!(backend.buffer()[(x, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn only_clean_text_reaches_the_screen() {
+    let mut app = app(80, 24);
+    app.update(Msg::Paste("+1 415\u{1b}[2J\u{1b}]0;owned\u{7} 555 0100\u{202e}".into()));
+    let screen = render(&app).to_string();
+    assert!(screen.contains("+1 415 555 0100"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains("owned"));
+}
+
+#[test]
+fn secondary_contacts_show_in_the_detail_line() {
+    let mut app = app(160, 48);
+    let mut e = entry(9, 0, "+14155550100", "Ada", Some(Ok("7")));
+    e.request
+        .secondary_contacts
+        .push(SecondaryContact { phone_number: "+14155550101".into(), variables: IndexMap::new() });
+    app.update(Msg::HistoryLoaded { entries: vec![e], problems: vec![] });
+    assert!(render(&app).to_string().contains("1 secondary"));
+}
