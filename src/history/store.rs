@@ -1,51 +1,242 @@
-//! STUB: being written. Puts history lines on disk and reads them back.
+//! Puts history lines on disk and reads them back: `history.jsonl`, one record per line,
+//! append-only. Every append is one `write` of a whole line on a file opened with `O_APPEND`,
+//! under an exclusive advisory lock, then `fdatasync`ed before it is acknowledged, so two app
+//! instances can share the file and an acknowledged record survives a crash. `load` takes the same
+//! lock, judges every line (`scan`) and repairs what a crash can leave (`repair`, which also
+//! documents the side file where bad lines are kept).
+
+mod repair;
+mod scan;
+
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::io::{self, ErrorKind, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+pub use repair::{DamagedLine, TornTail};
+pub use scan::DamageReason;
 
 use super::record::Record;
 
-/// What went wrong with the history file.
+/// Why the history could not be opened, written or read. Each message names the file and says
+/// what to do, because it is shown to the user as it is.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    /// An IO error on the history file.
-    #[error("history file {path}: {source}")]
-    Io {
-        /// The file.
+    /// The disk or the user's quota is full: the record was not saved.
+    #[error(
+        "the disk holding the history file {path} is full, so nothing was saved; free some space \
+         and try again ({source})"
+    )]
+    StorageFull {
+        /// The history file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The error from the operating system.
+        source: io::Error,
+    },
+    /// Any other failure of the operating system on the history file or its folder.
+    #[error("could not {action} the history file {path}: {source}; {}", hint(.source.kind()))]
+    Io {
+        /// The file (or folder) concerned.
+        path: PathBuf,
+        /// What was being done, as a verb phrase: `open`, `append to`, `lock`, ...
+        action: &'static str,
+        /// The error from the operating system.
+        source: io::Error,
+    },
+    /// The path exists but is not a regular file (a folder, a device), so it cannot hold history.
+    #[error("the history file {path} is not a regular file; remove it or choose another --data-dir")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A record could not be turned into JSON. A bug: nothing was written.
+    #[error("could not encode a record for the history file {path}: {source}; please report this bug")]
+    Encode {
+        /// The history file.
+        path: PathBuf,
+        /// The serializer's error.
+        source: serde_json::Error,
     },
 }
 
-/// The history file.
+/// What the user can do about an IO error of a given kind.
+fn hint(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::PermissionDenied => {
+            "check that you own the file and its folder (chmod 600 the file, 700 the folder)"
+        }
+        ErrorKind::NotFound | ErrorKind::NotADirectory => {
+            "check that its folder exists, or choose another --data-dir"
+        }
+        ErrorKind::ReadOnlyFilesystem => "the disk is read-only; choose another --data-dir",
+        _ => "check the disk and the file, then try again",
+    }
+}
+
+/// Maps an IO error on `path` to the matching [`HistoryError`].
+fn io_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> HistoryError {
+    move |source| match source.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            HistoryError::StorageFull { path: path.to_owned(), source }
+        }
+        _ => HistoryError::Io { path: path.to_owned(), action, source },
+    }
+}
+
+/// The history file: where every lead and each of its outcomes is kept. Cheap to clone; every
+/// operation opens the file anew, so clones in other threads or tasks lock against each other.
 #[derive(Debug, Clone)]
 pub struct HistoryStore {
     path: PathBuf,
+    damaged_path: PathBuf,
 }
 
-/// What loading found.
+/// What [`HistoryStore::load`] read, and what it found wrong and repaired on the way.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Records in file order.
+    /// Every readable record, in file order; ready for [`fold`](super::fold).
     pub records: Vec<Record>,
-    /// Problems found and repaired, for the user.
+    /// Sentences for the user about what was damaged, repaired or kept aside.
     pub problems: Vec<String>,
+    /// Complete lines that were skipped (left in the file, copied to the side file).
+    pub damaged: Vec<DamagedLine>,
+    /// The unfinished last line that was cut off, if a crash left one.
+    pub torn_tail: Option<TornTail>,
+    /// Whether the last line was whole but had no `\n`, and one was added.
+    pub newline_added: bool,
+    /// The file's permission bits when group or others may access it (left unchanged).
+    pub loose_mode: Option<u32>,
 }
 
 impl HistoryStore {
-    /// Opens (creating) the history file.
+    /// Opens the history at `path`, creating its missing folders (mode 0700) and the file (mode
+    /// 0600) so that leads are private from the first byte. Fails early if it cannot be written.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, HistoryError> {
-        Ok(HistoryStore { path: path.into() })
+        let path = path.into();
+        let mut damaged_name = path.file_name().unwrap_or(path.as_os_str()).to_owned();
+        damaged_name.push(".damaged");
+        let store = HistoryStore { damaged_path: path.with_file_name(damaged_name), path };
+        let path = &store.path;
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(io_error(parent, "create the folder of"))?;
+        }
+        match OpenOptions::new().append(true).create_new(true).mode(0o600).open(path) {
+            Ok(file) => {
+                file.sync_all().map_err(io_error(path, "create"))?;
+                // Make the new directory entry durable too; failing here loses nothing yet.
+                if let Some(dir) = parent.and_then(|p| File::open(p).ok()) {
+                    let _ = dir.sync_all();
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                store.open_file()?;
+            }
+            Err(e) => return Err(io_error(path, "create")(e)),
+        }
+        Ok(store)
     }
-    /// The file's path.
+
+    /// The history file, for messages and the `history` command.
     pub fn path(&self) -> &Path {
         &self.path
     }
-    /// Appends one record.
-    pub fn append(&self, _record: &Record) -> Result<(), HistoryError> {
-        todo!()
+
+    /// The side file where damaged and torn lines are kept: `<history file name>.damaged`.
+    pub fn damaged_path(&self) -> &Path {
+        &self.damaged_path
     }
-    /// Loads every record.
+
+    /// Opens the history for reading and appending (never truncating on open), creating it with
+    /// mode 0600 if it went missing since [`open`](Self::open).
+    fn open_file(&self) -> Result<File, HistoryError> {
+        let file =
+            OpenOptions::new().read(true).append(true).create(true).mode(0o600).open(&self.path).map_err(
+                |e| match e.kind() {
+                    ErrorKind::IsADirectory => HistoryError::NotAFile { path: self.path.clone() },
+                    _ => io_error(&self.path, "open")(e),
+                },
+            )?;
+        let meta = file.metadata().map_err(io_error(&self.path, "read the metadata of"))?;
+        if !meta.is_file() {
+            return Err(HistoryError::NotAFile { path: self.path.clone() });
+        }
+        Ok(file)
+    }
+
+    /// Writes `record` as one line and returns only once it is on the disk, so the caller may
+    /// tell the user it is saved (and, for a `submitted` record, start sending).
+    pub fn append(&self, record: &Record) -> Result<(), HistoryError> {
+        let json = serde_json::to_vec(record)
+            .map_err(|source| HistoryError::Encode { path: self.path.clone(), source })?;
+        let file = self.open_file()?;
+        file.lock().map_err(io_error(&self.path, "lock"))?;
+        let len = file.metadata().map_err(io_error(&self.path, "read the size of"))?.len();
+        let mut line = Vec::with_capacity(json.len() + 2);
+        // A writer that crashed mid-line left no `\n`; start a new line rather than glue onto
+        // its bytes, so this record stays readable (the torn bytes become a damaged line).
+        if len > 0 {
+            let mut last = [0u8];
+            file.read_exact_at(&mut last, len - 1).map_err(io_error(&self.path, "read"))?;
+            if last[0] != b'\n' {
+                line.push(b'\n');
+            }
+        }
+        line.extend_from_slice(&json);
+        line.push(b'\n');
+        let written = (&file).write_all(&line).and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            // Take back a partial line so a failed append leaves no torn tail (best effort).
+            if file.set_len(len).is_ok() {
+                let _ = file.sync_data();
+            }
+            return Err(io_error(&self.path, "append to")(e));
+        }
+        Ok(())
+    }
+
+    /// Reads every record, repairing on the way what a crash can leave: a torn last line is kept
+    /// aside and cut off; a whole last line without `\n` gets one; damaged lines are skipped,
+    /// copied aside once, and reported. Fails only when the file cannot be read at all.
     pub fn load(&self) -> Result<Loaded, HistoryError> {
-        todo!()
+        let file = self.open_file()?;
+        file.lock().map_err(io_error(&self.path, "lock"))?;
+        let meta = file.metadata().map_err(io_error(&self.path, "read the metadata of"))?;
+        let mut loaded = Loaded::default();
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            loaded.loose_mode = Some(mode);
+            loaded.problems.push(format!(
+                "the history file {} can be read or changed by other users (mode {mode:o}); run \
+                 `chmod 600 {}` to keep your leads private",
+                self.path.display(),
+                self.path.display()
+            ));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        (&file).read_to_end(&mut bytes).map_err(io_error(&self.path, "read"))?;
+        let scan = scan::scan(&bytes);
+        loaded.records = scan.records;
+        self.repair(&file, &bytes, scan.damaged, scan.tail, &mut loaded);
+        Ok(loaded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_its_own_error() {
+        let full = io_error(Path::new("/x/h.jsonl"), "append to")(ErrorKind::StorageFull.into());
+        assert!(matches!(full, HistoryError::StorageFull { .. }));
+        assert!(full.to_string().contains("/x/h.jsonl is full"));
+        let denied = io_error(Path::new("/x/h.jsonl"), "open")(ErrorKind::PermissionDenied.into());
+        assert!(matches!(denied, HistoryError::Io { action: "open", .. }));
+        assert!(denied.to_string().contains("chmod 600"), "{denied}");
     }
 }

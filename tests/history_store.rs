@@ -1,0 +1,386 @@
+//! The history store against real files in temporary folders: permissions, round trips, the
+//! repairs a crash makes necessary, and several processes writing at once.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use autocalls_tui::api::types::CreateLead;
+use autocalls_tui::history::store::DamageReason;
+use autocalls_tui::history::{HistoryError, HistoryStore, LocalId, Outcome, Record, Status, fold};
+
+/// Set in a child process started by the multi-process tests: the history file to write to.
+const CHILD_PATH: &str = "HISTORY_CHILD_PATH";
+/// The child's writer number, written into its records.
+const CHILD_ID: &str = "HISTORY_CHILD_ID";
+/// How many records the child appends.
+const CHILD_COUNT: &str = "HISTORY_CHILD_COUNT";
+
+fn lead(phone: &str, vars: &[(&str, &str)]) -> CreateLead {
+    CreateLead {
+        phone_number: phone.to_owned(),
+        campaign_id: 42,
+        variables: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        allow_dupplicate: false,
+        secondary_contacts: Vec::new(),
+    }
+}
+
+fn submitted(phone: &str) -> Record {
+    Record::submitted(LocalId::new(), lead(phone, &[("customer_name", "Zoë")]), "tui")
+}
+
+/// A store in a fresh temp dir, with `n` records already appended.
+fn store_with(n: usize) -> (tempfile::TempDir, HistoryStore, Vec<Record>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
+    let records: Vec<Record> = (0..n).map(|i| submitted(&format!("+1415555010{i}"))).collect();
+    for r in &records {
+        store.append(r).unwrap();
+    }
+    (dir, store, records)
+}
+
+fn raw_append(path: &Path, bytes: &[u8]) {
+    std::fs::OpenOptions::new().append(true).open(path).unwrap().write_all(bytes).unwrap();
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn submitted_and_outcome_records_round_trip_and_fold() {
+    let (_dir, store, _) = store_with(0);
+    let id = LocalId::new();
+    let sub = Record::submitted(id, lead("+14155550100", &[("customer_name", "Zoë \"Z\"\n")]), "cli");
+    let out = Record::outcome(
+        id,
+        Outcome { status: Status::Created, lead_id: Some("981".into()), ..Outcome::default() },
+    );
+    store.append(&sub).unwrap();
+    store.append(&out).unwrap();
+
+    let bytes = std::fs::read(store.path()).unwrap();
+    assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 2, "one line per record");
+    assert!(bytes.ends_with(b"\n"));
+    let loaded = store.load().unwrap();
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    assert_eq!(loaded.records, vec![sub.clone(), out]);
+    let (leads, orphans) = fold(loaded.records);
+    assert!(orphans.is_empty());
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0].local_id, id);
+    assert_eq!(leads[0].status, Status::Created);
+    assert_eq!(leads[0].lead_id.as_deref(), Some("981"));
+    assert_eq!(leads[0].display_name(), "Zoë \"Z\"\n");
+}
+
+#[test]
+fn file_is_created_0600_in_new_folders_0700() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data").join("nested").join("history.jsonl");
+    let store = HistoryStore::open(&path).unwrap();
+    assert_eq!(store.path(), path);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&dir.path().join("data")), 0o700);
+    assert_eq!(mode(&dir.path().join("data/nested")), 0o700);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    assert!(store.load().unwrap().records.is_empty());
+}
+
+#[test]
+fn open_fails_with_a_message_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("blocker"), b"").unwrap();
+    let err = HistoryStore::open(dir.path().join("blocker/history.jsonl")).unwrap_err();
+    assert!(matches!(err, HistoryError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("blocker"), "{err}");
+
+    let err = HistoryStore::open(dir.path()).unwrap_err();
+    assert!(matches!(err, HistoryError::NotAFile { .. }), "{err:?}");
+}
+
+#[test]
+fn torn_tail_is_cut_and_kept_aside_then_appends_work() {
+    let (_dir, store, records) = store_with(2);
+    let good_len = std::fs::metadata(store.path()).unwrap().len();
+    let torn = br#"{"v":1,"local_id":"0196a3c2-7d1e-7000-8000-0000000000"#;
+    raw_append(store.path(), torn);
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records, records);
+    let tail = loaded.torn_tail.expect("torn tail reported");
+    assert_eq!((tail.line, tail.len, tail.left_in_place), (3, torn.len(), false));
+    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+    assert!(loaded.problems[0].contains("line 3"), "{}", loaded.problems[0]);
+    assert!(loaded.problems[0].contains(".damaged"), "{}", loaded.problems[0]);
+    assert_eq!(std::fs::metadata(store.path()).unwrap().len(), good_len, "tail cut off");
+    let side = std::fs::read(store.damaged_path()).unwrap();
+    assert!(contains(&side, torn), "torn bytes kept in the side file");
+    assert_eq!(mode(store.damaged_path()), 0o600);
+
+    let third = submitted("+14155550199");
+    store.append(&third).unwrap();
+    let again = store.load().unwrap();
+    assert!(again.problems.is_empty(), "{:?}", again.problems);
+    assert_eq!(again.records, [records, vec![third]].concat());
+}
+
+#[test]
+fn nul_run_at_the_end_is_cut() {
+    let (_dir, store, records) = store_with(2);
+    let good_len = std::fs::metadata(store.path()).unwrap().len();
+    raw_append(store.path(), &[0u8; 4096]);
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records, records);
+    assert_eq!(loaded.torn_tail.map(|t| t.len), Some(4096));
+    assert_eq!(std::fs::metadata(store.path()).unwrap().len(), good_len);
+    assert!(contains(&std::fs::read(store.damaged_path()).unwrap(), &[0u8; 4096]));
+
+    let third = submitted("+14155550199");
+    store.append(&third).unwrap();
+    assert_eq!(store.load().unwrap().records, [records, vec![third]].concat());
+}
+
+#[test]
+fn append_after_an_unrepaired_torn_tail_starts_a_new_line() {
+    let (_dir, store, records) = store_with(1);
+    raw_append(store.path(), br#"{"v":1,"local_"#);
+    let next = submitted("+14155550198");
+    store.append(&next).unwrap(); // no load in between: another instance crashed meanwhile
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records, [records, vec![next]].concat());
+    assert_eq!(loaded.damaged.len(), 1);
+    assert_eq!(loaded.damaged[0].line, 2);
+}
+
+#[test]
+fn bad_utf8_in_a_middle_line_is_skipped_and_kept() {
+    let (_dir, store, records) = store_with(1);
+    let bad = b"{\"v\":1,\"type\":\"submitted\",\"x\":\"\xff\xfe\"}";
+    raw_append(store.path(), &[&bad[..], b"\n"].concat());
+    let after = submitted("+14155550197");
+    store.append(&after).unwrap();
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records, [records, vec![after]].concat());
+    assert_eq!(loaded.damaged.len(), 1);
+    assert_eq!(loaded.damaged[0].line, 2);
+    assert_eq!(loaded.damaged[0].reason, DamageReason::NotUtf8);
+    assert!(loaded.problems.iter().any(|p| p.contains("line 2") && p.contains("UTF-8")));
+    assert!(contains(&std::fs::read(store.damaged_path()).unwrap(), bad));
+}
+
+#[test]
+fn damaged_middle_line_is_reported_every_time_but_copied_once() {
+    let (_dir, store, mut records) = store_with(2);
+    raw_append(store.path(), b"{\"v\":1, this is not json\n\n   \n");
+    let after = submitted("+14155550196");
+    store.append(&after).unwrap();
+    records.push(after);
+    let before = std::fs::read(store.path()).unwrap();
+
+    for round in 0..3 {
+        let loaded = store.load().unwrap();
+        assert_eq!(loaded.records, records, "records around the damage are kept");
+        assert_eq!(loaded.damaged.len(), 1, "blank lines are not damage");
+        assert_eq!(loaded.damaged[0].line, 3);
+        assert!(matches!(loaded.damaged[0].reason, DamageReason::NotJson(_)));
+        assert_eq!(loaded.damaged[0].newly_copied, round == 0);
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        assert!(loaded.problems[0].contains("line 3 of"), "{}", loaded.problems[0]);
+    }
+    assert_eq!(std::fs::read(store.path()).unwrap(), before, "the middle is never rewritten");
+    let side = String::from_utf8(std::fs::read(store.damaged_path()).unwrap()).unwrap();
+    assert_eq!(side.matches("this is not json").count(), 1, "copied once:\n{side}");
+}
+
+#[test]
+fn older_versions_are_read_and_newer_ones_kept_aside() {
+    let (_dir, store, records) = store_with(1);
+    let mut old = serde_json::to_value(submitted("+14155550195")).unwrap();
+    old["v"] = 0.into();
+    let mut newer = serde_json::to_value(submitted("+14155550194")).unwrap();
+    newer["v"] = 99.into();
+    let newer_line = serde_json::to_string(&newer).unwrap();
+    // The newer record is the last line, without `\n`: whole, so it must not be cut off.
+    raw_append(store.path(), format!("{old}\n{newer_line}").as_bytes());
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records.len(), 2);
+    assert_eq!(loaded.records[0], records[0]);
+    assert_eq!(loaded.records[1].v, 0);
+    assert!(loaded.torn_tail.is_none());
+    assert!(loaded.newline_added);
+    assert_eq!(loaded.damaged[0].reason, DamageReason::NewerVersion(99));
+    assert!(loaded.problems[0].contains("newer"), "{}", loaded.problems[0]);
+    let bytes = std::fs::read(store.path()).unwrap();
+    assert!(bytes.ends_with(format!("{newer_line}\n").as_bytes()), "kept in place");
+}
+
+#[test]
+fn loose_permissions_are_reported_not_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.jsonl");
+    std::fs::OpenOptions::new().create_new(true).write(true).mode(0o644).open(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = HistoryStore::open(&path).unwrap();
+    store.append(&submitted("+14155550100")).unwrap();
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records.len(), 1);
+    assert_eq!(loaded.loose_mode, Some(0o644));
+    assert_eq!(loaded.problems.len(), 1);
+    assert!(loaded.problems[0].contains("chmod 600"), "{}", loaded.problems[0]);
+    assert_eq!(mode(&path), 0o644, "left as it was");
+}
+
+#[test]
+fn valid_last_line_without_newline_is_kept_and_appends_follow_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.jsonl");
+    let first = submitted("+14155550100");
+    std::fs::OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap()
+        .write_all(serde_json::to_string(&first).unwrap().as_bytes())
+        .unwrap();
+    let store = HistoryStore::open(&path).unwrap();
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records, vec![first.clone()]);
+    assert!(loaded.newline_added && loaded.torn_tail.is_none());
+    assert!(std::fs::read(&path).unwrap().ends_with(b"}\n"));
+    let second = submitted("+14155550101");
+    store.append(&second).unwrap();
+    let again = store.load().unwrap();
+    assert!(again.problems.is_empty() && again.damaged.is_empty());
+    assert_eq!(again.records, vec![first, second]);
+}
+
+#[test]
+fn hundred_thousand_records_load_quickly() {
+    let (_dir, store, _) = store_with(0);
+    let mut bytes = Vec::new();
+    for i in 0..100_000 {
+        let r = submitted(&format!("+1415{i:07}"));
+        serde_json::to_writer(&mut bytes, &r).unwrap();
+        bytes.push(b'\n');
+    }
+    raw_append(store.path(), &bytes);
+    let start = Instant::now();
+    let loaded = store.load().unwrap();
+    let took = start.elapsed();
+    assert_eq!(loaded.records.len(), 100_000);
+    let (leads, _) = fold(loaded.records);
+    assert_eq!(leads[99_999].request.phone_number, "+14150099999");
+    // Generous for unoptimised test builds on a busy machine; per-line IO would be far slower.
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    eprintln!("loaded 100,000 records ({} MB) in {took:?}", bytes.len() / 1_000_000);
+}
+
+/// Not a test on its own: the body of the child processes the multi-process tests start. It
+/// appends `HISTORY_CHILD_COUNT` records tagged with its writer id, printing `ACK n` after each
+/// append returned (so the parent knows which records were acknowledged).
+#[test]
+fn child_writer() {
+    let Some(path) = std::env::var_os(CHILD_PATH) else {
+        return;
+    };
+    let writer = std::env::var(CHILD_ID).unwrap();
+    let count: usize = std::env::var(CHILD_COUNT).unwrap().parse().unwrap();
+    let store = HistoryStore::open(PathBuf::from(path)).unwrap();
+    let padding = "x".repeat(6000); // lines bigger than a pipe buffer or a page
+    let mut stdout = std::io::stdout().lock();
+    for seq in 0..count {
+        let seq_text = seq.to_string();
+        let vars = [("writer", writer.as_str()), ("seq", seq_text.as_str()), ("pad", &padding)];
+        let record = Record::submitted(LocalId::new(), lead("+14155550100", &vars), "cli");
+        store.append(&record).unwrap();
+        writeln!(stdout, "ACK {seq}").unwrap();
+        stdout.flush().unwrap();
+    }
+}
+
+fn spawn_writer(path: &Path, writer: usize, count: usize) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_writer", "--nocapture", "--test-threads=1"])
+        .env(CHILD_PATH, path)
+        .env(CHILD_ID, writer.to_string())
+        .env(CHILD_COUNT, count.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Per writer, the `seq` variables of its records, in file order.
+fn seqs_by_writer(records: &[Record], writers: usize) -> Vec<Vec<usize>> {
+    let (leads, _) = fold(records.to_vec());
+    let mut seqs = vec![Vec::new(); writers];
+    for lead in leads {
+        let vars = &lead.request.variables;
+        assert_eq!(vars["pad"].len(), 6000, "record intact");
+        seqs[vars["writer"].parse::<usize>().unwrap()].push(vars["seq"].parse().unwrap());
+    }
+    seqs
+}
+
+#[test]
+fn concurrent_writer_processes_lose_and_mix_nothing() {
+    let (_dir, store, _) = store_with(0);
+    let (writers, count) = (3, 300);
+    let children: Vec<_> = (0..writers).map(|w| spawn_writer(store.path(), w, count)).collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stdout));
+    }
+
+    let loaded = store.load().unwrap();
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    assert_eq!(loaded.records.len(), writers * count);
+    let bytes = std::fs::read(store.path()).unwrap();
+    assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), writers * count, "no blank lines");
+    for seqs in seqs_by_writer(&loaded.records, writers) {
+        assert_eq!(seqs, (0..count).collect::<Vec<_>>(), "each writer's records, all, in order");
+    }
+}
+
+/// The sequence number in a child's `ACK n` line (libtest may print `test child_writer ... `
+/// on the same line first).
+fn ack(line: &str) -> Option<usize> {
+    line.rsplit_once("ACK ")?.1.trim().parse().ok()
+}
+
+#[test]
+fn a_killed_writer_keeps_every_acknowledged_record() {
+    let (_dir, store, _) = store_with(0);
+    let mut child = spawn_writer(store.path(), 0, 100_000);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut acked = Vec::new();
+    while acked.len() < 50 {
+        let line = lines.next().expect("child ended early").unwrap();
+        acked.extend(ack(&line));
+    }
+    child.kill().unwrap(); // SIGKILL, in the middle of its appends
+    child.wait().unwrap();
+    acked.extend(lines.map_while(Result::ok).filter_map(|l| ack(&l)));
+
+    let loaded = store.load().unwrap();
+    assert!(loaded.damaged.is_empty(), "{:?}", loaded.problems);
+    let seqs = &seqs_by_writer(&loaded.records, 1)[0];
+    assert!(seqs.len() >= acked.len(), "{} acknowledged, {} found", acked.len(), seqs.len());
+    assert_eq!(seqs[..acked.len()], acked[..], "every acknowledged record, in order");
+    assert!(seqs.len() < 100_000, "the child was killed before it finished");
+}

@@ -1,0 +1,122 @@
+//! The real event loop (`runtime::run`) driven with key events on a `TestBackend`, against the
+//! real sandbox on loopback and a real history file in a temp dir.
+
+use std::time::Duration;
+
+use autocalls_tui::api::{ApiClient, ClientOptions};
+use autocalls_tui::history::{HistoryStore, Status, fold};
+use autocalls_tui::model::{App, AppOptions, Focus, Target};
+use autocalls_tui::runtime::{self, Services};
+use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::channel::mpsc;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use secrecy::SecretString;
+
+fn key(code: KeyCode, mods: KeyModifiers) -> std::io::Result<Event> {
+    Ok(Event::Key(KeyEvent::new(code, mods)))
+}
+
+fn type_text(tx: &mpsc::UnboundedSender<std::io::Result<Event>>, text: &str) {
+    for c in text.chars() {
+        tx.unbounded_send(key(KeyCode::Char(c), KeyModifiers::NONE)).unwrap();
+    }
+}
+
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
+    let sandbox = Sandbox::start(SandboxOptions { latency: Duration::from_millis(300), ..SandboxOptions::default() })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
+    let api = ApiClient::new(ClientOptions {
+        base_url: sandbox.base_url(),
+        key: SecretString::from(sandbox.key().to_owned()),
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(10),
+    })
+    .unwrap();
+    let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
+    let (tx, rx) = mpsc::unbounded();
+    let services = Services { api, history: store.clone() };
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let history_file = dir.path().join("history.jsonl");
+    // The loop owns the app on this task (the app is not `Send`); the user types alongside.
+    let user = async {
+        type_text(&tx, "+1 (415) 555-0100");
+        tx.unbounded_send(key(KeyCode::Char('s'), KeyModifiers::CONTROL)).unwrap();
+        // While the request waits on the sandbox's latency, the next lead is already being typed.
+        type_text(&tx, "+44 20 7946 0958");
+        wait_until("the created outcome on disk", || {
+            std::fs::read_to_string(&history_file).is_ok_and(|t| t.contains("\"status\":\"created\""))
+        })
+        .await;
+        tx.unbounded_send(key(KeyCode::Char('q'), KeyModifiers::CONTROL)).unwrap();
+    };
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user);
+    let app = app.unwrap();
+    let screen = terminal.backend().to_string();
+
+    assert_eq!(app.form.phone.text(), "+44 20 7946 0958", "typing went on during the send");
+    assert_eq!(app.focus, Focus::Phone);
+    let entry = app.history.row(0).expect("the lead is in the history pane");
+    assert_eq!(entry.status, Status::Created);
+    assert_eq!(entry.request.phone_number, "+14155550100");
+    let server_leads = sandbox.state().leads();
+    assert_eq!(server_leads.len(), 1);
+    assert_eq!(entry.lead_id.as_deref(), Some(server_leads[0].id.as_str()));
+    assert_eq!(sandbox.state().create_requests(), 1);
+    assert!(screen.contains("Created +14155550100"), "{screen}");
+
+    let (leads, orphans) = fold(store.load().unwrap().records);
+    assert!(orphans.is_empty());
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0].status, Status::Created);
+    assert_eq!(leads[0].lead_id, entry.lead_id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_lead_keeps_the_servers_field_errors() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
+    let api = ApiClient::new(ClientOptions {
+        base_url: sandbox.base_url(),
+        key: SecretString::from(sandbox.key().to_owned()),
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(10),
+    })
+    .unwrap();
+    // Campaign 999 passes local checks (it is a number) but the server does not know it.
+    let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(999) });
+    let (tx, rx) = mpsc::unbounded();
+    let services = Services { api, history: store.clone() };
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let history_file = dir.path().join("history.jsonl");
+    let user = async move {
+        type_text(&tx, "+14155550100");
+        tx.unbounded_send(key(KeyCode::Char('s'), KeyModifiers::CONTROL)).unwrap();
+        wait_until("the rejected outcome on disk", || {
+            std::fs::read_to_string(&history_file).is_ok_and(|t| t.contains("\"status\":\"rejected\""))
+        })
+        .await;
+        drop(tx); // the event stream ends: the loop returns
+    };
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user);
+    let app = app.unwrap();
+    let entry = app.history.row(0).unwrap();
+    assert_eq!(entry.status, Status::Rejected);
+    let error = entry.error.as_ref().unwrap();
+    assert_eq!(error.http_status, Some(422));
+    assert!(error.fields.contains_key("campaign_id"), "{error:?}");
+}
