@@ -1,0 +1,227 @@
+//! The command line as scripts use it: the real binary, a real sandbox on loopback, a real history
+//! file in a temp dir; exit codes and output checked.
+
+use std::path::Path;
+use std::process::Output;
+
+use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
+use tokio::process::Command;
+
+struct Env {
+    dir: tempfile::TempDir,
+    base_url: String,
+    key: String,
+}
+
+impl Env {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_autocalls-tui"));
+        let home = self.dir.path();
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("AUTOCALLS_API_KEY", &self.key)
+            .env("AUTOCALLS_BASE_URL", &self.base_url)
+            .env("TZ", "UTC");
+        cmd
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().await.unwrap()
+    }
+
+    fn history_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("data/autocalls-tui/history.jsonl")
+    }
+}
+
+async fn env(sandbox: &Sandbox) -> Env {
+    Env { dir: tempfile::tempdir().unwrap(), base_url: sandbox.base_url(), key: sandbox.key().to_owned() }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn lines_in(path: &Path) -> usize {
+    std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn create_then_history_json() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let out = env
+        .run(&[
+            "create",
+            "--phone",
+            "+1 (415) 555-0100",
+            "--campaign",
+            "12",
+            "--var",
+            "customer_name=Ada Lovelace",
+            "--secondary",
+            "+44 20 7946 0958,customer_name=Office",
+            "--json",
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["status"], "created");
+    assert_eq!(created["phone_number"], "+14155550100");
+    let server = sandbox.state().leads();
+    assert_eq!(server.len(), 1);
+    assert_eq!(created["lead_id"], server[0].id.as_str());
+
+    let out = env.run(&["history", "--json"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lead = &list[0];
+    for field in [
+        "local_id",
+        "status",
+        "phone_number",
+        "campaign_id",
+        "variables",
+        "secondary_contacts",
+        "lead_id",
+        "submitted_at",
+        "error",
+    ] {
+        assert!(lead.get(field).is_some(), "history --json lacks `{field}`: {lead}");
+    }
+    assert_eq!(lead["campaign_id"], 12);
+    assert_eq!(lead["variables"]["customer_name"], "Ada Lovelace");
+    assert_eq!(lead["secondary_contacts"][0]["phone_number"], "+442079460958");
+    assert_eq!(lead["secondary_contacts"][0]["variables"]["customer_name"], "Office");
+    assert!(lead["error"].is_null());
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.history_file()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let raw = std::fs::read_to_string(env.history_file()).unwrap();
+    assert!(!raw.contains(&env.key), "the key never reaches the history");
+}
+
+#[tokio::test]
+async fn invalid_input_exits_2_and_sends_nothing() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let out = env.run(&["create", "--phone", "12", "--campaign", "12"]).await;
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("phone"), "{}", text(&out.stderr));
+    let out = env.run(&["create", "--phone", "+14155550100", "--campaign", "12", "--var", "novalue"]).await;
+    assert_eq!(code(&out), 2);
+    let out = env.run(&["create", "--phone", "+14155550100"]).await;
+    assert_eq!(code(&out), 2, "a campaign is required");
+    assert_eq!(sandbox.state().create_requests(), 0);
+    assert_eq!(lines_in(&env.history_file()), 0);
+}
+
+#[tokio::test]
+async fn a_rejected_lead_exits_3_with_the_field_errors() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let first = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
+    assert_eq!(code(&first), 0, "{}", text(&first.stderr));
+    let dup = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
+    assert_eq!(code(&dup), 3);
+    assert!(text(&dup.stderr).contains("phone_number"), "{}", text(&dup.stderr));
+    let allowed =
+        env.run(&["create", "--phone", "+14155550100", "--campaign", "12", "--allow-duplicate"]).await;
+    assert_eq!(code(&allowed), 0, "{}", text(&allowed.stderr));
+
+    let out = env.run(&["history", "--json", "--status", "rejected"]).await;
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["error"]["http_status"], 422);
+    assert!(list[0]["error"]["fields"]["phone_number"].is_array());
+}
+
+#[tokio::test]
+async fn an_unreachable_server_exits_4_and_keeps_the_lead() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let mut env = env(&sandbox).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    env.base_url = format!("http://127.0.0.1:{port}/api");
+    let out = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
+    assert_eq!(code(&out), 4, "{}", text(&out.stderr));
+    let out = env.run(&["history", "--json"]).await;
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["phone_number"], "+14155550100");
+    assert_eq!(list[0]["error"]["kind"], "unreachable");
+}
+
+#[tokio::test]
+async fn plain_http_to_another_host_is_refused_before_sending() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let mut env = env(&sandbox).await;
+    env.base_url = "http://example.com/api".into();
+    let out = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("plain http"), "{}", text(&out.stderr));
+    assert_eq!(lines_in(&env.history_file()), 0);
+}
+
+#[tokio::test]
+async fn history_filters_and_csv() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    for (phone, name, campaign) in [
+        ("+14155550100", "Ada", "12"),
+        ("+14155550101", "Grace, \"Amazing\"", "12"),
+        ("+14155550102", "Alan", "17"),
+    ] {
+        let out = env
+            .run(&[
+                "create",
+                "--phone",
+                phone,
+                "--campaign",
+                campaign,
+                "--var",
+                &format!("customer_name={name}"),
+            ])
+            .await;
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    }
+    let out = env.run(&["history", "--search", "grace"]).await;
+    let table = text(&out.stdout);
+    assert!(table.contains("+14155550101") && !table.contains("+14155550100"), "{table}");
+    let out = env.run(&["history", "--campaign", "17", "--json"]).await;
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let out = env.run(&["history", "--csv", "--campaign", "12"]).await;
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("phone_number,customer_name"));
+    assert_eq!(lines.next(), Some("+14155550101,\"Grace, \"\"Amazing\"\"\""), "newest first: {csv}");
+    assert_eq!(lines.next(), Some("+14155550100,Ada"));
+}
+
+#[tokio::test]
+async fn no_key_says_how_to_get_one_or_use_the_sandbox() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let out = env
+        .command(&["create", "--phone", "+14155550100", "--campaign", "12"])
+        .env_remove("AUTOCALLS_API_KEY")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    let err = text(&out.stderr);
+    assert!(err.contains("AUTOCALLS_API_KEY") && err.contains("--sandbox"), "{err}");
+}
