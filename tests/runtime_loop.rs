@@ -34,9 +34,10 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
-    let sandbox = Sandbox::start(SandboxOptions { latency: Duration::from_millis(300), ..SandboxOptions::default() })
-        .await
-        .unwrap();
+    let sandbox =
+        Sandbox::start(SandboxOptions { latency: Duration::from_millis(300), ..SandboxOptions::default() })
+            .await
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
     let api = ApiClient::new(ClientOptions {
