@@ -2,19 +2,18 @@
 //! and returns the [`Effect`]s the runtime must carry out. No IO, no async, no terminal here: every
 //! behaviour can be tested by feeding messages.
 
+mod delivery;
 pub mod form;
 pub mod history_view;
 pub mod input;
 pub mod msg;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-use jiff::Timestamp;
+use crate::history::{LocalId, Status};
+use crate::lead::Region;
 
-use crate::api::ErrorKind;
-use crate::history::{LeadEntry, LeadError, LocalId, Outcome, Record, Status};
-use crate::lead::{self, Region};
-
+pub use delivery::Phase;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
@@ -100,8 +99,10 @@ pub struct App {
     pub connection: Connection,
     /// Region for phone numbers typed without `+`.
     pub region: Option<Region>,
-    /// Leads whose request is under way.
-    pub in_flight: HashSet<LocalId>,
+    /// Leads on their way, by local id: saving, sending, or saving the result.
+    pub in_flight: HashMap<LocalId, Phase>,
+    /// The user asked to quit while leads were on their way; quit once they are settled.
+    pub quit_pending: bool,
     /// Terminal size.
     pub size: (u16, u16),
     /// Advances while something is in flight, for the spinner.
@@ -110,7 +111,7 @@ pub struct App {
     pub time_zone: jiff::tz::TimeZone,
     /// The form's first drawn row; kept by the drawing code so the focused field stays in view.
     pub form_offset: std::cell::Cell<usize>,
-    quit: bool,
+    pub(super) quit: bool,
 }
 
 impl App {
@@ -126,7 +127,8 @@ impl App {
             target: options.target,
             connection: Connection::Unknown,
             region: options.region,
-            in_flight: HashSet::new(),
+            in_flight: HashMap::new(),
+            quit_pending: false,
             size: (80, 24),
             spinner: 0,
             time_zone: jiff::tz::TimeZone::system(),
@@ -223,13 +225,13 @@ impl App {
         if self.overlay.is_some() {
             match action {
                 Action::Close | Action::Help => self.overlay = None,
-                Action::Quit => self.quit = true,
+                Action::Quit => self.request_quit(),
                 _ => {}
             }
             return vec![];
         }
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.request_quit(),
             Action::Submit => return self.submit(),
             Action::NextField => self.step_focus(1),
             Action::PrevField => self.step_focus(-1),
@@ -274,7 +276,7 @@ impl App {
         (self.size.1 as isize - 8).max(1)
     }
 
-    fn set_focus(&mut self, focus: Focus) {
+    pub(super) fn set_focus(&mut self, focus: Focus) {
         self.focus = focus;
         if focus != Focus::History {
             self.form_focus = focus;
@@ -288,100 +290,8 @@ impl App {
         self.set_focus(ring[next]);
     }
 
-    fn notify(&mut self, level: Level, text: impl Into<String>) {
+    pub(super) fn notify(&mut self, level: Level, text: impl Into<String>) {
         self.notice = Some(Notice { level, text: text.into() });
-    }
-
-    /// Validates the form; when it is good, records the lead and clears the form at once. The
-    /// request starts only once the record is on disk (see `appended`).
-    fn submit(&mut self) -> Vec<Effect> {
-        let request = match lead::validate(&self.form.draft(), self.region) {
-            Ok(request) => request,
-            Err(errors) => {
-                self.form.set_errors(&errors);
-                let first = &errors[0];
-                self.set_focus(Focus::of_path(first.field));
-                self.notify(Level::Error, format!("Not sent: {first}"));
-                return vec![];
-            }
-        };
-        let local_id = LocalId::new();
-        let record = Record::submitted(local_id, request.clone(), "tui");
-        self.history.push(LeadEntry::new(local_id, record.at, request.clone()));
-        self.form.clear_for_next();
-        self.set_focus(Focus::Phone);
-        self.notify(Level::Info, format!("Saving {} …", request.phone_number));
-        vec![Effect::Append(record)]
-    }
-
-    fn appended(&mut self, local_id: LocalId, submitted: bool, result: Result<(), String>) -> Vec<Effect> {
-        match (submitted, result) {
-            (true, Ok(())) => {
-                let Some(entry) = self.history.get(&local_id) else { return vec![] };
-                let request = entry.request.clone();
-                self.notify(Level::Info, format!("Sending {} …", request.phone_number));
-                self.in_flight.insert(local_id);
-                vec![Effect::Send { local_id, request }]
-            }
-            (true, Err(reason)) => {
-                let message = format!("not sent: the history could not be written ({reason})");
-                if let Some(entry) = self.history.get_mut(&local_id) {
-                    entry.apply(
-                        Outcome {
-                            status: Status::Failed,
-                            error: Some(LeadError {
-                                kind: ErrorKind::Storage,
-                                message: message.clone(),
-                                http_status: None,
-                                fields: Default::default(),
-                            }),
-                            ..Outcome::default()
-                        },
-                        Timestamp::now(),
-                    );
-                }
-                self.notify(Level::Error, format!("Lead {message}"));
-                vec![]
-            }
-            (false, Ok(())) => vec![],
-            (false, Err(reason)) => {
-                self.notify(
-                    Level::Error,
-                    format!("The result could not be written to the history: {reason}"),
-                );
-                vec![]
-            }
-        }
-    }
-
-    fn sent(
-        &mut self,
-        local_id: LocalId,
-        result: Result<crate::api::types::Created, crate::api::ApiError>,
-    ) -> Vec<Effect> {
-        if !self.in_flight.remove(&local_id) {
-            // Not ours, or already settled: a late or repeated answer changes nothing.
-            return vec![];
-        }
-        self.connection = match &result {
-            Err(e) if matches!(e.kind(), ErrorKind::Unreachable) => Connection::Offline,
-            _ => Connection::Online,
-        };
-        let outcome = Outcome::from_result(&result);
-        let Some(entry) = self.history.get_mut(&local_id) else { return vec![] };
-        entry.apply(outcome.clone(), Timestamp::now());
-        let phone = entry.request.phone_number.clone();
-        match (&outcome.status, &outcome.error) {
-            (Status::Created, _) => self.notify(
-                Level::Info,
-                format!("Created {phone} (lead #{})", outcome.lead_id.as_deref().unwrap_or("?")),
-            ),
-            (status, Some(error)) => {
-                self.notify(Level::Error, format!("{phone} {}: {}", status.as_str(), error.message))
-            }
-            (status, None) => self.notify(Level::Info, format!("{phone} {}", status.as_str())),
-        }
-        vec![Effect::Append(Record::outcome(local_id, outcome))]
     }
 }
 

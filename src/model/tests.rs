@@ -4,9 +4,9 @@ use indexmap::IndexMap;
 use ratatui_textarea::{Input, Key};
 
 use super::*;
-use crate::api::ApiError;
 use crate::api::types::{CampaignRef, Created, Lead};
-use crate::history::Event;
+use crate::api::{ApiError, ErrorKind};
+use crate::history::{Event, LeadEntry};
 
 fn app() -> App {
     let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
@@ -32,6 +32,15 @@ fn submit_valid(app: &mut App, phone: &str) -> (LocalId, crate::api::types::Crea
     let [Effect::Append(record)] = effects.as_slice() else { panic!("expected one append, got {effects:?}") };
     let Event::Submitted { request, .. } = &record.event else { panic!("not a submission: {record:?}") };
     (record.local_id, request.clone())
+}
+
+/// The API answers `id`; the result is written; returns the effects of the answer.
+fn answer(app: &mut App, id: LocalId, result: Result<Created, ApiError>) -> Vec<Effect> {
+    let effects = app.update(Msg::Sent { local_id: id, result });
+    if !effects.is_empty() {
+        app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
+    }
+    effects
 }
 
 fn created(id: &str) -> Created {
@@ -115,11 +124,11 @@ fn a_valid_lead_is_recorded_first_then_sent_and_the_form_clears_at_once() {
     assert_eq!(app.form.variables[0].value.text(), "");
     assert_eq!(app.focus, Focus::Phone);
     assert_eq!(app.history.get(&id).map(|e| e.status), Some(Status::Pending));
-    assert!(app.in_flight.is_empty(), "nothing is sent before the record is on disk");
+    assert_eq!(app.in_flight.get(&id), Some(&Phase::Saving), "nothing is sent before the record is on disk");
 
     let effects = app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
     assert_eq!(effects, [Effect::Send { local_id: id, request }]);
-    assert!(app.in_flight.contains(&id));
+    assert_eq!(app.in_flight.get(&id), Some(&Phase::Sending));
     assert!(app.wants_tick(), "the spinner runs while a request is in flight");
 }
 
@@ -130,7 +139,7 @@ fn typing_goes_on_while_a_lead_is_in_flight() {
     app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
     type_text(&mut app, "+44 20");
     assert_eq!(app.form.phone.text(), "+44 20");
-    app.update(Msg::Sent { local_id: id, result: Ok(created("77")) });
+    answer(&mut app, id, Ok(created("77")));
     assert_eq!(app.form.phone.text(), "+44 20", "a result never touches the form");
 }
 
@@ -143,7 +152,7 @@ fn created_rejected_and_unreachable_results_end_the_row() {
     for id in [a, b, c] {
         app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
     }
-    let effects = app.update(Msg::Sent { local_id: a, result: Ok(created("1001")) });
+    let effects = answer(&mut app, a, Ok(created("1001")));
     let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
     assert!(
         matches!(&record.event, Event::Outcome { status: Status::Created, lead_id: Some(id), .. } if id == "1001")
@@ -154,15 +163,16 @@ fn created_rejected_and_unreachable_results_end_the_row() {
 
     let errors: IndexMap<String, Vec<String>> =
         [("phone_number".to_owned(), vec!["The phone number has already been taken.".to_owned()])].into();
-    app.update(Msg::Sent {
-        local_id: b,
-        result: Err(ApiError::Rejected { status: 422, message: "taken".into(), errors: errors.clone() }),
-    });
+    answer(
+        &mut app,
+        b,
+        Err(ApiError::Rejected { status: 422, message: "taken".into(), errors: errors.clone() }),
+    );
     let entry = app.history.get(&b).unwrap();
     assert_eq!(entry.status, Status::Rejected);
     assert_eq!(entry.error.as_ref().map(|e| &e.fields), Some(&errors));
 
-    app.update(Msg::Sent { local_id: c, result: Err(ApiError::Unreachable("refused".into())) });
+    answer(&mut app, c, Err(ApiError::Unreachable("refused".into())));
     assert_eq!(app.history.get(&c).unwrap().status, Status::Failed);
     assert_eq!(app.connection, Connection::Offline);
     assert!(app.in_flight.is_empty());
@@ -174,7 +184,7 @@ fn a_late_or_repeated_answer_changes_nothing() {
     let mut app = app();
     let (id, _) = submit_valid(&mut app, "+14155550100");
     app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
-    app.update(Msg::Sent { local_id: id, result: Ok(created("5")) });
+    answer(&mut app, id, Ok(created("5")));
     let effects =
         app.update(Msg::Sent { local_id: id, result: Err(ApiError::UnknownOutcome("late".into())) });
     assert!(effects.is_empty());
@@ -279,4 +289,37 @@ fn space_toggles_allow_duplicate_only_on_the_checkbox() {
     app.focus = Focus::AllowDuplicate;
     act(&mut app, Action::Toggle);
     assert!(app.form.allow_duplicate);
+}
+
+#[test]
+fn a_result_is_reported_only_once_it_is_on_disk() {
+    let mut app = app();
+    let (id, _) = submit_valid(&mut app, "+14155550100");
+    app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    app.update(Msg::Sent { local_id: id, result: Ok(created("9")) });
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Pending, "not yet: the record is being written");
+    assert!(matches!(app.in_flight.get(&id), Some(Phase::SavingResult(_))));
+    app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Created);
+    assert!(app.notice.as_ref().unwrap().text.contains("Created +14155550100 (lead #9)"));
+    assert!(app.in_flight.is_empty());
+}
+
+#[test]
+fn quitting_waits_for_leads_on_their_way_unless_asked_twice() {
+    let mut app = app();
+    let (id, _) = submit_valid(&mut app, "+14155550100");
+    act(&mut app, Action::Quit);
+    assert!(!app.should_quit(), "a lead is still being saved");
+    assert!(app.notice.as_ref().unwrap().text.contains("Finishing 1 lead"));
+    let effects = app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    assert!(matches!(effects.as_slice(), [Effect::Send { .. }]), "a saved lead is still sent");
+    answer(&mut app, id, Ok(created("3")));
+    assert!(app.should_quit(), "quits once everything is settled");
+
+    let mut app = self::app();
+    submit_valid(&mut app, "+14155550100");
+    act(&mut app, Action::Quit);
+    act(&mut app, Action::Quit);
+    assert!(app.should_quit(), "a second Ctrl-Q quits at once");
 }

@@ -109,8 +109,8 @@ fn time(app: &App, entry: &LeadEntry) -> String {
 }
 
 fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
-    let text = if app.in_flight.contains(&entry.local_id) {
-        format!("{} sending", SPINNER[app.spinner % SPINNER.len()])
+    let text = if let Some(phase) = app.in_flight.get(&entry.local_id) {
+        format!("{} {}", SPINNER[app.spinner % SPINNER.len()], phase.label())
     } else {
         let mark = match entry.status {
             Status::Created => "✓",

@@ -1,0 +1,196 @@
+//! End to end: the real binary in a 100x30 pseudo-terminal against the built-in sandbox API,
+//! driven by keys and checked by what a person would read on the screen (see `support`).
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+use support::{Dirs, TIMEOUT, TestResult, Tui, keys};
+
+const PHONE_TYPED: &str = "+1 (415) 555-0100";
+const PHONE: &str = "+14155550100";
+/// A demo campaign of the sandbox (`src/sandbox/data.rs`).
+const CAMPAIGN: &str = "12";
+
+/// The history file's records, or none when it does not exist.
+fn history_records(dirs: &Dirs) -> Vec<Value> {
+    let path = dirs.sandbox_history();
+    let Ok(text) = std::fs::read_to_string(&path) else { return Vec::new() };
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}: a line is not JSON ({e}): {line}", path.display()))
+        })
+        .collect()
+}
+
+/// Starts the TUI on the sandbox and waits for its first frame: keys typed before the app has
+/// switched the terminal to raw mode would sit in the line buffer (and Ctrl-S would stop output).
+fn start(dirs: &Dirs) -> Result<Tui, String> {
+    let mut tui = Tui::spawn(&["--sandbox"], dirs);
+    tui.wait_for("New lead", TIMEOUT)?;
+    tui.wait_for("SANDBOX", TIMEOUT)?;
+    Ok(tui)
+}
+
+/// Quits with Ctrl-Q and checks the app left cleanly and gave the terminal back as it found it.
+fn quit(tui: &mut Tui) -> Result<(), String> {
+    tui.send(keys::CTRL_Q);
+    let status = tui.wait_exit(TIMEOUT)?;
+    if !status.success() {
+        return Err(tui.failure(&format!("the app did not exit successfully: {status}")));
+    }
+    if tui.alternate_screen() {
+        return Err(tui.failure("the terminal is still on the alternate screen after exit"));
+    }
+    if tui.with_screen(|s| s.hide_cursor()) {
+        return Err(tui.failure("the cursor is still hidden after exit"));
+    }
+    if tui.with_screen(|s| s.bracketed_paste()) {
+        return Err(tui.failure("bracketed paste is still on after exit"));
+    }
+    if tui.cooked_mode() == Some(false) {
+        return Err(tui.failure("the terminal is still in raw mode after exit"));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_lead_typed_in_the_form_is_created_and_kept_in_the_history() -> TestResult {
+    let dirs = Dirs::new();
+
+    // First run: type the lead and send it.
+    let mut tui = start(&dirs)?;
+    tui.send(PHONE_TYPED);
+    // The live check beside the field shows the E.164 form once the number parses.
+    tui.wait_for(PHONE, TIMEOUT)?;
+    tui.send(keys::TAB);
+    tui.send(CAMPAIGN);
+    tui.wait_until("the campaign typed", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
+    })?;
+    // Campaign → Allow duplicate → Variables section; Ctrl-N adds a row and focuses its key.
+    tui.send(keys::TAB);
+    tui.send(keys::TAB);
+    tui.wait_for("▸Variables", TIMEOUT)?;
+    tui.send(keys::CTRL_N);
+    tui.wait_gone("none · Ctrl-N adds a row", TIMEOUT)?;
+    tui.send("customer_name");
+    tui.send(keys::TAB);
+    tui.send("Ada Lovelace");
+    tui.wait_until("the variable row filled in", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains("customer_name") && l.contains("Ada Lovelace"))
+    })?;
+    tui.send(keys::CTRL_S);
+    let created = format!("Created {PHONE} (lead #");
+    tui.wait_for(&created, TIMEOUT)?;
+    let lead_id = tui
+        .screen()
+        .split(&created)
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .map(str::to_owned)
+        .filter(|id| !id.is_empty() && id != "?")
+        .ok_or_else(|| tui.failure("the footer names no lead id"))?;
+    // The form is cleared for the next lead at once, keeping the campaign and the variable key.
+    let screen = tui.screen();
+    if screen.contains("Ada Lovelace") || screen.contains(PHONE_TYPED) {
+        return Err(tui.failure("the form still holds the sent lead's values").into());
+    }
+    if !screen.contains("customer_name") {
+        return Err(tui.failure("the form lost the variable key after sending").into());
+    }
+    quit(&mut tui)?;
+    drop(tui);
+
+    // The history file: private, and holding the lead.
+    let path = dirs.sandbox_history();
+    let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{} has mode {mode:o}", path.display());
+    let records = history_records(&dirs);
+    let submitted: Vec<&Value> = records.iter().filter(|r| r["type"] == "submitted").collect();
+    assert_eq!(submitted.len(), 1, "one submitted record expected: {records:#?}");
+    let request = &submitted[0]["request"];
+    assert_eq!(request["phone_number"], PHONE, "{records:#?}");
+    assert_eq!(request["campaign_id"], 12, "{records:#?}");
+    assert_eq!(request["variables"]["customer_name"], "Ada Lovelace", "{records:#?}");
+    // The app said "Created" before we quit, so the outcome must be on disk: the history is
+    // flushed before the app reports anything.
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "outcome" && r["status"] == "created" && r["lead_id"] == lead_id.as_str()),
+        "no `created` outcome with lead id {lead_id} in the history file: {records:#?}"
+    );
+
+    // Second run, same dirs: the lead is in the History pane (a tab at 100 columns).
+    let mut tui = start(&dirs)?;
+    tui.wait_for("History F3 (1)", TIMEOUT)?;
+    tui.send(keys::F3);
+    tui.wait_gone("New lead", TIMEOUT)?;
+    tui.wait_until("the lead, created, in the history pane", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains(PHONE) && l.contains("✓ created") && l.contains("Ada Lovelace"))
+    })?;
+    // The selected (only) lead's detail line names the server's id.
+    tui.wait_for(&format!("lead #{lead_id}"), TIMEOUT)?;
+    quit(&mut tui)?;
+    Ok(())
+}
+
+#[test]
+fn an_invalid_phone_is_refused_on_screen_and_nothing_is_recorded() -> TestResult {
+    let dirs = Dirs::new();
+    let mut tui = start(&dirs)?;
+    tui.send("12");
+    tui.send(keys::TAB);
+    tui.send(CAMPAIGN);
+    tui.wait_until("the campaign typed", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
+    })?;
+    tui.send(keys::CTRL_S);
+    // The footer says nothing was sent; the phone field gets the focus back and says why.
+    tui.wait_for("Not sent", TIMEOUT)?;
+    tui.wait_until("the phone field focused with an error", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains("▸Phone") && l.contains("✗"))
+    })?;
+    let screen = tui.screen();
+    if screen.contains("Sending") || screen.contains("Saving") || screen.contains("Created") {
+        return Err(tui.failure("an invalid lead looks as if it was sent").into());
+    }
+    quit(&mut tui)?;
+
+    let records = history_records(&dirs);
+    assert!(
+        records.iter().all(|r| r["type"] != "submitted"),
+        "an invalid lead was written to the history: {records:#?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn quitting_right_after_sending_lets_the_lead_finish() -> TestResult {
+    let dirs = Dirs::new();
+    let mut tui = start(&dirs)?;
+    tui.send(PHONE_TYPED);
+    tui.wait_for(PHONE, TIMEOUT)?;
+    tui.send(keys::TAB);
+    tui.send(CAMPAIGN);
+    tui.wait_until("the campaign typed", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
+    })?;
+    // Send and quit in one write, as a hurried person would.
+    tui.send(&format!("{}{}", keys::CTRL_S, keys::CTRL_Q));
+    let status = tui.wait_exit(TIMEOUT)?;
+    if !status.success() {
+        return Err(tui.failure(&format!("the app did not exit successfully: {status}")).into());
+    }
+    let records = history_records(&dirs);
+    assert!(
+        records.iter().any(|r| r["type"] == "outcome" && r["status"] == "created"),
+        "the lead was left unfinished: {records:#?}"
+    );
+    Ok(())
+}
