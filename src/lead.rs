@@ -51,7 +51,7 @@ pub enum PhoneError {
     #[error("not a phone number")]
     NotANumber,
     /// A national number without a region to read it in.
-    #[error("start with + and the country code, or set a region (--region)")]
+    #[error("add + and the country code, or set a region")]
     NeedsRegion,
     /// The digits after `+` are no country's code.
     #[error("unknown country code")]

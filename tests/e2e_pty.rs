@@ -35,6 +35,15 @@ fn start(dirs: &Dirs) -> Result<Tui, String> {
     Ok(tui)
 }
 
+/// Moves from the phone to the campaign field and types the demo campaign.
+fn type_campaign(tui: &mut Tui) -> Result<(), String> {
+    tui.send(keys::TAB);
+    tui.send(CAMPAIGN);
+    tui.wait_until("the campaign typed", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
+    })
+}
+
 /// Quits with Ctrl-Q and checks the app left cleanly and gave the terminal back as it found it.
 fn quit(tui: &mut Tui) -> Result<(), String> {
     tui.send(keys::CTRL_Q);
@@ -66,11 +75,7 @@ fn a_lead_typed_in_the_form_is_created_and_kept_in_the_history() -> TestResult {
     tui.send(PHONE_TYPED);
     // The live check beside the field shows the E.164 form once the number parses.
     tui.wait_for(PHONE, TIMEOUT)?;
-    tui.send(keys::TAB);
-    tui.send(CAMPAIGN);
-    tui.wait_until("the campaign typed", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
-    })?;
+    type_campaign(&mut tui)?;
     // Campaign → Allow duplicate → Variables section; Ctrl-N adds a row and focuses its key.
     tui.send(keys::TAB);
     tui.send(keys::TAB);
@@ -145,11 +150,7 @@ fn an_invalid_phone_is_refused_on_screen_and_nothing_is_recorded() -> TestResult
     let dirs = Dirs::new();
     let mut tui = start(&dirs)?;
     tui.send("12");
-    tui.send(keys::TAB);
-    tui.send(CAMPAIGN);
-    tui.wait_until("the campaign typed", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
-    })?;
+    type_campaign(&mut tui)?;
     tui.send(keys::CTRL_S);
     // The footer says nothing was sent; the phone field gets the focus back and says why.
     tui.wait_for("Not sent", TIMEOUT)?;
@@ -176,11 +177,7 @@ fn quitting_right_after_sending_lets_the_lead_finish() -> TestResult {
     let mut tui = start(&dirs)?;
     tui.send(PHONE_TYPED);
     tui.wait_for(PHONE, TIMEOUT)?;
-    tui.send(keys::TAB);
-    tui.send(CAMPAIGN);
-    tui.wait_until("the campaign typed", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
-    })?;
+    type_campaign(&mut tui)?;
     // Send and quit in one write, as a hurried person would.
     tui.send(&format!("{}{}", keys::CTRL_S, keys::CTRL_Q));
     let status = tui.wait_exit(TIMEOUT)?;

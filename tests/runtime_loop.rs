@@ -32,12 +32,8 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
-    let sandbox =
-        Sandbox::start(SandboxOptions { latency: Duration::from_millis(300), ..SandboxOptions::default() })
-            .await
-            .unwrap();
+/// A temp dir with a history store in it, and a client for the sandbox.
+fn setup(sandbox: &Sandbox) -> (tempfile::TempDir, HistoryStore, ApiClient) {
     let dir = tempfile::tempdir().unwrap();
     let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
     let api = ApiClient::new(ClientOptions {
@@ -47,6 +43,16 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
         request_timeout: Duration::from_secs(10),
     })
     .unwrap();
+    (dir, store, api)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
+    let sandbox =
+        Sandbox::start(SandboxOptions { latency: Duration::from_millis(300), ..SandboxOptions::default() })
+            .await
+            .unwrap();
+    let (dir, store, api) = setup(&sandbox);
     let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
     let (tx, rx) = mpsc::unbounded();
     let services = Services { api, history: store.clone() };
@@ -89,15 +95,7 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_lead_keeps_the_servers_field_errors() {
     let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
-    let api = ApiClient::new(ClientOptions {
-        base_url: sandbox.base_url(),
-        key: SecretString::from(sandbox.key().to_owned()),
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(10),
-    })
-    .unwrap();
+    let (dir, store, api) = setup(&sandbox);
     // Campaign 999 passes local checks (it is a number) but the server does not know it.
     let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(999) });
     let (tx, rx) = mpsc::unbounded();

@@ -8,9 +8,9 @@
 mod repair;
 mod scan;
 
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 pub use repair::{DamagedLine, TornTail};
@@ -119,11 +119,7 @@ impl HistoryStore {
         let path = &store.path;
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(parent)
-                .map_err(io_error(parent, "create the folder of"))?;
+            crate::config::create_private_dir(parent).map_err(io_error(parent, "create the folder of"))?;
         }
         match OpenOptions::new().append(true).create_new(true).mode(0o600).open(path) {
             Ok(file) => {

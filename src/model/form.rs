@@ -182,7 +182,8 @@ impl Form {
     }
 
     /// Adds a row to the list `focus` is in and returns the field to focus, or `None` when the
-    /// focus is in no list.
+    /// focus is in no list: a variable row below the focused one (the primary's, or a contact's,
+    /// also from the contact's phone), or a contact from the Secondary contacts header.
     pub fn add_row(&mut self, focus: Focus) -> Option<Focus> {
         match focus {
             Focus::Variables | Focus::VarKey(_) | Focus::VarValue(_) => {
@@ -193,13 +194,14 @@ impl Form {
                 self.variables.insert(at, VarRow::default());
                 Some(Focus::VarKey(at))
             }
-            Focus::Secondary | Focus::SecPhone(_) => {
-                let at = match focus {
-                    Focus::SecPhone(c) => c + 1,
-                    _ => self.secondary.len(),
-                };
-                self.secondary.insert(at, ContactForm::default());
-                Some(Focus::SecPhone(at))
+            Focus::Secondary => {
+                self.secondary.push(ContactForm::default());
+                Some(Focus::SecPhone(self.secondary.len() - 1))
+            }
+            // On a contact, its own variable list is the focused list.
+            Focus::SecPhone(c) => {
+                self.secondary.get_mut(c)?.variables.insert(0, VarRow::default());
+                Some(Focus::SecVarKey(c, 0))
             }
             Focus::SecVarKey(c, r) | Focus::SecVarValue(c, r) => {
                 self.secondary.get_mut(c)?.variables.insert(r + 1, VarRow::default());

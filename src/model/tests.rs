@@ -83,12 +83,22 @@ fn rows_join_the_tab_order_key_then_value() {
     act(&mut app, Action::AddRow);
     assert_eq!(app.focus, Focus::SecPhone(0));
     act(&mut app, Action::AddRow);
-    assert_eq!(app.focus, Focus::SecPhone(1), "Ctrl-N on a contact adds the next contact");
+    assert_eq!(app.focus, Focus::SecVarKey(0, 0), "Ctrl-N on a contact adds a row to its variables");
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::SecVarValue(0, 0));
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::Submit);
+    app.focus = Focus::Secondary;
+    act(&mut app, Action::AddRow);
+    assert_eq!(app.focus, Focus::SecPhone(1), "Ctrl-N on the header adds a contact at the end");
     assert_eq!(app.form.variables[0].key.text(), "customer_name");
     assert_eq!(app.form.variables[0].value.text(), "Ada");
     assert_eq!(app.form.secondary.len(), 2);
     act(&mut app, Action::RemoveRow);
     assert_eq!((app.form.secondary.len(), app.focus), (1, Focus::SecPhone(0)));
+    app.focus = Focus::SecVarKey(0, 0);
+    act(&mut app, Action::RemoveRow);
+    assert_eq!((app.form.secondary[0].variables.len(), app.focus), (0, Focus::SecPhone(0)));
 }
 
 #[test]

@@ -116,7 +116,7 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
     rows.push(Row {
         focus: Some(Focus::Submit),
         spans: vec![
-            Span::raw(" ".repeat(LABEL)),
+            Span::raw(format!("{:<LABEL$}", marker(app, Focus::Submit))),
             Span::styled("[ Send lead ]", if focused { theme::control_focused() } else { theme::heading() }),
             Span::styled("  Ctrl-S sends from anywhere", theme::hint()),
         ],
