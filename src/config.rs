@@ -184,8 +184,10 @@ pub struct Settings {
     pub api_key: Option<SecretString>,
     /// Region for phone numbers without `+`.
     pub region: Option<crate::lead::Region>,
-    /// The campaign the form starts with.
+    /// The campaign given with `--campaign`.
     pub campaign: Option<u64>,
+    /// The config file's `default_campaign`.
+    pub default_campaign: Option<u64>,
     /// Connect timeout.
     pub connect_timeout: Duration,
     /// Whole-request timeout.
@@ -213,7 +215,8 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
             api_key: env(ENV_API_KEY).or(file.api_key).map(|k| SecretString::from(k.trim().to_owned())),
             region,
-            campaign: overrides.campaign.or(file.default_campaign),
+            campaign: overrides.campaign,
+            default_campaign: file.default_campaign,
             connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
             request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(20)),
             sandbox: overrides.sandbox,

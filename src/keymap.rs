@@ -3,13 +3,17 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::model::{Action, App, Focus, Msg};
+use crate::model::{Action, App, Focus, Msg, Overlay};
 
 /// Where the focus is, as far as keys are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
     /// A text field: printable keys type.
     Text,
+    /// The campaign field with its list open: typing filters, Up/Down/Enter pick.
+    Picker,
+    /// A variable name field whose suggested completion is shown after the cursor.
+    Suggest,
     /// The Allow duplicate checkbox.
     Checkbox,
     /// The Submit button.
@@ -18,39 +22,76 @@ pub enum Context {
     Section,
     /// The history list.
     History,
-    /// An overlay is open.
-    Overlay,
+    /// The help overlay is open.
+    Help,
+    /// A question waits for an answer (the duplicate guard).
+    Confirm,
+}
+
+impl Context {
+    /// Whether printable keys type into a field here.
+    pub fn is_text(self) -> bool {
+        matches!(self, Context::Text | Context::Picker | Context::Suggest)
+    }
+
+    /// Every context, for tables and tests.
+    pub const ALL: [Context; 9] = [
+        Context::Text,
+        Context::Picker,
+        Context::Suggest,
+        Context::Checkbox,
+        Context::Button,
+        Context::Section,
+        Context::History,
+        Context::Help,
+        Context::Confirm,
+    ];
 }
 
 /// Which contexts a binding works in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Everywhere.
+    /// Everywhere but in an open question.
     Global,
     /// Any place in the form.
     Form,
+    /// In the campaign list.
+    Picker,
+    /// When a variable name is suggested.
+    Suggest,
     /// On the checkbox.
     Checkbox,
     /// Wherever a key cannot be typed into a field.
     NotText,
     /// In the history list.
     History,
-    /// While an overlay is open.
-    Overlay,
+    /// While the help is open.
+    Help,
+    /// While a question waits for an answer.
+    Confirm,
 }
 
 impl Scope {
     /// Whether the binding applies in `context`.
     pub fn covers(self, context: Context) -> bool {
         match self {
-            Scope::Global => true,
-            Scope::Form => {
-                matches!(context, Context::Text | Context::Checkbox | Context::Button | Context::Section)
-            }
+            Scope::Global => context != Context::Confirm,
+            Scope::Form => matches!(
+                context,
+                Context::Text
+                    | Context::Picker
+                    | Context::Suggest
+                    | Context::Checkbox
+                    | Context::Button
+                    | Context::Section
+            ),
+            Scope::Picker => context == Context::Picker,
+            Scope::Suggest => context == Context::Suggest,
             Scope::Checkbox => context == Context::Checkbox,
-            Scope::NotText => context != Context::Text,
+            Scope::NotText => !context.is_text() && context != Context::Confirm,
             Scope::History => context == Context::History,
-            Scope::Overlay => context == Context::Overlay,
+            Scope::Help => context == Context::Help,
+            Scope::Confirm => context == Context::Confirm,
         }
     }
 
@@ -59,10 +100,13 @@ impl Scope {
         match self {
             Scope::Global => "Everywhere",
             Scope::Form => "In the form",
+            Scope::Picker => "In the campaign list",
+            Scope::Suggest => "On a suggested name",
             Scope::Checkbox => "On a checkbox",
             Scope::NotText => "Outside text fields",
             Scope::History => "In the history",
-            Scope::Overlay => "In this help",
+            Scope::Help => "In this help",
+            Scope::Confirm => "When asked",
         }
     }
 }
@@ -88,18 +132,38 @@ const fn key(code: KeyCode, mods: KeyModifiers, scope: Scope, action: Action, he
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const ALT: KeyModifiers = KeyModifiers::ALT;
 
 /// Every binding, most specific first: the first match wins.
 pub const BINDINGS: &[Binding] = &[
-    key(KeyCode::Esc, NONE, Scope::Overlay, Action::Close, "close"),
-    key(KeyCode::Char('q'), NONE, Scope::Overlay, Action::Close, "close"),
-    key(KeyCode::Char('?'), NONE, Scope::Overlay, Action::Close, "close"),
+    key(KeyCode::Enter, NONE, Scope::Confirm, Action::Activate, "send anyway"),
+    key(KeyCode::Char('s'), NONE, Scope::Confirm, Action::Activate, "send anyway"),
+    key(KeyCode::Char('a'), NONE, Scope::Confirm, Action::AllowDuplicate, "allow duplicate, send"),
+    key(KeyCode::Esc, NONE, Scope::Confirm, Action::Close, "cancel"),
+    key(KeyCode::Char('c'), NONE, Scope::Confirm, Action::Close, "cancel"),
+    key(KeyCode::Char('c'), CTRL, Scope::Confirm, Action::Quit, "quit"),
+    key(KeyCode::Char('q'), CTRL, Scope::Confirm, Action::Quit, "quit"),
+    key(KeyCode::Esc, NONE, Scope::Help, Action::Close, "close"),
+    key(KeyCode::Char('q'), NONE, Scope::Help, Action::Close, "close"),
+    key(KeyCode::Char('?'), NONE, Scope::Help, Action::Close, "close"),
+    key(KeyCode::Up, NONE, Scope::Help, Action::Up, "scroll"),
+    key(KeyCode::Down, NONE, Scope::Help, Action::Down, "scroll"),
+    key(KeyCode::PageUp, NONE, Scope::Help, Action::PageUp, "scroll"),
+    key(KeyCode::PageDown, NONE, Scope::Help, Action::PageDown, "scroll"),
+    key(KeyCode::Up, NONE, Scope::Picker, Action::Up, "previous campaign"),
+    key(KeyCode::Down, NONE, Scope::Picker, Action::Down, "next campaign"),
+    key(KeyCode::Enter, NONE, Scope::Picker, Action::Activate, "take the campaign"),
+    key(KeyCode::Esc, NONE, Scope::Picker, Action::Close, "close the list"),
+    key(KeyCode::Right, NONE, Scope::Suggest, Action::AcceptSuggestion, "take the suggestion"),
     key(KeyCode::Char(' '), NONE, Scope::Checkbox, Action::Toggle, "toggle"),
     key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next, press, add"),
     key(KeyCode::Up, NONE, Scope::Form, Action::Up, "previous field"),
     key(KeyCode::Down, NONE, Scope::Form, Action::Down, "next field"),
     key(KeyCode::Char('n'), CTRL, Scope::Form, Action::AddRow, "add a row"),
     key(KeyCode::Char('d'), CTRL, Scope::Form, Action::RemoveRow, "remove the row"),
+    key(KeyCode::Up, ALT, Scope::Form, Action::MoveUp, "move the row up"),
+    key(KeyCode::Down, ALT, Scope::Form, Action::MoveDown, "move the row down"),
+    key(KeyCode::Char('p'), CTRL, Scope::Form, Action::CopyPrimaryVars, "copy primary variables"),
     key(KeyCode::Up, NONE, Scope::History, Action::Up, "newer lead"),
     key(KeyCode::Char('k'), NONE, Scope::History, Action::Up, "newer lead"),
     key(KeyCode::Down, NONE, Scope::History, Action::Down, "older lead"),
@@ -110,6 +174,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('g'), NONE, Scope::History, Action::Top, "newest"),
     key(KeyCode::End, NONE, Scope::History, Action::Bottom, "oldest"),
     key(KeyCode::Char('G'), NONE, Scope::History, Action::Bottom, "oldest"),
+    key(KeyCode::Char('e'), NONE, Scope::History, Action::EditLead, "load into the form"),
     key(KeyCode::Char('?'), NONE, Scope::NotText, Action::Help, "help"),
     key(KeyCode::Char('s'), CTRL, Scope::Global, Action::Submit, "send the lead"),
     key(KeyCode::Tab, NONE, Scope::Global, Action::NextField, "next field"),
@@ -124,14 +189,18 @@ pub const BINDINGS: &[Binding] = &[
 
 /// The key context of the app's current state.
 pub fn context(app: &App) -> Context {
-    if app.overlay.is_some() {
-        return Context::Overlay;
+    match app.overlay {
+        Some(Overlay::Help) => return Context::Help,
+        Some(Overlay::Duplicate(_)) => return Context::Confirm,
+        None => {}
     }
     match app.focus {
         Focus::History => Context::History,
         Focus::AllowDuplicate => Context::Checkbox,
         Focus::Submit => Context::Button,
         Focus::Variables | Focus::Secondary => Context::Section,
+        Focus::Campaign if app.picker.is_some() => Context::Picker,
+        _ if app.key_suggestion().is_some() => Context::Suggest,
         _ => Context::Text,
     }
 }
@@ -154,7 +223,7 @@ pub fn map_key(key: &KeyEvent, context: Context) -> Option<Msg> {
     if let Some(action) = lookup(key, context) {
         return Some(Msg::Action(action));
     }
-    (context == Context::Text).then(|| Msg::Edit((*key).into()))
+    context.is_text().then(|| Msg::Edit((*key).into()))
 }
 
 /// The action bound to this key in this context.
@@ -182,7 +251,11 @@ pub fn key_label(binding: &Binding) -> String {
         KeyCode::PageDown => "PgDn".to_owned(),
         other => format!("{other}"),
     };
-    if binding.mods.contains(CTRL) { format!("Ctrl-{name}") } else { name }
+    match (binding.mods.contains(CTRL), binding.mods.contains(ALT)) {
+        (true, _) => format!("Ctrl-{name}"),
+        (_, true) => format!("Alt-{name}"),
+        _ => name,
+    }
 }
 
 /// The first key bound to `action` in `context`, for the footer.
@@ -212,12 +285,23 @@ mod tests {
             (KeyCode::BackTab, KeyModifiers::SHIFT, Text, Some(Msg::Action(PrevField))),
             (KeyCode::F(2), NONE, History, Some(Msg::Action(ShowForm))),
             (KeyCode::F(3), NONE, Text, Some(Msg::Action(ShowHistory))),
-            (KeyCode::F(1), NONE, Text, Some(Msg::Action(Help))),
+            (KeyCode::F(1), NONE, Text, Some(Msg::Action(Action::Help))),
             (KeyCode::Char('n'), CTRL, Section, Some(Msg::Action(AddRow))),
             (KeyCode::Char(' '), NONE, Checkbox, Some(Msg::Action(Toggle))),
-            (KeyCode::Char('?'), NONE, History, Some(Msg::Action(Help))),
-            (KeyCode::Char('?'), NONE, Overlay, Some(Msg::Action(Close))),
-            (KeyCode::Esc, NONE, Overlay, Some(Msg::Action(Close))),
+            (KeyCode::Char('?'), NONE, History, Some(Msg::Action(Action::Help))),
+            (KeyCode::Char('?'), NONE, Context::Help, Some(Msg::Action(Close))),
+            (KeyCode::Esc, NONE, Context::Help, Some(Msg::Action(Close))),
+            (KeyCode::Char('a'), NONE, Confirm, Some(Msg::Action(Action::AllowDuplicate))),
+            (KeyCode::Enter, NONE, Confirm, Some(Msg::Action(Activate))),
+            (KeyCode::Tab, NONE, Confirm, None),
+            (KeyCode::Down, NONE, Picker, Some(Msg::Action(Down))),
+            (KeyCode::Enter, NONE, Picker, Some(Msg::Action(Activate))),
+            (KeyCode::Char('h'), NONE, Picker, Some(Msg::Edit(press(KeyCode::Char('h'), NONE).into()))),
+            (KeyCode::Right, NONE, Suggest, Some(Msg::Action(AcceptSuggestion))),
+            (KeyCode::Right, NONE, Text, Some(Msg::Edit(press(KeyCode::Right, NONE).into()))),
+            (KeyCode::Up, KeyModifiers::ALT, Text, Some(Msg::Action(MoveUp))),
+            (KeyCode::Char('e'), NONE, History, Some(Msg::Action(EditLead))),
+            (KeyCode::Char('e'), NONE, Text, Some(Msg::Edit(press(KeyCode::Char('e'), NONE).into()))),
             (KeyCode::Char('j'), NONE, History, Some(Msg::Action(Down))),
             (KeyCode::Up, NONE, Text, Some(Msg::Action(Up))),
             (KeyCode::Enter, NONE, Button, Some(Msg::Action(Activate))),
@@ -255,17 +339,10 @@ mod tests {
     fn no_binding_is_shadowed_entirely() {
         for (i, b) in BINDINGS.iter().enumerate() {
             let earlier = &BINDINGS[..i];
-            let shadowed = [
-                Context::Text,
-                Context::Checkbox,
-                Context::Button,
-                Context::Section,
-                Context::History,
-                Context::Overlay,
-            ]
-            .into_iter()
-            .filter(|c| b.scope.covers(*c))
-            .all(|c| earlier.iter().any(|e| e.code == b.code && e.mods == b.mods && e.scope.covers(c)));
+            let shadowed = Context::ALL
+                .into_iter()
+                .filter(|c| b.scope.covers(*c))
+                .all(|c| earlier.iter().any(|e| e.code == b.code && e.mods == b.mods && e.scope.covers(c)));
             assert!(!shadowed, "binding {} ({}) can never fire", key_label(b), b.help);
         }
     }

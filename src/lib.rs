@@ -3,6 +3,7 @@
 //! README for the rooms.
 
 pub mod api;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;

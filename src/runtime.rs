@@ -7,15 +7,17 @@
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, eyre};
-use crossterm::event::Event;
+use crossterm::event::{Event, MouseButton, MouseEventKind};
 use std::task::Poll;
 
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 use tokio::task::JoinSet;
 
 use crate::api::ApiClient;
+use crate::cache::{Cache, CacheError, Cached};
 use crate::history::{Event as RecordEvent, HistoryStore, fold};
 use crate::model::{App, Effect, Msg};
 use crate::{keymap, ui};
@@ -25,6 +27,10 @@ const TICK: Duration = Duration::from_millis(120);
 /// Events handled before a redraw when many arrive at once (a fast typist, a paste without
 /// bracketed paste).
 const MAX_BATCH: usize = 64;
+/// How long work already started may run on after the user quits.
+const DRAIN: Duration = Duration::from_secs(2);
+/// Rows one notch of the mouse wheel moves.
+const WHEEL_ROWS: isize = 3;
 
 /// The outside world the effects reach.
 #[derive(Clone)]
@@ -33,6 +39,8 @@ pub struct Services {
     pub api: ApiClient,
     /// The history file.
     pub history: HistoryStore,
+    /// Campaigns, assistants and remembered choices, for an offline start.
+    pub cache: Cache,
 }
 
 /// Runs the app until it quits or the event stream ends, and returns its final state.
@@ -72,7 +80,7 @@ where
         };
         let msg = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => keymap::map_event(&event, keymap::context(&app)),
+                Some(Ok(event)) => translate(&app, &event),
                 Some(Err(e)) => return Err(eyre!("reading the terminal failed: {e}")),
                 None => break,
             },
@@ -86,12 +94,36 @@ where
             // Polled with this task's own waker, so a pending stream still wakes the loop.
             let ready = std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
             let Poll::Ready(Some(Ok(event))) = ready else { break };
-            if let Some(msg) = keymap::map_event(&event, keymap::context(&app)) {
+            if let Some(msg) = translate(&app, &event) {
                 dirty |= apply(&mut app, msg, &services, &mut tasks);
             }
         }
     }
+    // Work already started (a cache write, a result being recorded) may finish, briefly; what
+    // it leads to is still done, so nothing half-written is left behind.
+    let deadline = tokio::time::Instant::now() + DRAIN;
+    while let Ok(Some(done)) = tokio::time::timeout_at(deadline, tasks.join_next()).await {
+        if let Ok(msg) = done {
+            apply(&mut app, msg, &services, &mut tasks);
+        }
+    }
     Ok(app)
+}
+
+/// A terminal event as a message: keys through the key map, mouse clicks placed on what they hit
+/// in the last frame.
+fn translate(app: &App, event: &Event) -> Option<Msg> {
+    let Event::Mouse(mouse) = event else { return keymap::map_event(event, keymap::context(app)) };
+    let screen = Rect::new(0, 0, app.size.0, app.size.1);
+    let (col, row) = (mouse.column, mouse.row);
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => ui::hit_test(app, screen, col, row).map(Msg::Clicked),
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => Some(Msg::Scrolled {
+            history: ui::over_history(app, screen, col, row),
+            delta: if mouse.kind == MouseEventKind::ScrollUp { -WHEEL_ROWS } else { WHEEL_ROWS },
+        }),
+        _ => None,
+    }
 }
 
 fn apply(app: &mut App, msg: Msg, services: &Services, tasks: &mut JoinSet<Msg>) -> bool {
@@ -131,9 +163,60 @@ fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Msg>) {
                 result: store.append(&record).map_err(|e| e.to_string()),
             });
         }
+        Effect::LoadCache => {
+            let cache = services.cache.clone();
+            tasks.spawn_blocking(move || {
+                let mut problems = Vec::new();
+                let campaigns = found(cache.load_campaigns(), &mut problems);
+                let assistants = found(cache.load_assistants(), &mut problems);
+                Msg::CacheLoaded { campaigns, assistants, problems }
+            });
+        }
+        Effect::FetchCampaigns => {
+            let api = services.api.clone();
+            tasks.spawn(async move { Msg::CampaignsFetched(api.campaigns().await) });
+        }
+        Effect::FetchAssistants => {
+            let api = services.api.clone();
+            tasks.spawn(async move { Msg::AssistantsFetched(api.outbound_assistants().await) });
+        }
+        Effect::SaveCampaigns(campaigns) => {
+            let cache = services.cache.clone();
+            tasks.spawn_blocking(move || {
+                Msg::Saved(cache.save_campaigns(&campaigns).map_err(|e| e.to_string()))
+            });
+        }
+        Effect::SaveAssistants(assistants) => {
+            let cache = services.cache.clone();
+            tasks.spawn_blocking(move || {
+                Msg::Saved(cache.save_assistants(&assistants).map_err(|e| e.to_string()))
+            });
+        }
+        Effect::RememberCampaign(id) => {
+            let cache = services.cache.clone();
+            tasks.spawn_blocking(move || {
+                let mut remembered = cache.load_remembered();
+                remembered.last_campaign = Some(id);
+                Msg::Saved(cache.save_remembered(&remembered).map_err(|e| e.to_string()))
+            });
+        }
         Effect::Send { local_id, request } => {
             let api = services.api.clone();
             tasks.spawn(async move { Msg::Sent { local_id, result: api.create_lead(&request).await } });
+        }
+    }
+}
+
+/// A cached list and its age; a damaged cache counts as none, with a word for the user.
+fn found<T>(
+    result: Result<Option<Cached<T>>, CacheError>,
+    problems: &mut Vec<String>,
+) -> Option<(T, jiff::Timestamp)> {
+    match result {
+        Ok(found) => found.map(|c| (c.value, c.fetched_at)),
+        Err(e) => {
+            problems.push(format!("{e}; it will be fetched again"));
+            None
         }
     }
 }

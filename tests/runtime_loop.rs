@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use autocalls_tui::api::{ApiClient, ClientOptions};
+use autocalls_tui::cache::Cache;
 use autocalls_tui::history::{HistoryStore, Status, fold};
 use autocalls_tui::model::{App, AppOptions, Focus, Target};
 use autocalls_tui::runtime::{self, Services};
@@ -55,7 +56,7 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
     let (dir, store, api) = setup(&sandbox);
     let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
     let (tx, rx) = mpsc::unbounded();
-    let services = Services { api, history: store.clone() };
+    let services = Services { api, history: store.clone(), cache: Cache::new(dir.path().join("cache")) };
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let history_file = dir.path().join("history.jsonl");
     // The loop owns the app on this task (the app is not `Send`); the user types alongside.
@@ -88,6 +89,12 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
     let (leads, orphans) = fold(store.load().unwrap().records);
     assert!(orphans.is_empty());
     assert_eq!(leads.len(), 1);
+    // The campaigns fetched at start were kept for an offline start, and the campaign used.
+    let cache = Cache::new(dir.path().join("cache"));
+    let cached = cache.load_campaigns().unwrap().expect("campaigns cached");
+    assert!(cached.value.iter().any(|c| c.id == 12));
+    assert_eq!(cache.load_remembered().last_campaign, Some(12));
+    assert_eq!(app.catalog.campaigns.len(), cached.value.len());
     assert_eq!(leads[0].status, Status::Created);
     assert_eq!(leads[0].lead_id, entry.lead_id);
 }
@@ -99,7 +106,7 @@ async fn a_rejected_lead_keeps_the_servers_field_errors() {
     // Campaign 999 passes local checks (it is a number) but the server does not know it.
     let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(999) });
     let (tx, rx) = mpsc::unbounded();
-    let services = Services { api, history: store.clone() };
+    let services = Services { api, history: store.clone(), cache: Cache::new(dir.path().join("cache")) };
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let history_file = dir.path().join("history.jsonl");
     let user = async move {

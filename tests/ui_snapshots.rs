@@ -192,3 +192,77 @@ fn secondary_contacts_show_in_the_detail_line() {
     app.update(Msg::HistoryLoaded { entries: vec![e], problems: vec![] });
     assert!(render(&app).to_string().contains("1 secondary"));
 }
+
+fn with_catalog(width: u16, height: u16) -> App {
+    use autocalls_tui::api::types::{Assistant, Campaign};
+    let (mut app, _) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: None });
+    app.time_zone = jiff::tz::TimeZone::UTC;
+    app.update(Msg::Resize { width, height });
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![] });
+    let campaign =
+        |id, name: &str, status: &str| Campaign { id, name: name.into(), status: Some(status.into()) };
+    app.update(Msg::CampaignsFetched(Ok(vec![
+        campaign(12, "Hannover Messe 2026 – Rückrufe Standbesucher", "in-progress"),
+        campaign(17, "Acme Cloud – Free trial follow-up (US)", "in-progress"),
+        campaign(23, "Webinar „KI im Vertrieb“", "draft"),
+        campaign(31, "Q4 win-back", "stopped"),
+    ])));
+    let variables = ["customer_name", "company_name", "email"].map(|k| (k.to_owned(), "".into())).into();
+    app.update(Msg::AssistantsFetched(Ok(vec![Assistant { id: 1, name: "Ava".into(), variables }])));
+    app
+}
+
+#[test]
+fn picker_open_narrow() {
+    let mut app = with_catalog(80, 24);
+    type_text(&mut app, "+49 170 1234567");
+    app.update(Msg::Action(Action::NextField));
+    type_text(&mut app, "c");
+    app.update(Msg::Action(Action::Down));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn picker_open_wide() {
+    let mut app = with_catalog(160, 48);
+    app.update(Msg::Action(Action::NextField));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn chosen_campaign_prefills_rows_narrow() {
+    let mut app = with_catalog(80, 24);
+    app.update(Msg::Action(Action::NextField));
+    type_text(&mut app, "acme");
+    app.update(Msg::Action(Action::Activate));
+    type_text(&mut app, "Ada Lovelace");
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn suggested_name_ghost() {
+    let mut app = with_catalog(80, 24);
+    for _ in 0..3 {
+        app.update(Msg::Action(Action::NextField));
+    }
+    app.update(Msg::Action(Action::AddRow));
+    type_text(&mut app, "cu");
+    let screen = render(&app).to_string();
+    assert!(screen.contains("custom"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn duplicate_question_wide() {
+    let mut app = with_leads(160, 48);
+    type_text(&mut app, "+1 415 555 0100");
+    app.update(Msg::Action(Action::Submit));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn help_overlay_wide() {
+    let mut app = app(160, 48);
+    app.update(Msg::Action(Action::Help));
+    insta::assert_snapshot!(render(&app));
+}

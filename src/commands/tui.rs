@@ -4,9 +4,12 @@
 use std::io::stdout;
 use std::process::ExitCode;
 
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, EventStream,
+};
 use crossterm::execute;
 
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::history::HistoryStore;
 use crate::model::{App, AppOptions};
@@ -28,23 +31,23 @@ pub async fn run(settings: Settings) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (app, effects) = App::new(AppOptions {
-        target: connection.target.clone(),
-        region: settings.region,
-        campaign: settings.campaign,
-    });
+    let cache = Cache::for_target(&settings.paths.cache_dir, settings.sandbox);
+    // --campaign wins; else the campaign used last; else the config file's default.
+    let campaign = settings.campaign.or(cache.load_remembered().last_campaign).or(settings.default_campaign);
+    let (app, effects) =
+        App::new(AppOptions { target: connection.target.clone(), region: settings.region, campaign });
     tokio::task::spawn_blocking(crate::lead::warm_up);
-    let services = Services { api: connection.api.clone(), history };
+    let services = Services { api: connection.api.clone(), history, cache };
     let _ = color_eyre::install();
     let mut terminal = ratatui::init();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableBracketedPaste);
+        let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
         previous(info);
     }));
-    let _ = execute!(stdout(), EnableBracketedPaste);
+    let _ = execute!(stdout(), EnableBracketedPaste, EnableMouseCapture);
     let result = runtime::run(&mut terminal, EventStream::new(), app, effects, services).await;
-    let _ = execute!(stdout(), DisableBracketedPaste);
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     drop(connection);
     match result {

@@ -4,8 +4,8 @@
 
 use jiff::Timestamp;
 
-use super::{App, Connection, Effect, Focus, Level};
-use crate::api::types::Created;
+use super::{Action, App, Connection, Effect, Focus, Level, Overlay};
+use crate::api::types::{CreateLead, Created};
 use crate::api::{ApiError, ErrorKind};
 use crate::history::{LeadEntry, LeadError, LocalId, Outcome, Record, Status};
 use crate::lead;
@@ -32,9 +32,21 @@ impl Phase {
     }
 }
 
+/// The duplicate guard's question: this phone was already created in this campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicatePrompt {
+    /// The lead waiting for the answer.
+    pub request: CreateLead,
+    /// When the earlier lead was submitted.
+    pub created_at: Timestamp,
+    /// The earlier lead's server id.
+    pub lead_id: Option<String>,
+}
+
 impl App {
-    /// Validates the form; when it is good, records the lead and clears the form at once. The
-    /// request starts only once the record is on disk (see `appended`).
+    /// Validates the form; when it is good, asks first if the phone was already created in this
+    /// campaign (unless duplicates are allowed), then records the lead and clears the form at
+    /// once. The request starts only once the record is on disk (see `appended`).
     pub(super) fn submit(&mut self) -> Vec<Effect> {
         let request = match lead::validate(&self.form.draft(), self.region) {
             Ok(request) => request,
@@ -46,13 +58,48 @@ impl App {
                 return vec![];
             }
         };
+        if !request.allow_dupplicate
+            && let Some(earlier) = self.history.created_with(&request.phone_number, request.campaign_id)
+        {
+            let prompt = DuplicatePrompt {
+                created_at: earlier.submitted_at,
+                lead_id: earlier.lead_id.clone(),
+                request,
+            };
+            self.overlay = Some(Overlay::Duplicate(Box::new(prompt)));
+            return vec![];
+        }
+        self.send_new(request)
+    }
+
+    /// The duplicate guard's answer: send as it is, send with Allow duplicate on, or stop (the
+    /// form is left as it was).
+    pub(super) fn answer_duplicate(&mut self, action: Action) -> Vec<Effect> {
+        let Some(Overlay::Duplicate(prompt)) = self.overlay.take() else { return vec![] };
+        let mut request = prompt.request;
+        match action {
+            Action::Activate => self.send_new(request),
+            Action::AllowDuplicate => {
+                request.allow_dupplicate = true;
+                self.send_new(request)
+            }
+            _ => {
+                self.notify(Level::Info, "Not sent; the form is as you left it");
+                vec![]
+            }
+        }
+    }
+
+    /// Records a checked lead and clears the form for the next one.
+    fn send_new(&mut self, request: CreateLead) -> Vec<Effect> {
         let local_id = LocalId::new();
+        let campaign = request.campaign_id;
         let record = Record::submitted(local_id, request.clone(), "tui");
         self.history.push(LeadEntry::new(local_id, record.at, request));
         self.in_flight.insert(local_id, Phase::Saving);
         self.form.clear_for_next();
         self.set_focus(Focus::Phone);
-        vec![Effect::Append(record)]
+        vec![Effect::Append(record), Effect::RememberCampaign(campaign)]
     }
 
     /// A record reached the disk (or could not).

@@ -283,3 +283,204 @@ impl Form {
         self.errors.clear();
     }
 }
+
+impl Form {
+    /// Swaps the focused row (a variable row, a contact, or a contact's variable row) with its
+    /// neighbour `delta` away, and returns where the focus follows it.
+    pub fn move_row(&mut self, focus: Focus, delta: isize) -> Option<Focus> {
+        fn swap<T>(list: &mut [T], at: usize, delta: isize) -> Option<usize> {
+            let to = at.checked_add_signed(delta).filter(|&to| to < list.len())?;
+            list.swap(at, to);
+            Some(to)
+        }
+        match focus {
+            Focus::VarKey(i) => swap(&mut self.variables, i, delta).map(Focus::VarKey),
+            Focus::VarValue(i) => swap(&mut self.variables, i, delta).map(Focus::VarValue),
+            Focus::SecPhone(c) => swap(&mut self.secondary, c, delta).map(Focus::SecPhone),
+            Focus::SecVarKey(c, r) => {
+                swap(&mut self.secondary.get_mut(c)?.variables, r, delta).map(|r| Focus::SecVarKey(c, r))
+            }
+            Focus::SecVarValue(c, r) => {
+                swap(&mut self.secondary.get_mut(c)?.variables, r, delta).map(|r| Focus::SecVarValue(c, r))
+            }
+            _ => None,
+        }
+    }
+
+    /// Copies the primary's variables into contact `contact`: names it lacks are added, and
+    /// values it left empty are filled; what it already has is kept. Returns how many changed.
+    pub fn copy_primary_vars(&mut self, contact: usize) -> usize {
+        let pairs: Vec<(String, String)> = self
+            .variables
+            .iter()
+            .filter(|r| !r.key.is_blank())
+            .map(|r| (r.key.text().trim().to_owned(), r.value.text().to_owned()))
+            .collect();
+        let Some(target) = self.secondary.get_mut(contact) else { return 0 };
+        let mut changed = 0;
+        for (key, value) in pairs {
+            match target.variables.iter_mut().find(|r| r.key.text().trim() == key) {
+                Some(row) if row.value.is_blank() && !value.trim().is_empty() => {
+                    row.value.set_text(&value);
+                    changed += 1;
+                }
+                Some(_) => {}
+                None => {
+                    target.variables.push(VarRow {
+                        key: TextInput::with_text(&key),
+                        value: TextInput::with_text(&value),
+                    });
+                    changed += 1;
+                }
+            }
+        }
+        changed
+    }
+
+    /// Sets one row per pair in the list `focus` is in (the primary's variables, or a contact's):
+    /// an existing name gets the value, a blank row is reused, else a row is added. Returns the
+    /// list's rows touched, or `None` when the focus is in no variable list.
+    pub fn set_pairs(&mut self, focus: Focus, pairs: &[(String, String)]) -> Option<usize> {
+        let rows = match focus {
+            Focus::Variables | Focus::VarKey(_) | Focus::VarValue(_) => &mut self.variables,
+            Focus::SecPhone(c) | Focus::SecVarKey(c, _) | Focus::SecVarValue(c, _) => {
+                &mut self.secondary.get_mut(c)?.variables
+            }
+            _ => return None,
+        };
+        for (key, value) in pairs {
+            let existing = rows.iter().position(|r| r.key.text().trim() == key.as_str());
+            let blank = || rows.iter().position(|r| r.key.is_blank() && r.value.is_blank());
+            match existing.or_else(blank) {
+                Some(i) => {
+                    rows[i].key.set_text(key);
+                    rows[i].value.set_text(value);
+                }
+                None => {
+                    rows.push(VarRow { key: TextInput::with_text(key), value: TextInput::with_text(value) })
+                }
+            }
+        }
+        Some(pairs.len())
+    }
+}
+
+/// Reads pasted text as variables: a JSON object, or lines of `name=value` (also `name: value`
+/// or `name<Tab>value`, as copied from a spreadsheet). `None` when it is not that shape, so the
+/// text is pasted as text.
+pub fn parse_pairs(text: &str) -> Option<Vec<(String, String)>> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('{') {
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(trimmed).ok()?;
+        return Some(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let value = match v {
+                        serde_json::Value::String(s) => s,
+                        serde_json::Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    (crate::sanitize::cleaned(k.trim()), crate::sanitize::cleaned(&value))
+                })
+                .filter(|(k, _)| !k.is_empty())
+                .collect(),
+        );
+    }
+    let lines: Vec<&str> = trimmed.lines().filter(|l| !l.trim().is_empty()).collect();
+    // `name: value` only counts on several lines: one line with a colon is too often just text.
+    let colon_ok = lines.len() > 1;
+    let pairs: Option<Vec<(String, String)>> = lines
+        .iter()
+        .map(|line| {
+            let (key, value) = ['\t', '=']
+                .iter()
+                .find_map(|sep| line.split_once(*sep))
+                .or_else(|| line.split_once(": ").filter(|_| colon_ok))?;
+            let key = key.trim();
+            let is_name = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || "_-.".contains(c));
+            is_name.then(|| (key.to_owned(), crate::sanitize::cleaned(value.trim())))
+        })
+        .collect();
+    pairs.filter(|p| !p.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pasted_pairs_in_every_shape() {
+        let expected = vec![
+            ("customer_name".to_owned(), "Ada Lovelace".to_owned()),
+            ("email".to_owned(), "a@b.c".to_owned()),
+        ];
+        assert_eq!(parse_pairs("customer_name=Ada Lovelace\nemail = a@b.c\n").unwrap(), expected);
+        assert_eq!(parse_pairs("customer_name: Ada Lovelace\r\nemail: a@b.c").unwrap(), expected);
+        assert_eq!(parse_pairs("customer_name\tAda Lovelace\nemail\ta@b.c").unwrap(), expected);
+        assert_eq!(parse_pairs(r#"{"customer_name": "Ada Lovelace", "email": "a@b.c"}"#).unwrap(), expected);
+        assert_eq!(
+            parse_pairs(r#"{"age": 36, "vip": true, "note": null}"#).unwrap()[0],
+            ("age".to_owned(), "36".to_owned())
+        );
+        assert_eq!(parse_pairs("url=https://x.test/?a=b").unwrap()[0].1, "https://x.test/?a=b");
+    }
+
+    #[test]
+    fn plain_text_is_not_pairs() {
+        for text in ["Ada Lovelace", "+49 170 1234567", "https://x.test/?a=b", "see: below", "", "{not json"]
+        {
+            assert_eq!(parse_pairs(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn pairs_update_existing_names_and_fill_blank_rows() {
+        let mut form =
+            Form { variables: vec![VarRow::with_key("email"), VarRow::default()], ..Form::default() };
+        let pairs = parse_pairs("customer_name=Ada\nemail=a@b.c\ncompany=ACME").unwrap();
+        assert_eq!(form.set_pairs(Focus::VarValue(1), &pairs), Some(3));
+        let rows: Vec<(&str, &str)> = form.variables.iter().map(|r| (r.key.text(), r.value.text())).collect();
+        assert_eq!(rows, [("email", "a@b.c"), ("customer_name", "Ada"), ("company", "ACME")]);
+        assert_eq!(form.set_pairs(Focus::Phone, &pairs), None);
+    }
+
+    #[test]
+    fn rows_and_contacts_move_within_bounds() {
+        let mut form = Form {
+            variables: vec![VarRow::with_key("a"), VarRow::with_key("b")],
+            secondary: vec![
+                ContactForm::default(),
+                ContactForm { phone: TextInput::with_text("+2"), variables: vec![] },
+            ],
+            ..Form::default()
+        };
+        assert_eq!(form.move_row(Focus::VarValue(1), -1), Some(Focus::VarValue(0)));
+        assert_eq!(form.variables[0].key.text(), "b");
+        assert_eq!(form.move_row(Focus::VarKey(0), -1), None);
+        assert_eq!(form.move_row(Focus::SecPhone(1), -1), Some(Focus::SecPhone(0)));
+        assert_eq!(form.secondary[0].phone.text(), "+2");
+        assert_eq!(form.move_row(Focus::Phone, 1), None);
+    }
+
+    #[test]
+    fn copying_the_primarys_variables_keeps_what_the_contact_has() {
+        let mut form = Form {
+            variables: vec![
+                VarRow { key: TextInput::with_text("customer_name"), value: TextInput::with_text("Ada") },
+                VarRow { key: TextInput::with_text("company"), value: TextInput::with_text("ACME") },
+            ],
+            secondary: vec![ContactForm {
+                phone: TextInput::default(),
+                variables: vec![VarRow {
+                    key: TextInput::with_text("customer_name"),
+                    value: TextInput::with_text("Bob"),
+                }],
+            }],
+            ..Form::default()
+        };
+        assert_eq!(form.copy_primary_vars(0), 1);
+        let rows: Vec<(&str, &str)> =
+            form.secondary[0].variables.iter().map(|r| (r.key.text(), r.value.text())).collect();
+        assert_eq!(rows, [("customer_name", "Bob"), ("company", "ACME")]);
+    }
+}

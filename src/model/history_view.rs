@@ -4,7 +4,9 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use crate::history::{LeadEntry, LocalId};
+use indexmap::IndexSet;
+
+use crate::history::{LeadEntry, LocalId, Status};
 
 /// The leads and where the user is looking.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +22,8 @@ pub struct HistoryView {
     pub loaded: bool,
     /// Problems found in the file while reading it.
     pub problems: Vec<String>,
+    /// Variable names used in each campaign, oldest use first, for suggestions.
+    keys_by_campaign: HashMap<u64, IndexSet<String>>,
 }
 
 impl HistoryView {
@@ -59,6 +63,7 @@ impl HistoryView {
             return;
         }
         self.index.insert(entry.local_id, self.entries.len());
+        note_keys(&mut self.keys_by_campaign, &entry);
         self.entries.push(entry);
         if self.entries.len() > 1 && self.selected > 0 {
             self.selected += 1;
@@ -73,9 +78,27 @@ impl HistoryView {
         self.entries = entries;
         self.entries.extend(session);
         self.index = self.entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect();
+        self.keys_by_campaign.clear();
+        for entry in &self.entries {
+            note_keys(&mut self.keys_by_campaign, entry);
+        }
         self.selected = 0;
         self.loaded = true;
         self.problems = problems;
+    }
+
+    /// The newest lead created with this phone in this campaign.
+    pub fn created_with(&self, phone: &str, campaign: u64) -> Option<&LeadEntry> {
+        self.entries.iter().rev().find(|e| {
+            e.status == Status::Created
+                && e.request.campaign_id == campaign
+                && e.request.phone_number == phone
+        })
+    }
+
+    /// Variable names used before in `campaign`, oldest first.
+    pub fn keys_used_in(&self, campaign: u64) -> Option<&IndexSet<String>> {
+        self.keys_by_campaign.get(&campaign)
     }
 
     /// Moves the selection by `delta` rows, staying in range.
@@ -87,5 +110,16 @@ impl HistoryView {
     /// Selects the first (newest) or last (oldest) row.
     pub fn jump(&mut self, to_top: bool) {
         self.selected = if to_top { 0 } else { self.entries.len().saturating_sub(1) };
+    }
+}
+
+/// Records the variable names `entry` used in its campaign; a name used again moves to the end,
+/// so the end is the newest habit.
+fn note_keys(map: &mut HashMap<u64, IndexSet<String>>, entry: &LeadEntry) {
+    let keys = map.entry(entry.request.campaign_id).or_default();
+    for key in entry.request.variables.keys() {
+        let key = crate::sanitize::cleaned(key);
+        keys.shift_remove(&key);
+        keys.insert(key);
     }
 }

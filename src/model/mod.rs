@@ -2,10 +2,12 @@
 //! and returns the [`Effect`]s the runtime must carry out. No IO, no async, no terminal here: every
 //! behaviour can be tested by feeding messages.
 
+pub mod catalog;
 mod delivery;
 pub mod form;
 pub mod history_view;
 pub mod input;
+mod load;
 pub mod msg;
 
 use std::collections::HashMap;
@@ -13,11 +15,12 @@ use std::collections::HashMap;
 use crate::history::{LocalId, Status};
 use crate::lead::Region;
 
-pub use delivery::Phase;
+pub use catalog::{Catalog, Picker};
+pub use delivery::{DuplicatePrompt, Phase};
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
-pub use msg::{Action, Effect, Msg};
+pub use msg::{Action, Effect, Hit, Msg};
 
 /// Terminals narrower than this show one pane at a time, with tabs.
 pub const WIDE_LAYOUT_MIN_WIDTH: u16 = 120;
@@ -61,10 +64,12 @@ pub struct Notice {
 }
 
 /// An overlay drawn above the panes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     /// The list of keys.
     Help,
+    /// The duplicate guard's question.
+    Duplicate(Box<DuplicatePrompt>),
 }
 
 /// Settings the app starts with.
@@ -89,6 +94,14 @@ pub struct App {
     pub form_focus: Focus,
     /// The leads entered before.
     pub history: HistoryView,
+    /// Campaigns and variable names known for the account.
+    pub catalog: Catalog,
+    /// The campaign list, while it is open.
+    pub picker: Option<Picker>,
+    /// How far the help overlay is scrolled.
+    pub help_scroll: u16,
+    /// The campaign id the field held when it got the focus, to notice a new choice.
+    pub(super) campaign_on_enter: Option<u64>,
     /// An overlay, when one is open.
     pub overlay: Option<Overlay>,
     /// The footer message.
@@ -122,6 +135,10 @@ impl App {
             focus: Focus::Phone,
             form_focus: Focus::Phone,
             history: HistoryView::default(),
+            catalog: Catalog::default(),
+            picker: None,
+            help_scroll: 0,
+            campaign_on_enter: None,
             overlay: None,
             notice: None,
             target: options.target,
@@ -135,7 +152,7 @@ impl App {
             form_offset: std::cell::Cell::new(0),
             quit: false,
         };
-        (app, vec![Effect::LoadHistory])
+        (app, vec![Effect::LoadHistory, Effect::LoadCache, Effect::FetchCampaigns, Effect::FetchAssistants])
     }
 
     /// Whether the user asked to leave.
@@ -162,6 +179,11 @@ impl App {
             }
             Action::RemoveRow => self.focus.is_row(),
             Action::Toggle => self.focus == Focus::AllowDuplicate,
+            Action::MoveUp | Action::MoveDown => self.focus.is_row(),
+            Action::CopyPrimaryVars => {
+                matches!(self.focus, Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..))
+            }
+            Action::EditLead => self.focus == Focus::History && !self.history.is_empty(),
             _ => true,
         }
     }
@@ -179,15 +201,31 @@ impl App {
                 if let Some(field) = self.form.field_mut(self.focus)
                     && field.input(input)
                 {
-                    self.form.errors.remove(&self.focus);
+                    self.edited();
                 }
                 vec![]
             }
             Msg::Paste(text) => {
-                if let Some(field) = self.form.field_mut(self.focus)
-                    && field.insert(&text)
-                {
-                    self.form.errors.remove(&self.focus);
+                self.paste(&text);
+                vec![]
+            }
+            Msg::CacheLoaded { campaigns, assistants, problems } => {
+                self.cache_loaded(campaigns, assistants, problems)
+            }
+            Msg::CampaignsFetched(result) => self.campaigns_fetched(result),
+            Msg::AssistantsFetched(result) => self.assistants_fetched(result),
+            Msg::Saved(result) => {
+                if let Err(reason) = result {
+                    self.notify(Level::Error, reason);
+                }
+                vec![]
+            }
+            Msg::Clicked(hit) => self.clicked(hit),
+            Msg::Scrolled { history, delta } => {
+                if history {
+                    self.history.move_by(delta);
+                } else {
+                    self.form_offset.set(self.form_offset.get().saturating_add_signed(delta));
                 }
                 vec![]
             }
@@ -222,13 +260,46 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
-        if self.overlay.is_some() {
+        match (&self.overlay, action) {
+            (_, Action::Quit) => {
+                self.request_quit();
+                return vec![];
+            }
+            (Some(Overlay::Duplicate(_)), _) => return self.answer_duplicate(action),
+            (Some(Overlay::Help), Action::Close | Action::Help) => {
+                self.overlay = None;
+                return vec![];
+            }
+            (Some(Overlay::Help), Action::Up | Action::Down | Action::PageUp | Action::PageDown) => {
+                let step: i16 = match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -10,
+                    _ => 10,
+                };
+                // The drawing code stops at the end; this only keeps the number sane.
+                self.help_scroll = self.help_scroll.saturating_add_signed(step).min(60);
+                return vec![];
+            }
+            (Some(Overlay::Help), _) => return vec![],
+            (None, _) => {}
+        }
+        if self.picker.is_some() && self.focus == Focus::Campaign {
             match action {
-                Action::Close | Action::Help => self.overlay = None,
-                Action::Quit => self.request_quit(),
+                Action::Up => return self.then_nothing(|app| app.move_picker(-1)),
+                Action::Down => return self.then_nothing(|app| app.move_picker(1)),
+                Action::Close => return self.then_nothing(|app| app.picker = None),
+                Action::Activate => {
+                    self.take_campaign(None);
+                    // Next comes the first value still to fill, when the campaign brought rows.
+                    match self.form.variables.iter().position(|r| !r.key.is_blank() && r.value.is_blank()) {
+                        Some(i) => self.set_focus(Focus::VarValue(i)),
+                        None => self.step_focus(1),
+                    }
+                    return vec![];
+                }
                 _ => {}
             }
-            return vec![];
         }
         match action {
             Action::Quit => self.request_quit(),
@@ -239,7 +310,10 @@ impl App {
             Action::Down if self.focus != Focus::History => self.step_focus(1),
             Action::ShowForm => self.set_focus(self.form_focus),
             Action::ShowHistory => self.set_focus(Focus::History),
-            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::Help => {
+                self.help_scroll = 0;
+                self.overlay = Some(Overlay::Help);
+            }
             Action::Close => self.notice = None,
             Action::AddRow => match self.form.add_row(self.focus) {
                 Some(focus) => self.set_focus(focus),
@@ -268,6 +342,102 @@ impl App {
             Action::Top => self.history.jump(true),
             Action::Bottom => self.history.jump(false),
             Action::Toggle => {}
+            Action::AllowDuplicate => {}
+            Action::AcceptSuggestion => self.accept_suggestion(),
+            Action::MoveUp | Action::MoveDown => {
+                let delta = if action == Action::MoveUp { -1 } else { 1 };
+                if let Some(focus) = self.form.move_row(self.focus, delta) {
+                    self.form.errors.clear();
+                    self.set_focus(focus);
+                }
+            }
+            Action::CopyPrimaryVars => self.copy_primary_vars(),
+            Action::EditLead if self.focus == Focus::History => self.edit_selected(),
+            Action::EditLead => {}
+        }
+        vec![]
+    }
+
+    fn then_nothing(&mut self, f: impl FnOnce(&mut Self)) -> Vec<Effect> {
+        f(self);
+        vec![]
+    }
+
+    /// The focused field's text changed.
+    fn edited(&mut self) {
+        self.form.errors.remove(&self.focus);
+        if self.focus == Focus::Campaign {
+            self.open_picker();
+        }
+    }
+
+    /// Pasted text: variables when it reads as `name=value` lines or a JSON object and the focus
+    /// is in a variable list; otherwise text for the focused field.
+    fn paste(&mut self, text: &str) {
+        let in_list = matches!(
+            self.focus,
+            Focus::Variables
+                | Focus::VarKey(_)
+                | Focus::VarValue(_)
+                | Focus::SecVarKey(..)
+                | Focus::SecVarValue(..)
+        );
+        // One `a=b` pasted into a value field is a value; several, or into a name, are rows.
+        let value_field = matches!(self.focus, Focus::VarValue(_) | Focus::SecVarValue(..));
+        let pairs = form::parse_pairs(text)
+            .filter(|p| !value_field || p.len() > 1 || text.trim_start().starts_with('{'));
+        if in_list && let Some(pairs) = pairs {
+            let focus = self.focus;
+            if let Some(n) = self.form.set_pairs(focus, &pairs) {
+                self.form.errors.clear();
+                if focus == Focus::Variables {
+                    self.set_focus(Focus::VarKey(0));
+                }
+                self.notify(Level::Info, format!("Pasted {n} variable{}", if n == 1 { "" } else { "s" }));
+                return;
+            }
+        }
+        if let Some(field) = self.form.field_mut(self.focus)
+            && field.insert(text)
+        {
+            self.edited();
+        }
+    }
+
+    fn copy_primary_vars(&mut self) {
+        let contact = match self.focus {
+            Focus::SecPhone(c) | Focus::SecVarKey(c, _) | Focus::SecVarValue(c, _) => c,
+            _ => {
+                self.notify(
+                    Level::Info,
+                    "Ctrl-P works in a secondary contact: it copies the primary's variables",
+                );
+                return;
+            }
+        };
+        let n = self.form.copy_primary_vars(contact);
+        self.notify(
+            Level::Info,
+            format!("Copied {n} variable{} into contact {}", if n == 1 { "" } else { "s" }, contact + 1),
+        );
+    }
+
+    fn clicked(&mut self, hit: Hit) -> Vec<Effect> {
+        if self.overlay.is_some() {
+            return vec![];
+        }
+        match hit {
+            Hit::Field(focus) => self.set_focus(focus),
+            Hit::FormTab => self.set_focus(self.form_focus),
+            Hit::HistoryPane => self.set_focus(Focus::History),
+            Hit::HistoryRow(row) => {
+                self.set_focus(Focus::History);
+                self.history.selected = row.min(self.history.len().saturating_sub(1));
+            }
+            Hit::PickerItem(index) => {
+                self.take_campaign(Some(index));
+                self.step_focus(1);
+            }
         }
         vec![]
     }
@@ -277,6 +447,13 @@ impl App {
     }
 
     pub(super) fn set_focus(&mut self, focus: Focus) {
+        if self.focus == Focus::Campaign && focus != Focus::Campaign {
+            self.leave_campaign();
+        }
+        if focus == Focus::Campaign && self.focus != Focus::Campaign {
+            self.campaign_on_enter = self.form_campaign_id();
+            self.open_picker();
+        }
         self.focus = focus;
         if focus != Focus::History {
             self.form_focus = focus;
@@ -295,5 +472,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod entry_tests;
 #[cfg(test)]
 mod tests;

@@ -3,8 +3,11 @@
 
 use ratatui_textarea::Input;
 
+use jiff::Timestamp;
+
+use super::Focus;
 use crate::api::ApiError;
-use crate::api::types::{CreateLead, Created};
+use crate::api::types::{Assistant, Campaign, CreateLead, Created};
 use crate::history::{LeadEntry, LocalId, Record};
 
 /// Something that happened: a key, a paste, a resize, or finished background work.
@@ -45,6 +48,30 @@ pub enum Msg {
         submitted: bool,
         /// `Err` carries the reason for the user.
         result: Result<(), String>,
+    },
+    /// The cached campaigns and assistants were read (either may be absent).
+    CacheLoaded {
+        /// Campaigns and when they were fetched.
+        campaigns: Option<(Vec<Campaign>, Timestamp)>,
+        /// Outbound assistants and when they were fetched.
+        assistants: Option<(Vec<Assistant>, Timestamp)>,
+        /// What was wrong with the cache, for the user.
+        problems: Vec<String>,
+    },
+    /// `GET /user/campaigns` ended.
+    CampaignsFetched(Result<Vec<Campaign>, ApiError>),
+    /// `GET /user/assistants/outbound` ended.
+    AssistantsFetched(Result<Vec<Assistant>, ApiError>),
+    /// A cache or state file was written, or could not be.
+    Saved(Result<(), String>),
+    /// A mouse click, already placed on what it hit.
+    Clicked(Hit),
+    /// The mouse wheel turned over a part of the screen.
+    Scrolled {
+        /// Over the history (else the form).
+        history: bool,
+        /// Rows; negative is up.
+        delta: isize,
     },
     /// A create request ended.
     Sent {
@@ -94,6 +121,33 @@ pub enum Action {
     Top,
     /// Go to the last item.
     Bottom,
+    /// Turn on Allow duplicate and send (the duplicate guard's answer).
+    AllowDuplicate,
+    /// Take the suggested variable name.
+    AcceptSuggestion,
+    /// Move the focused row (a variable or a secondary contact) up.
+    MoveUp,
+    /// Move the focused row down.
+    MoveDown,
+    /// Copy the primary's variables into the focused secondary contact.
+    CopyPrimaryVars,
+    /// Load the selected history lead into the form, to fix and send as a new lead.
+    EditLead,
+}
+
+/// What a mouse click landed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    /// A form field.
+    Field(Focus),
+    /// The Form tab (narrow screens).
+    FormTab,
+    /// The History tab, or the history pane.
+    HistoryPane,
+    /// A history row, counted from the newest.
+    HistoryRow(usize),
+    /// An entry of the open campaign list.
+    PickerItem(usize),
 }
 
 /// Work the model asks for; the runtime does it and answers with a [`Msg`].
@@ -103,6 +157,18 @@ pub enum Effect {
     LoadHistory,
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
+    /// Read the cached campaigns and assistants; answers `CacheLoaded`.
+    LoadCache,
+    /// Fetch the campaigns; answers `CampaignsFetched`.
+    FetchCampaigns,
+    /// Fetch the outbound assistants; answers `AssistantsFetched`.
+    FetchAssistants,
+    /// Keep the campaigns for an offline start; answers `Saved`.
+    SaveCampaigns(Vec<Campaign>),
+    /// Keep the assistants for an offline start; answers `Saved`.
+    SaveAssistants(Vec<Assistant>),
+    /// Remember the campaign used last, for the next start; answers `Saved`.
+    RememberCampaign(u64),
     /// Send a create request; answers `Sent`.
     Send {
         /// The lead's local id, to match the answer.

@@ -10,7 +10,10 @@ use crate::history::{Event, LeadEntry};
 
 fn app() -> App {
     let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
-    assert_eq!(effects, [Effect::LoadHistory]);
+    assert_eq!(
+        effects,
+        [Effect::LoadHistory, Effect::LoadCache, Effect::FetchCampaigns, Effect::FetchAssistants]
+    );
     app
 }
 
@@ -29,7 +32,10 @@ fn submit_valid(app: &mut App, phone: &str) -> (LocalId, crate::api::types::Crea
     app.focus = Focus::Phone;
     type_text(app, phone);
     let effects = act(app, Action::Submit);
-    let [Effect::Append(record)] = effects.as_slice() else { panic!("expected one append, got {effects:?}") };
+    let [Effect::Append(record), Effect::RememberCampaign(campaign)] = effects.as_slice() else {
+        panic!("expected the record and the campaign to remember, got {effects:?}")
+    };
+    assert_eq!(app.form_campaign_id(), Some(*campaign));
     let Event::Submitted { request, .. } = &record.event else { panic!("not a submission: {record:?}") };
     (record.local_id, request.clone())
 }
@@ -282,12 +288,9 @@ fn paste_lands_whole_and_clean_in_the_focused_field() {
     let mut app = app();
     app.update(Msg::Paste("tel:+1-415-555-0100\r\n".into()));
     assert_eq!(app.form.phone.text(), "tel:+1-415-555-0100");
-    let (_, request) = {
-        let effects = act(&mut app, Action::Submit);
-        let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
-        let Event::Submitted { request, .. } = &record.event else { panic!() };
-        (record.local_id, request.clone())
-    };
+    let effects = act(&mut app, Action::Submit);
+    let [Effect::Append(record), _] = effects.as_slice() else { panic!("{effects:?}") };
+    let Event::Submitted { request, .. } = &record.event else { panic!("{record:?}") };
     assert_eq!(request.phone_number, "+14155550100");
 }
 

@@ -17,15 +17,29 @@ fn shown_actions(context: Context) -> &'static [Action] {
             Action::NextField,
             Action::AddRow,
             Action::RemoveRow,
+            Action::CopyPrimaryVars,
+            Action::MoveUp,
             Action::ShowHistory,
             Action::Help,
             Action::Quit,
         ],
+        Context::Picker => &[Action::Activate, Action::Down, Action::Close, Action::NextField, Action::Help],
+        Context::Suggest => &[
+            Action::AcceptSuggestion,
+            Action::Submit,
+            Action::NextField,
+            Action::AddRow,
+            Action::RemoveRow,
+            Action::Help,
+        ],
         Context::Checkbox => &[Action::Toggle, Action::Submit, Action::NextField, Action::Help, Action::Quit],
         Context::Button => &[Action::Activate, Action::NextField, Action::Help, Action::Quit],
         Context::Section => &[Action::AddRow, Action::Submit, Action::NextField, Action::Help, Action::Quit],
-        Context::History => &[Action::Down, Action::Up, Action::ShowForm, Action::Help, Action::Quit],
-        Context::Overlay => &[Action::Close],
+        Context::History => {
+            &[Action::Down, Action::Up, Action::EditLead, Action::ShowForm, Action::Help, Action::Quit]
+        }
+        Context::Help => &[Action::Down, Action::Close],
+        Context::Confirm => &[Action::Activate, Action::AllowDuplicate, Action::Close],
     }
 }
 

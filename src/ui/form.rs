@@ -11,7 +11,7 @@ use super::text_field::{self, ellipsize};
 use super::theme;
 use crate::lead::{self, PhoneError};
 use crate::model::form::VarRow;
-use crate::model::{App, Focus, TextInput};
+use crate::model::{App, Focus, Hit, TextInput};
 
 const LABEL: usize = 12;
 
@@ -21,6 +21,14 @@ struct Row {
     spans: Vec<Span<'static>>,
     /// The cursor's column in this row, when it holds the focused text field.
     cursor: Option<u16>,
+    /// Where a click goes: from each column on, this field (a variable row has two).
+    hits: Vec<(u16, Focus)>,
+}
+
+impl Row {
+    fn new(focus: Option<Focus>, spans: Vec<Span<'static>>, cursor: Option<u16>) -> Row {
+        Row { focus, spans, cursor, hits: focus.map(|f| vec![(0, f)]).unwrap_or_default() }
+    }
 }
 
 /// Draws the form into `area` (border included).
@@ -32,6 +40,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
     }
     let rows = rows(app, inner.width as usize);
     let focused_row = rows.iter().position(|r| r.focus == Some(app.focus));
+    let campaign_row = rows.iter().position(|r| r.focus == Some(Focus::Campaign));
     let height = inner.height as usize;
     let mut offset = app.form_offset.get().min(rows.len().saturating_sub(1));
     if let Some(row) = focused_row {
@@ -50,6 +59,29 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
         }
         frame.render_widget(Paragraph::new(Line::from(row.spans)), line_area);
     }
+    if let Some(row) = campaign_row.filter(|r| (offset..offset + height).contains(r)) {
+        super::picker::draw(app, frame, inner, inner.y + (row - offset) as u16);
+    }
+}
+
+/// What a click at (`col`, `row`) inside the form pane's `area` (border included) lands on,
+/// given the scroll the last frame was drawn with.
+pub fn hit(app: &App, area: Rect, col: u16, row: u16) -> Option<Hit> {
+    let inner = Block::bordered().inner(area);
+    if !inner.contains(Position { x: col, y: row }) {
+        return None;
+    }
+    let rows = rows(app, inner.width as usize);
+    let offset = app.form_offset.get();
+    if let Some(campaign) = rows.iter().position(|r| r.focus == Some(Focus::Campaign))
+        && campaign >= offset
+        && let Some(index) = super::picker::hit(app, inner, inner.y + (campaign - offset) as u16, col, row)
+    {
+        return Some(Hit::PickerItem(index));
+    }
+    let line = rows.get(offset + (row - inner.y) as usize)?;
+    let x = col - inner.x;
+    line.hits.iter().rev().find(|(from, _)| *from <= x).map(|(_, focus)| Hit::Field(*focus))
 }
 
 fn rows(app: &App, width: usize) -> Vec<Row> {
@@ -64,20 +96,20 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
         label_span(app, Focus::Campaign, "Campaign"),
         &form.campaign,
         input_width.min(14),
-        "campaign id",
-        hint_or_error(app, Focus::Campaign, "the id shown in the dashboard"),
+        "name or id",
+        campaign_hint(app, width.saturating_sub(LABEL + input_width.min(14) + 1)),
     ));
     let focused = app.focus == Focus::AllowDuplicate;
     let check = if form.allow_duplicate { "[x]" } else { "[ ]" };
-    rows.push(Row {
-        focus: Some(Focus::AllowDuplicate),
-        spans: vec![
+    rows.push(Row::new(
+        Some(Focus::AllowDuplicate),
+        vec![
             label_span(app, Focus::AllowDuplicate, "Duplicates"),
             Span::styled(check, if focused { theme::control_focused() } else { Style::new() }),
             Span::styled(" allow this phone twice in the campaign", theme::hint()),
         ],
-        cursor: None,
-    });
+        None,
+    ));
 
     rows.push(section_row(
         app,
@@ -87,8 +119,8 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
         "none · Ctrl-N adds a row",
         "empty values are not sent: the assistant's default applies",
     ));
-    for (i, row) in form.variables.iter().enumerate() {
-        rows.push(var_row(app, row, Focus::VarKey(i), Focus::VarValue(i), 2, width));
+    for i in 0..form.variables.len() {
+        rows.push(var_row(app, &form.variables, i, (Focus::VarKey(i), Focus::VarValue(i)), 2, width));
     }
 
     rows.push(section_row(
@@ -106,22 +138,23 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
     for (c, contact) in form.secondary.iter().enumerate() {
         let label = format!("{}. Phone", c + 1);
         rows.push(phone_row(app, Focus::SecPhone(c), &label, &contact.phone, input_width, width));
-        for (r, row) in contact.variables.iter().enumerate() {
-            rows.push(var_row(app, row, Focus::SecVarKey(c, r), Focus::SecVarValue(c, r), 4, width));
+        for r in 0..contact.variables.len() {
+            let focuses = (Focus::SecVarKey(c, r), Focus::SecVarValue(c, r));
+            rows.push(var_row(app, &contact.variables, r, focuses, 4, width));
         }
     }
 
-    rows.push(Row { focus: None, spans: vec![], cursor: None });
+    rows.push(Row::new(None, vec![], None));
     let focused = app.focus == Focus::Submit;
-    rows.push(Row {
-        focus: Some(Focus::Submit),
-        spans: vec![
+    rows.push(Row::new(
+        Some(Focus::Submit),
+        vec![
             Span::raw(format!("{:<LABEL$}", marker(app, Focus::Submit))),
             Span::styled("[ Send lead ]", if focused { theme::control_focused() } else { theme::heading() }),
             Span::styled("  Ctrl-S sends from anywhere", theme::hint()),
         ],
-        cursor: None,
-    });
+        None,
+    ));
     rows
 }
 
@@ -133,13 +166,6 @@ fn label_span(app: &App, focus: Focus, label: &str) -> Span<'static> {
     let style = if app.focus == focus { theme::label_focused() } else { theme::label() };
     let text = format!("{}{}", marker(app, focus), label);
     Span::styled(format!("{:<LABEL$}", ellipsize(&text, LABEL - 1)), style)
-}
-
-fn hint_or_error(app: &App, focus: Focus, hint: &str) -> Span<'static> {
-    match app.form.errors.get(&focus) {
-        Some(error) => Span::styled(format!(" ✗ {error}"), theme::error()),
-        None => Span::styled(format!(" {hint}"), theme::hint()),
-    }
 }
 
 fn text_row(
@@ -155,7 +181,7 @@ fn text_row(
     let style = if focused { theme::input_focused() } else { theme::input() };
     let drawn = text_field::draw(input, input_width as u16, style, (placeholder, theme::placeholder()));
     let cursor = focused.then(|| (label.width() as u16) + drawn.cursor);
-    Row { focus: Some(focus), spans: vec![label, drawn.span, hint], cursor }
+    Row::new(Some(focus), vec![label, drawn.span, hint], cursor)
 }
 
 fn phone_row(
@@ -186,35 +212,82 @@ fn phone_row(
     text_row(app, focus, label_span(app, focus, label), input, input_width, "e.g. +1 415 555 0100", hint)
 }
 
+/// Beside the campaign field: the chosen campaign's name and status, or what is known.
+fn campaign_hint(app: &App, width: usize) -> Span<'static> {
+    if let Some(error) = app.form.errors.get(&Focus::Campaign) {
+        return Span::styled(format!(" ✗ {}", ellipsize(error, width.saturating_sub(3))), theme::error());
+    }
+    let catalog = &app.catalog;
+    let (text, style) = match app.form_campaign_id() {
+        Some(id) => match catalog.campaign(id) {
+            Some(c) => {
+                let status = c.status.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
+                (format!(" ✓ {}{status}", c.name), theme::ok())
+            }
+            None if catalog.campaigns.is_empty() => {
+                (" the list is not loaded; the id is used as typed".into(), theme::hint())
+            }
+            None => (" ! not in your campaign list".into(), theme::error()),
+        },
+        None if app.form.campaign.is_blank() && catalog.campaigns.is_empty() => match &catalog.fetch_error {
+            Some(_) => (" offline: type the campaign id".into(), theme::hint()),
+            None => (" loading campaigns…".into(), theme::hint()),
+        },
+        None if catalog.campaigns.is_empty() => (" ✗ type the campaign id (a number)".into(), theme::error()),
+        None => (" type to filter · Enter takes".into(), theme::hint()),
+    };
+    Span::styled(ellipsize(&text, width), style)
+}
+
 fn section_row(app: &App, focus: Focus, label: &str, focusable: bool, empty_hint: &str, hint: &str) -> Row {
     let text = if focusable { empty_hint } else { hint };
-    Row {
-        focus: focusable.then_some(focus),
-        spans: vec![label_span(app, focus, label), Span::styled(text.to_owned(), theme::hint())],
-        cursor: None,
-    }
+    Row::new(
+        focusable.then_some(focus),
+        vec![label_span(app, focus, label), Span::styled(text.to_owned(), theme::hint())],
+        None,
+    )
 }
 
 fn var_row(
     app: &App,
-    row: &VarRow,
-    key_focus: Focus,
-    value_focus: Focus,
+    rows: &[VarRow],
+    i: usize,
+    (key_focus, value_focus): (Focus, Focus),
     indent: usize,
     width: usize,
 ) -> Row {
-    let key_width = 16.min(width.saturating_sub(indent + 10) / 2).max(6);
+    let row = &rows[i];
+    let name = row.key.text().trim();
+    let repeated = !name.is_empty() && rows[..i].iter().any(|r| r.key.text().trim() == name);
+    // Wide enough for the longest name in the list (and the cursor), within reason.
+    let longest = rows.iter().map(|r| unicode_width::UnicodeWidthStr::width(r.key.text())).max().unwrap_or(0);
+    let key_width = (longest + 1).clamp(14, 24).min(width.saturating_sub(indent + 10) / 2).max(6);
     let value_width = (width.saturating_sub(indent + key_width + 3 + 10)).clamp(6, 30);
     let key_focused = app.focus == key_focus;
     let value_focused = app.focus == value_focus;
     let marker = if key_focused || value_focused { "▸" } else { " " };
     let lead = Span::raw(format!("{marker}{}", " ".repeat(indent.saturating_sub(1))));
-    let key = text_field::draw(
-        &row.key,
-        key_width as u16,
-        if key_focused { theme::input_focused() } else { theme::input() },
-        ("name", theme::placeholder()),
-    );
+    let key_style = if key_focused { theme::input_focused() } else { theme::input() };
+    let mut key = text_field::draw(&row.key, key_width as u16, key_style, ("name", theme::placeholder()));
+    let ghost = key_focused.then(|| app.key_suggestion()).flatten().and_then(|suggestion| {
+        let typed = row.key.text();
+        let rest: String = suggestion.chars().skip(typed.chars().count()).collect();
+        let used = unicode_width::UnicodeWidthStr::width(typed);
+        (used + unicode_width::UnicodeWidthStr::width(rest.as_str()) < key_width)
+            .then_some((typed, rest, used))
+    });
+    let key_spans = match ghost {
+        Some((typed, rest, used)) => {
+            let pad = key_width - used - unicode_width::UnicodeWidthStr::width(rest.as_str());
+            key.cursor = used as u16;
+            vec![
+                Span::styled(typed.to_owned(), key_style),
+                Span::styled(rest, key_style.patch(theme::placeholder())),
+                Span::styled(" ".repeat(pad), key_style),
+            ]
+        }
+        None => vec![key.span.clone()],
+    };
     let value = text_field::draw(
         &row.value,
         value_width as u16,
@@ -223,6 +296,8 @@ fn var_row(
     );
     let note = match (app.form.errors.get(&key_focus), row.key.is_blank(), row.value.is_blank()) {
         (Some(error), _, _) => Span::styled(format!(" ✗ {error}"), theme::error()),
+        (None, true, false) => Span::styled(" ✗ needs a name", theme::error()),
+        (None, false, _) if repeated => Span::styled(" ✗ name used above", theme::error()),
         (None, false, true) => Span::styled(" default", theme::hint()),
         _ => Span::raw(""),
     };
@@ -233,10 +308,14 @@ fn var_row(
     } else {
         None
     };
+    let mut spans = vec![lead];
+    spans.extend(key_spans);
+    spans.extend([Span::styled(" = ", theme::hint()), value.span, note]);
     Row {
         // Either half of the row being focused makes this the focused row.
         focus: Some(if value_focused { value_focus } else { key_focus }),
-        spans: vec![lead, key.span, Span::styled(" = ", theme::hint()), value.span, note],
+        spans,
         cursor,
+        hits: vec![(0, key_focus), ((indent + key_width + 1) as u16, value_focus)],
     }
 }

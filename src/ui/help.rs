@@ -8,15 +8,17 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use super::theme;
 use crate::keymap::{self, BINDINGS, Scope};
 
-const COLUMNS: [&[Scope]; 2] =
-    [&[Scope::Global, Scope::NotText, Scope::Overlay], &[Scope::Form, Scope::Checkbox, Scope::History]];
+const COLUMNS: [&[Scope]; 2] = [
+    &[Scope::Global, Scope::NotText, Scope::Confirm, Scope::Help],
+    &[Scope::Form, Scope::Picker, Scope::Suggest, Scope::Checkbox, Scope::History],
+];
 
-/// Draws the overlay centred over `area`.
-pub fn draw(frame: &mut Frame, area: Rect) {
+/// Draws the overlay centred over `area`, scrolled by `scroll` rows when it does not fit.
+pub fn draw(frame: &mut Frame, area: Rect, scroll: u16) {
     let columns: Vec<Vec<Line>> = COLUMNS.iter().map(|scopes| column(scopes)).collect();
     let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
     let two_columns = area.width >= 76;
-    let width = if two_columns { 76 } else { area.width.min(40) };
+    let width = if two_columns { area.width.min(80) } else { area.width.min(40) };
     let height =
         if two_columns { tallest + 2 } else { columns.iter().map(|c| c.len() as u16).sum::<u16>() + 2 };
     let popup = Rect {
@@ -25,9 +27,13 @@ pub fn draw(frame: &mut Frame, area: Rect) {
         width: width.min(area.width),
         height: height.min(area.height),
     };
+    let content = height.saturating_sub(2);
+    let visible = popup.height.saturating_sub(2);
+    let scroll = scroll.min(content.saturating_sub(visible));
+    let more = if scroll + visible < content { " · ↓ more " } else { " " };
     let block = Block::bordered()
         .border_type(BorderType::Double)
-        .title(" Keys · Esc closes ")
+        .title(format!(" Keys · Esc closes{more}"))
         .border_style(theme::border_focused());
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
@@ -36,10 +42,10 @@ pub fn draw(frame: &mut Frame, area: Rect) {
         let halves =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(inner);
         for (lines, half) in columns.into_iter().zip(halves.iter()) {
-            frame.render_widget(Paragraph::new(lines), *half);
+            frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), *half);
         }
     } else {
-        frame.render_widget(Paragraph::new(columns.concat()), inner);
+        frame.render_widget(Paragraph::new(columns.concat()).scroll((scroll, 0)), inner);
     }
 }
 
@@ -58,7 +64,7 @@ fn column(scopes: &[Scope]) -> Vec<Line<'static>> {
         }
         for (_, help, keys) in seen {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<17}", keys.join(" / ")), theme::key()),
+                Span::styled(format!(" {:<16}", keys.join(" / ")), theme::key()),
                 Span::raw(help.to_owned()),
             ]));
         }

@@ -9,10 +9,11 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 use super::text_field::ellipsize;
 use super::theme;
 use crate::history::{LeadEntry, Status};
-use crate::model::{App, Focus};
+use crate::model::{App, Focus, Hit};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 const TIME_W: u16 = 11;
+const DETAIL_H: u16 = 3;
 const STATUS_W: u16 = 10;
 const PHONE_W: u16 = 16;
 
@@ -34,7 +35,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
         return;
     }
     let [table_area, detail_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(inner);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(DETAIL_H)]).areas(inner);
     draw_table(app, frame, table_area);
     draw_detail(app, frame, detail_area);
 }
@@ -69,6 +70,16 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
     });
     let header = Row::new(["Time", "Status", "Phone", "Name", "Campaign"]).style(theme::heading());
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+}
+
+/// The history row a click on screen row `row` lands on, as last drawn.
+pub fn hit(app: &App, area: Rect, row: u16) -> Option<Hit> {
+    let inner = Block::bordered().inner(area);
+    // The table's first line is its heading.
+    let line = row.checked_sub(inner.y + 1)? as usize;
+    let table_rows = inner.height.saturating_sub(DETAIL_H + 1) as usize;
+    let index = app.history.offset.get() + line;
+    (line < table_rows && index < app.history.len()).then_some(Hit::HistoryRow(index))
 }
 
 fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {

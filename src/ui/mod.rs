@@ -6,42 +6,92 @@ mod form;
 mod header;
 mod help;
 mod history;
+mod picker;
+mod prompt;
 pub mod text_field;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
-use crate::model::{App, Focus, Overlay};
+use crate::model::{App, Focus, Hit, Overlay};
 
-/// Draws the whole screen.
-pub fn draw(app: &App, frame: &mut Frame) {
-    let area = frame.area();
-    let [header_area, body, footer_area] =
+/// Where each part of the screen is, for drawing and for placing mouse clicks.
+struct Areas {
+    header: Rect,
+    tabs: Option<Rect>,
+    form: Option<Rect>,
+    history: Option<Rect>,
+    footer: Rect,
+}
+
+fn areas(app: &App, area: Rect) -> Areas {
+    let [header, body, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(2)]).areas(area);
-    header::draw(app, frame, header_area);
-    let history_focused = app.focus == Focus::History;
     if app.is_narrow() {
         let [tabs, pane] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
-        draw_tabs(app, frame, tabs);
-        if history_focused {
-            history::draw(app, frame, pane, pane_block("History", true));
-        } else {
-            form::draw(app, frame, pane, pane_block("New lead", true));
+        let history = app.focus == Focus::History;
+        Areas {
+            header,
+            tabs: Some(tabs),
+            form: (!history).then_some(pane),
+            history: history.then_some(pane),
+            footer,
         }
     } else {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-        form::draw(app, frame, left, pane_block("New lead", !history_focused));
-        history::draw(app, frame, right, pane_block("History", history_focused));
-    }
-    footer::draw(app, frame, footer_area);
-    if app.overlay == Some(Overlay::Help) {
-        help::draw(frame, area);
+        Areas { header, tabs: None, form: Some(left), history: Some(right), footer }
     }
 }
+
+/// Draws the whole screen.
+pub fn draw(app: &App, frame: &mut Frame) {
+    let areas = areas(app, frame.area());
+    header::draw(app, frame, areas.header);
+    let history_focused = app.focus == Focus::History;
+    if let Some(tabs) = areas.tabs {
+        draw_tabs(app, frame, tabs);
+    }
+    if let Some(area) = areas.form {
+        form::draw(app, frame, area, pane_block("New lead", !history_focused));
+    }
+    if let Some(area) = areas.history {
+        history::draw(app, frame, area, pane_block("History", history_focused));
+    }
+    footer::draw(app, frame, areas.footer);
+    match &app.overlay {
+        Some(Overlay::Help) => help::draw(frame, frame.area(), app.help_scroll),
+        Some(Overlay::Duplicate(prompt)) => prompt::draw(app, prompt, frame, frame.area()),
+        None => {}
+    }
+}
+
+/// What a click at (`col`, `row`) on a screen of `size` lands on, as last drawn.
+pub fn hit_test(app: &App, size: Rect, col: u16, row: u16) -> Option<Hit> {
+    let areas = areas(app, size);
+    let at = Position { x: col, y: row };
+    if let Some(tabs) = areas.tabs.filter(|t| t.contains(at)) {
+        return Some(if col - tabs.x < FORM_TAB_WIDTH { Hit::FormTab } else { Hit::HistoryPane });
+    }
+    if let Some(area) = areas.form.filter(|a| a.contains(at)) {
+        return form::hit(app, area, col, row);
+    }
+    if let Some(area) = areas.history.filter(|a| a.contains(at)) {
+        return Some(history::hit(app, area, row).unwrap_or(Hit::HistoryPane));
+    }
+    None
+}
+
+/// Whether (`col`, `row`) is over the history pane (for the mouse wheel).
+pub fn over_history(app: &App, size: Rect, col: u16, row: u16) -> bool {
+    areas(app, size).history.is_some_and(|a| a.contains(Position { x: col, y: row }))
+}
+
+/// The width of the Form tab, ` Form F2 ` and a space.
+const FORM_TAB_WIDTH: u16 = 10;
 
 fn pane_block(title: &str, focused: bool) -> Block<'static> {
     let style = if focused { theme::border_focused() } else { theme::border() };

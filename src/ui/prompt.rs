@@ -1,0 +1,51 @@
+//! The duplicate guard's question, drawn over the panes until it is answered.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::theme;
+use crate::model::{App, DuplicatePrompt};
+
+/// Draws the question centred over `area`.
+pub fn draw(app: &App, prompt: &DuplicatePrompt, frame: &mut Frame, area: Rect) {
+    let request = &prompt.request;
+    let campaign = match app.catalog.campaign(request.campaign_id) {
+        Some(c) => format!("{} (#{})", c.name, c.id),
+        None => format!("#{}", request.campaign_id),
+    };
+    let when = prompt.created_at.to_zoned_datetime(app.time_zone.clone()).strftime("%Y-%m-%d %H:%M");
+    let lead = prompt.lead_id.as_deref().map(|id| format!(" as lead #{id}")).unwrap_or_default();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(request.phone_number.clone(), theme::heading()),
+            Span::raw(format!(" was already created in {campaign} on {when}{lead}.")),
+        ]),
+        Line::from(""),
+        Line::from("Allow duplicate is off, so the API will probably refuse it."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("Enter", theme::key()),
+            Span::raw(" send anyway   "),
+            Span::styled("a", theme::key()),
+            Span::raw(" allow duplicate and send   "),
+            Span::styled("Esc", theme::key()),
+            Span::raw(" cancel"),
+        ]),
+    ];
+    let width = area.width.min(72);
+    let height = 9.min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height.saturating_sub(height) / 2,
+        width,
+        height,
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(" Already in this campaign ")
+        .border_style(theme::error());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), popup);
+}
