@@ -369,6 +369,8 @@ impl Form {
 /// or `name<Tab>value`, as copied from a spreadsheet). `None` when it is not that shape, so the
 /// text is pasted as text.
 pub fn parse_pairs(text: &str) -> Option<Vec<(String, String)>> {
+    // Terminals often paste line ends as CR.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let trimmed = text.trim();
     if trimmed.starts_with('{') {
         let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(trimmed).ok()?;
@@ -417,6 +419,7 @@ mod tests {
         assert_eq!(parse_pairs("customer_name=Ada Lovelace\nemail = a@b.c\n").unwrap(), expected);
         assert_eq!(parse_pairs("customer_name: Ada Lovelace\r\nemail: a@b.c").unwrap(), expected);
         assert_eq!(parse_pairs("customer_name\tAda Lovelace\nemail\ta@b.c").unwrap(), expected);
+        assert_eq!(parse_pairs("customer_name=Ada Lovelace\remail=a@b.c").unwrap(), expected, "CR line ends");
         assert_eq!(parse_pairs(r#"{"customer_name": "Ada Lovelace", "email": "a@b.c"}"#).unwrap(), expected);
         assert_eq!(
             parse_pairs(r#"{"age": 36, "vip": true, "note": null}"#).unwrap()[0],
