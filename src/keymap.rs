@@ -22,8 +22,12 @@ pub enum Context {
     Section,
     /// The history list.
     History,
+    /// The history search bar: typing filters.
+    Search,
     /// The help overlay is open.
     Help,
+    /// A lead's detail view is open.
+    Detail,
     /// A question waits for an answer (the duplicate guard).
     Confirm,
 }
@@ -31,11 +35,13 @@ pub enum Context {
 impl Context {
     /// Whether printable keys type into a field here.
     pub fn is_text(self) -> bool {
-        matches!(self, Context::Text | Context::Picker | Context::Suggest)
+        matches!(self, Context::Text | Context::Picker | Context::Suggest | Context::Search)
     }
 
     /// Every context, for tables and tests.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 11] = [
+        Context::Search,
+        Context::Detail,
         Context::Text,
         Context::Picker,
         Context::Suggest,
@@ -65,6 +71,10 @@ pub enum Scope {
     NotText,
     /// In the history list.
     History,
+    /// In the history search bar.
+    Search,
+    /// In a lead's detail view.
+    Detail,
     /// While the help is open.
     Help,
     /// While a question waits for an answer.
@@ -88,8 +98,10 @@ impl Scope {
             Scope::Picker => context == Context::Picker,
             Scope::Suggest => context == Context::Suggest,
             Scope::Checkbox => context == Context::Checkbox,
-            Scope::NotText => !context.is_text() && context != Context::Confirm,
+            Scope::NotText => !context.is_text() && !matches!(context, Context::Confirm | Context::Detail),
             Scope::History => context == Context::History,
+            Scope::Search => context == Context::Search,
+            Scope::Detail => context == Context::Detail,
             Scope::Help => context == Context::Help,
             Scope::Confirm => context == Context::Confirm,
         }
@@ -105,6 +117,8 @@ impl Scope {
             Scope::Checkbox => "On a checkbox",
             Scope::NotText => "Outside text fields",
             Scope::History => "In the history",
+            Scope::Search => "In the history search",
+            Scope::Detail => "In a lead's detail",
             Scope::Help => "In this help",
             Scope::Confirm => "When asked",
         }
@@ -150,6 +164,19 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Down, NONE, Scope::Help, Action::Down, "scroll"),
     key(KeyCode::PageUp, NONE, Scope::Help, Action::PageUp, "scroll"),
     key(KeyCode::PageDown, NONE, Scope::Help, Action::PageDown, "scroll"),
+    key(KeyCode::Esc, NONE, Scope::Detail, Action::Close, "close"),
+    key(KeyCode::Enter, NONE, Scope::Detail, Action::Close, "close"),
+    key(KeyCode::Char('q'), NONE, Scope::Detail, Action::Close, "close"),
+    key(KeyCode::Up, NONE, Scope::Detail, Action::Up, "scroll"),
+    key(KeyCode::Down, NONE, Scope::Detail, Action::Down, "scroll"),
+    key(KeyCode::PageUp, NONE, Scope::Detail, Action::PageUp, "scroll"),
+    key(KeyCode::PageDown, NONE, Scope::Detail, Action::PageDown, "scroll"),
+    key(KeyCode::Char('e'), NONE, Scope::Detail, Action::EditLead, "edit as new"),
+    key(KeyCode::Char('r'), NONE, Scope::Detail, Action::Retry, "retry"),
+    key(KeyCode::Enter, NONE, Scope::Search, Action::Activate, "keep the filter"),
+    key(KeyCode::Esc, NONE, Scope::Search, Action::Close, "clear the search"),
+    key(KeyCode::Up, NONE, Scope::Search, Action::Up, "newer lead"),
+    key(KeyCode::Down, NONE, Scope::Search, Action::Down, "older lead"),
     key(KeyCode::Up, NONE, Scope::Picker, Action::Up, "previous campaign"),
     key(KeyCode::Down, NONE, Scope::Picker, Action::Down, "next campaign"),
     key(KeyCode::Enter, NONE, Scope::Picker, Action::Activate, "take the campaign"),
@@ -174,7 +201,15 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('g'), NONE, Scope::History, Action::Top, "newest"),
     key(KeyCode::End, NONE, Scope::History, Action::Bottom, "oldest"),
     key(KeyCode::Char('G'), NONE, Scope::History, Action::Bottom, "oldest"),
-    key(KeyCode::Char('e'), NONE, Scope::History, Action::EditLead, "load into the form"),
+    key(KeyCode::Enter, NONE, Scope::History, Action::Activate, "details"),
+    key(KeyCode::Char('/'), NONE, Scope::History, Action::Search, "search"),
+    key(KeyCode::Char('e'), NONE, Scope::History, Action::EditLead, "edit as new"),
+    key(KeyCode::Char('r'), NONE, Scope::History, Action::Retry, "retry"),
+    key(KeyCode::Char('t'), NONE, Scope::History, Action::CycleStatus, "filter by status"),
+    key(KeyCode::Char('c'), NONE, Scope::History, Action::CycleCampaign, "filter by campaign"),
+    key(KeyCode::Char('s'), NONE, Scope::History, Action::RefreshStatus, "server status"),
+    key(KeyCode::Char('x'), NONE, Scope::History, Action::Export, "export CSV"),
+    key(KeyCode::Esc, NONE, Scope::History, Action::Close, "clear filters"),
     key(KeyCode::Char('?'), NONE, Scope::NotText, Action::Help, "help"),
     key(KeyCode::Char('s'), CTRL, Scope::Global, Action::Submit, "send the lead"),
     key(KeyCode::Tab, NONE, Scope::Global, Action::NextField, "next field"),
@@ -192,9 +227,11 @@ pub fn context(app: &App) -> Context {
     match app.overlay {
         Some(Overlay::Help) => return Context::Help,
         Some(Overlay::Duplicate(_)) => return Context::Confirm,
+        Some(Overlay::Detail(_)) => return Context::Detail,
         None => {}
     }
     match app.focus {
+        Focus::History if app.history.search_input.is_some() => Context::Search,
         Focus::History => Context::History,
         Focus::AllowDuplicate => Context::Checkbox,
         Focus::Submit => Context::Button,
@@ -308,7 +345,16 @@ mod tests {
             // Printable keys type in text fields, never trigger commands there.
             (KeyCode::Char('?'), NONE, Text, Some(Msg::Edit(press(KeyCode::Char('?'), NONE).into()))),
             (KeyCode::Char('j'), NONE, Text, Some(Msg::Edit(press(KeyCode::Char('j'), NONE).into()))),
-            (KeyCode::Char('x'), NONE, History, None),
+            (KeyCode::Char('x'), NONE, History, Some(Msg::Action(Export))),
+            (KeyCode::Char('z'), NONE, History, None),
+            (KeyCode::Char('/'), NONE, History, Some(Msg::Action(Action::Search))),
+            (
+                KeyCode::Char('x'),
+                NONE,
+                Context::Search,
+                Some(Msg::Edit(press(KeyCode::Char('x'), NONE).into())),
+            ),
+            (KeyCode::Esc, NONE, Context::Search, Some(Msg::Action(Close))),
             (KeyCode::Char(' '), NONE, Button, None),
         ];
         for (code, mods, context, expected) in cases {

@@ -16,7 +16,7 @@ use ratatui::backend::Backend;
 use ratatui::layout::Rect;
 use tokio::task::JoinSet;
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, LeadQuery};
 use crate::cache::{Cache, CacheError, Cached};
 use crate::history::{Event as RecordEvent, HistoryStore, fold};
 use crate::model::{App, Effect, Msg};
@@ -56,6 +56,11 @@ where
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
     let mut tasks: JoinSet<Msg> = JoinSet::new();
+    let (changes_tx, mut changes) = tokio::sync::mpsc::unbounded_channel();
+    // Kept alive for the run; without it, leads other instances append show at the next start.
+    let _watcher = watch(services.history.path(), changes_tx)
+        .inspect_err(|e| tracing::warn!("not watching the history file: {e}"))
+        .ok();
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize { width: size.width, height: size.height });
     }
@@ -86,6 +91,7 @@ where
             },
             Some(done) = tasks.join_next() => Some(done.map_err(|e| eyre!("a background task failed: {e}"))?),
             () = tick => Some(Msg::Tick),
+            Some(()) = changes.recv() => Some(Msg::HistoryChanged),
         };
         let Some(msg) = msg else { continue };
         dirty |= apply(&mut app, msg, &services, &mut tasks);
@@ -141,6 +147,7 @@ fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Msg>) {
             let store = services.history.clone();
             tasks.spawn_blocking(move || match store.load() {
                 Ok(loaded) => {
+                    let end = loaded.end;
                     let (entries, orphans) = fold(loaded.records);
                     let mut problems = loaded.problems;
                     if !orphans.is_empty() {
@@ -150,10 +157,14 @@ fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Msg>) {
                             store.path().display()
                         ));
                     }
-                    Msg::HistoryLoaded { entries, problems }
+                    Msg::HistoryLoaded { entries, problems, end }
                 }
                 Err(e) => Msg::HistoryFailed(e.to_string()),
             });
+        }
+        Effect::ReadTail(from) => {
+            let store = services.history.clone();
+            tasks.spawn_blocking(move || Msg::TailRead(store.read_tail(from).map_err(|e| e.to_string())));
         }
         Effect::Append(record) => {
             let store = services.history.clone();
@@ -200,6 +211,13 @@ fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Msg>) {
                 Msg::Saved(cache.save_remembered(&remembered).map_err(|e| e.to_string()))
             });
         }
+        Effect::RefreshStatuses(campaigns) => {
+            let api = services.api.clone();
+            tasks.spawn(async move { Msg::StatusesRefreshed(server_statuses(&api, &campaigns).await) });
+        }
+        Effect::Export { path, leads } => {
+            tasks.spawn_blocking(move || Msg::Exported(export_csv(&path, &leads).map(|n| (path, n))));
+        }
         Effect::Send { local_id, request } => {
             let api = services.api.clone();
             tasks.spawn(async move { Msg::Sent { local_id, result: api.create_lead(&request).await } });
@@ -219,4 +237,69 @@ fn found<T>(
             None
         }
     }
+}
+
+/// Pages through `GET /user/leads` for each campaign and collects each lead's server status by id.
+/// Bounded, so a huge account cannot keep it going forever.
+async fn server_statuses(
+    api: &ApiClient,
+    campaigns: &[u64],
+) -> Result<std::collections::HashMap<String, String>, crate::api::ApiError> {
+    const MAX_PAGES: u64 = 200;
+    let mut statuses = std::collections::HashMap::new();
+    for &campaign in campaigns {
+        for page in 1..=MAX_PAGES {
+            let query = LeadQuery {
+                campaign_id: Some(campaign),
+                per_page: Some(100),
+                page: Some(page),
+                ..LeadQuery::default()
+            };
+            let result = api.leads(&query).await?;
+            for lead in &result.data {
+                if let Some(status) = &lead.status {
+                    statuses.insert(lead.id.clone(), status.clone());
+                }
+            }
+            if !result.has_next() {
+                break;
+            }
+        }
+    }
+    Ok(statuses)
+}
+
+/// Writes leads as CSV to a new private file (its directory created if needed).
+fn export_csv(path: &std::path::Path, leads: &[crate::history::LeadEntry]) -> Result<usize, String> {
+    if let Some(dir) = path.parent() {
+        crate::config::create_private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let file = crate::config::private_file_options()
+        .create_new(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let refs: Vec<&crate::history::LeadEntry> = leads.iter().collect();
+    crate::history::query::write_csv(&refs, std::io::BufWriter::new(file))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(leads.len())
+}
+
+/// Watches the history file's directory and says when the file changed.
+fn watch(
+    path: &std::path::Path,
+    changes: tokio::sync::mpsc::UnboundedSender<()>,
+) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let file = path.to_path_buf();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && event.kind.is_modify()
+            && event.paths.contains(&file)
+        {
+            let _ = changes.send(());
+        }
+    })?;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    watcher.watch(dir, notify::RecursiveMode::NonRecursive)?;
+    Ok(watcher)
 }

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use autocalls_tui::api::types::CreateLead;
-use autocalls_tui::history::store::DamageReason;
+use autocalls_tui::history::store::{DamageReason, Tail};
 use autocalls_tui::history::{HistoryError, HistoryStore, LocalId, Outcome, Record, Status, fold};
 
 /// Set in a child process started by the multi-process tests: the history file to write to.
@@ -122,6 +122,7 @@ fn torn_tail_is_cut_and_kept_aside_then_appends_work() {
     assert!(loaded.problems[0].contains("line 3"), "{}", loaded.problems[0]);
     assert!(loaded.problems[0].contains(".damaged"), "{}", loaded.problems[0]);
     assert_eq!(std::fs::metadata(store.path()).unwrap().len(), good_len, "tail cut off");
+    assert_eq!(loaded.end, good_len, "read_tail continues where the cut tail was");
     let side = std::fs::read(store.damaged_path()).unwrap();
     assert!(contains(&side, torn), "torn bytes kept in the side file");
     assert_eq!(mode(store.damaged_path()), 0o600);
@@ -209,6 +210,7 @@ fn older_versions_are_read_and_newer_ones_kept_aside() {
     let (_dir, store, records) = store_with(1);
     let mut old = serde_json::to_value(submitted("+14155550195")).unwrap();
     old["v"] = 0.into();
+    old["from_the_future"] = "unknown fields are ignored".into();
     let mut newer = serde_json::to_value(submitted("+14155550194")).unwrap();
     newer["v"] = 99.into();
     let newer_line = serde_json::to_string(&newer).unwrap();
@@ -263,6 +265,7 @@ fn valid_last_line_without_newline_is_kept_and_appends_follow_it() {
     assert_eq!(loaded.records, vec![first.clone()]);
     assert!(loaded.newline_added && loaded.torn_tail.is_none());
     assert!(std::fs::read(&path).unwrap().ends_with(b"}\n"));
+    assert_eq!(loaded.end, std::fs::metadata(&path).unwrap().len(), "after the added newline");
     let second = submitted("+14155550101");
     store.append(&second).unwrap();
     let again = store.load().unwrap();
@@ -383,4 +386,130 @@ fn a_killed_writer_keeps_every_acknowledged_record() {
     assert!(seqs.len() >= acked.len(), "{} acknowledged, {} found", acked.len(), seqs.len());
     assert_eq!(seqs[..acked.len()], acked[..], "every acknowledged record, in order");
     assert!(seqs.len() < 100_000, "the child was killed before it finished");
+}
+
+/// One record as `append` writes it, newline included.
+fn line_of(record: &Record) -> Vec<u8> {
+    [serde_json::to_vec(record).unwrap(), b"\n".to_vec()].concat()
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+#[test]
+fn read_tail_returns_what_other_writers_appended_once() {
+    let (_dir, store, _) = store_with(2);
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.end, file_len(store.path()));
+    assert_eq!(store.read_tail(loaded.end).unwrap(), Tail { end: loaded.end, ..Tail::default() });
+
+    let other = HistoryStore::open(store.path()).unwrap();
+    let new = vec![submitted("+14155550180"), submitted("+14155550181")];
+    new.iter().for_each(|r| other.append(r).unwrap());
+    let tail = store.read_tail(loaded.end).unwrap();
+    assert_eq!(tail, Tail { records: new, end: file_len(store.path()), ..Tail::default() });
+
+    let out = spawn_writer(store.path(), 0, 3).wait_with_output().unwrap();
+    assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stdout));
+    let from_child = store.read_tail(tail.end).unwrap();
+    assert!(from_child.problems.is_empty() && !from_child.reset, "{from_child:?}");
+    assert_eq!(seqs_by_writer(&from_child.records, 1), [vec![0, 1, 2]]);
+    assert_eq!(from_child.end, file_len(store.path()));
+    let again = store.read_tail(from_child.end).unwrap();
+    assert_eq!(again, Tail { end: from_child.end, ..Tail::default() }, "nothing twice");
+}
+
+#[test]
+fn read_tail_waits_for_the_newline_of_a_half_written_line() {
+    let (_dir, store, _) = store_with(1);
+    let end = store.load().unwrap().end;
+    let (done, next) = (submitted("+14155550181"), submitted("+14155550182"));
+    store.append(&done).unwrap();
+    let line = line_of(&next);
+    let (first, rest) = line.split_at(40);
+    raw_append(store.path(), first); // a writer that does not lock, or crashed mid-line
+    let tail = store.read_tail(end).unwrap();
+    let stop = file_len(store.path()) - 40;
+    assert_eq!(tail, Tail { records: vec![done], end: stop, ..Tail::default() }, "torn: not yet");
+    raw_append(store.path(), &rest[..rest.len() - 1]);
+    assert_eq!(store.read_tail(stop).unwrap(), Tail { end: stop, ..Tail::default() }, "no \\n: not yet");
+    raw_append(store.path(), b"\n");
+    let tail = store.read_tail(stop).unwrap();
+    assert_eq!(tail, Tail { records: vec![next], end: file_len(store.path()), ..Tail::default() });
+}
+
+#[test]
+fn read_tail_continues_after_a_last_line_that_got_no_newline() {
+    // `load` counts a whole last line as read even when adding its `\n` failed; the next append
+    // then writes that `\n` first.
+    let (_dir, store, _) = store_with(1);
+    let unterminated = line_of(&submitted("+14155550187"));
+    raw_append(store.path(), &unterminated[..unterminated.len() - 1]);
+    let end = file_len(store.path());
+    let next = submitted("+14155550188");
+    store.append(&next).unwrap();
+    let tail = store.read_tail(end).unwrap();
+    assert_eq!(tail, Tail { records: vec![next], end: file_len(store.path()), ..Tail::default() });
+}
+
+#[test]
+fn read_tail_asks_for_a_reload_when_the_file_was_truncated_or_replaced() {
+    let (_dir, store, records) = store_with(3);
+    let end = store.load().unwrap().end;
+    let reset = |t: Tail| assert_eq!(t, Tail { end, reset: true, ..Tail::default() });
+
+    // Replaced by a longer file in which no line ends at `end`.
+    let long = Record::submitted(LocalId::new(), lead("+14155550183", &[("pad", &"y".repeat(2000))]), "cli");
+    let replacement = store.path().with_extension("new");
+    std::fs::write(&replacement, line_of(&long)).unwrap();
+    std::fs::rename(&replacement, store.path()).unwrap();
+    reset(store.read_tail(end).unwrap());
+
+    // Replaced by a shorter one (a repair or a restored backup elsewhere), then truncated.
+    std::fs::write(&replacement, line_of(&records[0])).unwrap();
+    std::fs::rename(&replacement, store.path()).unwrap();
+    reset(store.read_tail(end).unwrap());
+    std::fs::OpenOptions::new().write(true).open(store.path()).unwrap().set_len(0).unwrap();
+    reset(store.read_tail(end).unwrap());
+    assert!(!store.read_tail(0).unwrap().reset, "from the start is always fine");
+}
+
+#[test]
+fn read_tail_reports_a_damaged_line_once_and_keeps_the_lines_around_it() {
+    let (_dir, store, _) = store_with(1);
+    let end = store.load().unwrap().end;
+    let (before, after) = (submitted("+14155550184"), submitted("+14155550185"));
+    store.append(&before).unwrap();
+    let damaged_at = file_len(store.path());
+    raw_append(store.path(), b"{\"v\":1, not json\n\n");
+    store.append(&after).unwrap();
+    let bytes = std::fs::read(store.path()).unwrap();
+
+    let tail = store.read_tail(end).unwrap();
+    assert_eq!(tail.records, vec![before, after]);
+    assert_eq!((tail.end, tail.reset), (bytes.len() as u64, false));
+    assert_eq!(tail.problems.len(), 1, "blank lines are not damage: {:?}", tail.problems);
+    let problem = &tail.problems[0];
+    assert!(problem.contains(&format!("byte {damaged_at} of")), "{problem}");
+    assert!(problem.contains("not valid JSON"), "{problem}");
+    assert_eq!(std::fs::read(store.path()).unwrap(), bytes, "not repaired here");
+    assert!(!store.damaged_path().exists(), "not copied aside here");
+    assert_eq!(store.read_tail(tail.end).unwrap(), Tail { end: tail.end, ..Tail::default() });
+}
+
+#[test]
+fn read_tail_seeks_past_what_was_read() {
+    // A sparse file of 64 GiB: reading what comes before `from` would take minutes or fail.
+    let (_dir, store, _) = store_with(0);
+    let from = 64 << 30;
+    let file = std::fs::OpenOptions::new().write(true).open(store.path()).unwrap();
+    file.set_len(from).unwrap();
+    std::os::unix::fs::FileExt::write_at(&file, b"\n", from - 1).unwrap();
+    let new = submitted("+14155550186");
+    store.append(&new).unwrap();
+    let start = Instant::now();
+    let tail = store.read_tail(from).unwrap();
+    assert_eq!(tail, Tail { records: vec![new], end: file_len(store.path()), ..Tail::default() });
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
 }

@@ -54,7 +54,8 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
             .await
             .unwrap();
     let (dir, store, api) = setup(&sandbox);
-    let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
+    let (app, effects) =
+        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12), export_dir: None });
     let (tx, rx) = mpsc::unbounded();
     let services = Services { api, history: store.clone(), cache: Cache::new(dir.path().join("cache")) };
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
@@ -104,7 +105,8 @@ async fn a_rejected_lead_keeps_the_servers_field_errors() {
     let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     let (dir, store, api) = setup(&sandbox);
     // Campaign 999 passes local checks (it is a number) but the server does not know it.
-    let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(999) });
+    let (app, effects) =
+        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(999), export_dir: None });
     let (tx, rx) = mpsc::unbounded();
     let services = Services { api, history: store.clone(), cache: Cache::new(dir.path().join("cache")) };
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();

@@ -13,7 +13,8 @@ use ratatui::style::Modifier;
 use ratatui_textarea::{Input, Key};
 
 fn app(width: u16, height: u16) -> App {
-    let (mut app, _) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
+    let (mut app, _) =
+        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12), export_dir: None });
     app.time_zone = jiff::tz::TimeZone::UTC;
     app.update(Msg::Resize { width, height });
     app
@@ -86,6 +87,7 @@ fn with_leads(width: u16, height: u16) -> App {
             entry(5, 12, "+14155550199", "Alan Turing", None),
         ],
         problems: vec![],
+        end: 0,
     });
     app
 }
@@ -108,14 +110,14 @@ fn filled_form(app: &mut App) {
 #[test]
 fn empty_narrow() {
     let mut app = app(80, 24);
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![] });
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
     insta::assert_snapshot!(render(&app));
 }
 
 #[test]
 fn empty_wide() {
     let mut app = app(160, 48);
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![] });
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
     insta::assert_snapshot!(render(&app));
 }
 
@@ -189,16 +191,17 @@ fn secondary_contacts_show_in_the_detail_line() {
     e.request
         .secondary_contacts
         .push(SecondaryContact { phone_number: "+14155550101".into(), variables: IndexMap::new() });
-    app.update(Msg::HistoryLoaded { entries: vec![e], problems: vec![] });
+    app.update(Msg::HistoryLoaded { entries: vec![e], problems: vec![], end: 0 });
     assert!(render(&app).to_string().contains("1 secondary"));
 }
 
 fn with_catalog(width: u16, height: u16) -> App {
     use autocalls_tui::api::types::{Assistant, Campaign};
-    let (mut app, _) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: None });
+    let (mut app, _) =
+        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: None, export_dir: None });
     app.time_zone = jiff::tz::TimeZone::UTC;
     app.update(Msg::Resize { width, height });
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![] });
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
     let campaign =
         |id, name: &str, status: &str| Campaign { id, name: name.into(), status: Some(status.into()) };
     app.update(Msg::CampaignsFetched(Ok(vec![

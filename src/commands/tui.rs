@@ -34,8 +34,12 @@ pub async fn run(settings: Settings) -> ExitCode {
     let cache = Cache::for_target(&settings.paths.cache_dir, settings.sandbox);
     // --campaign wins; else the campaign used last; else the config file's default.
     let campaign = settings.campaign.or(cache.load_remembered().last_campaign).or(settings.default_campaign);
-    let (app, effects) =
-        App::new(AppOptions { target: connection.target.clone(), region: settings.region, campaign });
+    let (app, effects) = App::new(AppOptions {
+        target: connection.target.clone(),
+        region: settings.region,
+        campaign,
+        export_dir: Some(settings.paths.data_dir.join("exports")),
+    });
     tokio::task::spawn_blocking(crate::lead::warm_up);
     let services = Services { api: connection.api.clone(), history, cache };
     let _ = color_eyre::install();

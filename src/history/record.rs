@@ -257,6 +257,21 @@ pub struct LeadEntry {
     pub updated_at: Timestamp,
     /// How many send attempts have ended.
     pub attempts: u32,
+    /// Every attempt that ended, oldest first, for the detail view.
+    pub log: Vec<Attempt>,
+    /// The status the server last reported (`scheduled`, `completed`, ...), when refreshed.
+    pub server_status: Option<String>,
+}
+
+/// One ended send attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// When its outcome was recorded.
+    pub at: Timestamp,
+    /// What it ended as.
+    pub status: Status,
+    /// Why, when it did not succeed.
+    pub error: Option<String>,
 }
 
 impl LeadEntry {
@@ -273,6 +288,8 @@ impl LeadEntry {
             response: None,
             updated_at: submitted_at,
             attempts: 0,
+            log: Vec::new(),
+            server_status: None,
         }
     }
 
@@ -291,6 +308,11 @@ impl LeadEntry {
         }
         self.updated_at = at;
         self.attempts += 1;
+        self.log.push(Attempt {
+            at,
+            status: self.status,
+            error: self.error.as_ref().map(|e| e.message.clone()),
+        });
     }
 
     /// The name shown in lists: the `customer_name` variable, else the first variable's value.
@@ -310,8 +332,10 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
         match record.event {
             Event::Submitted { request, .. } => {
                 if let Some(&i) = index.get(&record.local_id) {
-                    // A resubmission of the same local id replaces what is sent.
+                    // A retry: the same local id is sent again (maybe changed) and is open again.
                     leads[i].request = request;
+                    leads[i].status = Status::Pending;
+                    leads[i].updated_at = record.at;
                 } else {
                     index.insert(record.local_id, leads.len());
                     leads.push(LeadEntry::new(record.local_id, record.at, request));

@@ -3,10 +3,12 @@
 //! under an exclusive advisory lock, then `fdatasync`ed before it is acknowledged, so two app
 //! instances can share the file and an acknowledged record survives a crash. `load` takes the same
 //! lock, judges every line (`scan`) and repairs what a crash can leave (`repair`, which also
-//! documents the side file where bad lines are kept).
+//! documents the side file where bad lines are kept). `read_tail` then follows what other
+//! instances append, from the offset where `load` stopped (`tail`).
 
 mod repair;
 mod scan;
+mod tail;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub use repair::{DamagedLine, TornTail};
 pub use scan::DamageReason;
+pub use tail::Tail;
 
 use super::record::Record;
 
@@ -106,6 +109,9 @@ pub struct Loaded {
     pub newline_added: bool,
     /// The file's permission bits when group or others may access it (left unchanged).
     pub loose_mode: Option<u32>,
+    /// The byte offset just after the last line read, after repairs (the file's length then):
+    /// where [`HistoryStore::read_tail`] continues, to find what other instances append.
+    pub end: u64,
 }
 
 impl HistoryStore {

@@ -175,6 +175,7 @@ impl App {
         let Some(entry) = self.history.get_mut(&local_id) else { return };
         entry.apply(outcome.clone(), Timestamp::now());
         let phone = entry.request.phone_number.clone();
+        self.history.refilter_if_filtered();
         if let Err(reason) = saved {
             self.notify(
                 Level::Error,

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use indexmap::IndexSet;
 
+use crate::history::query::Filter;
 use crate::history::{LeadEntry, LocalId, Status};
+
+use super::TextInput;
 
 /// The leads and where the user is looking.
 #[derive(Debug, Clone, Default)]
@@ -24,22 +27,72 @@ pub struct HistoryView {
     pub problems: Vec<String>,
     /// Variable names used in each campaign, oldest use first, for suggestions.
     keys_by_campaign: HashMap<u64, IndexSet<String>>,
+    /// What the list is narrowed to.
+    pub filter: Filter,
+    /// The `/` search being typed, while it is open.
+    pub search_input: Option<TextInput>,
+    /// With a filter: indices into `entries` of the matching leads, newest first.
+    visible: Option<Vec<usize>>,
 }
 
 impl HistoryView {
-    /// How many leads there are.
+    /// How many leads are listed (those matching the filter).
     pub fn len(&self) -> usize {
+        self.visible.as_ref().map_or(self.entries.len(), Vec::len)
+    }
+
+    /// Whether none are listed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many leads the history holds, filter or not.
+    pub fn total(&self) -> usize {
         self.entries.len()
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    /// The lead on screen row `row` (0 = the newest listed).
+    pub fn row(&self, row: usize) -> Option<&LeadEntry> {
+        let index = match &self.visible {
+            Some(visible) => *visible.get(row)?,
+            None => self.entries.len().checked_sub(row + 1)?,
+        };
+        self.entries.get(index)
     }
 
-    /// The lead on screen row `row` (0 = newest).
-    pub fn row(&self, row: usize) -> Option<&LeadEntry> {
-        self.entries.len().checked_sub(row + 1).and_then(|i| self.entries.get(i))
+    /// The selected lead.
+    pub fn selected_entry(&self) -> Option<&LeadEntry> {
+        self.row(self.selected)
+    }
+
+    /// All leads, oldest first, to change them (statuses from the server).
+    pub fn entries_mut(&mut self) -> &mut [LeadEntry] {
+        &mut self.entries
+    }
+
+    /// Re-applies the filter when there is one (after leads changed).
+    pub fn refilter_if_filtered(&mut self) {
+        if self.visible.is_some() {
+            self.refilter();
+        }
+    }
+
+    /// Whether a filter narrows the list.
+    pub fn is_filtered(&self) -> bool {
+        self.visible.is_some()
+    }
+
+    /// Lists only the leads matching `self.filter` (all when it is empty), keeping the selection
+    /// on the lead it was on when that lead still matches.
+    pub fn refilter(&mut self) {
+        let keep = self.selected_entry().map(|e| e.local_id);
+        let empty = self.filter == Filter::default();
+        self.visible = (!empty).then(|| {
+            (0..self.entries.len()).rev().filter(|&i| self.filter.matches(&self.entries[i])).collect()
+        });
+        self.selected = keep
+            .and_then(|id| (0..self.len()).find(|&r| self.row(r).is_some_and(|e| e.local_id == id)))
+            .unwrap_or(0);
     }
 
     /// The lead with this local id.
@@ -64,8 +117,15 @@ impl HistoryView {
         }
         self.index.insert(entry.local_id, self.entries.len());
         note_keys(&mut self.keys_by_campaign, &entry);
+        let matches = self.filter.matches(&entry);
         self.entries.push(entry);
-        if self.entries.len() > 1 && self.selected > 0 {
+        if let Some(visible) = &mut self.visible {
+            if !matches {
+                return;
+            }
+            visible.insert(0, self.entries.len() - 1);
+        }
+        if self.len() > 1 && self.selected > 0 {
             self.selected += 1;
         }
     }
@@ -85,6 +145,9 @@ impl HistoryView {
         self.selected = 0;
         self.loaded = true;
         self.problems = problems;
+        if self.visible.is_some() {
+            self.refilter();
+        }
     }
 
     /// The newest lead created with this phone in this campaign.
@@ -103,13 +166,13 @@ impl HistoryView {
 
     /// Moves the selection by `delta` rows, staying in range.
     pub fn move_by(&mut self, delta: isize) {
-        let last = self.entries.len().saturating_sub(1);
+        let last = self.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
     /// Selects the first (newest) or last (oldest) row.
     pub fn jump(&mut self, to_top: bool) {
-        self.selected = if to_top { 0 } else { self.entries.len().saturating_sub(1) };
+        self.selected = if to_top { 0 } else { self.len().saturating_sub(1) };
     }
 }
 

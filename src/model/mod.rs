@@ -2,6 +2,7 @@
 //! and returns the [`Effect`]s the runtime must carry out. No IO, no async, no terminal here: every
 //! behaviour can be tested by feeding messages.
 
+mod browse;
 pub mod catalog;
 mod delivery;
 pub mod form;
@@ -9,6 +10,7 @@ pub mod history_view;
 pub mod input;
 mod load;
 pub mod msg;
+mod tail;
 
 use std::collections::HashMap;
 
@@ -70,6 +72,8 @@ pub enum Overlay {
     Help,
     /// The duplicate guard's question.
     Duplicate(Box<DuplicatePrompt>),
+    /// Everything about one lead.
+    Detail(LocalId),
 }
 
 /// Settings the app starts with.
@@ -81,6 +85,8 @@ pub struct AppOptions {
     pub region: Option<Region>,
     /// The campaign the form starts with.
     pub campaign: Option<u64>,
+    /// Where `x` writes exports (none: exporting is off).
+    pub export_dir: Option<std::path::PathBuf>,
 }
 
 /// The whole state of the TUI.
@@ -100,6 +106,18 @@ pub struct App {
     pub picker: Option<Picker>,
     /// How far the help overlay is scrolled.
     pub help_scroll: u16,
+    /// How far the detail view is scrolled.
+    pub detail_scroll: u16,
+    /// Whether a server status refresh is under way.
+    pub refreshing: bool,
+    /// When the server statuses were last refreshed.
+    pub statuses_at: Option<jiff::Timestamp>,
+    /// Where exports go.
+    pub export_dir: Option<std::path::PathBuf>,
+    /// How far the history file has been read.
+    pub(super) history_end: u64,
+    /// A tail read is under way; `Some(true)` when the file changed again meanwhile.
+    pub(super) tail_reading: Option<bool>,
     /// The campaign id the field held when it got the focus, to notice a new choice.
     pub(super) campaign_on_enter: Option<u64>,
     /// An overlay, when one is open.
@@ -138,6 +156,12 @@ impl App {
             catalog: Catalog::default(),
             picker: None,
             help_scroll: 0,
+            detail_scroll: 0,
+            refreshing: false,
+            statuses_at: None,
+            export_dir: options.export_dir,
+            history_end: 0,
+            tail_reading: None,
             campaign_on_enter: None,
             overlay: None,
             notice: None,
@@ -184,6 +208,12 @@ impl App {
                 matches!(self.focus, Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..))
             }
             Action::EditLead => self.focus == Focus::History && !self.history.is_empty(),
+            Action::Retry => self
+                .history
+                .selected_entry()
+                .is_some_and(|e| matches!(e.status, Status::Failed | Status::Rejected)),
+            Action::Export => self.export_dir.is_some() && !self.history.is_empty(),
+            Action::RefreshStatus => !self.refreshing,
             _ => true,
         }
     }
@@ -198,11 +228,25 @@ impl App {
         match msg {
             Msg::Action(action) => self.act(action),
             Msg::Edit(input) => {
-                if let Some(field) = self.form.field_mut(self.focus)
+                if self.focus == Focus::History {
+                    if let Some(search) = &mut self.history.search_input
+                        && search.input(input)
+                    {
+                        self.search_changed();
+                    }
+                } else if let Some(field) = self.form.field_mut(self.focus)
                     && field.input(input)
                 {
                     self.edited();
                 }
+                vec![]
+            }
+            Msg::StatusesRefreshed(result) => {
+                self.statuses_refreshed(result);
+                vec![]
+            }
+            Msg::Exported(result) => {
+                self.exported(result);
                 vec![]
             }
             Msg::Paste(text) => {
@@ -237,7 +281,8 @@ impl App {
                 self.spinner = self.spinner.wrapping_add(1);
                 vec![]
             }
-            Msg::HistoryLoaded { entries, problems } => {
+            Msg::HistoryLoaded { entries, problems, end } => {
+                self.history_end = end;
                 if let Some(problem) = problems.first() {
                     let more = problems.len() - 1;
                     let text = match more {
@@ -249,6 +294,8 @@ impl App {
                 self.history.load(entries, problems);
                 vec![]
             }
+            Msg::HistoryChanged => self.history_changed(),
+            Msg::TailRead(result) => self.tail_read(result),
             Msg::HistoryFailed(reason) => {
                 self.history.loaded = true;
                 self.notify(Level::Error, format!("history could not be read: {reason}"));
@@ -282,7 +329,39 @@ impl App {
                 return vec![];
             }
             (Some(Overlay::Help), _) => return vec![],
+            (Some(Overlay::Detail(_)), Action::Retry) => {
+                let effects = self.retry_selected();
+                self.overlay = None;
+                return effects;
+            }
+            (Some(Overlay::Detail(_)), Action::EditLead) => {
+                self.overlay = None;
+                self.edit_selected();
+                return vec![];
+            }
+            (Some(Overlay::Detail(_)), Action::Up | Action::Down | Action::PageUp | Action::PageDown) => {
+                let step: i16 = match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -10,
+                    _ => 10,
+                };
+                self.detail_scroll = self.detail_scroll.saturating_add_signed(step).min(500);
+                return vec![];
+            }
+            (Some(Overlay::Detail(_)), Action::Close | Action::Activate) => {
+                self.overlay = None;
+                return vec![];
+            }
+            (Some(Overlay::Detail(_)), _) => return vec![],
             (None, _) => {}
+        }
+        if self.focus == Focus::History && self.history.search_input.is_some() {
+            match action {
+                Action::Activate => return self.then_nothing(|app| app.close_search(true)),
+                Action::Close => return self.then_nothing(|app| app.close_search(false)),
+                _ => {}
+            }
         }
         if self.picker.is_some() && self.focus == Focus::Campaign {
             match action {
@@ -314,6 +393,9 @@ impl App {
                 self.help_scroll = 0;
                 self.overlay = Some(Overlay::Help);
             }
+            Action::Close if self.focus == Focus::History && self.history.is_filtered() => {
+                self.clear_filters()
+            }
             Action::Close => self.notice = None,
             Action::AddRow => match self.form.add_row(self.focus) {
                 Some(focus) => self.set_focus(focus),
@@ -332,7 +414,7 @@ impl App {
                 Focus::Submit => return self.submit(),
                 Focus::AllowDuplicate => self.form.allow_duplicate = !self.form.allow_duplicate,
                 Focus::Variables | Focus::Secondary => return self.act(Action::AddRow),
-                Focus::History => {}
+                Focus::History => self.open_detail(),
                 _ => self.step_focus(1),
             },
             Action::Up => self.history.move_by(-1),
@@ -353,7 +435,19 @@ impl App {
             }
             Action::CopyPrimaryVars => self.copy_primary_vars(),
             Action::EditLead if self.focus == Focus::History => self.edit_selected(),
-            Action::EditLead => {}
+            Action::Search if self.focus == Focus::History => self.open_search(),
+            Action::CycleStatus if self.focus == Focus::History => self.cycle_status(),
+            Action::CycleCampaign if self.focus == Focus::History => self.cycle_campaign(),
+            Action::Retry if self.focus == Focus::History => return self.retry_selected(),
+            Action::RefreshStatus if self.focus == Focus::History => return self.refresh_statuses(),
+            Action::Export if self.focus == Focus::History => return self.export(),
+            Action::EditLead
+            | Action::Search
+            | Action::CycleStatus
+            | Action::CycleCampaign
+            | Action::Retry
+            | Action::RefreshStatus
+            | Action::Export => {}
         }
         vec![]
     }
@@ -374,6 +468,14 @@ impl App {
     /// Pasted text: variables when it reads as `name=value` lines or a JSON object and the focus
     /// is in a variable list; otherwise text for the focused field.
     fn paste(&mut self, text: &str) {
+        if self.focus == Focus::History {
+            if let Some(search) = &mut self.history.search_input
+                && search.insert(text)
+            {
+                self.search_changed();
+            }
+            return;
+        }
         let in_list = matches!(
             self.focus,
             Focus::Variables
@@ -472,6 +574,8 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod browse_tests;
 #[cfg(test)]
 mod entry_tests;
 #[cfg(test)]

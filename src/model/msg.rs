@@ -37,7 +37,13 @@ pub enum Msg {
         entries: Vec<LeadEntry>,
         /// What was found damaged and repaired, for the user.
         problems: Vec<String>,
+        /// Where the file ended, to read later appends from.
+        end: u64,
     },
+    /// The history file changed (maybe another instance appended to it).
+    HistoryChanged,
+    /// Records appended since the last read, from any instance.
+    TailRead(Result<crate::history::store::Tail, String>),
     /// The history file could not be read at all.
     HistoryFailed(String),
     /// A record reached the disk, or could not.
@@ -73,6 +79,10 @@ pub enum Msg {
         /// Rows; negative is up.
         delta: isize,
     },
+    /// The server's statuses of created leads, by server lead id.
+    StatusesRefreshed(Result<std::collections::HashMap<String, String>, ApiError>),
+    /// An export was written (its path and how many leads), or could not be.
+    Exported(Result<(std::path::PathBuf, usize), String>),
     /// A create request ended.
     Sent {
         /// The lead it was for.
@@ -133,6 +143,18 @@ pub enum Action {
     CopyPrimaryVars,
     /// Load the selected history lead into the form, to fix and send as a new lead.
     EditLead,
+    /// Open the history search (`/`).
+    Search,
+    /// Show only the next status (cycles through those present, then all).
+    CycleStatus,
+    /// Show only the next campaign (cycles through those present, then all).
+    CycleCampaign,
+    /// Send the selected failed or rejected lead again, as it was.
+    Retry,
+    /// Ask the server where the created leads stand.
+    RefreshStatus,
+    /// Write the listed leads to a CSV file.
+    Export,
 }
 
 /// What a mouse click landed on.
@@ -155,6 +177,8 @@ pub enum Hit {
 pub enum Effect {
     /// Read the history file; answers `HistoryLoaded` or `HistoryFailed`.
     LoadHistory,
+    /// Read what was appended to the history after this offset; answers `TailRead`.
+    ReadTail(u64),
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
     /// Read the cached campaigns and assistants; answers `CacheLoaded`.
@@ -169,6 +193,15 @@ pub enum Effect {
     SaveAssistants(Vec<Assistant>),
     /// Remember the campaign used last, for the next start; answers `Saved`.
     RememberCampaign(u64),
+    /// Fetch the server's statuses of the leads in these campaigns; answers `StatusesRefreshed`.
+    RefreshStatuses(Vec<u64>),
+    /// Write these leads as CSV to this path; answers `Exported`.
+    Export {
+        /// The file to create.
+        path: std::path::PathBuf,
+        /// The leads, in the order shown.
+        leads: Vec<LeadEntry>,
+    },
     /// Send a create request; answers `Sent`.
     Send {
         /// The lead's local id, to match the answer.

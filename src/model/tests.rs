@@ -9,7 +9,8 @@ use crate::api::{ApiError, ErrorKind};
 use crate::history::{Event, LeadEntry};
 
 fn app() -> App {
-    let (app, effects) = App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12) });
+    let (app, effects) =
+        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12), export_dir: None });
     assert_eq!(
         effects,
         [Effect::LoadHistory, Effect::LoadCache, Effect::FetchCampaigns, Effect::FetchAssistants]
@@ -259,7 +260,11 @@ fn the_loaded_history_merges_with_leads_sent_meanwhile() {
         jiff::Timestamp::UNIX_EPOCH,
         app.history.get(&id).unwrap().request.clone(),
     );
-    app.update(Msg::HistoryLoaded { entries: vec![old.clone()], problems: vec!["line 3 is damaged".into()] });
+    app.update(Msg::HistoryLoaded {
+        entries: vec![old.clone()],
+        problems: vec!["line 3 is damaged".into()],
+        end: 0,
+    });
     assert_eq!(app.history.len(), 2);
     assert_eq!(app.history.row(0).unwrap().local_id, id, "the newest is on top");
     assert_eq!(app.history.row(1).unwrap().local_id, old.local_id);

@@ -35,9 +35,19 @@ fn shown_actions(context: Context) -> &'static [Action] {
         Context::Checkbox => &[Action::Toggle, Action::Submit, Action::NextField, Action::Help, Action::Quit],
         Context::Button => &[Action::Activate, Action::NextField, Action::Help, Action::Quit],
         Context::Section => &[Action::AddRow, Action::Submit, Action::NextField, Action::Help, Action::Quit],
-        Context::History => {
-            &[Action::Down, Action::Up, Action::EditLead, Action::ShowForm, Action::Help, Action::Quit]
-        }
+        Context::History => &[
+            Action::Activate,
+            Action::Search,
+            Action::EditLead,
+            Action::Retry,
+            Action::RefreshStatus,
+            Action::Export,
+            Action::CycleStatus,
+            Action::ShowForm,
+            Action::Help,
+        ],
+        Context::Search => &[Action::Activate, Action::Close, Action::Down],
+        Context::Detail => &[Action::Close, Action::Down, Action::EditLead, Action::Retry],
         Context::Help => &[Action::Down, Action::Close],
         Context::Confirm => &[Action::Activate, Action::AllowDuplicate, Action::Close],
     }

@@ -9,8 +9,8 @@ use super::theme;
 use crate::keymap::{self, BINDINGS, Scope};
 
 const COLUMNS: [&[Scope]; 2] = [
-    &[Scope::Global, Scope::NotText, Scope::Confirm, Scope::Help],
-    &[Scope::Form, Scope::Picker, Scope::Suggest, Scope::Checkbox, Scope::History],
+    &[Scope::Global, Scope::NotText, Scope::Form, Scope::Picker, Scope::Suggest, Scope::Checkbox],
+    &[Scope::History, Scope::Search, Scope::Detail, Scope::Confirm, Scope::Help],
 ];
 
 /// Draws the overlay centred over `area`, scrolled by `scroll` rows when it does not fit.

@@ -16,28 +16,91 @@ const TIME_W: u16 = 11;
 const DETAIL_H: u16 = 3;
 const STATUS_W: u16 = 10;
 const PHONE_W: u16 = 16;
+const SERVER_W: u16 = 11;
+
+/// The pane's title: how many leads, how many listed, and when the server was last asked.
+pub fn title(app: &App) -> String {
+    let view = &app.history;
+    let mut title = match (view.loaded, view.is_filtered()) {
+        (false, _) => "History · reading…".to_owned(),
+        (true, false) => format!("History · {}", view.total()),
+        (true, true) => format!("History · {} of {}", view.len(), view.total()),
+    };
+    if app.refreshing {
+        title.push_str(" · asking the server…");
+    } else if let Some(at) = app.statuses_at {
+        let at = at.to_zoned_datetime(app.time_zone.clone()).strftime("%H:%M");
+        title.push_str(&format!(" · server status {at}"));
+    }
+    title
+}
+
+/// The pane's parts: the filter bar (while there is a filter), the table, the selected lead.
+fn layout(app: &App, inner: Rect) -> (Option<Rect>, Rect, Rect) {
+    let bar = app.history.search_input.is_some() || app.history.is_filtered();
+    let [bar_area, table, detail] = Layout::vertical([
+        Constraint::Length(u16::from(bar)),
+        Constraint::Min(3),
+        Constraint::Length(DETAIL_H),
+    ])
+    .areas(inner);
+    (bar.then_some(bar_area), table, detail)
+}
 
 /// Draws the history pane into `area` (border included).
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let view = &app.history;
+    let (bar, table_area, detail_area) = layout(app, inner);
+    if let Some(bar) = bar {
+        draw_filter_bar(app, frame, bar);
+    }
     if view.is_empty() {
-        let text = if view.loaded {
-            "No leads yet. Leads you send appear here, newest first."
-        } else {
-            "Reading the history…"
+        let text = match (view.loaded, view.is_filtered()) {
+            (false, _) => "Reading the history…",
+            (true, true) => "No lead matches. Esc clears the filter.",
+            (true, false) => "No leads yet. Leads you send appear here, newest first.",
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme::hint())).wrap(Wrap { trim: true }),
-            inner,
-        );
+        let rest = Rect { height: inner.bottom().saturating_sub(table_area.y), ..table_area };
+        frame
+            .render_widget(Paragraph::new(Span::styled(text, theme::hint())).wrap(Wrap { trim: true }), rest);
         return;
     }
-    let [table_area, detail_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(DETAIL_H)]).areas(inner);
     draw_table(app, frame, table_area);
     draw_detail(app, frame, detail_area);
+}
+
+/// The search and quick filters in force, with the search being typed and its cursor.
+fn draw_filter_bar(app: &App, frame: &mut Frame, area: Rect) {
+    let filter = &app.history.filter;
+    let mut spans = vec![Span::styled("/", theme::key())];
+    let mut cursor = None;
+    match &app.history.search_input {
+        Some(input) => {
+            let width = (area.width / 2).max(10);
+            let drawn = super::text_field::draw(
+                input,
+                width,
+                theme::input_focused(),
+                ("search", theme::placeholder()),
+            );
+            cursor = Some(area.x + 1 + drawn.cursor);
+            spans.push(drawn.span);
+        }
+        None => spans.push(Span::raw(filter.search.clone().unwrap_or_default())),
+    }
+    if let Some(status) = filter.status {
+        spans.push(Span::styled(format!("  status: {}", status.as_str()), theme::heading()));
+    }
+    if let Some(campaign) = filter.campaign {
+        spans.push(Span::styled(format!("  campaign: #{campaign}"), theme::heading()));
+    }
+    spans.push(Span::styled("  Esc clears", theme::hint()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    if let Some(x) = cursor {
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
 }
 
 fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
@@ -52,38 +115,55 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
     }
     view.offset.set(offset);
 
-    // Time, status and phone have fixed widths; name and campaign share the rest, 3:2.
-    let rest = area.width.saturating_sub(TIME_W + STATUS_W + PHONE_W + 4);
+    // Time, status and phone have fixed widths; name and campaign share the rest, 3:2. The
+    // server's status gets a column once it has been asked.
+    let server_w = if app.statuses_at.is_some() { SERVER_W } else { 0 };
+    let columns = if server_w > 0 { 5 } else { 4 };
+    let rest = area.width.saturating_sub(TIME_W + STATUS_W + PHONE_W + server_w + columns);
     let name_w = rest * 3 / 5;
     let campaign_w = rest - name_w;
-    let widths = [TIME_W, STATUS_W, PHONE_W, name_w, campaign_w].map(Constraint::Length);
+    let mut widths = vec![TIME_W, STATUS_W, PHONE_W];
+    if server_w > 0 {
+        widths.push(server_w);
+    }
+    widths.extend([name_w, campaign_w]);
     let rows = (offset..(offset + visible).min(view.len())).filter_map(|i| {
         let entry = view.row(i)?;
-        let row = Row::new(vec![
+        let mut cells = vec![
             Span::raw(time(app, entry)),
             status_span(app, entry),
             Span::raw(entry.request.phone_number.clone()),
-            Span::raw(ellipsize(entry.display_name(), name_w as usize)),
-            Span::raw(ellipsize(&campaign(entry), campaign_w as usize)),
-        ]);
+        ];
+        if server_w > 0 {
+            cells.push(Span::raw(ellipsize(entry.server_status.as_deref().unwrap_or(""), server_w as usize)));
+        }
+        cells.push(Span::raw(ellipsize(entry.display_name(), name_w as usize)));
+        cells.push(Span::raw(ellipsize(&campaign(app, entry), campaign_w as usize)));
+        let row = Row::new(cells);
         Some(if i == selected { row.style(theme::selected_row(app.focus == Focus::History)) } else { row })
     });
-    let header = Row::new(["Time", "Status", "Phone", "Name", "Campaign"]).style(theme::heading());
+    let mut headings = vec!["Time", "Status", "Phone"];
+    if server_w > 0 {
+        headings.push("Server");
+    }
+    headings.extend(["Name", "Campaign"]);
+    let header = Row::new(headings).style(theme::heading());
+    let widths = widths.into_iter().map(Constraint::Length);
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
 }
 
 /// The history row a click on screen row `row` lands on, as last drawn.
 pub fn hit(app: &App, area: Rect, row: u16) -> Option<Hit> {
-    let inner = Block::bordered().inner(area);
+    let (_, table, _) = layout(app, Block::bordered().inner(area));
     // The table's first line is its heading.
-    let line = row.checked_sub(inner.y + 1)? as usize;
-    let table_rows = inner.height.saturating_sub(DETAIL_H + 1) as usize;
+    let line = row.checked_sub(table.y + 1)? as usize;
     let index = app.history.offset.get() + line;
-    (line < table_rows && index < app.history.len()).then_some(Hit::HistoryRow(index))
+    (line < table.height.saturating_sub(1) as usize && index < app.history.len())
+        .then_some(Hit::HistoryRow(index))
 }
 
 fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
-    let Some(entry) = app.history.row(app.history.selected) else { return };
+    let Some(entry) = app.history.selected_entry() else { return };
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", entry.status.as_str()), theme::status(entry.status)),
         Span::raw(entry.request.phone_number.clone()),
@@ -133,9 +213,10 @@ fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
     Span::styled(text, theme::status(entry.status))
 }
 
-fn campaign(entry: &LeadEntry) -> String {
-    match &entry.campaign_name {
-        Some(name) => name.clone(),
-        None => format!("#{}", entry.request.campaign_id),
+fn campaign(app: &App, entry: &LeadEntry) -> String {
+    match (&entry.campaign_name, app.catalog.campaign(entry.request.campaign_id)) {
+        (Some(name), _) => name.clone(),
+        (None, Some(c)) => c.name.clone(),
+        (None, None) => format!("#{}", entry.request.campaign_id),
     }
 }

@@ -1,6 +1,7 @@
 //! Drawing: `&App` in, cells out. Nothing here changes the state or decides anything; it only
 //! lays out what the model holds. One file per pane or widget, every style in `theme`.
 
+mod detail;
 mod footer;
 mod form;
 mod header;
@@ -59,12 +60,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
         form::draw(app, frame, area, pane_block("New lead", !history_focused));
     }
     if let Some(area) = areas.history {
-        history::draw(app, frame, area, pane_block("History", history_focused));
+        history::draw(app, frame, area, pane_block(&history::title(app), history_focused));
     }
     footer::draw(app, frame, areas.footer);
     match &app.overlay {
         Some(Overlay::Help) => help::draw(frame, frame.area(), app.help_scroll),
         Some(Overlay::Duplicate(prompt)) => prompt::draw(app, prompt, frame, frame.area()),
+        Some(Overlay::Detail(id)) => detail::draw(app, *id, frame, frame.area()),
         None => {}
     }
 }
@@ -107,7 +109,7 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         let text = format!(" {label} ");
         if active { Span::styled(text, theme::control_focused()) } else { Span::styled(text, theme::hint()) }
     };
-    let count = if app.history.loaded { format!(" ({})", app.history.len()) } else { String::new() };
+    let count = if app.history.loaded { format!(" ({})", app.history.total()) } else { String::new() };
     let line = Line::from(vec![
         tab("Form F2", !history),
         Span::raw(" "),

@@ -35,7 +35,7 @@ use super::{HistoryStore, Loaded};
 const HEADER: &str = "#autocalls-tui-damaged ";
 
 /// At most this many damaged lines get a sentence of their own in [`Loaded::problems`].
-const MAX_LINE_PROBLEMS: usize = 20;
+pub(super) const MAX_LINE_PROBLEMS: usize = 20;
 
 /// A complete line of the history that was skipped, for the UI and for tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,12 +65,18 @@ pub struct TornTail {
 impl HistoryStore {
     /// Handles the bad lines and the last line `scan` found in `bytes` (the whole of `file`).
     /// Never fails: what cannot be repaired is left in place and said in `out.problems`.
+    /// Sets `out.end` to the file's length after the repairs: a torn tail left in place counts as
+    /// read (it was reported), and the next append starts a new line after it.
     pub(super) fn repair(&self, file: &File, bytes: &[u8], bad: Vec<Bad>, tail: Tail, out: &mut Loaded) {
         self.keep_damaged_aside(bytes, bad, out);
+        out.end = bytes.len() as u64;
         match tail {
             Tail::Clean => {}
             Tail::Unterminated => match (&*file).write_all(b"\n").and_then(|()| file.sync_data()) {
-                Ok(()) => out.newline_added = true,
+                Ok(()) => {
+                    out.newline_added = true;
+                    out.end += 1;
+                }
                 Err(e) => out.problems.push(format!(
                     "could not end the last line of {} with a newline ({e}); the next save will",
                     self.path().display()
@@ -92,6 +98,9 @@ impl HistoryStore {
             .and_then(|()| file.set_len(start as u64))
             .and_then(|()| file.sync_data());
         let left_in_place = cut.is_err();
+        if !left_in_place {
+            out.end = start as u64;
+        }
         out.problems.push(match cut {
             Ok(()) => format!(
                 "the last line of {hist} (line {line}, {} bytes) was cut short, probably by a \

@@ -1,0 +1,168 @@
+//! Browsing the history: the `/` search and quick filters, the detail view, retrying a lead as
+//! it was, asking the server where created leads stand, and exporting what is listed.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use super::delivery::Phase;
+use super::{App, Effect, Level, Overlay, TextInput};
+use crate::api::ApiError;
+use crate::history::{Record, Status};
+
+impl App {
+    /// Opens the search bar over the history.
+    pub(super) fn open_search(&mut self) {
+        let text = self.history.filter.search.clone().unwrap_or_default();
+        self.history.search_input = Some(TextInput::with_text(&text));
+    }
+
+    /// The search text changed: list what matches, as it is typed.
+    pub(super) fn search_changed(&mut self) {
+        let text = self.history.search_input.as_ref().map(|i| i.text().trim().to_owned()).unwrap_or_default();
+        self.history.filter.search = (!text.is_empty()).then_some(text);
+        self.history.refilter();
+    }
+
+    /// Closes the search bar; `keep` leaves its filter on, else it is cleared.
+    pub(super) fn close_search(&mut self, keep: bool) {
+        self.history.search_input = None;
+        if !keep {
+            self.history.filter.search = None;
+            self.history.refilter();
+        }
+    }
+
+    /// Esc in the history: clears any filter.
+    pub(super) fn clear_filters(&mut self) {
+        self.history.filter = Default::default();
+        self.history.refilter();
+    }
+
+    /// Shows only the next status present in the history, then all again.
+    pub(super) fn cycle_status(&mut self) {
+        let present: Vec<Status> = Status::ALL
+            .into_iter()
+            .filter(|s| self.history.entries().iter().any(|e| e.status == *s))
+            .collect();
+        self.history.filter.status = next_in(&present, self.history.filter.status);
+        self.history.refilter();
+    }
+
+    /// Shows only the next campaign present in the history, then all again.
+    pub(super) fn cycle_campaign(&mut self) {
+        let mut present: Vec<u64> = self.history.entries().iter().map(|e| e.request.campaign_id).collect();
+        present.sort_unstable();
+        present.dedup();
+        self.history.filter.campaign = next_in(&present, self.history.filter.campaign);
+        self.history.refilter();
+    }
+
+    /// Opens the selected lead's detail view.
+    pub(super) fn open_detail(&mut self) {
+        if let Some(entry) = self.history.selected_entry() {
+            self.detail_scroll = 0;
+            self.overlay = Some(Overlay::Detail(entry.local_id));
+        }
+    }
+
+    /// Sends a failed or rejected lead again, as it was, under the same local id.
+    pub(super) fn retry_selected(&mut self) -> Vec<Effect> {
+        let target = match &self.overlay {
+            Some(Overlay::Detail(id)) => self.history.get(id),
+            _ => self.history.selected_entry(),
+        };
+        let Some(entry) = target else { return vec![] };
+        let (id, status, request) = (entry.local_id, entry.status, entry.request.clone());
+        if !matches!(status, Status::Failed | Status::Rejected) || self.in_flight.contains_key(&id) {
+            self.notify(
+                Level::Info,
+                format!("Only failed or rejected leads are retried; this one is {}", status.as_str()),
+            );
+            return vec![];
+        }
+        self.in_flight.insert(id, Phase::Saving);
+        if let Some(entry) = self.history.get_mut(&id) {
+            entry.status = Status::Pending;
+        }
+        self.notify(Level::Info, format!("Retrying {}", request.phone_number));
+        vec![Effect::Append(Record::submitted(id, request, "tui"))]
+    }
+
+    /// Asks the server for the status of every created lead, campaign by campaign.
+    pub(super) fn refresh_statuses(&mut self) -> Vec<Effect> {
+        let mut campaigns: Vec<u64> = self
+            .history
+            .entries()
+            .iter()
+            .filter(|e| e.lead_id.is_some())
+            .map(|e| e.request.campaign_id)
+            .collect();
+        campaigns.sort_unstable();
+        campaigns.dedup();
+        if campaigns.is_empty() {
+            self.notify(Level::Info, "No created leads to ask the server about");
+            return vec![];
+        }
+        self.refreshing = true;
+        self.notify(Level::Info, "Asking the server where your leads stand…");
+        vec![Effect::RefreshStatuses(campaigns)]
+    }
+
+    pub(super) fn statuses_refreshed(&mut self, result: Result<HashMap<String, String>, ApiError>) {
+        self.refreshing = false;
+        match result {
+            Ok(statuses) => {
+                let mut matched = 0;
+                for entry in self.history.entries_mut() {
+                    if let Some(status) = entry.lead_id.as_ref().and_then(|id| statuses.get(id)) {
+                        entry.server_status = Some(crate::sanitize::cleaned(status));
+                        matched += 1;
+                    }
+                }
+                self.statuses_at = Some(Timestamp::now());
+                self.history.refilter_if_filtered();
+                self.notify(
+                    Level::Info,
+                    format!("Server status of {matched} lead{} refreshed", plural(matched)),
+                );
+            }
+            Err(e) => self.notify(Level::Error, format!("Could not refresh the server status: {e}")),
+        }
+    }
+
+    /// Writes what is listed, in the order shown, to a new CSV file in the export directory.
+    pub(super) fn export(&mut self) -> Vec<Effect> {
+        let Some(dir) = self.export_dir.clone() else { return vec![] };
+        if self.history.is_empty() {
+            self.notify(Level::Info, "Nothing to export");
+            return vec![];
+        }
+        let leads = (0..self.history.len()).filter_map(|r| self.history.row(r).cloned()).collect();
+        let stamp = Timestamp::now().to_zoned_datetime(self.time_zone.clone()).strftime("%Y%m%d-%H%M%S");
+        let path = dir.join(format!("leads-{stamp}.csv"));
+        self.notify(Level::Info, format!("Exporting to {} …", path.display()));
+        vec![Effect::Export { path, leads }]
+    }
+
+    pub(super) fn exported(&mut self, result: Result<(std::path::PathBuf, usize), String>) {
+        match result {
+            Ok((path, n)) => {
+                self.notify(Level::Info, format!("Exported {n} lead{} to {}", plural(n), path.display()))
+            }
+            Err(reason) => self.notify(Level::Error, format!("Export failed: {reason}")),
+        }
+    }
+}
+
+/// The item after `current` in `items`, `None` after the last (meaning "all").
+fn next_in<T: Copy + PartialEq>(items: &[T], current: Option<T>) -> Option<T> {
+    match current.and_then(|c| items.iter().position(|i| *i == c)) {
+        Some(i) => items.get(i + 1).copied(),
+        None => items.first().copied(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

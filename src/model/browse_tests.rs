@@ -1,0 +1,174 @@
+//! The history pane's browsing, fed messages: search as you type, quick filters, the detail
+//! view, retry, server statuses and export.
+
+use std::collections::HashMap;
+
+use ratatui_textarea::{Input, Key};
+
+use super::*;
+use crate::api::ApiError;
+use crate::api::types::CreateLead;
+use crate::history::{Event, LeadEntry, LeadError, Outcome};
+
+fn entry(
+    n: u128,
+    phone: &str,
+    name: &str,
+    campaign: u64,
+    status: Status,
+    lead_id: Option<&str>,
+) -> LeadEntry {
+    let request = CreateLead {
+        phone_number: phone.into(),
+        campaign_id: campaign,
+        variables: [("customer_name".to_owned(), name.to_owned())].into(),
+        allow_dupplicate: false,
+        secondary_contacts: vec![],
+    };
+    let mut e = LeadEntry::new(LocalId(uuid::Uuid::from_u128(n)), jiff::Timestamp::UNIX_EPOCH, request);
+    let error = (status != Status::Created).then(|| LeadError {
+        kind: crate::api::ErrorKind::Unreachable,
+        message: "refused".into(),
+        http_status: None,
+        fields: Default::default(),
+    });
+    e.apply(
+        Outcome { status, lead_id: lead_id.map(str::to_owned), error, ..Outcome::default() },
+        jiff::Timestamp::UNIX_EPOCH,
+    );
+    e
+}
+
+fn app() -> App {
+    let options = AppOptions {
+        target: Target::Sandbox,
+        region: None,
+        campaign: None,
+        export_dir: Some("/tmp/exports".into()),
+    };
+    let (mut app, _) = App::new(options);
+    app.update(Msg::HistoryLoaded {
+        entries: vec![
+            entry(1, "+14155550100", "Ada Lovelace", 12, Status::Created, Some("1001")),
+            entry(2, "+14155550101", "Grace Hopper", 12, Status::Failed, None),
+            entry(3, "+491701234567", "Jürgen Müller", 17, Status::Created, Some("1003")),
+        ],
+        problems: vec![],
+        end: 0,
+    });
+    app.update(Msg::Action(Action::ShowHistory));
+    app
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
+    }
+}
+
+fn listed(app: &App) -> Vec<&str> {
+    (0..app.history.len())
+        .filter_map(|r| app.history.row(r))
+        .map(|e| e.request.phone_number.as_str())
+        .collect()
+}
+
+#[test]
+fn search_filters_as_you_type_and_esc_clears() {
+    let mut app = app();
+    app.update(Msg::Action(Action::Search));
+    assert_eq!(crate::keymap::context(&app), crate::keymap::Context::Search);
+    type_text(&mut app, "gr");
+    assert_eq!(listed(&app), ["+14155550101"]);
+    app.update(Msg::Edit(Input { key: Key::Backspace, ..Input::default() }));
+    app.update(Msg::Edit(Input { key: Key::Backspace, ..Input::default() }));
+    type_text(&mut app, "555 01");
+    assert_eq!(listed(&app), ["+14155550101", "+14155550100"], "a phone in any format, newest first");
+    app.update(Msg::Action(Action::Activate));
+    assert!(app.history.search_input.is_none(), "Enter keeps the filter and closes the bar");
+    assert_eq!(app.history.len(), 2);
+    app.update(Msg::Action(Action::Close));
+    assert_eq!(app.history.len(), 3, "Esc in the list clears the filter");
+}
+
+#[test]
+fn quick_filters_cycle_through_what_is_present() {
+    let mut app = app();
+    app.update(Msg::Action(Action::CycleStatus));
+    assert_eq!(app.history.filter.status, Some(Status::Created));
+    assert_eq!(listed(&app), ["+491701234567", "+14155550100"]);
+    app.update(Msg::Action(Action::CycleStatus));
+    assert_eq!(app.history.filter.status, Some(Status::Failed));
+    app.update(Msg::Action(Action::CycleStatus));
+    assert_eq!(app.history.filter.status, None);
+    app.update(Msg::Action(Action::CycleCampaign));
+    assert_eq!(listed(&app), ["+14155550101", "+14155550100"]);
+    app.update(Msg::Action(Action::CycleCampaign));
+    assert_eq!(listed(&app), ["+491701234567"]);
+}
+
+#[test]
+fn a_new_lead_shows_in_a_filtered_list_when_it_matches() {
+    let mut app = app();
+    app.update(Msg::Action(Action::CycleCampaign));
+    app.update(Msg::Action(Action::ShowForm));
+    type_text(&mut app, "+14155550199");
+    app.form.campaign.set_text("12");
+    app.update(Msg::Action(Action::Submit));
+    assert_eq!(listed(&app)[0], "+14155550199");
+}
+
+#[test]
+fn enter_opens_the_detail_and_it_can_retry() {
+    let mut app = app();
+    app.update(Msg::Action(Action::Down));
+    app.update(Msg::Action(Action::Activate));
+    assert_eq!(app.overlay, Some(Overlay::Detail(LocalId(uuid::Uuid::from_u128(2)))));
+    let effects = app.update(Msg::Action(Action::Retry));
+    assert_eq!(app.overlay, None);
+    let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(record.local_id, LocalId(uuid::Uuid::from_u128(2)), "the same lead, sent again");
+    assert!(
+        matches!(&record.event, Event::Submitted { request, .. } if request.phone_number == "+14155550101")
+    );
+    assert_eq!(app.in_flight.get(&record.local_id), Some(&Phase::Saving));
+}
+
+#[test]
+fn only_failed_or_rejected_leads_are_retried() {
+    let mut app = app();
+    assert!(app.update(Msg::Action(Action::Retry)).is_empty(), "the newest is created");
+    assert!(app.notice.as_ref().unwrap().text.contains("created"));
+}
+
+#[test]
+fn server_statuses_land_beside_the_local_ones() {
+    let mut app = app();
+    let effects = app.update(Msg::Action(Action::RefreshStatus));
+    assert_eq!(effects, [Effect::RefreshStatuses(vec![12, 17])]);
+    assert!(app.refreshing);
+    let statuses: HashMap<String, String> =
+        [("1001".to_owned(), "completed".to_owned()), ("999".to_owned(), "x".to_owned())].into();
+    app.update(Msg::StatusesRefreshed(Ok(statuses)));
+    assert!(!app.refreshing && app.statuses_at.is_some());
+    assert_eq!(
+        app.history.get(&LocalId(uuid::Uuid::from_u128(1))).unwrap().server_status.as_deref(),
+        Some("completed")
+    );
+    assert_eq!(app.history.get(&LocalId(uuid::Uuid::from_u128(3))).unwrap().server_status, None);
+    app.update(Msg::StatusesRefreshed(Err(ApiError::Unreachable("down".into()))));
+    assert_eq!(app.notice.as_ref().unwrap().level, Level::Error);
+}
+
+#[test]
+fn export_writes_what_is_listed_in_order() {
+    let mut app = app();
+    app.update(Msg::Action(Action::CycleStatus));
+    let effects = app.update(Msg::Action(Action::Export));
+    let [Effect::Export { path, leads }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(path.starts_with("/tmp/exports") && path.extension().is_some_and(|e| e == "csv"));
+    let phones: Vec<&str> = leads.iter().map(|e| e.request.phone_number.as_str()).collect();
+    assert_eq!(phones, ["+491701234567", "+14155550100"]);
+    app.update(Msg::Exported(Ok((path.clone(), 2))));
+    assert!(app.notice.as_ref().unwrap().text.contains("Exported 2 leads"));
+}

@@ -1,0 +1,80 @@
+//! Leads appended by another instance (another TUI, `autocalls-tui create`) while this one runs:
+//! the runtime says the file changed, the model asks for what was appended since it last read,
+//! and merges it. Its own records come back too and are recognised, so nothing is applied twice.
+
+use super::{App, Effect, Level};
+use crate::history::store::Tail;
+use crate::history::{Event, LeadEntry, Outcome, Status};
+
+impl App {
+    /// The history file changed: read what was appended, one read at a time.
+    pub(super) fn history_changed(&mut self) -> Vec<Effect> {
+        if !self.history.loaded {
+            return vec![];
+        }
+        match &mut self.tail_reading {
+            Some(again) => {
+                *again = true;
+                vec![]
+            }
+            None => {
+                self.tail_reading = Some(false);
+                vec![Effect::ReadTail(self.history_end)]
+            }
+        }
+    }
+
+    pub(super) fn tail_read(&mut self, result: Result<Tail, String>) -> Vec<Effect> {
+        let again = self.tail_reading.take() == Some(true);
+        match result {
+            Ok(tail) if tail.reset => return vec![Effect::LoadHistory],
+            Ok(tail) => {
+                self.history_end = self.history_end.max(tail.end);
+                let added = self.merge(tail.records);
+                if let Some(problem) = tail.problems.first() {
+                    self.notify(Level::Error, problem.clone());
+                } else if added > 0 {
+                    let s = if added == 1 { "" } else { "s" };
+                    self.notify(Level::Info, format!("{added} lead{s} added by another window"));
+                }
+            }
+            Err(reason) => self.notify(Level::Error, format!("The history could not be re-read: {reason}")),
+        }
+        if again { self.history_changed() } else { vec![] }
+    }
+
+    /// Applies records from the file that this instance has not applied yet; returns how many
+    /// new leads appeared. A record is ours (already applied) when its lead is on its way here,
+    /// or when the lead was updated at or after the record's time.
+    fn merge(&mut self, records: Vec<crate::history::Record>) -> usize {
+        let mut added = 0;
+        for record in records {
+            if self.in_flight.contains_key(&record.local_id) {
+                continue;
+            }
+            let known = self.history.get(&record.local_id).map(|e| e.updated_at);
+            match (record.event, known) {
+                (Event::Submitted { request, .. }, None) => {
+                    self.history.push(LeadEntry::new(record.local_id, record.at, request));
+                    added += 1;
+                }
+                (_, Some(updated)) if record.at <= updated => {}
+                (Event::Submitted { request, .. }, Some(_)) => {
+                    if let Some(entry) = self.history.get_mut(&record.local_id) {
+                        entry.request = request;
+                        entry.status = Status::Pending;
+                        entry.updated_at = record.at;
+                    }
+                }
+                (Event::Outcome { status, lead_id, campaign_name, error, response }, Some(_)) => {
+                    if let Some(entry) = self.history.get_mut(&record.local_id) {
+                        entry.apply(Outcome { status, lead_id, campaign_name, error, response }, record.at);
+                    }
+                }
+                (Event::Outcome { .. }, None) => {}
+            }
+        }
+        self.history.refilter_if_filtered();
+        added
+    }
+}

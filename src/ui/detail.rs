@@ -1,0 +1,111 @@
+//! Everything about one lead: where it stands, the request as sent, the server's answer and
+//! errors, its secondary contacts, and every attempt with its time.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::theme;
+use crate::history::{LeadEntry, LocalId};
+use crate::model::App;
+
+/// Draws the detail view of lead `id` over `area`.
+pub fn draw(app: &App, id: LocalId, frame: &mut Frame, area: Rect) {
+    let Some(entry) = app.history.get(&id) else { return };
+    let popup = Rect {
+        x: area.x + area.width.saturating_sub(area.width.min(100)) / 2,
+        y: area.y + 1,
+        width: area.width.min(100),
+        height: area.height.saturating_sub(2),
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(format!(" Lead {} · Esc closes · e edit · r retry ", entry.request.phone_number))
+        .border_style(theme::border_focused());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines(app, entry))
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail_scroll, 0)),
+        popup,
+    );
+}
+
+fn field(name: &str, value: String) -> Line<'static> {
+    Line::from(vec![Span::styled(format!("{name:<14}"), theme::heading()), Span::raw(value)])
+}
+
+fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
+    let time = |t: jiff::Timestamp| {
+        t.to_zoned_datetime(app.time_zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string()
+    };
+    let campaign = match (app.catalog.campaign(entry.request.campaign_id), &entry.campaign_name) {
+        (Some(c), _) => format!("{} (#{})", c.name, c.id),
+        (None, Some(name)) => format!("{name} (#{})", entry.request.campaign_id),
+        (None, None) => format!("#{}", entry.request.campaign_id),
+    };
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(format!("{:<14}", "Status"), theme::heading()),
+            Span::styled(entry.status.as_str().to_owned(), theme::status(entry.status)),
+            Span::raw(entry.server_status.as_ref().map(|s| format!("   server: {s}")).unwrap_or_default()),
+        ]),
+        field("Phone", entry.request.phone_number.clone()),
+        field("Campaign", campaign),
+        field(
+            "Server id",
+            entry.lead_id.clone().map(|id| format!("#{id}")).unwrap_or_else(|| "none yet".into()),
+        ),
+        field("Local id", entry.local_id.to_string()),
+        field("Submitted", time(entry.submitted_at)),
+        field("Duplicates", if entry.request.allow_dupplicate { "allowed".into() } else { "refused".into() }),
+        Line::from(""),
+        Line::from(Span::styled("Variables", theme::heading())),
+    ];
+    if entry.request.variables.is_empty() {
+        out.push(Line::from(Span::styled("  none (the assistant's defaults apply)", theme::hint())));
+    }
+    for (k, v) in &entry.request.variables {
+        out.push(Line::from(format!("  {k} = {v}")));
+    }
+    if !entry.request.secondary_contacts.is_empty() {
+        out.push(Line::from(""));
+        out.push(Line::from(Span::styled("Secondary contacts, called in this order", theme::heading())));
+        for (i, contact) in entry.request.secondary_contacts.iter().enumerate() {
+            out.push(Line::from(format!("  {}. {}", i + 1, contact.phone_number)));
+            for (k, v) in &contact.variables {
+                out.push(Line::from(format!("       {k} = {v}")));
+            }
+        }
+    }
+    if let Some(error) = &entry.error {
+        out.push(Line::from(""));
+        let status = error.http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+        out.push(Line::from(Span::styled(format!("Error{status}: {}", error.message), theme::error())));
+        for (field, messages) in &error.fields {
+            out.push(Line::from(Span::styled(format!("  {field}: {}", messages.join(" ")), theme::error())));
+        }
+    }
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled("Attempts", theme::heading())));
+    if entry.log.is_empty() {
+        out.push(Line::from(Span::styled("  none ended yet", theme::hint())));
+    }
+    for attempt in &entry.log {
+        let why = attempt.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default();
+        out.push(Line::from(format!("  {}  {}{why}", time(attempt.at), attempt.status.as_str())));
+    }
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled("Request as sent", theme::heading())));
+    let request = serde_json::to_string_pretty(&entry.request).unwrap_or_default();
+    out.extend(request.lines().map(|l| Line::from(format!("  {l}"))));
+    if let Some(response) = &entry.response {
+        out.push(Line::from(""));
+        out.push(Line::from(Span::styled("Server's answer", theme::heading())));
+        let text = serde_json::to_string_pretty(response).unwrap_or_default();
+        out.extend(text.lines().map(|l| Line::from(format!("  {}", crate::sanitize::clean(l)))));
+    }
+    out
+}
