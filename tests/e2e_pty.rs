@@ -190,3 +190,29 @@ fn quitting_right_after_sending_lets_the_lead_finish() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_lead_created_from_another_window_shows_up_in_the_running_app() -> TestResult {
+    let dirs = Dirs::new();
+    let mut tui = start(&dirs)?;
+    tui.wait_for("History F3 (0)", TIMEOUT)?;
+    tui.send(keys::F3);
+    tui.wait_for("No leads yet", TIMEOUT)?;
+    // `create --sandbox` writes to the same sandbox history as the running TUI.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_autocalls-tui"))
+        .args(["--sandbox", "create", "--phone", "+44 20 7946 0958", "--campaign", CAMPAIGN])
+        .env("HOME", dirs.home())
+        .env("XDG_DATA_HOME", dirs.data())
+        .env("XDG_CONFIG_HOME", dirs.config())
+        .env("XDG_STATE_HOME", dirs.state())
+        .env("XDG_CACHE_HOME", dirs.cache())
+        .output()
+        .map_err(|e| e.to_string())?;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    tui.wait_until("the other window's lead in the history", TIMEOUT, |s| {
+        s.lines().any(|l| l.contains("+442079460958") && l.contains("created"))
+    })?;
+    tui.wait_for("1 lead added by another window", TIMEOUT)?;
+    quit(&mut tui)?;
+    Ok(())
+}

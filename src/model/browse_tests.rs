@@ -172,3 +172,47 @@ fn export_writes_what_is_listed_in_order() {
     app.update(Msg::Exported(Ok((path.clone(), 2))));
     assert!(app.notice.as_ref().unwrap().text.contains("Exported 2 leads"));
 }
+
+#[test]
+fn appended_records_from_other_windows_merge_and_our_own_are_not_applied_twice() {
+    use crate::history::Record;
+    use crate::history::store::Tail;
+    let mut app = app();
+    // Our own lead, sent and settled: its two records come back through the file.
+    app.update(Msg::Action(Action::ShowForm));
+    type_text(&mut app, "+14155550177");
+    app.form.campaign.set_text("12");
+    let effects = app.update(Msg::Action(Action::Submit));
+    let Some(Effect::Append(submitted)) = effects.first().cloned() else { panic!("{effects:?}") };
+    let id = submitted.local_id;
+    app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    let lead = crate::api::types::Lead { id: "77".into(), ..Default::default() };
+    let effects = app
+        .update(Msg::Sent { local_id: id, result: Ok(crate::api::types::Created { lead, message: None }) });
+    let Some(Effect::Append(outcome)) = effects.first().cloned() else { panic!("{effects:?}") };
+    app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
+
+    // Another window's lead and its outcome.
+    let other = LocalId::new();
+    let request = app.history.get(&id).unwrap().request.clone();
+    let theirs =
+        Record::submitted(other, CreateLead { phone_number: "+442079460958".into(), ..request }, "cli");
+    let their_outcome = Record::outcome(
+        other,
+        Outcome { status: Status::Created, lead_id: Some("78".into()), ..Outcome::default() },
+    );
+
+    assert_eq!(app.update(Msg::HistoryChanged), [Effect::ReadTail(0)]);
+    assert!(app.update(Msg::HistoryChanged).is_empty(), "one read at a time");
+    let tail = Tail { records: vec![submitted, outcome, theirs, their_outcome], end: 900, ..Tail::default() };
+    let effects = app.update(Msg::TailRead(Ok(tail)));
+    assert_eq!(effects, [Effect::ReadTail(900)], "the change seen meanwhile is read next");
+
+    let ours = app.history.get(&id).unwrap();
+    assert_eq!((ours.attempts, ours.log.len()), (1, 1), "our own records are not applied again");
+    let theirs = app.history.get(&other).expect("the other window's lead is listed");
+    assert_eq!((theirs.status, theirs.lead_id.as_deref()), (Status::Created, Some("78")));
+    assert!(app.notice.as_ref().unwrap().text.contains("1 lead added by another window"));
+    let reset = Tail { reset: true, ..Tail::default() };
+    assert_eq!(app.update(Msg::TailRead(Ok(reset))), [Effect::LoadHistory], "a replaced file is read again");
+}
