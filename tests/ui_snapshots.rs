@@ -269,3 +269,23 @@ fn help_overlay_wide() {
     app.update(Msg::Action(Action::Help));
     insta::assert_snapshot!(render(&app));
 }
+
+#[test]
+fn detail_view_narrow() {
+    let mut app = with_leads(80, 24);
+    app.update(Msg::Action(Action::ShowHistory));
+    app.update(Msg::Action(Action::Down));
+    app.update(Msg::Action(Action::Down));
+    app.update(Msg::Action(Action::Activate));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn history_filtered_wide() {
+    let mut app = with_leads(160, 48);
+    app.update(Msg::Action(Action::ShowHistory));
+    app.update(Msg::Action(Action::Search));
+    type_text(&mut app, "+1");
+    app.update(Msg::Action(Action::CycleStatus));
+    insta::assert_snapshot!(render(&app));
+}
