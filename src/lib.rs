@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod delivery;
 pub mod history;
 pub mod keymap;
 pub mod lead;

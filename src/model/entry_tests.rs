@@ -285,3 +285,16 @@ fn clicks_focus_fields_switch_tabs_and_pick() {
     app.update(Msg::Clicked(Hit::PickerItem(2)));
     assert_eq!(app.form.campaign.text(), "23");
 }
+
+#[test]
+fn tab_from_a_section_that_rows_replaced_goes_to_the_first_row() {
+    let mut app = app_with_catalog();
+    app.form.variables.clear();
+    app.focus = Focus::Variables;
+    app.form.variables.push(form::VarRow::with_key("customer_name"));
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::VarKey(0));
+    app.focus = Focus::VarValue(5);
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::Secondary, "from a row that went away, on to the next section");
+}

@@ -564,8 +564,25 @@ impl App {
 
     fn step_focus(&mut self, step: isize) {
         let ring = self.form.focus_ring();
-        let at = ring.iter().position(|f| *f == self.focus).unwrap_or(0);
-        let next = (at as isize + step).rem_euclid(ring.len() as isize) as usize;
+        let next = match ring.iter().position(|f| *f == self.focus) {
+            Some(at) => (at as isize + step).rem_euclid(ring.len() as isize) as usize,
+            // The focused stop went away (the Variables section once rows appeared, a removed
+            // row): go on from where it stood, not from the top.
+            None => {
+                let anchor = match self.focus {
+                    Focus::Variables | Focus::VarKey(_) | Focus::VarValue(_) => Focus::Secondary,
+                    Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..) => Focus::Submit,
+                    _ => Focus::Phone,
+                };
+                let at = ring.iter().position(|f| *f == anchor).unwrap_or(0);
+                let first_row = ring.iter().position(|f| matches!(f, Focus::VarKey(_)));
+                match (self.focus, step > 0, first_row) {
+                    (Focus::Variables, true, Some(row)) => row,
+                    (_, true, _) => at,
+                    _ => (at as isize - 1).rem_euclid(ring.len() as isize) as usize,
+                }
+            }
+        };
         self.set_focus(ring[next]);
     }
 

@@ -13,7 +13,7 @@
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -164,6 +164,18 @@ impl Dirs {
     }
 }
 
+impl Dirs {
+    /// Like [`Dirs::command`], then sets each of `vars` in the app's environment (after the
+    /// removals, so `AUTOCALLS_API_KEY` and `AUTOCALLS_BASE_URL` can be given on purpose).
+    pub fn command_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> CommandBuilder {
+        let mut cmd = self.command(args);
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        cmd
+    }
+}
+
 impl Default for Dirs {
     fn default() -> Self {
         Dirs::new()
@@ -177,9 +189,11 @@ struct Shared {
     raw: Mutex<Vec<u8>>,
     /// Set when the app's side of the terminal closed (it exited).
     eof: AtomicBool,
+    /// How many bytes of `raw` the emulator has taken in; changed only with `parser` locked.
+    processed: AtomicUsize,
 }
 
-/// The real binary running in a 100x30 pseudo-terminal.
+/// The real binary running in a pseudo-terminal (100x30 unless spawned with another size).
 pub struct Tui {
     shared: Arc<Shared>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
@@ -199,7 +213,13 @@ impl Tui {
 
     /// Starts a prepared command in a fresh pseudo-terminal.
     pub fn spawn_command(cmd: CommandBuilder) -> Tui {
-        let size = PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 };
+        Tui::spawn_command_sized(cmd, ROWS, COLS)
+    }
+
+    /// Starts a prepared command in a fresh pseudo-terminal of `rows` x `cols` (the emulated
+    /// screen has the same size).
+    pub fn spawn_command_sized(cmd: CommandBuilder, rows: u16, cols: u16) -> Tui {
+        let size = PtySize { rows, cols, pixel_width: 0, pixel_height: 0 };
         let pair = native_pty_system().openpty(size).expect("opening a pty");
         let child = pair.slave.spawn_command(cmd).expect("starting autocalls-tui");
         // Our copy of the app's side must close, or reading would never end when the app exits.
@@ -209,9 +229,10 @@ impl Tui {
         let writer: Arc<Mutex<Box<dyn Write + Send>>> =
             Arc::new(Mutex::new(pair.master.take_writer().expect("pty writer")));
         let shared = Arc::new(Shared {
-            parser: Mutex::new(vt100::Parser::new(nonzero(ROWS), nonzero(COLS), 0)),
+            parser: Mutex::new(vt100::Parser::new(nonzero(rows), nonzero(cols), 0)),
             raw: Mutex::new(Vec::new()),
             eof: AtomicBool::new(false),
+            processed: AtomicUsize::new(0),
         });
         let thread = {
             let shared = Arc::clone(&shared);
@@ -258,7 +279,36 @@ impl Tui {
 
     /// The screen's rows, all of them, trailing blanks trimmed.
     pub fn rows(&self) -> Vec<String> {
-        self.with_screen(|s| s.rows(0, COLS).map(|r| r.trim_end().to_owned()).collect())
+        let cols = self.size().1;
+        self.with_screen(|s| s.rows(0, cols).map(|r| r.trim_end().to_owned()).collect())
+    }
+
+    /// The emulated screen's size: (rows, columns).
+    pub fn size(&self) -> (u16, u16) {
+        self.with_screen(|s| {
+            let (rows, cols) = s.size();
+            (rows.get(), cols.get())
+        })
+    }
+
+    /// Runs `f` on the emulated screen if the app has finished drawing a frame on it, or gives
+    /// `None` while a frame is half written (the app's output can reach the terminal in pieces).
+    /// ratatui ends every frame by hiding the cursor (`ESC [ ? 25 l`) or by showing and placing
+    /// it (`ESC [ ? 25 h ESC [ row ; col H`); nothing else writes those.
+    pub fn with_settled_screen<T>(&self, f: impl FnOnce(&vt100::Screen) -> T) -> Option<T> {
+        let parser = lock(&self.shared.parser);
+        // With the emulator locked, `processed` is exactly what the screen shows.
+        let processed = self.shared.processed.load(Ordering::SeqCst);
+        let ended = {
+            let raw = lock(&self.shared.raw);
+            ends_a_frame(&raw[..processed.min(raw.len())])
+        };
+        ended.then(|| f(parser.screen()))
+    }
+
+    /// The screen's text once a frame is complete (see [`Tui::with_settled_screen`]).
+    pub fn settled_screen(&self) -> Option<String> {
+        self.with_settled_screen(|s| s.contents())
     }
 
     /// Whether the app's screen is the alternate screen.
@@ -268,11 +318,13 @@ impl Tui {
 
     /// The screen framed with row numbers, for failure messages.
     pub fn dump(&self) -> String {
-        let mut out = format!("┌── screen ({COLS}x{ROWS}) {}\n", "─".repeat(COLS as usize - 18));
+        let (rows, cols) = self.size();
+        let mut out =
+            format!("┌── screen ({cols}x{rows}) {}\n", "─".repeat((cols as usize).saturating_sub(18)));
         for (i, line) in self.rows().iter().enumerate() {
             out.push_str(&format!("{i:>2}│{line}\n"));
         }
-        out.push_str(&format!("└{}", "─".repeat(COLS as usize + 2)));
+        out.push_str(&format!("└{}", "─".repeat(cols as usize + 2)));
         out
     }
 
@@ -402,6 +454,20 @@ impl Drop for Tui {
     }
 }
 
+/// Whether `output` ends where ratatui ends a frame: `ESC [ ? 25 l`, or `ESC [ ? 25 h` followed
+/// by a cursor position `ESC [ row ; col H`.
+fn ends_a_frame(output: &[u8]) -> bool {
+    const HIDE: &[u8] = b"\x1b[?25l";
+    const SHOW: &[u8] = b"\x1b[?25h";
+    if output.ends_with(HIDE) {
+        return true;
+    }
+    let Some(rest) = output.strip_suffix(b"H") else { return false };
+    let digits = rest.iter().rev().take_while(|b| b.is_ascii_digit() || **b == b';').count();
+    let Some(rest) = rest[..rest.len() - digits].strip_suffix(b"\x1b[") else { return false };
+    digits > 0 && rest.ends_with(SHOW)
+}
+
 fn nonzero(n: u16) -> NonZeroU16 {
     NonZeroU16::new(n).expect("a terminal size is never zero")
 }
@@ -428,6 +494,7 @@ fn pump(reader: &mut dyn Read, shared: &Shared, writer: &Mutex<Box<dyn Write + S
         lock(&shared.raw).extend_from_slice(chunk);
         let mut parser = lock(&shared.parser);
         parser.process(chunk);
+        shared.processed.fetch_add(n, Ordering::SeqCst);
         // A request may straddle two reads: look at the end of the last one too.
         tail.extend_from_slice(chunk);
         let asks = tail.windows(DSR.len()).filter(|w| *w == DSR).count();

@@ -1,0 +1,476 @@
+//! End to end through the form: the real binary in a pseudo-terminal, driven by keys only (no
+//! mouse), talking to a sandbox API started by the test itself, so the test reads what the server
+//! received. The app runs as against a live API (`AUTOCALLS_API_KEY` and `AUTOCALLS_BASE_URL`, no
+//! `--sandbox`) with `--region DE`, so national numbers are German.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use autocalls_tui::api::types::Lead;
+use autocalls_tui::sandbox::{Sandbox, SandboxOptions, SandboxState};
+use serde_json::{Value, json};
+use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, keys};
+
+/// Ctrl-P: copy the primary's variables into a secondary contact.
+const CTRL_P: &str = "\x10";
+
+/// The sandbox's US trial campaign (`src/sandbox/data.rs`), found by typing part of its name.
+const ACME_ID: u64 = 17;
+const ACME_NAME: &str = "Acme Cloud – Free trial follow-up (US)";
+/// The sandbox's trade-fair campaign.
+const HANNOVER_ID: u64 = 12;
+const HANNOVER_NAME: &str = "Hannover Messe 2025 – Rückrufe Standbesucher";
+
+/// A sandbox on its own runtime, the app's directories, and the app in a terminal. Fields drop in
+/// order: the app first, then the server, then its runtime.
+struct Session {
+    tui: Tui,
+    sandbox: Sandbox,
+    rt: tokio::runtime::Runtime,
+    dirs: Dirs,
+}
+
+impl Session {
+    /// Starts a sandbox and the app (100x30) against it.
+    fn start() -> Result<Session, Failure> {
+        Session::start_sized(support::ROWS, support::COLS)
+    }
+
+    /// Starts a sandbox and the app against it in a terminal of `rows` x `cols`, and waits until
+    /// the app shows its form and has loaded the campaigns and the assistants' variable names.
+    fn start_sized(rows: u16, cols: u16) -> Result<Session, Failure> {
+        let rt = tokio::runtime::Runtime::new().map_err(|e| Failure(format!("a tokio runtime: {e}")))?;
+        let sandbox = rt
+            .block_on(Sandbox::start(SandboxOptions::default()))
+            .map_err(|e| Failure(format!("the sandbox did not start: {e}")))?;
+        let dirs = Dirs::new();
+        let base_url = sandbox.base_url();
+        let cmd = dirs.command_with_env(
+            &["--region", "DE"],
+            &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)],
+        );
+        let tui = Tui::spawn_command_sized(cmd, rows, cols);
+        let mut session = Session { tui, sandbox, rt, dirs };
+        session.wait_ready()?;
+        Ok(session)
+    }
+
+    /// Waits for the first frame (keys typed before raw mode would be lost), for the campaign list
+    /// (the hint beside the empty campaign field changes from "loading campaigns…") and for the
+    /// assistants' variable names (written to the cache once the app holds them; picking a
+    /// campaign before they arrive would pre-fill no rows).
+    fn wait_ready(&mut self) -> TestResult {
+        let tui = &mut self.tui;
+        tui.wait_for("New lead", TIMEOUT)?;
+        tui.wait_for("LIVE 127.0.0.1", TIMEOUT)?;
+        tui.wait_for("type to filter · Enter takes", TIMEOUT)?;
+        let assistants = self.dirs.cache().join("autocalls-tui").join("assistants.json");
+        wait_path(&self.tui, &assistants)?;
+        Ok(())
+    }
+
+    fn state(&self) -> SandboxState {
+        self.sandbox.state()
+    }
+
+    /// Every lead on the server as `GET /user/leads` lists it (oldest first), secondary contacts
+    /// included: the `Lead` type of the crate does not carry them.
+    fn server_leads(&self) -> Result<Vec<Value>, Failure> {
+        let url = format!("{}/user/leads?per_page=100", self.sandbox.base_url());
+        let key = self.sandbox.key().to_owned();
+        let body: Value = self
+            .rt
+            .block_on(async move {
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(key)
+                    .header("Accept", "application/json")
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json::<Value>()
+                    .await
+            })
+            .map_err(|e| Failure(format!("listing the sandbox's leads: {e}")))?;
+        let mut leads =
+            body["data"].as_array().cloned().ok_or_else(|| Failure(format!("no data: {body}")))?;
+        // The API lists newest first.
+        leads.reverse();
+        Ok(leads)
+    }
+
+    /// The app's history file (a live run's), as JSON records.
+    fn history_records(&self) -> Vec<Value> {
+        let Ok(text) = std::fs::read_to_string(self.dirs.history()) else { return Vec::new() };
+        text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str(l).ok()).collect()
+    }
+
+    /// A failure with the screen attached.
+    fn fail(&self, what: &str) -> Failure {
+        Failure(self.tui.failure(what))
+    }
+}
+
+/// Waits until a file exists (the app writes it once it holds what it caches).
+fn wait_path(tui: &Tui, path: &Path) -> TestResult {
+    let start = Instant::now();
+    while !path.exists() {
+        if start.elapsed() >= TIMEOUT {
+            return Err(Failure(tui.failure(&format!("{} never appeared", path.display()))));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// The form row holding the focus marker `▸`, if any, without the pane's borders.
+fn focused_line(screen: &str) -> Option<String> {
+    let border = |c: char| matches!(c, '┃' | '│') || c.is_whitespace();
+    screen.lines().find(|l| l.contains('▸')).map(|l| l.trim_matches(border).to_owned())
+}
+
+/// Where the focus is as a person sees it: the marked row and the cursor. Read from a completely
+/// drawn frame only, so a half-drawn one is never taken for a move.
+type FocusSignature = (Option<String>, (u16, u16), bool);
+
+/// Waits for a completely drawn frame whose focus signature satisfies `check`.
+fn wait_signature(
+    tui: &Tui,
+    what: &str,
+    check: impl Fn(&FocusSignature) -> bool,
+) -> Result<FocusSignature, Failure> {
+    let start = Instant::now();
+    loop {
+        let signature =
+            tui.with_settled_screen(|s| (focused_line(&s.contents()), s.cursor_position(), s.hide_cursor()));
+        if let Some(signature) = signature.filter(|sig| check(sig)) {
+            return Ok(signature);
+        }
+        if start.elapsed() >= TIMEOUT {
+            return Err(Failure(tui.failure(&format!("waiting for {what}: nothing after {TIMEOUT:?}"))));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Presses `key` (Tab, Shift-Tab, Down...) one field at a time until the focused row satisfies
+/// `arrived`, waiting after each press for the focus to move. Gives up after a full round.
+fn move_focus_until(tui: &mut Tui, key: &str, what: &str, arrived: impl Fn(&str) -> bool) -> TestResult {
+    for _ in 0..40 {
+        let before = wait_signature(tui, "a drawn frame", |_| true)?;
+        if before.0.as_deref().is_some_and(&arrived) {
+            return Ok(());
+        }
+        tui.send(key);
+        wait_signature(tui, &format!("the focus to move towards {what}"), |now| *now != before)?;
+    }
+    Err(Failure(tui.failure(&format!("the focus never reached {what}"))))
+}
+
+/// Waits until the focus marker is on a row satisfying `check`.
+fn wait_focus(tui: &mut Tui, what: &str, check: impl Fn(&str) -> bool) -> TestResult {
+    tui.wait_until(&format!("the focus on {what}"), TIMEOUT, |s| focused_line(s).is_some_and(|l| check(&l)))?;
+    Ok(())
+}
+
+/// Whether one screen line holds every one of `parts`.
+fn line_with(screen: &str, parts: &[&str]) -> bool {
+    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
+}
+
+/// Waits until one line holds every one of `parts`.
+fn wait_line(tui: &mut Tui, parts: &[&str]) -> TestResult {
+    tui.wait_until(&format!("a line with {parts:?}"), TIMEOUT, |s| line_with(s, parts))?;
+    Ok(())
+}
+
+/// Types a phone into the focused phone field and waits for the live check to show `e164`.
+fn type_phone(tui: &mut Tui, typed: &str, e164: &str, region: &str) -> TestResult {
+    tui.send(typed);
+    wait_line(tui, &[typed, &format!("✓ {e164} {region}")])
+}
+
+/// From the phone field: Tab to the campaign, type `filter`, see the list narrowed to the one
+/// campaign named `name`, and take it with Enter. The focus then lands on the first variable
+/// value to fill (the campaign pre-fills rows for the suggested names).
+fn pick_campaign(tui: &mut Tui, filter: &str, id: u64, name: &str) -> TestResult {
+    tui.send(keys::TAB);
+    wait_focus(tui, "Campaign", |l| l.starts_with("▸Campaign"))?;
+    // The list opens with every campaign of the account.
+    tui.wait_for(" 4 campaigns ", TIMEOUT)?;
+    tui.send(filter);
+    tui.wait_for(" 1 campaign ", TIMEOUT)?;
+    // Only the matching campaign is left. The list is narrower than long names: they are cut
+    // short, the id stays.
+    let start: String = name.chars().take(20).collect();
+    let id_mark = format!("(#{id})");
+    let all = ["Hannover Messe", "Acme Cloud", "Webinar", "Q4 win-back"];
+    tui.wait_until(&format!("only {name:?} listed"), TIMEOUT, |screen| {
+        line_with(screen, &[&start, &id_mark])
+            && all.iter().filter(|c| screen.contains(*c)).all(|c| name.starts_with(c))
+    })?;
+    tui.send(keys::ENTER);
+    tui.wait_gone(" 1 campaign ", TIMEOUT)?;
+    wait_line(tui, &["Campaign", &id.to_string(), &format!("✓ {name}")])?;
+    wait_focus(tui, "the first pre-filled value", |l| l.starts_with("▸ customer_name") && l.contains(" = "))?;
+    Ok(())
+}
+
+/// Waits for the footer's "Created <phone> (lead #N)" and returns N.
+fn wait_created(tui: &mut Tui, e164: &str) -> Result<String, Failure> {
+    let created = format!("Created {e164} (lead #");
+    tui.wait_for(&created, TIMEOUT)?;
+    let screen = tui.screen();
+    screen
+        .split(&created)
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .map(str::to_owned)
+        .filter(|id| !id.is_empty() && id != "?")
+        .ok_or_else(|| Failure(tui.failure("the footer names no lead id")))
+}
+
+/// Checks a condition about the server's state, failing with the screen and `detail`.
+fn check(session: &Session, ok: bool, what: &str, detail: &dyn std::fmt::Debug) -> TestResult {
+    if ok { Ok(()) } else { Err(session.fail(&format!("{what}\n{detail:#?}"))) }
+}
+
+fn vars(lead: &Lead) -> Value {
+    lead.variables.clone().unwrap_or(Value::Null)
+}
+
+#[test]
+fn a_national_number_with_a_region_and_a_campaign_picked_by_name() -> TestResult {
+    let mut s = Session::start()?;
+    let tui = &mut s.tui;
+    wait_focus(tui, "Phone", |l| l.starts_with("▸Phone"))?;
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    pick_campaign(tui, "acme", ACME_ID, ACME_NAME)?;
+    // The other suggested names are pre-filled too, with empty values marked as defaults.
+    wait_line(tui, &["email", "value", "default"])?;
+    tui.send("Grace Hopper");
+    wait_line(tui, &["▸", "customer_name", "Grace Hopper"])?;
+    tui.send(keys::CTRL_S);
+    let lead_id = wait_created(tui, "+491701234567")?;
+
+    let leads = s.state().leads();
+    check(&s, leads.len() == 1, "one lead expected on the server", &leads)?;
+    let lead = &leads[0];
+    check(&s, lead.id == lead_id, "the footer's lead id is the server's", &(&lead_id, lead))?;
+    check(&s, lead.phone_number.as_deref() == Some("+491701234567"), "the phone in E.164", lead)?;
+    check(&s, lead.campaign_id == Some(ACME_ID), "the campaign picked by name", lead)?;
+    // Only the filled row is sent: the empty ones are left to the assistant's defaults.
+    check(&s, vars(lead) == json!({"customer_name": "Grace Hopper"}), "only the typed variable", lead)?;
+    check(&s, s.state().create_requests() == 1, "one create request", &s.state().create_requests())?;
+    Ok(())
+}
+
+#[test]
+fn a_lead_with_two_secondary_contacts_and_pasted_variables() -> TestResult {
+    let mut s = Session::start()?;
+    let tui = &mut s.tui;
+    type_phone(tui, "030 12345678", "+493012345678", "DE")?;
+    pick_campaign(tui, "hannover", HANNOVER_ID, HANNOVER_NAME)?;
+
+    // The focus is in the Variables section; a paste of `name=value` lines sets one row each.
+    tui.paste("customer_name=Ada Lovelace\nemail=ada@example.com");
+    tui.wait_for("Pasted 2 variables", TIMEOUT)?;
+    wait_line(tui, &["customer_name", "Ada Lovelace"])?;
+    wait_line(tui, &["email", "ada@example.com"])?;
+
+    // The first contact: a national number (region DE), with the primary's variables.
+    move_focus_until(tui, keys::TAB, "Secondary", |l| l.starts_with("▸Secondary"))?;
+    tui.send(keys::CTRL_N);
+    wait_focus(tui, "the first contact's phone", |l| l.starts_with("▸1. Phone"))?;
+    type_phone(tui, "0151 23456789", "+4915123456789", "DE")?;
+    tui.send(CTRL_P);
+    tui.wait_for("into contact 1", TIMEOUT)?;
+
+    // The second contact, added from the section header so it goes last.
+    move_focus_until(tui, keys::BACKTAB, "Secondary", |l| l.starts_with("▸Secondary"))?;
+    tui.send(keys::CTRL_N);
+    wait_focus(tui, "the second contact's phone", |l| l.starts_with("▸2. Phone"))?;
+    type_phone(tui, "+44 20 7946 0958", "+442079460958", "GB")?;
+    // Its own variables: Ctrl-N on its phone adds a row, and a pasted JSON object fills it.
+    tui.send(keys::CTRL_N);
+    wait_focus(tui, "the second contact's new row", |l| l.contains("name") && l.contains(" = "))?;
+    tui.paste(r#"{"customer_name": "Charles Babbage", "company_name": "Analytical Engines Ltd"}"#);
+    tui.wait_for("Pasted 2 variables", TIMEOUT)?;
+    wait_line(tui, &["customer_name", "Charles Babbage"])?;
+    wait_line(tui, &["company_name", "Analytical Engines Ltd"])?;
+
+    tui.send(keys::CTRL_S);
+    let lead_id = wait_created(tui, "+493012345678")?;
+
+    let leads = s.server_leads()?;
+    check(&s, leads.len() == 1, "one lead expected on the server", &leads)?;
+    let lead = &leads[0];
+    let pasted = json!({"customer_name": "Ada Lovelace", "email": "ada@example.com"});
+    check(
+        &s,
+        lead["id"].as_u64().map(|id| id.to_string()) == Some(lead_id.clone()),
+        "the footer's lead id is the server's",
+        &(&lead_id, lead),
+    )?;
+    check(&s, lead["phone_number"] == "+493012345678", "the primary phone in E.164", lead)?;
+    check(&s, lead["campaign_id"] == HANNOVER_ID, "the campaign picked by name", lead)?;
+    check(&s, lead["variables"] == pasted, "the pasted variables, and no empty ones", lead)?;
+    let contacts = lead["secondary_contacts"].as_array().cloned().unwrap_or_default();
+    let phones: Vec<&Value> = contacts.iter().map(|c| &c["phone_number"]).collect();
+    check(
+        &s,
+        phones == [&json!("+4915123456789"), &json!("+442079460958")],
+        "both contacts, in order",
+        lead,
+    )?;
+    check(&s, contacts[0]["variables"] == pasted, "the first contact has the primary's variables", lead)?;
+    let own = json!({"customer_name": "Charles Babbage", "company_name": "Analytical Engines Ltd"});
+    check(&s, contacts[1]["variables"] == own, "the second contact has its pasted variables", lead)?;
+    Ok(())
+}
+
+#[test]
+fn no_invalid_lead_can_be_sent() -> TestResult {
+    let mut s = Session::start()?;
+    let tui = &mut s.tui;
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    pick_campaign(tui, "acme", ACME_ID, ACME_NAME)?;
+    tui.send("Grace Hopper");
+    wait_line(tui, &["customer_name", "Grace Hopper"])?;
+    move_focus_until(tui, keys::TAB, "Secondary", |l| l.starts_with("▸Secondary"))?;
+    tui.send(keys::CTRL_N);
+    wait_focus(tui, "the contact's phone", |l| l.starts_with("▸1. Phone"))?;
+    // Too short to be a number: the live check says so at once.
+    tui.send("+44 20");
+    wait_line(tui, &["1. Phone", "+44 20", "✗"])?;
+    // Leave the field, then send from elsewhere.
+    move_focus_until(tui, keys::TAB, "Send lead", |l| l.contains("[ Send lead ]"))?;
+    tui.send(keys::CTRL_S);
+    tui.wait_for("Not sent", TIMEOUT)?;
+    wait_focus(tui, "the bad contact phone, with why", |l| l.starts_with("▸1. Phone") && l.contains("✗"))?;
+    let screen = tui.screen();
+    // Drawn with the refusal: nothing went into the history, nothing is on its way.
+    if !screen.contains("History F3 (0)") || screen.contains("sending") || screen.contains("Created") {
+        return Err(s.fail("an invalid lead looks as if it was sent"));
+    }
+    // The form is kept as typed, to be corrected.
+    if !line_with(&screen, &["Phone", "0170 1234567"]) || !line_with(&screen, &["Grace Hopper"]) {
+        return Err(s.fail("the form lost what was typed"));
+    }
+    let state = s.state();
+    check(&s, state.create_requests() == 0, "no create request", &state.create_requests())?;
+    check(&s, state.leads().is_empty(), "no lead on the server", &state.leads())?;
+    let records = s.history_records();
+    check(&s, records.is_empty(), "nothing in the history", &records)?;
+    Ok(())
+}
+
+#[test]
+fn the_duplicate_guard_asks_first() -> TestResult {
+    let mut s = Session::start()?;
+    let tui = &mut s.tui;
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    pick_campaign(tui, "acme", ACME_ID, ACME_NAME)?;
+    tui.send(keys::CTRL_S);
+    let first_id = wait_created(tui, "+491701234567")?;
+    check(&s, s.state().leads().len() == 1, "the first lead on the server", &s.state().leads())?;
+
+    // The same phone again: the campaign stays in the form.
+    let tui = &mut s.tui;
+    wait_focus(tui, "Phone", |l| l.starts_with("▸Phone"))?;
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    tui.send(keys::CTRL_S);
+    tui.wait_for("Already in this campaign", TIMEOUT)?;
+    tui.wait_for(&format!("as lead #{first_id}"), TIMEOUT)?;
+    // Esc: nothing is sent, the form is as it was.
+    tui.send(keys::ESC);
+    tui.wait_gone("Already in this campaign", TIMEOUT)?;
+    tui.wait_for("Not sent", TIMEOUT)?;
+    wait_line(tui, &["Phone", "0170 1234567"])?;
+    if !tui.screen().contains("History F3 (1)") {
+        return Err(s.fail("after Esc the history should still hold the one lead"));
+    }
+    let state = s.state();
+    check(&s, state.leads().len() == 1, "still one lead after Esc", &state.leads())?;
+    check(&s, state.create_requests() == 1, "still one create request after Esc", &state.create_requests())?;
+
+    // Again, and `a`: allow the duplicate and send.
+    let tui = &mut s.tui;
+    tui.send(keys::CTRL_S);
+    tui.wait_for("Already in this campaign", TIMEOUT)?;
+    tui.send("a");
+    tui.wait_gone("Already in this campaign", TIMEOUT)?;
+    tui.wait_until("a second lead created", TIMEOUT, |screen| {
+        screen.contains("Created +491701234567 (lead #") && !screen.contains(&format!("(lead #{first_id})"))
+    })?;
+    let leads = s.state().leads();
+    check(&s, leads.len() == 2, "two leads after allowing the duplicate", &leads)?;
+    check(
+        &s,
+        leads
+            .iter()
+            .all(|l| l.phone_number.as_deref() == Some("+491701234567") && l.campaign_id == Some(ACME_ID)),
+        "both with the same phone and campaign",
+        &leads,
+    )?;
+    check(&s, s.state().create_requests() == 2, "two create requests", &s.state().create_requests())?;
+    let sent: Vec<Value> = s
+        .history_records()
+        .into_iter()
+        .filter(|r| r["type"] == "submitted")
+        .map(|r| r["request"]["allow_dupplicate"].clone())
+        .collect();
+    check(&s, sent == [json!(false), json!(true)], "the second request allowed the duplicate", &sent)?;
+    Ok(())
+}
+
+#[test]
+fn the_whole_form_fits_in_80_by_24() -> TestResult {
+    let mut s = Session::start_sized(24, 80)?;
+    let tui = &mut s.tui;
+    let every_field = ["Phone", "Campaign", "Duplicates", "Variables", "Secondary", "[ Send lead ]"];
+    let missing = |screen: &str| every_field.iter().filter(|f| !screen.contains(*f)).count();
+    tui.wait_until("every field of the form", TIMEOUT, |screen| missing(screen) == 0)?;
+    // With a campaign's pre-filled rows it still fits, the Send button included.
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    pick_campaign(tui, "acme", ACME_ID, ACME_NAME)?;
+    tui.wait_until("every field with the rows", TIMEOUT, |screen| missing(screen) == 0)?;
+    for name in ["customer_name", "company_name", "email", "product_interest", "plan"] {
+        wait_line(tui, &[name, " = "])?;
+    }
+    Ok(())
+}
+
+/// A slow network on a first start (nothing cached): the campaign is typed as an id and the focus
+/// reaches the empty Variables section before the assistants' names arrive. When they arrive, the
+/// rows are pre-filled, and the section stops being a Tab stop while the focus is still on it.
+/// Tab should then go to the first row (it once went back to Campaign and opened the list).
+#[test]
+
+fn tab_after_the_rows_are_pre_filled_late_goes_to_the_first_row() -> TestResult {
+    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure(format!("a tokio runtime: {e}")))?;
+    let latency = Duration::from_secs(3);
+    let sandbox = rt
+        .block_on(Sandbox::start(SandboxOptions { latency, ..SandboxOptions::default() }))
+        .map_err(|e| Failure(format!("the sandbox did not start: {e}")))?;
+    let dirs = Dirs::new();
+    let base_url = sandbox.base_url();
+    let cmd = dirs.command_with_env(
+        &["--region", "DE"],
+        &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)],
+    );
+    let mut tui = Tui::spawn_command(cmd);
+    tui.wait_for("loading campaigns", TIMEOUT)?;
+    // Phone, the campaign by id, past Allow duplicate to the (empty) Variables section.
+    tui.send(&format!("0170 1234567{tab}12{tab}{tab}", tab = keys::TAB));
+    wait_focus(&mut tui, "the empty Variables section", |l| {
+        l.starts_with("▸Variables") && l.contains("Ctrl-N adds a row")
+    })?;
+    // The lists arrive and the campaign's rows are pre-filled.
+    wait_line(&mut tui, &["customer_name", " = "])?;
+    tui.send(keys::TAB);
+    wait_focus(&mut tui, "the first variable row", |l| l.starts_with("▸ customer_name"))?;
+    Ok(())
+}
