@@ -43,6 +43,47 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// The API key: never printed (its `Debug` is redacted), compared without being shown.
+#[derive(Clone)]
+pub struct ApiKey(pub SecretString);
+
+impl ApiKey {
+    /// Wraps a key read from somewhere.
+    pub fn new(key: &str) -> ApiKey {
+        ApiKey(SecretString::from(key.trim().to_owned()))
+    }
+
+    /// The last four characters, the most the app ever shows of a key.
+    pub fn hint(&self) -> String {
+        use secrecy::ExposeSecret;
+        let key = self.0.expose_secret();
+        let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        format!("…{tail}")
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey([REDACTED])")
+    }
+}
+
+impl PartialEq for ApiKey {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+
+/// Saves `key` in the config file at `path`, keeping its other settings; the file is written
+/// with mode 0600 from the start.
+pub fn save_key(path: &Path, key: &ApiKey) -> Result<(), ConfigError> {
+    use secrecy::ExposeSecret;
+    let mut config = FileConfig::load(path)?;
+    config.api_key = Some(key.0.expose_secret().to_owned());
+    config.save(path)
+}
+
 /// Where the app keeps its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {

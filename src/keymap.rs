@@ -28,6 +28,8 @@ pub enum Context {
     Help,
     /// A lead's detail view is open.
     Detail,
+    /// The API key prompt: typing goes into the (masked) key.
+    KeyPrompt,
     /// A question waits for an answer (the duplicate guard).
     Confirm,
 }
@@ -35,11 +37,15 @@ pub enum Context {
 impl Context {
     /// Whether printable keys type into a field here.
     pub fn is_text(self) -> bool {
-        matches!(self, Context::Text | Context::Picker | Context::Suggest | Context::Search)
+        matches!(
+            self,
+            Context::Text | Context::Picker | Context::Suggest | Context::Search | Context::KeyPrompt
+        )
     }
 
     /// Every context, for tables and tests.
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
+        Context::KeyPrompt,
         Context::Search,
         Context::Detail,
         Context::Text,
@@ -75,6 +81,8 @@ pub enum Scope {
     Search,
     /// In a lead's detail view.
     Detail,
+    /// In the API key prompt.
+    KeyPrompt,
     /// While the help is open.
     Help,
     /// While a question waits for an answer.
@@ -85,7 +93,7 @@ impl Scope {
     /// Whether the binding applies in `context`.
     pub fn covers(self, context: Context) -> bool {
         match self {
-            Scope::Global => context != Context::Confirm,
+            Scope::Global => !matches!(context, Context::Confirm | Context::KeyPrompt),
             Scope::Form => matches!(
                 context,
                 Context::Text
@@ -102,6 +110,7 @@ impl Scope {
             Scope::History => context == Context::History,
             Scope::Search => context == Context::Search,
             Scope::Detail => context == Context::Detail,
+            Scope::KeyPrompt => context == Context::KeyPrompt,
             Scope::Help => context == Context::Help,
             Scope::Confirm => context == Context::Confirm,
         }
@@ -119,6 +128,7 @@ impl Scope {
             Scope::History => "In the history",
             Scope::Search => "In the history search",
             Scope::Detail => "In a lead's detail",
+            Scope::KeyPrompt => "In the API key prompt",
             Scope::Help => "In this help",
             Scope::Confirm => "When asked",
         }
@@ -157,6 +167,11 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('c'), NONE, Scope::Confirm, Action::Close, "cancel"),
     key(KeyCode::Char('c'), CTRL, Scope::Confirm, Action::Quit, "quit"),
     key(KeyCode::Char('q'), CTRL, Scope::Confirm, Action::Quit, "quit"),
+    key(KeyCode::Enter, NONE, Scope::KeyPrompt, Action::Activate, "use this key"),
+    key(KeyCode::Esc, NONE, Scope::KeyPrompt, Action::Close, "later (sending waits)"),
+    key(KeyCode::Char('o'), CTRL, Scope::KeyPrompt, Action::OpenSandbox, "open the sandbox instead"),
+    key(KeyCode::Char('c'), CTRL, Scope::KeyPrompt, Action::Quit, "quit"),
+    key(KeyCode::Char('q'), CTRL, Scope::KeyPrompt, Action::Quit, "quit"),
     key(KeyCode::Esc, NONE, Scope::Help, Action::Close, "close"),
     key(KeyCode::Char('q'), NONE, Scope::Help, Action::Close, "close"),
     key(KeyCode::Char('?'), NONE, Scope::Help, Action::Close, "close"),
@@ -209,6 +224,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('c'), NONE, Scope::History, Action::CycleCampaign, "filter by campaign"),
     key(KeyCode::Char('s'), NONE, Scope::History, Action::RefreshStatus, "server status"),
     key(KeyCode::Char('x'), NONE, Scope::History, Action::Export, "export CSV"),
+    key(KeyCode::Char('d'), NONE, Scope::History, Action::CancelLead, "cancel a queued lead"),
     key(KeyCode::Esc, NONE, Scope::History, Action::Close, "clear filters"),
     key(KeyCode::Char('?'), NONE, Scope::NotText, Action::Help, "help"),
     key(KeyCode::Char('s'), CTRL, Scope::Global, Action::Submit, "send the lead"),
@@ -217,6 +233,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::F(1), NONE, Scope::Global, Action::Help, "help"),
     key(KeyCode::F(2), NONE, Scope::Global, Action::ShowForm, "form"),
     key(KeyCode::F(3), NONE, Scope::Global, Action::ShowHistory, "history"),
+    key(KeyCode::F(4), NONE, Scope::Global, Action::EnterKey, "API key"),
     key(KeyCode::Esc, NONE, Scope::Global, Action::Close, "dismiss message"),
     key(KeyCode::Char('c'), CTRL, Scope::Global, Action::Quit, "quit"),
     key(KeyCode::Char('q'), CTRL, Scope::Global, Action::Quit, "quit"),
@@ -228,6 +245,7 @@ pub fn context(app: &App) -> Context {
         Some(Overlay::Help) => return Context::Help,
         Some(Overlay::Duplicate(_)) => return Context::Confirm,
         Some(Overlay::Detail(_)) => return Context::Detail,
+        Some(Overlay::Key(_)) => return Context::KeyPrompt,
         None => {}
     }
     match app.focus {

@@ -33,18 +33,25 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
-/// A temp dir with a history store in it, and a client for the sandbox.
-fn setup(sandbox: &Sandbox) -> (tempfile::TempDir, HistoryStore, ApiClient) {
+/// A temp dir with a history store in it, and what the loop reaches: the sandbox, that history,
+/// a cache in the temp dir.
+fn setup(sandbox: &Sandbox) -> (tempfile::TempDir, HistoryStore, Services) {
     let dir = tempfile::tempdir().unwrap();
     let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
-    let api = ApiClient::new(ClientOptions {
+    let client = ClientOptions {
         base_url: sandbox.base_url(),
         key: SecretString::from(sandbox.key().to_owned()),
         connect_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_secs(10),
-    })
-    .unwrap();
-    (dir, store, api)
+    };
+    let services = Services {
+        api: Some(ApiClient::new(client.clone()).unwrap()),
+        client,
+        config_file: None,
+        history: store.clone(),
+        cache: Cache::new(dir.path().join("cache")),
+    };
+    (dir, store, services)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,11 +60,15 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
         Sandbox::start(SandboxOptions { latency: Duration::from_millis(300), ..SandboxOptions::default() })
             .await
             .unwrap();
-    let (dir, store, api) = setup(&sandbox);
-    let (app, effects) =
-        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12), export_dir: None });
+    let (dir, store, services) = setup(&sandbox);
+    let (app, effects) = App::new(AppOptions {
+        target: Target::Sandbox,
+        region: None,
+        campaign: Some(12),
+        export_dir: None,
+        ..AppOptions::default()
+    });
     let (tx, rx) = mpsc::unbounded();
-    let services = Services { api, history: store.clone(), cache: Cache::new(dir.path().join("cache")) };
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let history_file = dir.path().join("history.jsonl");
     // The loop owns the app on this task (the app is not `Send`); the user types alongside.
@@ -103,12 +114,16 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_lead_keeps_the_servers_field_errors() {
     let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
-    let (dir, store, api) = setup(&sandbox);
+    let (dir, _store, services) = setup(&sandbox);
     // Campaign 999 passes local checks (it is a number) but the server does not know it.
-    let (app, effects) =
-        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(999), export_dir: None });
+    let (app, effects) = App::new(AppOptions {
+        target: Target::Sandbox,
+        region: None,
+        campaign: Some(999),
+        export_dir: None,
+        ..AppOptions::default()
+    });
     let (tx, rx) = mpsc::unbounded();
-    let services = Services { api, history: store.clone(), cache: Cache::new(dir.path().join("cache")) };
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let history_file = dir.path().join("history.jsonl");
     let user = async move {

@@ -13,8 +13,13 @@ use ratatui::style::Modifier;
 use ratatui_textarea::{Input, Key};
 
 fn app(width: u16, height: u16) -> App {
-    let (mut app, _) =
-        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12), export_dir: None });
+    let (mut app, _) = App::new(AppOptions {
+        target: Target::Sandbox,
+        region: None,
+        campaign: Some(12),
+        export_dir: None,
+        ..AppOptions::default()
+    });
     app.time_zone = jiff::tz::TimeZone::UTC;
     app.update(Msg::Resize { width, height });
     app
@@ -197,8 +202,13 @@ fn secondary_contacts_show_in_the_detail_line() {
 
 fn with_catalog(width: u16, height: u16) -> App {
     use autocalls_tui::api::types::{Assistant, Campaign};
-    let (mut app, _) =
-        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: None, export_dir: None });
+    let (mut app, _) = App::new(AppOptions {
+        target: Target::Sandbox,
+        region: None,
+        campaign: None,
+        export_dir: None,
+        ..AppOptions::default()
+    });
     app.time_zone = jiff::tz::TimeZone::UTC;
     app.update(Msg::Resize { width, height });
     app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });

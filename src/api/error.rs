@@ -72,6 +72,8 @@ pub enum ErrorKind {
     UnknownOutcome,
     /// The local history could not be written, so nothing was sent.
     Storage,
+    /// The user cancelled it while it waited to be sent.
+    Cancelled,
 }
 
 fn rejected_text(status: u16, message: &str, errors: &IndexMap<String, Vec<String>>) -> String {

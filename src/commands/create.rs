@@ -3,11 +3,15 @@
 
 use std::process::ExitCode;
 
-use crate::api::ApiError;
+use std::time::Duration;
+
+use crate::api::types::{CreateLead, Created};
+use crate::api::{ApiClient, ApiError};
 use crate::cli::CreateArgs;
 use crate::config::Settings;
+use crate::delivery::{Next, backoff, look_up, next_after};
 use crate::history::query::LeadJson;
-use crate::history::{HistoryStore, LeadEntry, LocalId, Outcome, Record, Status};
+use crate::history::{HistoryStore, LeadEntry, LeadError, LocalId, Outcome, Record, Status};
 use crate::lead::{self, LeadDraft, SecondaryDraft};
 
 /// Exit code: the lead was created.
@@ -33,6 +37,7 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
         Ok(connection) => connection,
         Err(message) => return invalid(&[message]),
     };
+    let Some(api) = connection.api.clone() else { return invalid(&[super::no_key_message(settings)]) };
     let store = match HistoryStore::open(settings.history_file()) {
         Ok(store) => store,
         Err(e) => return local_failure(&e.to_string()),
@@ -44,14 +49,88 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
         return local_failure(&format!("{e}; the lead was not sent"));
     }
     tracing::info!(%local_id, "create: sending");
-    let result = connection.api.create_lead(&request).await;
-    let outcome = Outcome::from_result(&result);
+    let result = deliver(&api, &request, local_id, submitted.at, &store, &mut entry).await;
+    report(&entry, &result, args.json)
+}
+
+/// Tries a few times over a few seconds, by the same rules as the TUI: resend only what cannot
+/// have been created, look up what may have been. What is still open at the end stays in the
+/// history (queued or unknown) for the TUI to resume.
+async fn deliver(
+    api: &ApiClient,
+    request: &CreateLead,
+    local_id: LocalId,
+    since: jiff::Timestamp,
+    store: &HistoryStore,
+    entry: &mut LeadEntry,
+) -> Result<Created, ApiError> {
+    const MAX_SENDS: u32 = 3;
+    const MAX_LOOKUPS: u32 = 3;
+    /// Longer waits are left to the TUI: a script should not hang.
+    const MAX_WAIT: Duration = Duration::from_secs(10);
+    let salt = local_id.0.as_u64_pair().1;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let result = api.create_lead(request).await;
+        let error = match result {
+            Ok(created) => {
+                record(store, entry, local_id, Outcome::from_result(&Ok(created.clone())));
+                return Ok(created);
+            }
+            Err(error) => error,
+        };
+        let open = |status| Outcome { status, error: Some(LeadError::from(&error)), ..Outcome::default() };
+        match next_after(&error, tries, salt) {
+            Next::GiveUp => {
+                record(store, entry, local_id, Outcome::from_result(&Err(error.clone())));
+                return Err(error);
+            }
+            Next::NeedKey => {
+                record(store, entry, local_id, open(Status::Queued));
+                return Err(error);
+            }
+            Next::RetryAfter(wait) => {
+                record(store, entry, local_id, open(Status::Queued));
+                if tries >= MAX_SENDS || wait > MAX_WAIT {
+                    return Err(error);
+                }
+                eprintln!("{error}; trying again in {} s", wait.as_secs().max(1));
+                tokio::time::sleep(wait).await;
+            }
+            Next::LookUp => {
+                record(store, entry, local_id, open(Status::Unknown));
+                eprintln!("{error}; checking whether the server created it");
+                let mut lookups = 0;
+                loop {
+                    lookups += 1;
+                    match look_up(api, request, since).await {
+                        Ok(Some(lead)) => {
+                            let created = Created { lead, message: None };
+                            record(store, entry, local_id, Outcome::from_result(&Ok(created.clone())));
+                            return Ok(created);
+                        }
+                        Ok(None) if tries < MAX_SENDS => break,
+                        Ok(None) => return Err(error),
+                        Err(lookup_error) if lookups >= MAX_LOOKUPS => {
+                            eprintln!("the check failed too: {lookup_error}");
+                            return Err(error);
+                        }
+                        Err(_) => tokio::time::sleep(backoff(lookups, salt).min(MAX_WAIT)).await,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Appends an outcome record and applies it to the entry that is reported.
+fn record(store: &HistoryStore, entry: &mut LeadEntry, local_id: LocalId, outcome: Outcome) {
     let record = Record::outcome(local_id, outcome.clone());
     entry.apply(outcome, record.at);
     if let Err(e) = store.append(&record) {
         eprintln!("warning: the result could not be written to the history: {e}");
     }
-    report(&entry, &result, args.json)
 }
 
 fn draft(settings: &Settings, args: &CreateArgs) -> Result<LeadDraft, String> {
@@ -141,11 +220,20 @@ fn report(entry: &LeadEntry, result: &Result<crate::api::types::Created, ApiErro
         }
         (_, Err(e @ ApiError::Auth(_))) => {
             eprintln!("{e}");
+            eprintln!("The lead is kept queued in the history; it goes out once a working key is set.");
             ExitCode::from(EXIT_REJECTED)
         }
-        (_, Err(e)) => {
+        (_, Err(ApiError::Invalid(message))) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_INVALID)
+        }
+        (status, Err(e)) => {
             eprintln!("{e}");
-            eprintln!("The lead is kept in the history ({}).", entry.local_id);
+            eprintln!(
+                "The lead is kept in the history as {} ({}); autocalls-tui resumes it, checking the server first.",
+                status.as_str(),
+                entry.local_id
+            );
             ExitCode::from(EXIT_UNSURE)
         }
         (_, Ok(_)) => ExitCode::from(EXIT_UNSURE),

@@ -14,11 +14,14 @@ use crate::config::{ENV_API_KEY, Settings};
 use crate::model::Target;
 use crate::sandbox::{Sandbox, SandboxOptions};
 
-/// A way to the API: the client, what the header calls it, and the in-process sandbox when one
-/// runs (dropping it stops the sandbox).
+/// A way to the API: the client (none until a key is known), how to build one for another key,
+/// what the header calls it, and the in-process sandbox when one runs (dropping it stops the
+/// sandbox).
 pub struct Connection {
-    /// The client.
-    pub api: ApiClient,
+    /// The client, when a key is known.
+    pub api: Option<ApiClient>,
+    /// How clients are built here (the key in it is the current one, or empty).
+    pub client: ClientOptions,
     /// LIVE host or SANDBOX.
     pub target: Target,
     /// The in-process sandbox, kept alive as long as the connection.
@@ -26,30 +29,35 @@ pub struct Connection {
 }
 
 /// Builds the client for these settings: the sandbox in-process with `--sandbox`, else the
-/// configured API with the configured key. The error is a sentence for the user.
+/// configured API with the configured key (`api` is `None` when there is no key yet). The error
+/// is a sentence for the user.
 pub async fn connect(settings: &Settings) -> Result<Connection, String> {
     let (base_url, key, target, sandbox) = if settings.sandbox {
         let sandbox = Sandbox::start(SandboxOptions::default())
             .await
             .map_err(|e| format!("the sandbox could not start: {e}"))?;
         let key = SecretString::from(sandbox.key().to_owned());
-        (sandbox.base_url(), key, Target::Sandbox, Some(sandbox))
+        (sandbox.base_url(), Some(key), Target::Sandbox, Some(sandbox))
     } else {
-        let Some(key) = settings.api_key.clone() else {
-            return Err(format!(
-                "no API key. Set {ENV_API_KEY}, or put api_key = \"…\" in {} (mode 0600).\n\
-                 To try the app without one: autocalls-tui --sandbox",
-                settings.paths.config_file.display()
-            ));
-        };
-        (settings.base_url.clone(), key, Target::Live(settings.host_label()), None)
+        (settings.base_url.clone(), settings.api_key.clone(), Target::Live(settings.host_label()), None)
     };
-    let api = ApiClient::new(ClientOptions {
+    let client = ClientOptions {
         base_url,
-        key,
+        key: key.clone().unwrap_or_else(|| SecretString::from(String::new())),
         connect_timeout: settings.connect_timeout,
         request_timeout: settings.request_timeout,
-    })
-    .map_err(|e| e.to_string())?;
-    Ok(Connection { api, target, sandbox })
+    };
+    // Checked even without a key, so plain http to another host is refused before anything.
+    let checked = ApiClient::new(client.clone()).map_err(|e| e.to_string())?;
+    let api = key.map(|_| checked);
+    Ok(Connection { api, client, target, sandbox })
+}
+
+/// The sentence for a command that needs a key and has none.
+pub fn no_key_message(settings: &Settings) -> String {
+    format!(
+        "no API key. Set {ENV_API_KEY}, or put api_key = \"…\" in {} (mode 0600).\n\
+         To try the app without one: autocalls-tui --sandbox",
+        settings.paths.config_file.display()
+    )
 }

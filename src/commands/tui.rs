@@ -15,22 +15,36 @@ use crate::history::HistoryStore;
 use crate::model::{App, AppOptions};
 use crate::runtime::{self, Services};
 
-/// Runs the TUI until the user quits.
-pub async fn run(settings: Settings) -> ExitCode {
-    let connection = match super::connect(&settings).await {
+/// Runs the TUI until the user quits (again on the sandbox when the user chose it at the key
+/// prompt).
+pub async fn run(mut settings: Settings) -> ExitCode {
+    loop {
+        match run_once(&settings).await {
+            Ok(true) if !settings.sandbox => settings.sandbox = true,
+            Ok(_) => return ExitCode::SUCCESS,
+            Err(code) => return code,
+        }
+    }
+}
+
+/// One run of the TUI; `Ok(true)` when the user asked to go on in the sandbox.
+async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
+    let connection = match super::connect(settings).await {
         Ok(connection) => connection,
         Err(message) => {
             eprintln!("error: {message}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
     let history = match HistoryStore::open(settings.history_file()) {
         Ok(store) => store,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+            return Err(ExitCode::FAILURE);
         }
     };
+    // One instance at a time resumes leads left open; the lock goes with the process.
+    let outbox = outbox_lock(history.path());
     let cache = Cache::for_target(&settings.paths.cache_dir, settings.sandbox);
     // --campaign wins; else the campaign used last; else the config file's default.
     let campaign = settings.campaign.or(cache.load_remembered().last_campaign).or(settings.default_campaign);
@@ -39,9 +53,17 @@ pub async fn run(settings: Settings) -> ExitCode {
         region: settings.region,
         campaign,
         export_dir: Some(settings.paths.data_dir.join("exports")),
+        owns_outbox: outbox.is_some(),
+        has_key: connection.api.is_some(),
     });
     tokio::task::spawn_blocking(crate::lead::warm_up);
-    let services = Services { api: connection.api.clone(), history, cache };
+    let services = Services {
+        api: connection.api.clone(),
+        client: connection.client.clone(),
+        config_file: Some(settings.paths.config_file.clone()),
+        history,
+        cache,
+    };
     let _ = color_eyre::install();
     let mut terminal = ratatui::init();
     let previous = std::panic::take_hook();
@@ -54,11 +76,22 @@ pub async fn run(settings: Settings) -> ExitCode {
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     drop(connection);
+    drop(outbox);
     match result {
-        Ok(_) => ExitCode::SUCCESS,
+        Ok(app) => Ok(app.restart_in_sandbox),
         Err(e) => {
             eprintln!("error: {e:?}");
-            ExitCode::FAILURE
+            Err(ExitCode::FAILURE)
         }
     }
+}
+
+/// Takes `<history>.outbox.lock` without waiting; `None` when another instance holds it.
+fn outbox_lock(history: &std::path::Path) -> Option<std::fs::File> {
+    let mut name = history.file_name()?.to_owned();
+    name.push(".outbox.lock");
+    let file =
+        crate::config::private_file_options().truncate(false).open(history.with_file_name(name)).ok()?;
+    file.try_lock().ok()?;
+    Some(file)
 }

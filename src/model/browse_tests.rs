@@ -45,6 +45,7 @@ fn app() -> App {
         region: None,
         campaign: None,
         export_dir: Some("/tmp/exports".into()),
+        ..AppOptions::default()
     };
     let (mut app, _) = App::new(options);
     app.update(Msg::HistoryLoaded {

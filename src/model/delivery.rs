@@ -2,33 +2,99 @@
 //! saved to disk first, then sent, then its result saved, and only then reported. Answers that do
 //! not match the phase their lead is in (late, repeated, or for another lead) change nothing.
 
+use std::time::Instant;
+
 use jiff::Timestamp;
 
 use super::{Action, App, Connection, Effect, Focus, Level, Overlay};
-use crate::api::types::{CreateLead, Created};
+use crate::api::types::{CreateLead, Created, Lead};
 use crate::api::{ApiError, ErrorKind};
+use crate::delivery::{self, Next as DeliveryNext};
 use crate::history::{LeadEntry, LeadError, LocalId, Outcome, Record, Status};
 use crate::lead;
 
-/// Where a lead on its way is.
+/// What a lead waiting its turn will do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Send the create request.
+    Send,
+    /// Look the lead up on the server first (its last outcome is unknown).
+    LookUp,
+}
+
+/// Where a lead on its way is. `tries` counts the create requests sent so far.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
     /// Its `submitted` record is being written; nothing is sent before that ends.
     Saving,
-    /// The request is under way.
-    Sending,
-    /// The answer came; its record is being written before the user is told.
-    SavingResult(Box<Outcome>),
+    /// Waiting for a free request slot.
+    Ready {
+        /// What it will do.
+        next: Step,
+        /// Sends so far.
+        tries: u32,
+    },
+    /// The create request is under way.
+    Sending {
+        /// Sends so far, this one included.
+        tries: u32,
+    },
+    /// The lead is being looked up on the server.
+    LookingUp {
+        /// Sends so far.
+        tries: u32,
+    },
+    /// An answer came; its record is being written before the user is told. Then the lead
+    /// goes on as `after` says, or is settled when there is nothing after.
+    SavingResult {
+        /// What the answer means.
+        outcome: Box<Outcome>,
+        /// Where the lead goes next.
+        after: Option<Box<Phase>>,
+    },
+    /// Queued: waits until `until` (connection failure backoff, or the server's Retry-After).
+    Waiting {
+        /// When it may go.
+        until: Instant,
+        /// What it will do then.
+        next: Step,
+        /// Sends so far.
+        tries: u32,
+    },
+    /// The key was refused: waits for a key that works.
+    Paused {
+        /// What it will do then.
+        next: Step,
+        /// Sends so far.
+        tries: u32,
+    },
 }
 
 impl Phase {
     /// A word for the history row.
     pub fn label(&self) -> &'static str {
         match self {
-            Phase::Saving => "saving",
-            Phase::Sending => "sending",
-            Phase::SavingResult(_) => "saving",
+            Phase::Saving | Phase::SavingResult { .. } => "saving",
+            Phase::Sending { .. } => "sending",
+            Phase::LookingUp { .. } => "checking",
+            Phase::Ready { .. } => "next",
+            Phase::Waiting { next: Step::Send, .. } => "queued",
+            Phase::Waiting { next: Step::LookUp, .. } => "unknown",
+            Phase::Paused { .. } => "needs key",
         }
+    }
+
+    /// Whether work is under way or about to start (quitting waits for it); leads that wait for
+    /// a retry or a key are resumed at the next start instead.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Phase::Saving
+                | Phase::Ready { .. }
+                | Phase::Sending { .. }
+                | Phase::LookingUp { .. }
+                | Phase::SavingResult { .. }
+        )
     }
 }
 
@@ -109,34 +175,31 @@ impl App {
         submitted: bool,
         result: Result<(), String>,
     ) -> Vec<Effect> {
-        let effects = match (self.in_flight.get(&local_id), submitted) {
+        match (self.in_flight.remove(&local_id), submitted) {
             (Some(Phase::Saving), true) => self.saved_submission(local_id, result),
-            (Some(Phase::SavingResult(_)), false) => {
-                let Some(Phase::SavingResult(outcome)) = self.in_flight.remove(&local_id) else {
-                    unreachable!("matched just above")
-                };
+            (Some(Phase::SavingResult { outcome, after }), false) => {
                 self.settle(local_id, *outcome, result);
-                vec![]
+                if let Some(after) = after {
+                    self.in_flight.insert(local_id, *after);
+                }
             }
-            _ => vec![],
-        };
-        self.quit_if_settled();
-        effects
+            // Not the record this lead waits for: put its phase back as it was.
+            (Some(phase), _) => {
+                self.in_flight.insert(local_id, phase);
+            }
+            (None, _) => {}
+        }
+        vec![]
     }
 
-    fn saved_submission(&mut self, local_id: LocalId, result: Result<(), String>) -> Vec<Effect> {
+    fn saved_submission(&mut self, local_id: LocalId, result: Result<(), String>) {
         match result {
             Ok(()) => {
-                let Some(entry) = self.history.get(&local_id) else {
-                    self.in_flight.remove(&local_id);
-                    return vec![];
-                };
-                let request = entry.request.clone();
-                self.in_flight.insert(local_id, Phase::Sending);
-                vec![Effect::Send { local_id, request }]
+                if self.history.get(&local_id).is_some() {
+                    self.in_flight.insert(local_id, Phase::Ready { next: Step::Send, tries: 0 });
+                }
             }
             Err(reason) => {
-                self.in_flight.remove(&local_id);
                 let message = format!("not sent: the history could not be written ({reason})");
                 if let Some(entry) = self.history.get_mut(&local_id) {
                     let error = LeadError {
@@ -150,24 +213,103 @@ impl App {
                     entry.apply(outcome, Timestamp::now());
                 }
                 self.notify(Level::Error, format!("Lead {message}"));
+            }
+        }
+    }
+
+    /// The API answered a create: the result is written before anyone is told, and the lead
+    /// goes on as the failure allows (see `crate::delivery`).
+    pub(super) fn sent(&mut self, local_id: LocalId, result: Result<Created, ApiError>) -> Vec<Effect> {
+        let Some(&Phase::Sending { tries }) = self.in_flight.get(&local_id) else {
+            // Not ours, or already answered: a late or repeated answer changes nothing.
+            return vec![];
+        };
+        self.note_reachability(&result);
+        let (outcome, after) = match &result {
+            Ok(_) => (Outcome::from_result(&result), None),
+            Err(error) => match delivery::next_after(error, tries, salt(local_id)) {
+                DeliveryNext::RetryAfter(wait) => {
+                    let until = self.now + wait;
+                    (
+                        Self::open_outcome(Status::Queued, error),
+                        Some(Phase::Waiting { until, next: Step::Send, tries }),
+                    )
+                }
+                DeliveryNext::LookUp => (
+                    Self::open_outcome(Status::Unknown, error),
+                    Some(Phase::Ready { next: Step::LookUp, tries }),
+                ),
+                DeliveryNext::NeedKey => {
+                    self.key_refused(error);
+                    (
+                        Self::open_outcome(Status::Queued, error),
+                        Some(Phase::Paused { next: Step::Send, tries }),
+                    )
+                }
+                DeliveryNext::GiveUp => (Outcome::from_result(&result), None),
+            },
+        };
+        self.save_result(local_id, outcome, after)
+    }
+
+    /// The server was searched for a lead whose outcome was unknown.
+    pub(super) fn looked_up(
+        &mut self,
+        local_id: LocalId,
+        result: Result<Option<Lead>, ApiError>,
+    ) -> Vec<Effect> {
+        let Some(&Phase::LookingUp { tries }) = self.in_flight.get(&local_id) else { return vec![] };
+        self.note_reachability(&result);
+        match result {
+            // It exists: this submission created it; never send it again.
+            Ok(Some(lead)) => {
+                let outcome = Outcome::from_result(&Ok(Created { lead, message: None }));
+                self.save_result(local_id, outcome, None)
+            }
+            // It does not: sending again cannot make a second one.
+            Ok(None) => {
+                self.in_flight.insert(local_id, Phase::Ready { next: Step::Send, tries });
+                vec![]
+            }
+            Err(error) => {
+                let phase = match delivery::next_after(&error, tries.max(1), salt(local_id)) {
+                    DeliveryNext::NeedKey => {
+                        self.key_refused(&error);
+                        Phase::Paused { next: Step::LookUp, tries }
+                    }
+                    _ => {
+                        let wait = delivery::backoff(tries.max(1), salt(local_id));
+                        Phase::Waiting { until: self.now + wait, next: Step::LookUp, tries }
+                    }
+                };
+                self.in_flight.insert(local_id, phase);
                 vec![]
             }
         }
     }
 
-    /// The API answered: the result is written before anyone is told.
-    pub(super) fn sent(&mut self, local_id: LocalId, result: Result<Created, ApiError>) -> Vec<Effect> {
-        if self.in_flight.get(&local_id) != Some(&Phase::Sending) {
-            // Not ours, or already answered: a late or repeated answer changes nothing.
-            return vec![];
-        }
-        self.connection = match &result {
+    /// Records a final outcome for a lead that is not under way (cancelling).
+    pub(super) fn save_result_public(&mut self, local_id: LocalId, outcome: Outcome) -> Vec<Effect> {
+        self.save_result(local_id, outcome, None)
+    }
+
+    fn save_result(&mut self, local_id: LocalId, outcome: Outcome, after: Option<Phase>) -> Vec<Effect> {
+        let record = Record::outcome(local_id, outcome.clone());
+        let after = after.map(Box::new);
+        self.in_flight.insert(local_id, Phase::SavingResult { outcome: Box::new(outcome), after });
+        vec![Effect::Append(record)]
+    }
+
+    /// The outcome of an attempt that leaves the lead open (queued or unknown).
+    fn open_outcome(status: Status, error: &ApiError) -> Outcome {
+        Outcome { status, error: Some(LeadError::from(error)), ..Outcome::default() }
+    }
+
+    fn note_reachability<T>(&mut self, result: &Result<T, ApiError>) {
+        self.connection = match result {
             Err(e) if e.kind() == ErrorKind::Unreachable => Connection::Offline,
             _ => Connection::Online,
         };
-        let outcome = Outcome::from_result(&result);
-        self.in_flight.insert(local_id, Phase::SavingResult(Box::new(outcome.clone())));
-        vec![Effect::Append(Record::outcome(local_id, outcome))]
     }
 
     /// Applies a saved (or unsaveable) result to its row and tells the user.
@@ -191,6 +333,13 @@ impl App {
                 Level::Info,
                 format!("Created {phone} (lead #{})", outcome.lead_id.as_deref().unwrap_or("?")),
             ),
+            (Status::Queued, Some(error)) => {
+                self.notify(Level::Error, format!("{phone} queued, will retry: {}", error.message))
+            }
+            (Status::Unknown, Some(error)) => self.notify(
+                Level::Error,
+                format!("{phone}: {}; checking the server before sending again", error.message),
+            ),
             (status, Some(error)) => {
                 self.notify(Level::Error, format!("{phone} {}: {}", status.as_str(), error.message))
             }
@@ -201,12 +350,12 @@ impl App {
     /// Quits now when nothing is on its way; otherwise waits for it, and a second request quits
     /// at once (what was saved stays in the history as pending).
     pub(super) fn request_quit(&mut self) {
-        if self.in_flight.is_empty() || self.quit_pending {
+        let n = self.in_flight.values().filter(|p| p.is_busy()).count();
+        if n == 0 || self.quit_pending {
             self.quit = true;
             return;
         }
         self.quit_pending = true;
-        let n = self.in_flight.len();
         self.notify(
             Level::Info,
             format!(
@@ -216,9 +365,15 @@ impl App {
         );
     }
 
-    fn quit_if_settled(&mut self) {
-        if self.quit_pending && self.in_flight.is_empty() {
+    /// After a quit was asked for: quits once nothing is under way any more.
+    pub(super) fn quit_if_settled(&mut self) {
+        if self.quit_pending && !self.in_flight.values().any(Phase::is_busy) {
             self.quit = true;
         }
     }
+}
+
+/// Spreads the retries of different leads apart.
+pub(super) fn salt(id: LocalId) -> u64 {
+    id.0.as_u64_pair().1
 }

@@ -8,8 +8,10 @@ mod delivery;
 pub mod form;
 pub mod history_view;
 pub mod input;
+mod key;
 mod load;
 pub mod msg;
+mod outbox;
 mod tail;
 
 use std::collections::HashMap;
@@ -18,10 +20,11 @@ use crate::history::{LocalId, Status};
 use crate::lead::Region;
 
 pub use catalog::{Catalog, Picker};
-pub use delivery::{DuplicatePrompt, Phase};
+pub use delivery::{DuplicatePrompt, Phase, Step};
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
+pub use key::KeyPrompt;
 pub use msg::{Action, Effect, Hit, Msg};
 
 /// Terminals narrower than this show one pane at a time, with tabs.
@@ -74,6 +77,8 @@ pub enum Overlay {
     Duplicate(Box<DuplicatePrompt>),
     /// Everything about one lead.
     Detail(LocalId),
+    /// The API key prompt.
+    Key(Box<KeyPrompt>),
 }
 
 /// Settings the app starts with.
@@ -87,6 +92,24 @@ pub struct AppOptions {
     pub campaign: Option<u64>,
     /// Where `x` writes exports (none: exporting is off).
     pub export_dir: Option<std::path::PathBuf>,
+    /// Whether this instance resumes the leads a previous run left open (only one instance at a
+    /// time does, see `commands::tui`).
+    pub owns_outbox: bool,
+    /// Whether an API key is configured; without one the app starts by asking for it.
+    pub has_key: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            target: Target::Sandbox,
+            region: None,
+            campaign: None,
+            export_dir: None,
+            owns_outbox: true,
+            has_key: true,
+        }
+    }
 }
 
 /// The whole state of the TUI.
@@ -143,6 +166,16 @@ pub struct App {
     /// The form's first drawn row; kept by the drawing code so the focused field stays in view.
     pub form_offset: std::cell::Cell<usize>,
     pub(super) quit: bool,
+    /// The time now, set by the runtime before each message (tests set it by hand).
+    pub now: std::time::Instant,
+    /// Why sending is paused for a key, while it is.
+    pub key_problem: Option<String>,
+    /// The account's name, once `GET /user/me` said it.
+    pub account: Option<String>,
+    /// Whether this instance resumes leads left open.
+    pub(super) owns_outbox: bool,
+    /// Set when the user chose to start again on the sandbox.
+    pub restart_in_sandbox: bool,
 }
 
 impl App {
@@ -175,8 +208,23 @@ impl App {
             time_zone: jiff::tz::TimeZone::system(),
             form_offset: std::cell::Cell::new(0),
             quit: false,
+            now: std::time::Instant::now(),
+            key_problem: None,
+            account: None,
+            owns_outbox: options.owns_outbox,
+            restart_in_sandbox: false,
         };
-        (app, vec![Effect::LoadHistory, Effect::LoadCache, Effect::FetchCampaigns, Effect::FetchAssistants])
+        let mut app = app;
+        let mut effects = vec![Effect::LoadHistory, Effect::LoadCache];
+        if options.has_key {
+            effects.extend([Effect::FetchCampaigns, Effect::FetchAssistants]);
+            if app.target != Target::Sandbox {
+                effects.push(Effect::WhoAmI);
+            }
+        } else {
+            app.ask_for_key(None, true);
+        }
+        (app, effects)
     }
 
     /// Whether the user asked to leave.
@@ -187,11 +235,6 @@ impl App {
     /// Whether the screen is too narrow for both panes side by side.
     pub fn is_narrow(&self) -> bool {
         self.size.0 < WIDE_LAYOUT_MIN_WIDTH
-    }
-
-    /// Whether the spinner needs animation time.
-    pub fn wants_tick(&self) -> bool {
-        !self.in_flight.is_empty()
     }
 
     /// Whether `action` would do something where the focus is now, so the footer offers only
@@ -208,6 +251,10 @@ impl App {
                 matches!(self.focus, Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..))
             }
             Action::EditLead => self.focus == Focus::History && !self.history.is_empty(),
+            Action::CancelLead => self
+                .history
+                .selected_entry()
+                .is_some_and(|e| self.in_flight.get(&e.local_id).is_some_and(|p| !p.is_busy())),
             Action::Retry => self
                 .history
                 .selected_entry()
@@ -218,17 +265,21 @@ impl App {
         }
     }
 
-    /// Leads waiting to be retried, for the header.
-    pub fn queued_count(&self) -> usize {
-        self.history.entries().iter().filter(|e| e.status == Status::Queued).count()
-    }
-
     /// The one place state changes.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = self.handle(msg);
+        effects.extend(self.pump());
+        self.quit_if_settled();
+        effects
+    }
+
+    fn handle(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Action(action) => self.act(action),
             Msg::Edit(input) => {
-                if self.focus == Focus::History {
+                if let Some(Overlay::Key(prompt)) = &mut self.overlay {
+                    prompt.input.input(input);
+                } else if self.focus == Focus::History {
                     if let Some(search) = &mut self.history.search_input
                         && search.input(input)
                     {
@@ -292,6 +343,7 @@ impl App {
                     self.notify(Level::Error, text);
                 }
                 self.history.load(entries, problems);
+                self.resume_open_leads();
                 vec![]
             }
             Msg::HistoryChanged => self.history_changed(),
@@ -303,6 +355,9 @@ impl App {
             }
             Msg::Appended { local_id, submitted, result } => self.appended(local_id, submitted, result),
             Msg::Sent { local_id, result } => self.sent(local_id, result),
+            Msg::LookedUp { local_id, result } => self.looked_up(local_id, result),
+            Msg::Me(result) => self.me(result),
+            Msg::KeyTried(result) => self.key_tried(result),
         }
     }
 
@@ -313,6 +368,20 @@ impl App {
                 return vec![];
             }
             (Some(Overlay::Duplicate(_)), _) => return self.answer_duplicate(action),
+            (Some(Overlay::Key(_)), Action::Activate) => return self.submit_key(),
+            (Some(Overlay::Key(_)), Action::Close) => {
+                self.overlay = None;
+                if self.key_problem.is_some() {
+                    self.notify(Level::Error, "Sending waits for a working key: F4 opens the prompt again");
+                }
+                return vec![];
+            }
+            (Some(Overlay::Key(prompt)), Action::OpenSandbox) if prompt.offer_sandbox => {
+                self.restart_in_sandbox = true;
+                self.quit = true;
+                return vec![];
+            }
+            (Some(Overlay::Key(_)), _) => return vec![],
             (Some(Overlay::Help), Action::Close | Action::Help) => {
                 self.overlay = None;
                 return vec![];
@@ -439,9 +508,21 @@ impl App {
             Action::CycleStatus if self.focus == Focus::History => self.cycle_status(),
             Action::CycleCampaign if self.focus == Focus::History => self.cycle_campaign(),
             Action::Retry if self.focus == Focus::History => return self.retry_selected(),
+            Action::CancelLead if self.focus == Focus::History => return self.cancel_selected(),
             Action::RefreshStatus if self.focus == Focus::History => return self.refresh_statuses(),
             Action::Export if self.focus == Focus::History => return self.export(),
+            Action::EnterKey => {
+                let why = self.key_problem.clone();
+                let offer = self.account.is_none() && self.catalog.campaigns.is_empty();
+                if self.target == Target::Sandbox {
+                    self.notify(Level::Info, "The sandbox needs no key");
+                } else {
+                    self.ask_for_key(why, offer);
+                }
+            }
+            Action::OpenSandbox => {}
             Action::EditLead
+            | Action::CancelLead
             | Action::Search
             | Action::CycleStatus
             | Action::CycleCampaign
@@ -468,6 +549,10 @@ impl App {
     /// Pasted text: variables when it reads as `name=value` lines or a JSON object and the focus
     /// is in a variable list; otherwise text for the focused field.
     fn paste(&mut self, text: &str) {
+        if let Some(Overlay::Key(prompt)) = &mut self.overlay {
+            prompt.input.insert(text.trim());
+            return;
+        }
         if self.focus == Focus::History {
             if let Some(search) = &mut self.history.search_input
                 && search.insert(text)
@@ -595,5 +680,7 @@ impl App {
 mod browse_tests;
 #[cfg(test)]
 mod entry_tests;
+#[cfg(test)]
+mod outbox_tests;
 #[cfg(test)]
 mod tests;

@@ -83,6 +83,18 @@ pub enum Msg {
     StatusesRefreshed(Result<std::collections::HashMap<String, String>, ApiError>),
     /// An export was written (its path and how many leads), or could not be.
     Exported(Result<(std::path::PathBuf, usize), String>),
+    /// A lead whose outcome was unknown was looked up (`Some` when the server has it).
+    LookedUp {
+        /// The lead.
+        local_id: LocalId,
+        /// What the search found.
+        result: Result<Option<crate::api::types::Lead>, ApiError>,
+    },
+    /// `GET /user/me` answered: the account's name, or why not.
+    Me(Result<String, ApiError>),
+    /// A key typed in the app was tried: the account's name when it works (it is then in use
+    /// and saved), else why not.
+    KeyTried(Result<String, String>),
     /// A create request ended.
     Sent {
         /// The lead it was for.
@@ -151,6 +163,12 @@ pub enum Action {
     CycleCampaign,
     /// Send the selected failed or rejected lead again, as it was.
     Retry,
+    /// Cancel the selected lead while it waits to be sent.
+    CancelLead,
+    /// Open the API key prompt.
+    EnterKey,
+    /// Leave and start again on the built-in sandbox.
+    OpenSandbox,
     /// Ask the server where the created leads stand.
     RefreshStatus,
     /// Write the listed leads to a CSV file.
@@ -202,6 +220,20 @@ pub enum Effect {
         /// The leads, in the order shown.
         leads: Vec<LeadEntry>,
     },
+    /// Search the server for a lead that may exist; answers `LookedUp`.
+    LookUp {
+        /// The lead.
+        local_id: LocalId,
+        /// What was sent.
+        request: CreateLead,
+        /// When it was submitted: only leads created since count.
+        since: Timestamp,
+    },
+    /// Ask who the key belongs to; answers `Me`.
+    WhoAmI,
+    /// Try this key with `GET /user/me`; when it works, use it from now on and save it in the
+    /// config file (mode 0600); answers `KeyTried`.
+    TryKey(crate::config::ApiKey),
     /// Send a create request; answers `Sent`.
     Send {
         /// The lead's local id, to match the answer.

@@ -49,7 +49,8 @@ impl App {
     fn merge(&mut self, records: Vec<crate::history::Record>) -> usize {
         let mut added = 0;
         for record in records {
-            if self.in_flight.contains_key(&record.local_id) {
+            // A lead this instance is working on right now has its own records in hand.
+            if self.in_flight.get(&record.local_id).is_some_and(|p| p.is_busy()) {
                 continue;
             }
             let known = self.history.get(&record.local_id).map(|e| e.updated_at);
@@ -73,6 +74,18 @@ impl App {
                 }
                 (Event::Outcome { .. }, None) => {}
             }
+        }
+        // A lead this instance was only waiting on, finished by another instance: let it go.
+        let finished: Vec<_> = self
+            .in_flight
+            .iter()
+            .filter(|(id, phase)| {
+                !phase.is_busy() && self.history.get(id).is_some_and(|e| !e.status.is_open())
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in finished {
+            self.in_flight.remove(&id);
         }
         self.history.refilter_if_filtered();
         added

@@ -9,8 +9,13 @@ use crate::api::{ApiError, ErrorKind};
 use crate::history::{Event, LeadEntry};
 
 fn app() -> App {
-    let (app, effects) =
-        App::new(AppOptions { target: Target::Sandbox, region: None, campaign: Some(12), export_dir: None });
+    let (app, effects) = App::new(AppOptions {
+        target: Target::Sandbox,
+        region: None,
+        campaign: Some(12),
+        export_dir: None,
+        ..AppOptions::default()
+    });
     assert_eq!(
         effects,
         [Effect::LoadHistory, Effect::LoadCache, Effect::FetchCampaigns, Effect::FetchAssistants]
@@ -145,8 +150,8 @@ fn a_valid_lead_is_recorded_first_then_sent_and_the_form_clears_at_once() {
 
     let effects = app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
     assert_eq!(effects, [Effect::Send { local_id: id, request }]);
-    assert_eq!(app.in_flight.get(&id), Some(&Phase::Sending));
-    assert!(app.wants_tick(), "the spinner runs while a request is in flight");
+    assert_eq!(app.in_flight.get(&id), Some(&Phase::Sending { tries: 1 }));
+    assert!(app.next_wake(app.now).is_some(), "the spinner runs while a request is in flight");
 }
 
 #[test]
@@ -189,11 +194,17 @@ fn created_rejected_and_unreachable_results_end_the_row() {
     assert_eq!(entry.status, Status::Rejected);
     assert_eq!(entry.error.as_ref().map(|e| &e.fields), Some(&errors));
 
+    assert_eq!(app.in_flight.len(), 1, "only the third is still on its way");
+    assert!(app.next_wake(app.now).is_some());
     answer(&mut app, c, Err(ApiError::Unreachable("refused".into())));
-    assert_eq!(app.history.get(&c).unwrap().status, Status::Failed);
+    assert_eq!(app.history.get(&c).unwrap().status, Status::Queued, "nothing reached the server: queued");
     assert_eq!(app.connection, Connection::Offline);
-    assert!(app.in_flight.is_empty());
-    assert!(!app.wants_tick(), "no timer once nothing is in flight");
+    assert!(app.wait_left(&c).is_some_and(|d| d > std::time::Duration::ZERO));
+    let mut done = self::app();
+    let (d, _) = submit_valid(&mut done, "+14155550103");
+    done.update(Msg::Appended { local_id: d, submitted: true, result: Ok(()) });
+    answer(&mut done, d, Ok(created("5")));
+    assert_eq!(done.next_wake(done.now), None, "no timer at all once nothing is on its way");
 }
 
 #[test]
@@ -316,7 +327,7 @@ fn a_result_is_reported_only_once_it_is_on_disk() {
     app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
     app.update(Msg::Sent { local_id: id, result: Ok(created("9")) });
     assert_eq!(app.history.get(&id).unwrap().status, Status::Pending, "not yet: the record is being written");
-    assert!(matches!(app.in_flight.get(&id), Some(Phase::SavingResult(_))));
+    assert!(matches!(app.in_flight.get(&id), Some(Phase::SavingResult { .. })));
     app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
     assert_eq!(app.history.get(&id).unwrap().status, Status::Created);
     assert!(app.notice.as_ref().unwrap().text.contains("Created +14155550100 (lead #9)"));

@@ -60,7 +60,10 @@ fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
         ),
         field("Local id", entry.local_id.to_string()),
         field("Submitted", time(entry.submitted_at)),
-        field("Duplicates", if entry.request.allow_dupplicate { "allowed".into() } else { "not allowed".into() }),
+        field(
+            "Duplicates",
+            if entry.request.allow_dupplicate { "allowed".into() } else { "not allowed".into() },
+        ),
         Line::from(""),
         Line::from(Span::styled("Variables", theme::heading())),
     ];

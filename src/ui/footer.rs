@@ -40,6 +40,7 @@ fn shown_actions(context: Context) -> &'static [Action] {
             Action::Search,
             Action::EditLead,
             Action::Retry,
+            Action::CancelLead,
             Action::RefreshStatus,
             Action::Export,
             Action::CycleStatus,
@@ -48,6 +49,7 @@ fn shown_actions(context: Context) -> &'static [Action] {
         ],
         Context::Search => &[Action::Activate, Action::Close, Action::Down],
         Context::Detail => &[Action::Close, Action::Down, Action::EditLead, Action::Retry],
+        Context::KeyPrompt => &[Action::Activate, Action::OpenSandbox, Action::Close, Action::Quit],
         Context::Help => &[Action::Down, Action::Close],
         Context::Confirm => &[Action::Activate, Action::AllowDuplicate, Action::Close],
     }

@@ -15,25 +15,29 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Target::Sandbox => Span::styled(" SANDBOX ", theme::sandbox_banner()),
         Target::Live(host) => Span::styled(format!(" LIVE {host} "), theme::live_banner()),
     };
-    let connection = match app.connection {
-        Connection::Unknown => "",
-        Connection::Online => " online",
-        Connection::Offline => " OFFLINE",
-    };
-    let sending = app.in_flight.len();
-    let queued = app.queued_count();
-    let mut counts = String::new();
-    if sending > 0 {
-        counts.push_str(&format!(" · {sending} sending"));
+    // The rest, as short phrases joined by dots: account, reachability, leads on their way.
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(account) = &app.account {
+        parts.push(account.clone());
     }
-    if queued > 0 {
-        counts.push_str(&format!(" · {queued} queued"));
+    match app.connection {
+        Connection::Unknown => {}
+        Connection::Online => parts.push("online".into()),
+        Connection::Offline => parts.push("OFFLINE".into()),
     }
-    let line = Line::from(vec![
-        Span::styled(" autocalls-tui ", theme::heading()),
-        target,
-        Span::raw(connection),
-        Span::raw(counts),
-    ]);
+    match (app.sending_count(), app.queued_count()) {
+        (0, 0) => {}
+        (sending, 0) => parts.push(format!("{sending} sending")),
+        (0, queued) => parts.push(format!("{queued} queued")),
+        (sending, queued) => parts.push(format!("{sending} sending, {queued} queued")),
+    }
+    let mut spans = vec![Span::styled(" autocalls-tui ", theme::heading()), target];
+    if !parts.is_empty() {
+        spans.push(Span::raw(format!(" {}", parts.join(" · "))));
+    }
+    if app.key_problem.is_some() {
+        spans.push(Span::styled(" · KEY NEEDED (F4) ", theme::error()));
+    }
+    let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line).style(theme::header()), area);
 }

@@ -10,7 +10,7 @@ use crate::keymap::{self, BINDINGS, Scope};
 
 const COLUMNS: [&[Scope]; 2] = [
     &[Scope::Global, Scope::NotText, Scope::Form, Scope::Picker, Scope::Suggest, Scope::Checkbox],
-    &[Scope::History, Scope::Search, Scope::Detail, Scope::Confirm, Scope::Help],
+    &[Scope::History, Scope::Search, Scope::Detail, Scope::Confirm, Scope::KeyPrompt, Scope::Help],
 ];
 
 /// Draws the overlay centred over `area`, scrolled by `scroll` rows when it does not fit.

@@ -14,7 +14,7 @@ use crate::model::{App, Focus, Hit};
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 const TIME_W: u16 = 11;
 const DETAIL_H: u16 = 3;
-const STATUS_W: u16 = 10;
+const STATUS_W: u16 = 12;
 const PHONE_W: u16 = 16;
 const SERVER_W: u16 = 11;
 
@@ -200,8 +200,14 @@ fn time(app: &App, entry: &LeadEntry) -> String {
 }
 
 fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
-    let text = if let Some(phase) = app.in_flight.get(&entry.local_id) {
-        format!("{} {}", SPINNER[app.spinner % SPINNER.len()], phase.label())
+    let text = if let Some(left) = app.wait_left(&entry.local_id) {
+        // A queued lead counts down to its next try.
+        let secs = left.as_secs() + 1;
+        let left = if secs < 60 { format!("{secs}s") } else { format!("{}m", secs.div_ceil(60)) };
+        format!("↻ {} {left}", entry.status.as_str())
+    } else if let Some(phase) = app.in_flight.get(&entry.local_id) {
+        let mark = if phase.is_busy() { SPINNER[app.spinner % SPINNER.len()] } else { "·" };
+        format!("{mark} {}", phase.label())
     } else {
         let mark = match entry.status {
             Status::Created => "✓",

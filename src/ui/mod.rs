@@ -7,6 +7,7 @@ mod form;
 mod header;
 mod help;
 mod history;
+mod key_prompt;
 mod picker;
 mod prompt;
 pub mod text_field;
@@ -67,6 +68,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::Help) => help::draw(frame, frame.area(), app.help_scroll),
         Some(Overlay::Duplicate(prompt)) => prompt::draw(app, prompt, frame, frame.area()),
         Some(Overlay::Detail(id)) => detail::draw(app, *id, frame, frame.area()),
+        Some(Overlay::Key(prompt)) => key_prompt::draw(app, prompt, frame, frame.area()),
         None => {}
     }
 }

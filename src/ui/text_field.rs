@@ -56,6 +56,17 @@ pub fn draw(input: &TextInput, width: u16, style: Style, placeholder: (&str, Sty
     DrawnField { span: Span::styled(text, style), placeholder: false, cursor: cursor_col as u16 }
 }
 
+/// Lays out a secret field: one dot per character, never the characters themselves.
+pub fn draw_masked(input: &TextInput, width: u16, style: Style) -> DrawnField {
+    let dots = TextInput::with_text(&"•".repeat(input.text().chars().count()));
+    let shown = dots.text().chars().count();
+    let mut drawn = draw(&dots, width, style, ("", Style::new()));
+    // Put the cursor where it really is among the dots.
+    let back = shown.saturating_sub(input.cursor()) as u16;
+    drawn.cursor = drawn.cursor.saturating_sub(back);
+    drawn
+}
+
 /// The longest prefix of `text` that fits in `width` cells, and its width.
 pub fn fit(text: &str, width: usize) -> (String, usize) {
     let mut out = String::new();

@@ -1,0 +1,239 @@
+//! Delivery, fed messages: what each failure leads to, the outbox across restarts, the key.
+
+use std::time::Duration;
+
+use ratatui_textarea::{Input, Key};
+
+use super::*;
+use crate::api::ApiError;
+use crate::api::types::{Created, Lead};
+use crate::history::{Event, LeadEntry, Outcome};
+
+fn app() -> App {
+    let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
+    app
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
+    }
+}
+
+/// Submits a lead and lets its record reach the disk; returns its id and the effects of that.
+fn sent_lead(app: &mut App, phone: &str) -> (LocalId, Vec<Effect>) {
+    app.focus = Focus::Phone;
+    type_text(app, phone);
+    let effects = app.update(Msg::Action(Action::Submit));
+    let Some(Effect::Append(record)) = effects.first() else { panic!("{effects:?}") };
+    let id = record.local_id;
+    (id, app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) }))
+}
+
+/// The answer `result` comes back and its record is written; returns what follows.
+fn answer(app: &mut App, id: LocalId, result: Result<Created, ApiError>) -> Vec<Effect> {
+    let effects = app.update(Msg::Sent { local_id: id, result });
+    assert!(matches!(effects.as_slice(), [Effect::Append(_)]), "the result is recorded first: {effects:?}");
+    app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) })
+}
+
+fn created(id: &str) -> Created {
+    Created { lead: Lead { id: id.into(), ..Lead::default() }, message: None }
+}
+
+fn sends(effects: &[Effect]) -> usize {
+    effects.iter().filter(|e| matches!(e, Effect::Send { .. })).count()
+}
+
+#[test]
+fn an_unknown_outcome_is_looked_up_and_a_found_lead_is_never_sent_again() {
+    let mut app = app();
+    let (id, effects) = sent_lead(&mut app, "+14155550100");
+    assert_eq!(sends(&effects), 1);
+    let effects = answer(&mut app, id, Err(ApiError::UnknownOutcome("connection reset".into())));
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Unknown);
+    let [Effect::LookUp { local_id, request, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!((*local_id, request.phone_number.as_str()), (id, "+14155550100"));
+    let found = Lead { id: "4242".into(), ..Lead::default() };
+    let effects = app.update(Msg::LookedUp { local_id: id, result: Ok(Some(found)) });
+    assert!(matches!(effects.as_slice(), [Effect::Append(_)]));
+    let effects = app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
+    assert_eq!(sends(&effects), 0, "found: never sent again");
+    let entry = app.history.get(&id).unwrap();
+    assert_eq!((entry.status, entry.lead_id.as_deref()), (Status::Created, Some("4242")));
+    assert!(app.in_flight.is_empty());
+}
+
+#[test]
+fn a_lead_not_found_is_sent_again_and_a_failed_lookup_waits() {
+    let mut app = app();
+    let (id, _) = sent_lead(&mut app, "+14155550100");
+    answer(&mut app, id, Err(ApiError::UnknownOutcome("502".into())));
+    let effects =
+        app.update(Msg::LookedUp { local_id: id, result: Err(ApiError::Unreachable("down".into())) });
+    assert!(effects.is_empty());
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Unknown, "still unknown");
+    let wait = app.wait_left(&id).expect("the lookup is tried again later");
+    app.now += wait;
+    let effects = app.update(Msg::Tick);
+    assert!(matches!(effects.as_slice(), [Effect::LookUp { .. }]), "the lookup, not a send: {effects:?}");
+    let effects = app.update(Msg::LookedUp { local_id: id, result: Ok(None) });
+    assert_eq!(sends(&effects), 1, "not there: sending again cannot make a second one");
+    assert_eq!(app.in_flight.get(&id), Some(&Phase::Sending { tries: 2 }));
+}
+
+#[test]
+fn unreachable_leads_are_queued_with_growing_waits_and_429_waits_what_it_says() {
+    let mut app = app();
+    let (id, _) = sent_lead(&mut app, "+14155550100");
+    answer(&mut app, id, Err(ApiError::Unreachable("refused".into())));
+    let first = app.wait_left(&id).unwrap();
+    assert!(first >= Duration::from_millis(1500) && first <= Duration::from_millis(2500), "{first:?}");
+    assert!(app.update(Msg::Tick).is_empty(), "nothing before the wait is over");
+    app.now += first;
+    let effects = app.update(Msg::Tick);
+    assert_eq!(sends(&effects), 1, "sent again without a lookup: nothing had reached the server");
+    answer(&mut app, id, Err(ApiError::Unreachable("refused".into())));
+    let second = app.wait_left(&id).unwrap();
+    assert!(second > first, "{second:?} after {first:?}");
+    app.now += second;
+    app.update(Msg::Tick);
+    answer(&mut app, id, Err(ApiError::RateLimited { retry_after: Some(Duration::from_secs(42)) }));
+    assert_eq!(app.wait_left(&id), Some(Duration::from_secs(42)));
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Queued);
+    assert_eq!(app.history.get(&id).unwrap().attempts, 3, "every attempt is recorded");
+}
+
+#[test]
+fn no_more_than_four_requests_run_at_once() {
+    let mut app = app();
+    let mut started = 0;
+    for n in 0..6 {
+        let (_, effects) = sent_lead(&mut app, &format!("+1415555010{n}"));
+        started += sends(&effects);
+    }
+    assert_eq!(started, crate::delivery::MAX_CONCURRENT);
+    let first = *app.in_flight.iter().find(|(_, p)| matches!(p, Phase::Sending { .. })).unwrap().0;
+    let effects = app.update(Msg::Sent { local_id: first, result: Ok(created("1")) });
+    assert_eq!(sends(&effects), 1, "the answer frees a slot for the next lead: {effects:?}");
+}
+
+#[test]
+fn a_refused_key_pauses_sending_until_a_key_works() {
+    let (mut app, _) = App::new(AppOptions {
+        target: Target::Live("app.autocalls.ai".into()),
+        campaign: Some(12),
+        ..AppOptions::default()
+    });
+    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
+    let (id, _) = sent_lead(&mut app, "+14155550100");
+    answer(&mut app, id, Err(ApiError::Auth("Unauthenticated.".into())));
+    assert!(matches!(app.overlay, Some(Overlay::Key(_))), "the key is asked for");
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Queued, "not rejected: it was never accepted");
+    assert!(matches!(app.in_flight.get(&id), Some(Phase::Paused { .. })));
+    // A second lead waits too.
+    app.overlay = None;
+    let (second, effects) = sent_lead(&mut app, "+14155550101");
+    assert_eq!(sends(&effects), 0);
+    assert!(matches!(app.in_flight.get(&second), Some(Phase::Paused { .. })));
+    app.update(Msg::Action(Action::EnterKey));
+    app.update(Msg::Paste("1|new-key".into()));
+    let effects = app.update(Msg::Action(Action::Activate));
+    let [Effect::TryKey(key)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(key, &crate::config::ApiKey::new("1|new-key"));
+    assert!(!format!("{key:?}").contains("new-key"), "the key never shows in debug output");
+    app.update(Msg::KeyTried(Err("the server refused this key".into())));
+    let Some(Overlay::Key(prompt)) = &app.overlay else { panic!("the prompt stays") };
+    assert!(prompt.problem.as_deref().is_some_and(|p| p.contains("refused")));
+    let effects = app.update(Msg::KeyTried(Ok("Ada's Agency".into())));
+    assert_eq!(sends(&effects), 2, "both go as soon as a key works");
+    assert_eq!(app.account.as_deref(), Some("Ada's Agency"));
+    assert!(app.overlay.is_none() && app.key_problem.is_none());
+}
+
+#[test]
+fn without_a_key_the_app_starts_by_asking_for_one_and_offers_the_sandbox() {
+    let (mut app, effects) = App::new(AppOptions {
+        target: Target::Live("app.autocalls.ai".into()),
+        has_key: false,
+        ..AppOptions::default()
+    });
+    assert!(!effects.iter().any(|e| matches!(e, Effect::FetchCampaigns | Effect::WhoAmI)), "{effects:?}");
+    let Some(Overlay::Key(prompt)) = &app.overlay else { panic!("no prompt") };
+    assert!(prompt.offer_sandbox);
+    assert_eq!(crate::keymap::context(&app), crate::keymap::Context::KeyPrompt);
+    app.update(Msg::Action(Action::OpenSandbox));
+    assert!(app.should_quit() && app.restart_in_sandbox);
+}
+
+fn open_entry(n: u128, status: Status, minutes_ago: i64) -> LeadEntry {
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(minutes_ago);
+    let request = crate::api::types::CreateLead {
+        phone_number: format!("+1415555{n:04}"),
+        campaign_id: 12,
+        variables: Default::default(),
+        allow_dupplicate: false,
+        secondary_contacts: vec![],
+    };
+    let mut entry = LeadEntry::new(LocalId(uuid::Uuid::from_u128(n)), at, request);
+    if status != Status::Pending {
+        entry.apply(Outcome { status, ..Outcome::default() }, at);
+    }
+    entry
+}
+
+#[test]
+fn leads_left_open_are_looked_up_before_anything_is_sent_again() {
+    let (mut app, _) = App::new(AppOptions::default());
+    let entries = vec![
+        open_entry(1, Status::Pending, 10),
+        open_entry(2, Status::Queued, 10),
+        open_entry(3, Status::Unknown, 10),
+        open_entry(4, Status::Created, 10),
+        open_entry(5, Status::Queued, 0),
+    ];
+    let effects = app.update(Msg::HistoryLoaded { entries, problems: vec![], end: 0 });
+    let looked: Vec<u128> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LookUp { local_id, .. } => Some(local_id.0.as_u128()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(looked, [1, 2, 3], "every open lead first looked up; none sent");
+    assert_eq!(sends(&effects), 0);
+    let recent = LocalId(uuid::Uuid::from_u128(5));
+    assert!(app.wait_left(&recent).is_some(), "a lead written just now may be another window's: wait");
+    assert!(!app.in_flight.contains_key(&LocalId(uuid::Uuid::from_u128(4))));
+
+    let (mut other, _) = App::new(AppOptions { owns_outbox: false, ..AppOptions::default() });
+    let effects = other.update(Msg::HistoryLoaded {
+        entries: vec![open_entry(1, Status::Queued, 10)],
+        problems: vec![],
+        end: 0,
+    });
+    assert!(effects.is_empty() && other.in_flight.is_empty(), "only one window resumes the outbox");
+}
+
+#[test]
+fn a_queued_lead_can_be_cancelled_and_quitting_does_not_wait_for_it() {
+    let mut app = app();
+    let (id, _) = sent_lead(&mut app, "+14155550100");
+    answer(&mut app, id, Err(ApiError::Unreachable("refused".into())));
+    app.update(Msg::Action(Action::ShowHistory));
+    app.update(Msg::Action(Action::Quit));
+    assert!(app.should_quit(), "a queued lead is resumed next start; quitting does not wait");
+
+    let mut app = self::app();
+    let (id, _) = sent_lead(&mut app, "+14155550100");
+    answer(&mut app, id, Err(ApiError::Unreachable("refused".into())));
+    app.update(Msg::Action(Action::ShowHistory));
+    let effects = app.update(Msg::Action(Action::CancelLead));
+    let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(matches!(&record.event, Event::Outcome { status: Status::Failed, .. }));
+    app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
+    assert!(app.in_flight.is_empty());
+    app.now += Duration::from_secs(3600);
+    assert_eq!(sends(&app.update(Msg::Tick)), 0, "a cancelled lead is never sent");
+}

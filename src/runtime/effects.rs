@@ -1,0 +1,232 @@
+//! Carrying out the model's effects: each runs in the background (IO on blocking threads,
+//! HTTP on the runtime) and answers with a `Msg`. A key that works replaces the client.
+
+use tokio::task::JoinSet;
+
+use super::{Done, Services};
+use crate::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
+use crate::cache::{CacheError, Cached};
+use crate::history::{Event as RecordEvent, fold};
+use crate::model::{Effect, Msg};
+
+/// Runs blocking IO on a blocking thread; its answer is a `Msg`.
+fn blocking(tasks: &mut JoinSet<Done>, f: impl FnOnce() -> Msg + Send + 'static) {
+    tasks.spawn_blocking(move || Done::Msg(f()));
+}
+
+/// Runs a request with the current client, or answers at once that there is no key.
+fn with_api<F, Fut>(
+    services: &Services,
+    tasks: &mut JoinSet<Done>,
+    no_key: impl FnOnce(ApiError) -> Msg,
+    f: F,
+) where
+    F: FnOnce(ApiClient) -> Fut,
+    Fut: std::future::Future<Output = Msg> + Send + 'static,
+{
+    match services.api.clone() {
+        Some(api) => {
+            let future = f(api);
+            tasks.spawn(async move { Done::Msg(future.await) });
+        }
+        None => {
+            let msg = no_key(ApiError::Auth("no API key yet".into()));
+            tasks.spawn(async move { Done::Msg(msg) });
+        }
+    }
+}
+
+/// Starts one effect in the background; its result comes back as a `Msg`.
+pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Done>) {
+    match effect {
+        Effect::LoadHistory => {
+            let store = services.history.clone();
+            blocking(tasks, move || match store.load() {
+                Ok(loaded) => {
+                    let end = loaded.end;
+                    let (entries, orphans) = fold(loaded.records);
+                    let mut problems = loaded.problems;
+                    if !orphans.is_empty() {
+                        let path = store.path().display();
+                        problems
+                            .push(format!("{} result record(s) in {path} belong to no lead", orphans.len()));
+                    }
+                    Msg::HistoryLoaded { entries, problems, end }
+                }
+                Err(e) => Msg::HistoryFailed(e.to_string()),
+            });
+        }
+        Effect::ReadTail(from) => {
+            let store = services.history.clone();
+            blocking(tasks, move || Msg::TailRead(store.read_tail(from).map_err(|e| e.to_string())));
+        }
+        Effect::Append(record) => {
+            let store = services.history.clone();
+            blocking(tasks, move || Msg::Appended {
+                local_id: record.local_id,
+                submitted: matches!(record.event, RecordEvent::Submitted { .. }),
+                result: store.append(&record).map_err(|e| e.to_string()),
+            });
+        }
+        Effect::LoadCache => {
+            let cache = services.cache.clone();
+            blocking(tasks, move || {
+                let mut problems = Vec::new();
+                let campaigns = found(cache.load_campaigns(), &mut problems);
+                let assistants = found(cache.load_assistants(), &mut problems);
+                Msg::CacheLoaded { campaigns, assistants, problems }
+            });
+        }
+        Effect::SaveCampaigns(campaigns) => {
+            let cache = services.cache.clone();
+            blocking(tasks, move || Msg::Saved(cache.save_campaigns(&campaigns).map_err(|e| e.to_string())));
+        }
+        Effect::SaveAssistants(assistants) => {
+            let cache = services.cache.clone();
+            blocking(tasks, move || {
+                Msg::Saved(cache.save_assistants(&assistants).map_err(|e| e.to_string()))
+            });
+        }
+        Effect::RememberCampaign(id) => {
+            let cache = services.cache.clone();
+            blocking(tasks, move || {
+                let mut remembered = cache.load_remembered();
+                remembered.last_campaign = Some(id);
+                Msg::Saved(cache.save_remembered(&remembered).map_err(|e| e.to_string()))
+            });
+        }
+        Effect::Export { path, leads } => {
+            blocking(tasks, move || Msg::Exported(export_csv(&path, &leads).map(|n| (path, n))));
+        }
+        Effect::FetchCampaigns => with_api(
+            services,
+            tasks,
+            |e| Msg::CampaignsFetched(Err(e)),
+            |api| async move { Msg::CampaignsFetched(api.campaigns().await) },
+        ),
+        Effect::FetchAssistants => with_api(
+            services,
+            tasks,
+            |e| Msg::AssistantsFetched(Err(e)),
+            |api| async move { Msg::AssistantsFetched(api.outbound_assistants().await) },
+        ),
+        Effect::RefreshStatuses(campaigns) => with_api(
+            services,
+            tasks,
+            |e| Msg::StatusesRefreshed(Err(e)),
+            |api| async move { Msg::StatusesRefreshed(server_statuses(&api, &campaigns).await) },
+        ),
+        Effect::WhoAmI => with_api(
+            services,
+            tasks,
+            |e| Msg::Me(Err(e)),
+            |api| async move { Msg::Me(api.me().await.map(|me| me.name)) },
+        ),
+        Effect::Send { local_id, request } => with_api(
+            services,
+            tasks,
+            |e| Msg::Sent { local_id, result: Err(e) },
+            |api| async move { Msg::Sent { local_id, result: api.create_lead(&request).await } },
+        ),
+        Effect::LookUp { local_id, request, since } => with_api(
+            services,
+            tasks,
+            |e| Msg::LookedUp { local_id, result: Err(e) },
+            |api| async move {
+                Msg::LookedUp { local_id, result: crate::delivery::look_up(&api, &request, since).await }
+            },
+        ),
+        Effect::TryKey(key) => {
+            let options = ClientOptions { key: key.0.clone(), ..services.client.clone() };
+            let config_file = services.config_file.clone();
+            tasks.spawn(async move { try_key(options, key, config_file).await });
+        }
+    }
+}
+
+/// Tries a key typed in the app; when the server accepts it, it is saved (mode 0600) and its
+/// client replaces the current one.
+async fn try_key(
+    options: ClientOptions,
+    key: crate::config::ApiKey,
+    config_file: Option<std::path::PathBuf>,
+) -> Done {
+    let api = match ApiClient::new(options) {
+        Ok(api) => api,
+        Err(e) => return Done::Msg(Msg::KeyTried(Err(e.to_string()))),
+    };
+    let name = match api.me().await {
+        Ok(me) => crate::sanitize::cleaned(&me.name),
+        Err(ApiError::Auth(_)) => return Done::Msg(Msg::KeyTried(Err("the server refused this key".into()))),
+        Err(e) => return Done::Msg(Msg::KeyTried(Err(format!("the key could not be checked: {e}")))),
+    };
+    if let Some(path) = config_file {
+        let saved = tokio::task::spawn_blocking(move || crate::config::save_key(&path, &key)).await;
+        if let Ok(Err(e)) | Err(e) = saved.map_err(|e| crate::config::ConfigError::Invalid(e.to_string())) {
+            return Done::NewClient(
+                api,
+                Msg::KeyTried(Err(format!("the key works but could not be saved: {e}"))),
+            );
+        }
+    }
+    Done::NewClient(api, Msg::KeyTried(Ok(name)))
+}
+
+/// A cached list and its age; a damaged cache counts as none, with a word for the user.
+fn found<T>(
+    result: Result<Option<Cached<T>>, CacheError>,
+    problems: &mut Vec<String>,
+) -> Option<(T, jiff::Timestamp)> {
+    match result {
+        Ok(found) => found.map(|c| (c.value, c.fetched_at)),
+        Err(e) => {
+            problems.push(format!("{e}; it will be fetched again"));
+            None
+        }
+    }
+}
+
+/// Pages through `GET /user/leads` for each campaign and collects each lead's server status by id.
+/// Bounded, so a huge account cannot keep it going forever.
+async fn server_statuses(
+    api: &ApiClient,
+    campaigns: &[u64],
+) -> Result<std::collections::HashMap<String, String>, crate::api::ApiError> {
+    const MAX_PAGES: u64 = 200;
+    let mut statuses = std::collections::HashMap::new();
+    for &campaign in campaigns {
+        for page in 1..=MAX_PAGES {
+            let query = LeadQuery {
+                campaign_id: Some(campaign),
+                per_page: Some(100),
+                page: Some(page),
+                ..LeadQuery::default()
+            };
+            let result = api.leads(&query).await?;
+            for lead in &result.data {
+                if let Some(status) = &lead.status {
+                    statuses.insert(lead.id.clone(), status.clone());
+                }
+            }
+            if !result.has_next() {
+                break;
+            }
+        }
+    }
+    Ok(statuses)
+}
+
+/// Writes leads as CSV to a new private file (its directory created if needed).
+fn export_csv(path: &std::path::Path, leads: &[crate::history::LeadEntry]) -> Result<usize, String> {
+    if let Some(dir) = path.parent() {
+        crate::config::create_private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let file = crate::config::private_file_options()
+        .create_new(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let refs: Vec<&crate::history::LeadEntry> = leads.iter().collect();
+    crate::history::query::write_csv(&refs, std::io::BufWriter::new(file))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(leads.len())
+}
