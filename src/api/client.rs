@@ -157,9 +157,31 @@ impl ApiClient {
             .header(ACCEPT, "application/json")
     }
 
+    /// Sends and classifies, logging one line per request: method, path (never the query, which
+    /// can hold a phone number), status and duration. The key is in a sensitive header and is
+    /// never logged.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ApiError> {
-        let response = request.send().await.map_err(classify_transport)?;
-        classify_response(response).await
+        let started = std::time::Instant::now();
+        let (method, path) = match request.try_clone().and_then(|r| r.build().ok()) {
+            Some(built) => (built.method().to_string(), built.url().path().to_owned()),
+            None => (String::from("?"), String::from("?")),
+        };
+        let response = request.send().await.map_err(classify_transport);
+        let status = response.as_ref().map(|r| r.status().as_u16()).map_err(|_| ());
+        let result = match response {
+            Ok(response) => classify_response(response).await,
+            Err(e) => Err(e),
+        };
+        let ms = started.elapsed().as_millis();
+        match (&status, &result) {
+            (Ok(status), Ok(_)) => tracing::info!(%method, %path, status, ms, "request"),
+            (Ok(status), Err(e)) => {
+                tracing::warn!(%method, %path, status, ms, kind = ?e.kind(), "request failed")
+            }
+            (Err(_), Err(e)) => tracing::warn!(%method, %path, ms, kind = ?e.kind(), "request failed"),
+            (Err(_), Ok(_)) => {}
+        }
+        result
     }
 }
 

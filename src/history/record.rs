@@ -164,6 +164,39 @@ impl From<&ApiError> for LeadError {
 }
 
 impl Record {
+    /// Cleans every string a person will read of control characters and bidirectional
+    /// overrides (the file may have been edited by hand, or by something hostile). Called where
+    /// records enter the app from the file.
+    pub fn sanitize(&mut self) {
+        use crate::sanitize::cleaned;
+        fn map(map: &mut IndexMap<String, String>) {
+            *map = map.iter().map(|(k, v)| (cleaned(k), cleaned(v))).collect();
+        }
+        match &mut self.event {
+            Event::Submitted { request, origin } => {
+                request.phone_number = cleaned(&request.phone_number);
+                map(&mut request.variables);
+                for contact in &mut request.secondary_contacts {
+                    contact.phone_number = cleaned(&contact.phone_number);
+                    map(&mut contact.variables);
+                }
+                *origin = origin.as_deref().map(cleaned);
+            }
+            Event::Outcome { lead_id, campaign_name, error, .. } => {
+                *lead_id = lead_id.as_deref().map(cleaned);
+                *campaign_name = campaign_name.as_deref().map(cleaned);
+                if let Some(error) = error {
+                    error.message = cleaned(&error.message);
+                    error.fields = error
+                        .fields
+                        .iter()
+                        .map(|(k, v)| (cleaned(k), v.iter().map(|m| cleaned(m)).collect()))
+                        .collect();
+                }
+            }
+        }
+    }
+
     /// A `submitted` record for a new lead.
     pub fn submitted(local_id: LocalId, request: CreateLead, origin: &str) -> Self {
         Record {
@@ -328,7 +361,8 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
     let mut leads: Vec<LeadEntry> = Vec::new();
     let mut index: std::collections::HashMap<LocalId, usize> = std::collections::HashMap::new();
     let mut orphans = Vec::new();
-    for record in records {
+    for mut record in records {
+        record.sanitize();
         match record.event {
             Event::Submitted { request, .. } => {
                 if let Some(&i) = index.get(&record.local_id) {
@@ -355,4 +389,18 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
         }
     }
     (leads, orphans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_history_line_is_cleaned_before_it_is_shown() {
+        let line = r#"{"v":1,"local_id":"019ad0a4-5f1e-7c3a-9b1e-3f2d0c8e4a11","at":"2026-11-29T16:56:39Z","type":"submitted","request":{"phone_number":"+1415\u001b]0;pwned\u0007","campaign_id":1,"variables":{"customer_name":"Eve\u202e\u001b[2J"},"allow_dupplicate":false}}"#;
+        let record: Record = serde_json::from_str(line).unwrap();
+        let (leads, _) = fold([record]);
+        assert_eq!(leads[0].request.phone_number, "+1415");
+        assert_eq!(leads[0].display_name(), "Eve");
+    }
 }

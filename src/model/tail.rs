@@ -48,7 +48,8 @@ impl App {
     /// or when the lead was updated at or after the record's time.
     fn merge(&mut self, records: Vec<crate::history::Record>) -> usize {
         let mut added = 0;
-        for record in records {
+        for mut record in records {
+            record.sanitize();
             // A lead this instance is working on right now has its own records in hand.
             if self.in_flight.get(&record.local_id).is_some_and(|p| p.is_busy()) {
                 continue;
