@@ -138,6 +138,10 @@ pub struct FileConfig {
     /// Seconds a whole request may take.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout_secs: Option<u64>,
+    /// Seconds a lead left open must have been quiet before this instance takes it over at
+    /// start (another instance may still be sending it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_after_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -233,6 +237,8 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// Whole-request timeout.
     pub request_timeout: Duration,
+    /// How long a lead left open must have been quiet before it is taken over.
+    pub resume_after: Duration,
     /// Run against the built-in sandbox.
     pub sandbox: bool,
 }
@@ -260,6 +266,7 @@ impl Settings {
             default_campaign: file.default_campaign,
             connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
             request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(20)),
+            resume_after: Duration::from_secs(file.resume_after_secs.unwrap_or(90)),
             sandbox: overrides.sandbox,
             paths,
         })

@@ -55,6 +55,7 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
         export_dir: Some(settings.paths.data_dir.join("exports")),
         owns_outbox: outbox.is_some(),
         has_key: connection.api.is_some(),
+        resume_after: settings.resume_after,
     });
     tokio::task::spawn_blocking(crate::lead::warm_up);
     let services = Services {

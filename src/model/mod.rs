@@ -97,6 +97,8 @@ pub struct AppOptions {
     pub owns_outbox: bool,
     /// Whether an API key is configured; without one the app starts by asking for it.
     pub has_key: bool,
+    /// How long a lead left open must have been quiet before it is taken over at start.
+    pub resume_after: std::time::Duration,
 }
 
 impl Default for AppOptions {
@@ -108,6 +110,7 @@ impl Default for AppOptions {
             export_dir: None,
             owns_outbox: true,
             has_key: true,
+            resume_after: std::time::Duration::from_secs(90),
         }
     }
 }
@@ -174,6 +177,8 @@ pub struct App {
     pub account: Option<String>,
     /// Whether this instance resumes leads left open.
     pub(super) owns_outbox: bool,
+    /// How long a lead left open must have been quiet before it is taken over.
+    pub(super) resume_after: std::time::Duration,
     /// Set when the user chose to start again on the sandbox.
     pub restart_in_sandbox: bool,
 }
@@ -212,6 +217,7 @@ impl App {
             key_problem: None,
             account: None,
             owns_outbox: options.owns_outbox,
+            resume_after: options.resume_after,
             restart_in_sandbox: false,
         };
         let mut app = app;

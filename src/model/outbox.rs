@@ -11,9 +11,6 @@ use crate::api::ErrorKind;
 use crate::delivery::MAX_CONCURRENT;
 use crate::history::{LeadError, LocalId, Outcome, Status};
 
-/// A lead another instance may still be sending is left alone this long after its last record.
-pub const STALE_AFTER: Duration = Duration::from_secs(90);
-
 impl App {
     /// Starts what may start: queued leads whose wait is over, then ready ones, oldest first,
     /// while request slots are free. Nothing starts while the key is refused, and after a quit
@@ -115,7 +112,7 @@ impl App {
 
     /// Takes over the leads a previous run left open: each is looked up before anything is sent
     /// again. Leads written very recently may belong to another instance still sending them; they
-    /// are looked at only once they have been quiet for [`STALE_AFTER`].
+    /// are looked at only once they have been quiet for `resume_after` (90 s unless configured).
     pub(super) fn resume_open_leads(&mut self) {
         if !self.owns_outbox {
             return;
@@ -130,7 +127,7 @@ impl App {
             .collect();
         for (id, updated) in &open {
             let quiet = std::time::Duration::try_from(now.duration_since(*updated)).unwrap_or_default();
-            let phase = match STALE_AFTER.checked_sub(quiet) {
+            let phase = match self.resume_after.checked_sub(quiet) {
                 Some(left) if !left.is_zero() => {
                     Phase::Waiting { until: self.now + left, next: Step::LookUp, tries: 0 }
                 }
