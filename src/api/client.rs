@@ -201,12 +201,23 @@ fn classify_transport(error: reqwest::Error) -> ApiError {
     if error.is_builder() {
         ApiError::Invalid(text)
     } else if error.is_connect() {
-        ApiError::Unreachable(text)
+        // The innermost cause says it best: "Connection refused", "dns error: ...".
+        ApiError::Unreachable(root_cause(&error).unwrap_or(text))
     } else if error.is_timeout() {
         ApiError::UnknownOutcome(format!("no answer in time ({text})"))
     } else {
         ApiError::UnknownOutcome(text)
     }
+}
+
+fn root_cause(error: &dyn std::error::Error) -> Option<String> {
+    let mut source = error.source()?;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    let text = source.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
