@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use indexmap::IndexMap;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -116,8 +117,9 @@ impl Paths {
     }
 }
 
-/// The contents of `config.toml`. Unknown keys are an error, with their line.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The contents of `config.toml`. Unknown keys are an error, with their line. Its `Debug` output
+/// never shows the key.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// The API key (prefer the environment variable on shared machines).
@@ -142,6 +144,55 @@ pub struct FileConfig {
     /// start (another instance may still be sending it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_after_secs: Option<u64>,
+    /// `default`, or `plain` for no colour (emphasis by bold and reverse, as with `NO_COLOR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Theme>,
+    /// Remapped keys: command name → key or list of keys (see `keymap::COMMANDS`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub keys: IndexMap<String, KeyList>,
+}
+
+/// The look of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Colours.
+    Default,
+    /// No colour at all.
+    Plain,
+}
+
+/// One key or several, in the `[keys]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    /// `submit = "F9"`.
+    One(String),
+    /// `quit = ["Ctrl-Q", "F10"]`.
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    /// The keys, as a list.
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            KeyList::One(key) => vec![key.clone()],
+            KeyList::Many(keys) => keys.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileConfig")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("base_url", &self.base_url)
+            .field("default_region", &self.default_region)
+            .field("default_campaign", &self.default_campaign)
+            .field("theme", &self.theme)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FileConfig {
@@ -239,6 +290,10 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// How long a lead left open must have been quiet before it is taken over.
     pub resume_after: Duration,
+    /// Draw without colour.
+    pub plain: bool,
+    /// Remapped keys, command name → keys, in file order.
+    pub keys: Vec<(String, Vec<String>)>,
     /// Run against the built-in sandbox.
     pub sandbox: bool,
 }
@@ -267,6 +322,8 @@ impl Settings {
             connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
             request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(20)),
             resume_after: Duration::from_secs(file.resume_after_secs.unwrap_or(90)),
+            plain: file.theme == Some(Theme::Plain),
+            keys: file.keys.iter().map(|(name, keys)| (name.clone(), keys.keys())).collect(),
             sandbox: overrides.sandbox,
             paths,
         })
@@ -322,5 +379,28 @@ mod tests {
     fn a_missing_file_is_an_empty_config() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(FileConfig::load(&dir.path().join("none.toml")).unwrap(), FileConfig::default());
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_in_assets_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config.example.toml");
+        let config = FileConfig::load(&path).unwrap();
+        assert_eq!(config.default_region.as_deref(), Some("DE"));
+        assert_eq!(config.theme, Some(Theme::Default));
+        assert_eq!(config.keys["submit"].keys(), ["Ctrl-S", "F9"]);
+        let keys: Vec<(String, Vec<String>)> =
+            config.keys.iter().map(|(k, v)| (k.clone(), v.keys())).collect();
+        crate::keymap::remap(&keys).unwrap();
+    }
+
+    #[test]
+    fn the_key_never_shows_in_debug_output() {
+        let config = FileConfig { api_key: Some("1|very-secret".into()), ..FileConfig::default() };
+        assert!(!format!("{config:?}").contains("very-secret"));
     }
 }

@@ -3,6 +3,9 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+mod remap;
+pub use remap::{COMMANDS, bindings, install, parse_key, remap};
+
 use crate::model::{Action, App, Focus, Msg, Overlay};
 
 /// Where the focus is, as far as keys are concerned.
@@ -158,7 +161,8 @@ const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const ALT: KeyModifiers = KeyModifiers::ALT;
 
-/// Every binding, most specific first: the first match wins.
+/// The default bindings, most specific first: the first match wins. The config file's `[keys]`
+/// may remap commands (see `remap`); everything reads [`bindings()`].
 pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Enter, NONE, Scope::Confirm, Action::Activate, "send anyway"),
     key(KeyCode::Char('s'), NONE, Scope::Confirm, Action::Activate, "send anyway"),
@@ -291,7 +295,7 @@ pub fn lookup(key: &KeyEvent, context: Context) -> Option<Action> {
         KeyCode::Char(c) if mods.contains(CTRL) => KeyCode::Char(c.to_ascii_lowercase()),
         other => other,
     };
-    BINDINGS.iter().find(|b| b.code == code && b.mods == mods && b.scope.covers(context)).map(|b| b.action)
+    bindings().iter().find(|b| b.code == code && b.mods == mods && b.scope.covers(context)).map(|b| b.action)
 }
 
 /// How a key is written in help and the footer, e.g. `Ctrl-S`, `F1`, `Shift-Tab`.
@@ -315,7 +319,7 @@ pub fn key_label(binding: &Binding) -> String {
 
 /// The first key bound to `action` in `context`, for the footer.
 pub fn key_for(action: Action, context: Context) -> Option<String> {
-    BINDINGS.iter().find(|b| b.action == action && b.scope.covers(context)).map(key_label)
+    bindings().iter().find(|b| b.action == action && b.scope.covers(context)).map(key_label)
 }
 
 #[cfg(test)]

@@ -29,6 +29,16 @@ pub async fn run(mut settings: Settings) -> ExitCode {
 
 /// One run of the TUI; `Ok(true)` when the user asked to go on in the sandbox.
 async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
+    match crate::keymap::remap(&settings.keys) {
+        Ok(bindings) => crate::keymap::install(bindings),
+        Err(message) => {
+            eprintln!("error: config file {}: {message}", settings.paths.config_file.display());
+            return Err(ExitCode::from(2));
+        }
+    }
+    if settings.plain {
+        crate::ui::theme::use_plain();
+    }
     let connection = match super::connect(settings).await {
         Ok(connection) => connection,
         Err(message) => {

@@ -68,7 +68,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let mut keys = vec![Span::raw(" ")];
     let mut used = 1;
     for action in shown_actions(context).iter().filter(|a| app.is_available(**a)) {
-        let Some(binding) = keymap::BINDINGS.iter().find(|b| b.action == *action && b.scope.covers(context))
+        let Some(binding) =
+            keymap::bindings().iter().find(|b| b.action == *action && b.scope.covers(context))
         else {
             continue;
         };

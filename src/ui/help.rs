@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::theme;
-use crate::keymap::{self, BINDINGS, Scope};
+use crate::keymap::{self, Scope};
 
 const COLUMNS: [&[Scope]; 2] = [
     &[Scope::Global, Scope::NotText, Scope::Form, Scope::Picker, Scope::Suggest, Scope::Checkbox],
@@ -56,7 +56,7 @@ fn column(scopes: &[Scope]) -> Vec<Line<'static>> {
     for &scope in scopes {
         lines.push(Line::from(Span::styled(scope.title(), theme::heading())));
         let mut seen: Vec<(crate::model::Action, &str, Vec<String>)> = Vec::new();
-        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for b in keymap::bindings().iter().filter(|b| b.scope == scope) {
             match seen.iter_mut().find(|(a, h, _)| *a == b.action && *h == b.help) {
                 Some((_, _, keys)) => keys.push(keymap::key_label(b)),
                 None => seen.push((b.action, b.help, vec![keymap::key_label(b)])),

@@ -8,10 +8,16 @@ use ratatui::style::{Color, Modifier, Style};
 
 use crate::history::Status;
 
-/// Whether colour is allowed (no `NO_COLOR` in the environment).
+static ENABLED: OnceLock<bool> = OnceLock::new();
+
+/// Whether colour is allowed: not with `NO_COLOR` in the environment, nor with `theme = "plain"`.
 pub fn color_enabled() -> bool {
-    static ENABLED: OnceLock<bool> = OnceLock::new();
     *ENABLED.get_or_init(|| std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+}
+
+/// Turns colour off for the run (the config's `theme = "plain"`); call before the first frame.
+pub fn use_plain() {
+    let _ = ENABLED.set(false);
 }
 
 fn pick(color: Style, plain: Style) -> Style {
