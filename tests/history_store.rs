@@ -1,7 +1,8 @@
 //! The history store against real files in temporary folders: permissions, round trips, the
-//! repairs a crash makes necessary, and several processes writing at once.
+//! repairs a crash makes necessary, and several processes writing at once. Writers killed in the
+//! middle of their appends are in `history_crash.rs`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -79,7 +80,8 @@ fn submitted_and_outcome_records_round_trip_and_fold() {
     assert_eq!(leads[0].local_id, id);
     assert_eq!(leads[0].status, Status::Created);
     assert_eq!(leads[0].lead_id.as_deref(), Some("981"));
-    assert_eq!(leads[0].display_name(), "Zoë \"Z\"\n");
+    // Stored as sent (the records above compared equal); `fold` cleans control characters.
+    assert_eq!(leads[0].display_name(), "Zoë \"Z\" ");
 }
 
 #[test]
@@ -358,34 +360,6 @@ fn concurrent_writer_processes_lose_and_mix_nothing() {
     for seqs in seqs_by_writer(&loaded.records, writers) {
         assert_eq!(seqs, (0..count).collect::<Vec<_>>(), "each writer's records, all, in order");
     }
-}
-
-/// The sequence number in a child's `ACK n` line (libtest may print `test child_writer ... `
-/// on the same line first).
-fn ack(line: &str) -> Option<usize> {
-    line.rsplit_once("ACK ")?.1.trim().parse().ok()
-}
-
-#[test]
-fn a_killed_writer_keeps_every_acknowledged_record() {
-    let (_dir, store, _) = store_with(0);
-    let mut child = spawn_writer(store.path(), 0, 100_000);
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut acked = Vec::new();
-    while acked.len() < 50 {
-        let line = lines.next().expect("child ended early").unwrap();
-        acked.extend(ack(&line));
-    }
-    child.kill().unwrap(); // SIGKILL, in the middle of its appends
-    child.wait().unwrap();
-    acked.extend(lines.map_while(Result::ok).filter_map(|l| ack(&l)));
-
-    let loaded = store.load().unwrap();
-    assert!(loaded.damaged.is_empty(), "{:?}", loaded.problems);
-    let seqs = &seqs_by_writer(&loaded.records, 1)[0];
-    assert!(seqs.len() >= acked.len(), "{} acknowledged, {} found", acked.len(), seqs.len());
-    assert_eq!(seqs[..acked.len()], acked[..], "every acknowledged record, in order");
-    assert!(seqs.len() < 100_000, "the child was killed before it finished");
 }
 
 /// One record as `append` writes it, newline included.
