@@ -73,12 +73,15 @@ pub fn parse_server_time(text: &str) -> Option<Timestamp> {
 }
 
 /// Looks for the lead `request` would have created, submitted at `since`: same phone and
-/// campaign, created no earlier than [`CLOCK_SLACK`] before `since`. The newest such lead, or
-/// `None` when the server has none (so sending again cannot create a second one).
+/// campaign, created no earlier than [`CLOCK_SLACK`] before `since`, and not one of `taken` (the
+/// server ids other leads in the history already have: a second lead for the same phone must not
+/// be mistaken for the first). The newest such lead, or `None` when the server has none (so
+/// sending again cannot create a second one).
 pub async fn look_up(
     api: &ApiClient,
     request: &CreateLead,
     since: Timestamp,
+    taken: &[String],
 ) -> Result<Option<Lead>, ApiError> {
     const MAX_PAGES: u64 = 20;
     let earliest = since - CLOCK_SLACK;
@@ -99,8 +102,10 @@ pub async fn look_up(
             let same_campaign = lead.campaign_id.is_none_or(|c| c == request.campaign_id);
             // A lead without a readable time cannot be told apart: count it, to be safe.
             let created = lead.created_at.as_deref().and_then(parse_server_time).unwrap_or(since);
+            let free = !taken.contains(&lead.id);
             if same_phone
                 && same_campaign
+                && free
                 && created >= earliest
                 && best.as_ref().is_none_or(|(t, _)| created >= *t)
             {

@@ -49,7 +49,8 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
         return local_failure(&format!("{e}; the lead was not sent"));
     }
     tracing::info!(%local_id, "create: sending");
-    let result = deliver(&api, &request, local_id, submitted.at, &store, &mut entry).await;
+    let taken = known_lead_ids(&store, &request);
+    let result = deliver(&api, &request, local_id, submitted.at, &store, &mut entry, &taken).await;
     report(&entry, &result, args.json)
 }
 
@@ -63,6 +64,7 @@ async fn deliver(
     since: jiff::Timestamp,
     store: &HistoryStore,
     entry: &mut LeadEntry,
+    taken: &[String],
 ) -> Result<Created, ApiError> {
     const MAX_SENDS: u32 = 3;
     const MAX_LOOKUPS: u32 = 3;
@@ -104,24 +106,51 @@ async fn deliver(
                 let mut lookups = 0;
                 loop {
                     lookups += 1;
-                    match look_up(api, request, since).await {
+                    match look_up(api, request, since, taken).await {
                         Ok(Some(lead)) => {
                             let created = Created { lead, message: None };
                             record(store, entry, local_id, Outcome::from_result(&Ok(created.clone())));
                             return Ok(created);
                         }
-                        Ok(None) if tries < MAX_SENDS => break,
-                        Ok(None) => return Err(error),
+                        // Proven not created: it may be sent again, after a pause.
+                        Ok(None) if tries < MAX_SENDS => {
+                            tokio::time::sleep(backoff(tries, salt).min(MAX_WAIT)).await;
+                            break;
+                        }
+                        Ok(None) => {
+                            record(store, entry, local_id, open(Status::Queued));
+                            return Err(error);
+                        }
                         Err(lookup_error) if lookups >= MAX_LOOKUPS => {
                             eprintln!("the check failed too: {lookup_error}");
                             return Err(error);
                         }
-                        Err(_) => tokio::time::sleep(backoff(lookups, salt).min(MAX_WAIT)).await,
+                        Err(lookup_error) => {
+                            let wait = match next_after(&lookup_error, lookups, salt) {
+                                Next::RetryAfter(wait) => wait,
+                                _ => backoff(lookups, salt),
+                            };
+                            tokio::time::sleep(wait.min(MAX_WAIT)).await;
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// The server ids the history already gives to leads with this phone and campaign, so a look-up
+/// never takes an earlier lead for this one.
+fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<String> {
+    let Ok(loaded) = store.load() else { return Vec::new() };
+    let (entries, _) = crate::history::fold(loaded.records);
+    entries
+        .into_iter()
+        .filter(|e| {
+            e.request.phone_number == request.phone_number && e.request.campaign_id == request.campaign_id
+        })
+        .filter_map(|e| e.lead_id)
+        .collect()
 }
 
 /// Appends an outcome record and applies it to the entry that is reported.

@@ -266,9 +266,15 @@ impl App {
                 let outcome = Outcome::from_result(&Ok(Created { lead, message: None }));
                 self.save_result(local_id, outcome, None)
             }
-            // It does not: sending again cannot make a second one.
-            Ok(None) => {
+            // It does not: sending again cannot make a second one. After a failed send, not at
+            // once: a server failing every request must not be hammered.
+            Ok(None) if tries == 0 => {
                 self.in_flight.insert(local_id, Phase::Ready { next: Step::Send, tries });
+                vec![]
+            }
+            Ok(None) => {
+                let until = self.now + delivery::backoff(tries, salt(local_id));
+                self.in_flight.insert(local_id, Phase::Waiting { until, next: Step::Send, tries });
                 vec![]
             }
             Err(error) => {
@@ -276,6 +282,10 @@ impl App {
                     DeliveryNext::NeedKey => {
                         self.key_refused(&error);
                         Phase::Paused { next: Step::LookUp, tries }
+                    }
+                    // A 429 says how long; anything else waits the usual backoff.
+                    DeliveryNext::RetryAfter(wait) => {
+                        Phase::Waiting { until: self.now + wait, next: Step::LookUp, tries }
                     }
                     _ => {
                         let wait = delivery::backoff(tries.max(1), salt(local_id));

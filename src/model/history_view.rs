@@ -159,6 +159,17 @@ impl HistoryView {
         })
     }
 
+    /// The server ids that leads other than `except` with this phone and campaign already have.
+    pub fn lead_ids_for(&self, phone: &str, campaign: u64, except: LocalId) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.local_id != except && e.request.campaign_id == campaign && e.request.phone_number == phone
+            })
+            .filter_map(|e| e.lead_id.clone())
+            .collect()
+    }
+
     /// Variable names used before in `campaign`, oldest first.
     pub fn keys_used_in(&self, campaign: u64) -> Option<&IndexSet<String>> {
         self.keys_by_campaign.get(&campaign)

@@ -228,6 +228,8 @@ pub enum Effect {
         request: CreateLead,
         /// When it was submitted: only leads created since count.
         since: Timestamp,
+        /// Server ids other leads with this phone and campaign already have.
+        taken: Vec<String>,
     },
     /// Ask who the key belongs to; answers `Me`.
     WhoAmI,

@@ -63,8 +63,9 @@ impl App {
                 }
                 Step::LookUp => {
                     let since = entry.submitted_at;
+                    let taken = self.history.lead_ids_for(&request.phone_number, request.campaign_id, id);
                     self.in_flight.insert(id, Phase::LookingUp { tries });
-                    effects.push(Effect::LookUp { local_id: id, request, since });
+                    effects.push(Effect::LookUp { local_id: id, request, since, taken });
                 }
             }
         }

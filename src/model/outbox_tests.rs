@@ -79,6 +79,10 @@ fn a_lead_not_found_is_sent_again_and_a_failed_lookup_waits() {
     let effects = app.update(Msg::Tick);
     assert!(matches!(effects.as_slice(), [Effect::LookUp { .. }]), "the lookup, not a send: {effects:?}");
     let effects = app.update(Msg::LookedUp { local_id: id, result: Ok(None) });
+    assert_eq!(sends(&effects), 0, "not at once: a failing server is not hammered");
+    let pause = app.wait_left(&id).expect("a pause before sending again");
+    app.now += pause;
+    let effects = app.update(Msg::Tick);
     assert_eq!(sends(&effects), 1, "not there: sending again cannot make a second one");
     assert_eq!(app.in_flight.get(&id), Some(&Phase::Sending { tries: 2 }));
 }

@@ -128,12 +128,13 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
             |e| Msg::Sent { local_id, result: Err(e) },
             |api| async move { Msg::Sent { local_id, result: api.create_lead(&request).await } },
         ),
-        Effect::LookUp { local_id, request, since } => with_api(
+        Effect::LookUp { local_id, request, since, taken } => with_api(
             services,
             tasks,
             |e| Msg::LookedUp { local_id, result: Err(e) },
             |api| async move {
-                Msg::LookedUp { local_id, result: crate::delivery::look_up(&api, &request, since).await }
+                let result = crate::delivery::look_up(&api, &request, since, &taken).await;
+                Msg::LookedUp { local_id, result }
             },
         ),
         Effect::TryKey(key) => {

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
 
+pub mod capture;
+
 /// The emulated terminal's width.
 pub const COLS: u16 = 100;
 /// The emulated terminal's height.
@@ -405,6 +407,18 @@ impl Tui {
         Ok(status)
     }
 
+    /// Kills the app with SIGKILL, as a crash or `kill -9` would (nothing is cleaned up, the
+    /// terminal is not restored), and waits until it is gone and its output has ended.
+    pub fn kill_hard(&mut self, timeout: Duration) -> Result<ExitStatus, String> {
+        let pid = self.child.process_id().ok_or_else(|| self.failure("the app has no process id"))?;
+        let killed = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        match killed {
+            Ok(status) if status.success() => self.wait_exit(timeout),
+            Ok(status) => Err(self.failure(&format!("kill -KILL {pid} failed: {status}"))),
+            Err(e) => Err(self.failure(&format!("running kill -KILL {pid}: {e}"))),
+        }
+    }
+
     /// Whether the terminal is back in cooked mode (canonical input and echo on), as a shell
     /// expects it after the app. `None` when the platform cannot tell.
     pub fn cooked_mode(&self) -> Option<bool> {
@@ -510,4 +524,19 @@ fn pump(reader: &mut dyn Read, shared: &Shared, writer: &Mutex<Box<dyn Write + S
         }
     }
     shared.eof.store(true, Ordering::SeqCst);
+}
+
+impl Tui {
+    /// Resizes the terminal to `rows` x `cols`, as a person dragging the window's corner would:
+    /// the emulated screen takes the new size, then the pseudo-terminal does (which sends the app
+    /// `SIGWINCH`). Wait for the app's redraw afterwards; nothing here waits for it.
+    pub fn resize(&self, rows: u16, cols: u16) -> Result<(), String> {
+        // With the emulator locked, no output is drawn at one size while the other is in force.
+        let mut parser = lock(&self.shared.parser);
+        parser.set_size(nonzero(rows), nonzero(cols));
+        let size = PtySize { rows, cols, pixel_width: 0, pixel_height: 0 };
+        let resized = self.master.resize(size);
+        drop(parser);
+        resized.map_err(|e| self.failure(&format!("resizing the terminal to {cols}x{rows}: {e}")))
+    }
 }
