@@ -97,12 +97,12 @@ async fn deliver(
                 if tries >= MAX_SENDS || wait > MAX_WAIT {
                     return Err(error);
                 }
-                eprintln!("{error}; trying again in {} s", wait.as_secs().max(1));
+                say!("{error}; trying again in {} s", wait.as_secs().max(1));
                 tokio::time::sleep(wait).await;
             }
             Next::LookUp => {
                 record(store, entry, local_id, open(Status::Unknown));
-                eprintln!("{error}; checking whether the server created it");
+                say!("{error}; checking whether the server created it");
                 let mut lookups = 0;
                 loop {
                     lookups += 1;
@@ -122,7 +122,7 @@ async fn deliver(
                             return Err(error);
                         }
                         Err(lookup_error) if lookups >= MAX_LOOKUPS => {
-                            eprintln!("the check failed too: {lookup_error}");
+                            say!("the check failed too: {lookup_error}");
                             return Err(error);
                         }
                         Err(lookup_error) => {
@@ -158,7 +158,7 @@ fn record(store: &HistoryStore, entry: &mut LeadEntry, local_id: LocalId, outcom
     let record = Record::outcome(local_id, outcome.clone());
     entry.apply(outcome, record.at);
     if let Err(e) = store.append(&record) {
-        eprintln!("warning: the result could not be written to the history: {e}");
+        say!("warning: the result could not be written to the history: {e}");
     }
 }
 
@@ -206,14 +206,14 @@ pub fn parse_secondary(spec: &str) -> Result<SecondaryDraft, String> {
 
 fn invalid(messages: &[String]) -> ExitCode {
     for m in messages {
-        eprintln!("error: {m}");
+        say!("error: {m}");
     }
-    eprintln!("Nothing was sent.");
+    say!("Nothing was sent.");
     ExitCode::from(EXIT_INVALID)
 }
 
 fn local_failure(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    say!("error: {message}");
     ExitCode::FAILURE
 }
 
@@ -221,7 +221,7 @@ fn report(entry: &LeadEntry, result: &Result<crate::api::types::Created, ApiErro
     if json {
         match serde_json::to_string_pretty(&LeadJson::from(entry)) {
             Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("error: {e}"),
+            Err(e) => say!("error: {e}"),
         }
     }
     let phone = &entry.request.phone_number;
@@ -241,24 +241,24 @@ fn report(entry: &LeadEntry, result: &Result<crate::api::types::Created, ApiErro
             ExitCode::from(EXIT_CREATED)
         }
         (_, Err(ApiError::Rejected { status, message, errors })) => {
-            eprintln!("rejected ({status}): {message}");
+            say!("rejected ({status}): {message}");
             for (field, messages) in errors {
-                eprintln!("  {field}: {}", messages.join(" "));
+                say!("  {field}: {}", messages.join(" "));
             }
             ExitCode::from(EXIT_REJECTED)
         }
         (_, Err(e @ ApiError::Auth(_))) => {
-            eprintln!("{e}");
-            eprintln!("The lead is kept queued in the history; it goes out once a working key is set.");
+            say!("{e}");
+            say!("The lead is kept queued in the history; it goes out once a working key is set.");
             ExitCode::from(EXIT_REJECTED)
         }
         (_, Err(ApiError::Invalid(message))) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             ExitCode::from(EXIT_INVALID)
         }
         (status, Err(e)) => {
-            eprintln!("{e}");
-            eprintln!(
+            say!("{e}");
+            say!(
                 "The lead is kept in the history as {} ({}); autocalls-tui resumes it, checking the server first.",
                 status.as_str(),
                 entry.local_id

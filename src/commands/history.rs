@@ -14,12 +14,12 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
     let loaded = match HistoryStore::open(&path).and_then(|store| store.load()) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
     for problem in &loaded.problems {
-        eprintln!("warning: {problem}");
+        say!("warning: {problem}");
     }
     let (entries, _) = fold(loaded.records);
     let filter = Filter { search: args.search.clone(), status: args.status, campaign };
@@ -40,7 +40,7 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             ExitCode::FAILURE
         }
     }

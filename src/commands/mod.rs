@@ -1,6 +1,14 @@
 //! What each command does once the command line is parsed: the TUI, `create`, `history`,
 //! `sandbox-server`, and what they share (reaching the API, logging).
 
+/// Writes a line to stderr, cleaned of control characters and bidirectional overrides first:
+/// messages quote what servers and files said, which must not reach the terminal raw.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::sanitize::clean(&format!($($arg)*)))
+    };
+}
+
 pub mod create;
 pub mod history;
 pub mod logging;

@@ -16,7 +16,7 @@ pub async fn run(args: &SandboxArgs) -> ExitCode {
     let sandbox = match Sandbox::start(options).await {
         Ok(sandbox) => sandbox,
         Err(e) => {
-            eprintln!("error: the sandbox could not listen on 127.0.0.1:{}: {e}", args.port);
+            say!("error: the sandbox could not listen on 127.0.0.1:{}: {e}", args.port);
             return ExitCode::FAILURE;
         }
     };

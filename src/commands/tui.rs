@@ -32,7 +32,7 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     match crate::keymap::remap(&settings.keys) {
         Ok(bindings) => crate::keymap::install(bindings),
         Err(message) => {
-            eprintln!("error: config file {}: {message}", settings.paths.config_file.display());
+            say!("error: config file {}: {message}", settings.paths.config_file.display());
             return Err(ExitCode::from(2));
         }
     }
@@ -42,14 +42,14 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     let connection = match super::connect(settings).await {
         Ok(connection) => connection,
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             return Err(ExitCode::from(2));
         }
     };
     let history = match HistoryStore::open(settings.history_file()) {
         Ok(store) => store,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return Err(ExitCode::FAILURE);
         }
     };
@@ -91,7 +91,7 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     match result {
         Ok(app) => Ok(app.restart_in_sandbox),
         Err(e) => {
-            eprintln!("error: {e:?}");
+            say!("error: {e:?}");
             Err(ExitCode::FAILURE)
         }
     }

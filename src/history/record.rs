@@ -153,11 +153,13 @@ pub struct LeadError {
 
 impl From<&ApiError> for LeadError {
     fn from(error: &ApiError) -> Self {
+        use crate::sanitize::cleaned;
         let (message, http_status, fields) = match error {
             ApiError::Rejected { status, message, errors } => {
-                (message.clone(), Some(*status), errors.clone())
+                let fields = errors.iter().map(|(k, v)| (cleaned(k), v.iter().map(|m| cleaned(m)).collect()));
+                (cleaned(message), Some(*status), fields.collect())
             }
-            other => (other.to_string(), None, IndexMap::new()),
+            other => (cleaned(&other.to_string()), None, IndexMap::new()),
         };
         LeadError { kind: error.kind(), message, http_status, fields }
     }

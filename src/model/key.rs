@@ -8,8 +8,8 @@ use super::{App, Effect, Level, Overlay, Target, TextInput};
 use crate::api::ApiError;
 use crate::config::ApiKey;
 
-/// The key prompt's state.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The key prompt's state. Its `Debug` never shows what is typed.
+#[derive(Clone, PartialEq, Default)]
 pub struct KeyPrompt {
     /// What is typed (drawn masked).
     pub input: TextInput,
@@ -19,6 +19,17 @@ pub struct KeyPrompt {
     pub checking: bool,
     /// Offer the sandbox instead (first start without a key).
     pub offer_sandbox: bool,
+}
+
+impl std::fmt::Debug for KeyPrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPrompt")
+            .field("input", &format_args!("[{} characters]", self.input.text().chars().count()))
+            .field("problem", &self.problem)
+            .field("checking", &self.checking)
+            .field("offer_sandbox", &self.offer_sandbox)
+            .finish()
+    }
 }
 
 impl App {

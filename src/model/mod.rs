@@ -677,8 +677,11 @@ impl App {
         self.set_focus(ring[next]);
     }
 
+    /// Sets the footer message. Messages quote servers and files, so they are cleaned here, the
+    /// one way into the footer.
     pub(super) fn notify(&mut self, level: Level, text: impl Into<String>) {
-        self.notice = Some(Notice { level, text: text.into() });
+        let text = crate::sanitize::cleaned(&text.into());
+        self.notice = Some(Notice { level, text });
     }
 }
 

@@ -104,6 +104,36 @@ pub enum Msg {
     },
 }
 
+impl Msg {
+    /// The message's kind, for logs: never its content (keys typed, a pasted API key, leads).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Msg::Action(_) => "action",
+            Msg::Edit(_) => "edit",
+            Msg::Paste(_) => "paste",
+            Msg::Resize { .. } => "resize",
+            Msg::Tick => "tick",
+            Msg::HistoryLoaded { .. } => "history-loaded",
+            Msg::HistoryChanged => "history-changed",
+            Msg::TailRead(_) => "tail-read",
+            Msg::HistoryFailed(_) => "history-failed",
+            Msg::Appended { .. } => "appended",
+            Msg::CacheLoaded { .. } => "cache-loaded",
+            Msg::CampaignsFetched(_) => "campaigns-fetched",
+            Msg::AssistantsFetched(_) => "assistants-fetched",
+            Msg::Saved(_) => "saved",
+            Msg::Clicked(_) => "clicked",
+            Msg::Scrolled { .. } => "scrolled",
+            Msg::StatusesRefreshed(_) => "statuses-refreshed",
+            Msg::Exported(_) => "exported",
+            Msg::LookedUp { .. } => "looked-up",
+            Msg::Me(_) => "me",
+            Msg::KeyTried(_) => "key-tried",
+            Msg::Sent { .. } => "sent",
+        }
+    }
+}
+
 /// A command, independent of the key that triggers it; the key map binds keys to these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {

@@ -152,7 +152,8 @@ fn translate(app: &App, event: &Event) -> Option<Msg> {
 }
 
 fn apply(app: &mut App, msg: Msg, services: &Services, tasks: &mut JoinSet<Done>) -> bool {
-    tracing::trace!(?msg, "update");
+    // Only the kind of message: its content can hold keystrokes, a pasted key, personal data.
+    tracing::trace!(msg = msg.kind(), "update");
     app.now = std::time::Instant::now();
     for effect in app.update(msg) {
         effects::start(effect, services, tasks);
