@@ -31,8 +31,10 @@ pub(super) fn message(status: StatusCode, text: &str) -> Response {
     reply(status, json!({ "message": text }))
 }
 
-/// Around every request: counts creates on arrival, waits the latency, and turns any answer that
-/// is not JSON (axum's own `405`, for one) into a Laravel-style JSON one.
+/// Around every request: counts creates on arrival, does the work, waits the latency before
+/// answering, and turns any answer that is not JSON (axum's own `405`, for one) into a
+/// Laravel-style JSON one. The work runs in a task of its own, so a client that gives up while
+/// waiting does not undo it: as on a real server, the lead then exists though no answer came.
 pub(super) async fn frame(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -43,10 +45,14 @@ pub(super) async fn frame(State(state): State<SandboxState>, request: Request, n
         }
         store.latency
     };
+    let work = tokio::spawn(next.run(request));
     if latency > Duration::ZERO {
         tokio::time::sleep(latency).await;
     }
-    let response = next.run(request).await;
+    let response = match work.await {
+        Ok(response) => response,
+        Err(_) => return message(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
+    };
     let is_json = response
         .headers()
         .get(CONTENT_TYPE)

@@ -229,10 +229,13 @@ fn campaign_hint(app: &App, width: usize) -> Span<'static> {
             }
             None => (" ! not in your campaign list".into(), theme::error()),
         },
-        None if app.form.campaign.is_blank() && catalog.campaigns.is_empty() => match &catalog.fetch_error {
-            Some(_) => (" offline: type the campaign id".into(), theme::hint()),
-            None => (" loading campaigns…".into(), theme::hint()),
-        },
+        None if app.form.campaign.is_blank() && catalog.campaigns.is_empty() => {
+            match (&catalog.fetch_error, &app.key_problem) {
+                (_, Some(_)) => (" the list needs the API key (F4)".into(), theme::hint()),
+                (Some(_), None) => (" offline: type the campaign id".into(), theme::hint()),
+                (None, None) => (" loading campaigns…".into(), theme::hint()),
+            }
+        }
         None if catalog.campaigns.is_empty() => (" ✗ type the campaign id (a number)".into(), theme::error()),
         None => (" type to filter · Enter takes".into(), theme::hint()),
     };

@@ -28,11 +28,8 @@ pub fn draw(app: &App, prompt: &KeyPrompt, frame: &mut Frame, area: Rect) {
     let field_width = inner.width.saturating_sub(6);
     let masked = text_field::draw_masked(&prompt.input, field_width, theme::input_focused());
     let mut lines = vec![
-        Line::from("Paste the key from the Autocalls dashboard (Settings → API keys)."),
-        Line::from(Span::styled(
-            format!("It is checked with the server, then kept in {}", config_hint(app)),
-            theme::hint(),
-        )),
+        Line::from("Paste the key from the Autocalls dashboard (API keys)."),
+        Line::from(Span::styled(config_hint(app), theme::hint())),
         Line::from(""),
         Line::from(vec![Span::raw("Key  "), masked.span]),
         Line::from(""),
@@ -60,7 +57,7 @@ pub fn draw(app: &App, prompt: &KeyPrompt, frame: &mut Frame, area: Rect) {
 
 fn config_hint(app: &App) -> &'static str {
     match app.target {
-        crate::model::Target::Sandbox => "memory",
-        crate::model::Target::Live(_) => "the config file (mode 0600).",
+        crate::model::Target::Sandbox => "The sandbox needs no key.",
+        crate::model::Target::Live(_) => "It is checked, then saved in config.toml (mode 0600).",
     }
 }
