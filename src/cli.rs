@@ -65,7 +65,21 @@ pub enum Command {
     )]
     History(HistoryArgs),
     /// Run the fake Autocalls API alone, for scripts and demos.
+    #[command(after_help = "Example:\n  autocalls-tui sandbox-server --port 8080 --latency-ms 300")]
     SandboxServer(SandboxArgs),
+    /// Where the files are, and the settings in force (the key masked).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `config`'s subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the config file's path.
+    Path,
+    /// Print the settings in force and where each file lives; the API key shows its last four
+    /// characters at most.
+    Show,
 }
 
 /// `create`'s flags.
@@ -117,7 +131,8 @@ pub struct SandboxArgs {
 }
 
 impl GlobalArgs {
-    fn overrides(&self) -> Overrides {
+    /// The command line's part of the settings.
+    pub fn overrides(&self) -> Overrides {
         Overrides {
             base_url: self.base_url.clone(),
             region: self.region.clone(),
@@ -142,6 +157,7 @@ pub fn main() -> ExitCode {
         Some(Command::SandboxServer(args)) => return runtime.block_on(commands::sandbox_server::run(&args)),
         Some(Command::Create(args)) => Some(args),
         Some(Command::History(args)) => return history_command(cli.global, &args),
+        Some(Command::Config(which)) => return commands::config::run(cli.global.overrides(), &which),
         None => None,
     };
     let settings = match Settings::resolve(cli.global.overrides()) {

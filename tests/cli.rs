@@ -225,3 +225,24 @@ async fn no_key_says_how_to_get_one_or_use_the_sandbox() {
     let err = text(&out.stderr);
     assert!(err.contains("AUTOCALLS_API_KEY") && err.contains("--sandbox"), "{err}");
 }
+
+#[tokio::test]
+async fn config_path_and_show_never_print_the_key() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let out = env.run(&["config", "path"]).await;
+    assert_eq!(code(&out), 0);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        env.dir.path().join("config/autocalls-tui/config.toml").display().to_string()
+    );
+    let out = env.run(&["config", "show", "--region", "de"]).await;
+    let shown = text(&out.stdout);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(!shown.contains(&env.key), "{shown}");
+    assert!(
+        shown.contains("…-key") && shown.contains("AUTOCALLS_API_KEY"),
+        "the last four characters and where: {shown}"
+    );
+    assert!(shown.lines().any(|l| l.starts_with("region") && l.ends_with("DE")), "{shown}");
+}

@@ -1,0 +1,80 @@
+//! `autocalls-tui config path | show`: where the files are and what is in force, so a person can
+//! check a setup without reading code. The key is never printed, only its last four characters.
+
+use std::process::ExitCode;
+
+use crate::cli::ConfigCommand;
+use crate::config::{ApiKey, ENV_API_KEY, ENV_BASE_URL, FileConfig, Overrides, Settings};
+
+/// Prints what was asked for.
+pub fn run(overrides: Overrides, which: &ConfigCommand) -> ExitCode {
+    let settings = match Settings::resolve(overrides) {
+        Ok(settings) => settings,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match which {
+        ConfigCommand::Path => println!("{}", settings.paths.config_file.display()),
+        ConfigCommand::Show => show(&settings),
+    }
+    ExitCode::SUCCESS
+}
+
+fn show(settings: &Settings) {
+    let file = FileConfig::load(&settings.paths.config_file).unwrap_or_default();
+    let key_source = if std::env::var(ENV_API_KEY).is_ok_and(|v| !v.trim().is_empty()) {
+        ENV_API_KEY.to_owned()
+    } else if file.api_key.is_some() {
+        "config file".to_owned()
+    } else {
+        String::new()
+    };
+    let key = match &settings.api_key {
+        Some(key) => format!("{} (from {key_source})", ApiKey(key.clone()).hint()),
+        None => "none: the app asks for it at start (or use --sandbox)".into(),
+    };
+    let base_source = if std::env::var(ENV_BASE_URL).is_ok() { " (from AUTOCALLS_BASE_URL)" } else { "" };
+    let rows = [
+        ("config file", settings.paths.config_file.display().to_string()),
+        ("history", settings.paths.history_file(false).display().to_string()),
+        ("sandbox history", settings.paths.history_file(true).display().to_string()),
+        ("logs", settings.paths.state_dir.display().to_string()),
+        ("cache", settings.paths.cache_dir.display().to_string()),
+        ("api key", key),
+        ("base url", format!("{}{base_source}", settings.base_url)),
+        (
+            "region",
+            settings.region.map(|r| r.to_string()).unwrap_or_else(|| "none (numbers need a +)".into()),
+        ),
+        (
+            "campaign",
+            settings
+                .campaign
+                .or(settings.default_campaign)
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "the one used last".into()),
+        ),
+        ("connect timeout", format!("{} s", settings.connect_timeout.as_secs())),
+        ("request timeout", format!("{} s", settings.request_timeout.as_secs())),
+        ("resume after", format!("{} s", settings.resume_after.as_secs())),
+        ("theme", if settings.plain { "plain".into() } else { "default".into() }),
+        (
+            "keys",
+            if settings.keys.is_empty() {
+                "defaults".into()
+            } else {
+                settings
+                    .keys
+                    .iter()
+                    .map(|(c, k)| format!("{c} = {}", k.join(" / ")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        ),
+    ];
+    for (name, value) in rows {
+        println!("{name:<16} {}", crate::sanitize::clean(&value));
+    }
+}
