@@ -117,7 +117,7 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
         "Variables",
         form.variables.is_empty(),
         "none · Ctrl-N adds a row",
-        "empty values are not sent: the assistant's default applies",
+        "empty values are not sent; the default applies",
     ));
     for i in 0..form.variables.len() {
         rows.push(var_row(app, &form.variables, i, (Focus::VarKey(i), Focus::VarValue(i)), 2, width));
