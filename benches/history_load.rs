@@ -1,0 +1,69 @@
+//! Loading the history: what the background task does at start (`HistoryStore::load`, then
+//! `history::fold`), each half alone, and what the UI task does with the result
+//! (`App::update(Msg::HistoryLoaded)`), which blocks drawing and typing while it runs.
+//!
+//! `cargo bench --bench history_load` (10k and 100k leads; `AUTOCALLS_BENCH_1M=1` adds 1M).
+
+mod support;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use autocalls_tui::history::{HistoryStore, fold};
+use autocalls_tui::model::Msg;
+use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("history");
+    group.sampling_mode(SamplingMode::Flat);
+    for n in support::sizes() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("autocalls-tui").join("sandbox-history.jsonl");
+        let written = support::write_history(&path, n).expect("writing the history");
+        eprintln!(
+            "history of {} leads: {} records, {:.1} MB",
+            support::label(n),
+            written.records,
+            written.bytes as f64 / 1e6
+        );
+        let store = HistoryStore::open(&path).expect("opening the history");
+        let big = n >= 1_000_000;
+        group.sample_size(10);
+        group.measurement_time(if big { Duration::from_secs(60) } else { Duration::from_secs(15) });
+        group.throughput(Throughput::Elements(n as u64));
+        let id = |what: &str| BenchmarkId::new(what, support::label(n));
+
+        // The whole background load, as `runtime::start(Effect::LoadHistory)` runs it.
+        group.bench_function(id("load+fold"), |b| {
+            b.iter_with_large_drop(|| {
+                let loaded = store.load().expect("loading");
+                fold(loaded.records)
+            })
+        });
+        // Reading, judging and parsing every line.
+        group.bench_function(id("load"), |b| b.iter_with_large_drop(|| store.load().expect("loading")));
+        // Folding records into leads.
+        let records = store.load().expect("loading").records;
+        group.bench_function(id("fold"), |b| b.iter_batched(|| records.clone(), fold, BatchSize::LargeInput));
+        drop(records);
+        // Taking the leads in on the UI task: index, variable names per campaign.
+        let entries = fold(store.load().expect("loading").records).0;
+        group.bench_function(id("app_update_history_loaded"), |b| {
+            b.iter_batched(
+                || (support::app(160, 48), entries.clone()),
+                |(mut app, entries)| {
+                    black_box(app.update(Msg::HistoryLoaded { entries, problems: Vec::new(), end: 0 }));
+                    app
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion);
+    criterion.final_summary();
+}

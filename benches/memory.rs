@@ -1,0 +1,171 @@
+//! Where the memory goes when the history loads: a counting allocator measures the heap that the
+//! loaded records, the folded leads and the app holding them keep, and the peak while loading.
+//! Complements the resident size the PTY harness reads from `/proc` (which adds the binary, the
+//! runtime's threads and the allocator's slack).
+//!
+//! `cargo bench --bench memory` (10k and 100k; `AUTOCALLS_BENCH_1M=1` adds 1M).
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use autocalls_tui::history::{HistoryStore, fold};
+use autocalls_tui::model::Msg;
+
+/// The system allocator, counting the bytes live now and the most live at once.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed to the system allocator unchanged; only counters are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract is the system allocator's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as above.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as above.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            grew(new_size);
+        }
+        p
+    }
+}
+
+fn grew(size: usize) {
+    let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// Starts a new peak at the current level.
+fn reset_peak() {
+    PEAK.store(live(), Ordering::Relaxed);
+}
+
+fn mb(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn main() {
+    let sizes = support::sizes();
+    let mut breakdown = Vec::new();
+    println!(
+        "{:>6} | {:>9} | {:>13} | {:>13} | {:>13} | {:>16} | {:>12}",
+        "leads", "file", "records held", "leads held", "app holds", "peak in load", "app / lead"
+    );
+    println!("{}", "-".repeat(104));
+    for n in sizes {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("autocalls-tui").join("sandbox-history.jsonl");
+        let written = support::write_history(&path, n).expect("writing the history");
+        let store = HistoryStore::open(&path).expect("opening the history");
+
+        let base = live();
+        reset_peak();
+        let loaded = store.load().expect("loading");
+        let records = live() - base;
+        let (entries, orphans) = fold(loaded.records);
+        drop(orphans);
+        let peak_load = PEAK.load(Ordering::Relaxed) - base;
+        let leads = live() - base;
+
+        let app_base = live();
+        let mut app = support::app(160, 48);
+        let app_empty = live() - app_base;
+        app.update(Msg::HistoryLoaded { entries, problems: Vec::new(), end: 0 });
+        let app_total = live() - app_base;
+        // What the leads' parts hold: drop each in turn and see how much heap is freed.
+        let mut freed = |f: &dyn Fn(&mut autocalls_tui::history::LeadEntry)| {
+            let before = live();
+            app.history.entries_mut().iter_mut().for_each(f);
+            (before - live()) / n.max(1)
+        };
+        let response = freed(&|e| e.response = None);
+        let log = freed(&|e| e.log = Vec::new());
+        let error = freed(&|e| e.error = None);
+        let names = freed(&|e| {
+            e.campaign_name = None;
+            e.lead_id = None;
+        });
+        let variables = freed(&|e| {
+            e.request.variables = Default::default();
+            e.request.secondary_contacts = Vec::new();
+        });
+        breakdown.push((n, leads / n.max(1), response, log, error, names, variables));
+        println!(
+            "{:>6} | {:>9} | {:>13} | {:>13} | {:>13} | {:>16} | {:>9} B",
+            support::label(n),
+            mb(written.bytes as usize),
+            mb(records),
+            mb(leads),
+            mb(app_total),
+            mb(peak_load),
+            (app_total - app_empty) / n.max(1),
+        );
+        drop(app);
+    }
+    println!(
+        "records held: after HistoryStore::load; leads held: after fold (records consumed); app \
+         holds: App after Msg::HistoryLoaded; peak in load: most heap live during load+fold \
+         (includes the file's bytes)."
+    );
+    println!();
+    println!(
+        "{:>6} | {:>12} | {:>16} | {:>9} | {:>9} | {:>26} | {:>35}",
+        "leads",
+        "per lead",
+        "server response",
+        "log",
+        "error",
+        "lead id + campaign name",
+        "variables + secondary contacts",
+    );
+    println!("{}", "-".repeat(132));
+    for (n, total, response, log, error, names, variables) in breakdown {
+        println!(
+            "{:>6} | {:>10} B | {:>14} B | {:>7} B | {:>7} B | {:>24} B | {:>33} B",
+            support::label(n),
+            total,
+            response,
+            log,
+            error,
+            names,
+            variables
+        );
+    }
+    println!(
+        "Heap bytes per lead after fold, and what each part frees when dropped (the rest: the \
+         entry itself, the phone number, timestamps)."
+    );
+}

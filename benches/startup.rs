@@ -1,0 +1,112 @@
+//! What happens before the first frame, step by step, each timed once in a fresh process (the
+//! costs that matter are first-call costs: certificates read, time zone found, pages faulted in),
+//! the process started again and again and the medians printed. The steps follow
+//! `commands::tui::run_once`: the async runtime, the in-process sandbox, the HTTP client, the
+//! history file, the app, the first frame (into a `TestBackend`, so without the terminal's
+//! write). The PTY harness measures the whole, from `exec` to the header on screen.
+//!
+//! `cargo bench --bench startup` (`AUTOCALLS_STARTUP_RUNS`, default 15).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use autocalls_tui::api::{ApiClient, ClientOptions};
+use autocalls_tui::history::HistoryStore;
+use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const CHILD: &str = "AUTOCALLS_STARTUP_CHILD";
+const STEPS: &[&str] = &[
+    "tokio runtime (2 workers)",
+    "sandbox started (bind, spawn)",
+    "HTTP client built (ApiClient::new)",
+    "history opened (HistoryStore::open)",
+    "time zone (TimeZone::system)",
+    "App::new",
+    "first frame drawn (TestBackend 120x40)",
+];
+
+/// Runs the steps once and prints each one's microseconds on one line.
+fn child() {
+    let mut times = Vec::new();
+    let mut lap = {
+        let mut last = Instant::now();
+        move |times: &mut Vec<u128>| {
+            let now = Instant::now();
+            times.push((now - last).as_micros());
+            last = now;
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    lap(&mut times);
+    let sandbox = runtime.block_on(Sandbox::start(SandboxOptions::default())).expect("the sandbox");
+    lap(&mut times);
+    let client = ApiClient::new(ClientOptions {
+        base_url: sandbox.base_url(),
+        key: sandbox.key().to_owned().into(),
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(20),
+    })
+    .expect("a client");
+    lap(&mut times);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = HistoryStore::open(dir.path().join("autocalls-tui/sandbox-history.jsonl")).expect("history");
+    lap(&mut times);
+    let zone = jiff::tz::TimeZone::system();
+    lap(&mut times);
+    let app = support::app(120, 40);
+    lap(&mut times);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a terminal");
+    terminal.draw(|frame| autocalls_tui::ui::draw(&app, frame)).expect("a frame");
+    lap(&mut times);
+    drop((client, store, zone, sandbox));
+    let line: Vec<String> = times.iter().map(u128::to_string).collect();
+    println!("{}", line.join(" "));
+}
+
+fn main() {
+    if std::env::var_os(CHILD).is_some() {
+        child();
+        return;
+    }
+    let runs: usize = if support::benchmarking() {
+        std::env::var("AUTOCALLS_STARTUP_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(15)
+    } else {
+        1
+    };
+    let me = std::env::current_exe().expect("this program");
+    let mut samples: Vec<Vec<u128>> = vec![Vec::new(); STEPS.len()];
+    for _ in 0..runs {
+        let out = std::process::Command::new(&me).env(CHILD, "1").output().expect("running a step child");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text.lines().last().unwrap_or_default();
+        for (i, value) in line.split_whitespace().filter_map(|v| v.parse::<u128>().ok()).enumerate() {
+            if let Some(s) = samples.get_mut(i) {
+                s.push(value);
+            }
+        }
+    }
+    println!("Steps before the first frame, each once per process; medians of {runs} processes.");
+    println!();
+    println!("| step | median | min | max |");
+    println!("|---|---|---|---|");
+    let mut total = 0;
+    for (step, mut s) in STEPS.iter().zip(samples) {
+        s.sort_unstable();
+        let (median, min, max) = (
+            s.get(s.len() / 2).copied().unwrap_or(0),
+            s.first().copied().unwrap_or(0),
+            s.last().copied().unwrap_or(0),
+        );
+        total += median;
+        let ms = |us: u128| format!("{:.2} ms", us as f64 / 1000.0);
+        println!("| {step} | {} | {} | {} |", ms(median), ms(min), ms(max));
+    }
+    println!("| sum of medians | {:.2} ms | | |", total as f64 / 1000.0);
+}
