@@ -22,39 +22,78 @@ pub struct Filter {
 impl Filter {
     /// Whether `entry` passes.
     pub fn matches(&self, entry: &LeadEntry) -> bool {
-        if self.status.is_some_and(|s| s != entry.status) {
-            return false;
-        }
-        if self.campaign.is_some_and(|c| c != entry.request.campaign_id) {
-            return false;
-        }
-        let Some(needle) = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
-            return true;
-        };
-        let needle = needle.to_lowercase();
-        let has = |hay: &str| hay.to_lowercase().contains(&needle);
-        // A needle written like a phone number matches by its digits, whatever the punctuation.
-        let looks_like_phone = needle.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
-        let phone_digits = |p: &str| looks_like_phone && digits.len() >= 3 && p.contains(&digits);
-        let request = &entry.request;
-        has(&request.phone_number)
-            || phone_digits(&request.phone_number)
-            || request.variables.values().any(|v| has(v))
-            || request
-                .secondary_contacts
-                .iter()
-                .any(|s| has(&s.phone_number) || s.variables.values().any(|v| has(v)))
-            || entry.campaign_name.as_deref().is_some_and(has)
-            || has(&format!("#{}", request.campaign_id))
-            || has(entry.status.as_str())
-            || entry.lead_id.as_deref().is_some_and(has)
+        self.prepare().matches(entry, &search_key(entry))
     }
 
     /// The matching leads, newest first.
     pub fn apply<'a>(&self, entries: &'a [LeadEntry]) -> Vec<&'a LeadEntry> {
-        entries.iter().rev().filter(|e| self.matches(e)).collect()
+        let prepared = self.prepare();
+        entries.iter().rev().filter(|e| prepared.matches(e, &search_key(e))).collect()
     }
+
+    /// The filter made ready for a pass over many leads: the search lowercased once, and its
+    /// digits when it is written like a phone number.
+    pub fn prepare(&self) -> Prepared {
+        let needle = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+        let digits = needle.as_deref().and_then(|n| {
+            // A needle written like a phone number matches by its digits, whatever the punctuation.
+            let looks_like_phone = n.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+            (looks_like_phone && digits.len() >= 3).then_some(digits)
+        });
+        Prepared { needle, digits, status: self.status, campaign: self.campaign }
+    }
+}
+
+/// A [`Filter`] ready to test many leads quickly.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    needle: Option<String>,
+    digits: Option<String>,
+    status: Option<Status>,
+    campaign: Option<u64>,
+}
+
+impl Prepared {
+    /// Whether `entry` passes, given its [`search_key`].
+    pub fn matches(&self, entry: &LeadEntry, key: &str) -> bool {
+        if self.status.is_some_and(|s| s != entry.status)
+            || self.campaign.is_some_and(|c| c != entry.request.campaign_id)
+        {
+            return false;
+        }
+        let Some(needle) = &self.needle else { return true };
+        key.contains(needle.as_str())
+            || entry.status.as_str().contains(needle.as_str())
+            || self.digits.as_deref().is_some_and(|d| entry.request.phone_number.contains(d))
+    }
+}
+
+/// Everything a search looks in, lowercased once: the phone, every variable value, the contacts'
+/// phones and values, the campaign's name and `#id`, the server's lead id. Fields are kept apart
+/// by a character no one types, so a search cannot match across two of them.
+pub fn search_key(entry: &LeadEntry) -> String {
+    const SEP: char = '\u{1f}';
+    let request = &entry.request;
+    let mut key = String::with_capacity(96);
+    let mut push = |text: &str| {
+        key.extend(text.chars().flat_map(char::to_lowercase));
+        key.push(SEP);
+    };
+    push(&request.phone_number);
+    request.variables.values().for_each(|v| push(v));
+    for contact in &request.secondary_contacts {
+        push(&contact.phone_number);
+        contact.variables.values().for_each(|v| push(v));
+    }
+    if let Some(name) = &entry.campaign_name {
+        push(name);
+    }
+    push(&format!("#{}", request.campaign_id));
+    if let Some(id) = &entry.lead_id {
+        push(id);
+    }
+    key
 }
 
 /// One lead in `history --json`.

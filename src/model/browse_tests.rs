@@ -217,3 +217,42 @@ fn appended_records_from_other_windows_merge_and_our_own_are_not_applied_twice()
     let reset = Tail { reset: true, ..Tail::default() };
     assert_eq!(app.update(Msg::TailRead(Ok(reset))), [Effect::LoadHistory], "a replaced file is read again");
 }
+
+#[test]
+fn typing_a_search_lists_exactly_what_a_full_pass_would() {
+    let (mut app, _) = App::new(AppOptions::default());
+    let mut entries = Vec::new();
+    for n in 0..60u128 {
+        let name = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Jürgen Müller"][n as usize % 4];
+        let status = if n % 3 == 0 { Status::Failed } else { Status::Created };
+        let lead_id = format!("{}", 2000 + n);
+        entries.push(entry(
+            100 + n,
+            &format!("+1415555{:04}", n),
+            name,
+            12 + (n as u64 % 2) * 5,
+            status,
+            Some(&lead_id),
+        ));
+    }
+    app.update(Msg::HistoryLoaded { entries: entries.clone(), problems: vec![], end: 0 });
+    app.update(Msg::Action(Action::ShowHistory));
+    app.update(Msg::Action(Action::Search));
+    for text in ["a", "al", "ala", "alan", "alan t", "x"] {
+        app.history.search_input = Some(TextInput::with_text(text));
+        app.update(Msg::Edit(Input { key: Key::End, ..Input::default() }));
+        app.search_changed();
+        let filter = crate::history::query::Filter { search: Some(text.into()), ..Default::default() };
+        let expected: Vec<LocalId> = filter.apply(&entries).iter().map(|e| e.local_id).collect();
+        let listed: Vec<LocalId> =
+            (0..app.history.len()).filter_map(|r| app.history.row(r)).map(|e| e.local_id).collect();
+        assert_eq!(listed, expected, "after typing {text:?}");
+    }
+    // A lead that changes while a search is on is judged again.
+    app.history.search_input = Some(TextInput::with_text("2001"));
+    app.search_changed();
+    assert_eq!(app.history.len(), 1);
+    app.history.get_mut(&LocalId(uuid::Uuid::from_u128(101))).unwrap().lead_id = Some("9999".into());
+    app.history.refilter();
+    assert_eq!(app.history.len(), 0);
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use indexmap::IndexSet;
 
-use crate::history::query::Filter;
+use crate::history::query::{Filter, search_key};
 use crate::history::{LeadEntry, LocalId, Status};
 
 use super::TextInput;
@@ -33,6 +33,12 @@ pub struct HistoryView {
     pub search_input: Option<TextInput>,
     /// With a filter: indices into `entries` of the matching leads, newest first.
     visible: Option<Vec<usize>>,
+    /// Each lead's lowercased search text, built when first searched and dropped when the lead
+    /// changes: a keystroke in the search is then one substring test per lead.
+    search_keys: Vec<Option<Box<str>>>,
+    /// The filter `visible` was made with, and whether no lead changed since: a search that
+    /// only grows looks only at what is listed.
+    listed_with: Option<Filter>,
 }
 
 impl HistoryView {
@@ -67,6 +73,8 @@ impl HistoryView {
 
     /// All leads, oldest first, to change them (statuses from the server).
     pub fn entries_mut(&mut self) -> &mut [LeadEntry] {
+        self.search_keys.iter_mut().for_each(|k| *k = None);
+        self.listed_with = None;
         &mut self.entries
     }
 
@@ -87,9 +95,42 @@ impl HistoryView {
     pub fn refilter(&mut self) {
         let keep = self.selected_entry().map(|e| e.local_id);
         let empty = self.filter == Filter::default();
-        self.visible = (!empty).then(|| {
-            (0..self.entries.len()).rev().filter(|&i| self.filter.matches(&self.entries[i])).collect()
-        });
+        if empty {
+            self.visible = None;
+            self.listed_with = None;
+        } else {
+            let prepared = self.filter.prepare();
+            // A search that only grew (same quick filters, no lead changed) narrows what is listed.
+            let narrows = match (&self.listed_with, &self.visible) {
+                (Some(last), Some(_)) => {
+                    last.status == self.filter.status
+                        && last.campaign == self.filter.campaign
+                        && self
+                            .filter
+                            .search
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_lowercase()
+                            .starts_with(&last.search.as_deref().unwrap_or("").trim().to_lowercase())
+                }
+                _ => false,
+            };
+            let candidates: Vec<usize> = match (&self.visible, narrows) {
+                (Some(visible), true) => visible.clone(),
+                _ => (0..self.entries.len()).rev().collect(),
+            };
+            self.search_keys.resize(self.entries.len(), None);
+            let mut listed = Vec::with_capacity(candidates.len());
+            for i in candidates {
+                let key =
+                    self.search_keys[i].get_or_insert_with(|| search_key(&self.entries[i]).into_boxed_str());
+                if prepared.matches(&self.entries[i], key) {
+                    listed.push(i);
+                }
+            }
+            self.visible = Some(listed);
+            self.listed_with = Some(self.filter.clone());
+        }
         self.selected = keep
             .and_then(|id| (0..self.len()).find(|&r| self.row(r).is_some_and(|e| e.local_id == id)))
             .unwrap_or(0);
@@ -102,7 +143,17 @@ impl HistoryView {
 
     /// The lead with this local id, to change it.
     pub fn get_mut(&mut self, id: &LocalId) -> Option<&mut LeadEntry> {
-        self.index.get(id).map(|&i| &mut self.entries[i])
+        let &i = self.index.get(id)?;
+        self.changed(i);
+        Some(&mut self.entries[i])
+    }
+
+    /// Lead `i` may change: its search text is rebuilt when next needed.
+    fn changed(&mut self, i: usize) {
+        if let Some(key) = self.search_keys.get_mut(i) {
+            *key = None;
+        }
+        self.listed_with = None;
     }
 
     /// All leads, oldest first.
@@ -138,6 +189,8 @@ impl HistoryView {
         self.entries = entries;
         self.entries.extend(session);
         self.index = self.entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect();
+        self.search_keys.clear();
+        self.listed_with = None;
         self.keys_by_campaign.clear();
         for entry in &self.entries {
             note_keys(&mut self.keys_by_campaign, entry);
@@ -192,8 +245,8 @@ impl HistoryView {
 fn note_keys(map: &mut HashMap<u64, IndexSet<String>>, entry: &LeadEntry) {
     let keys = map.entry(entry.request.campaign_id).or_default();
     for key in entry.request.variables.keys() {
-        let key = crate::sanitize::cleaned(key);
-        keys.shift_remove(&key);
-        keys.insert(key);
+        // Names are cleaned where records enter the app; a known one moves without a copy.
+        let owned = keys.shift_take(key.as_str()).unwrap_or_else(|| key.clone());
+        keys.insert(owned);
     }
 }

@@ -84,7 +84,15 @@ impl App {
             match phase {
                 Phase::Waiting { until, .. } => {
                     at((*until).max(now));
-                    at(now + COUNTDOWN);
+                    // The row counts whole seconds under a minute, whole minutes above: wake
+                    // only when what it shows changes.
+                    let left = until.saturating_duration_since(now);
+                    if left > Duration::from_secs(60) {
+                        let shown_minutes = left.as_secs().div_ceil(60);
+                        at(*until - Duration::from_secs((shown_minutes - 1) * 60));
+                    } else {
+                        at(now + COUNTDOWN.min(left));
+                    }
                 }
                 p if p.is_busy() => at(now + SPINNER),
                 _ => {}

@@ -241,3 +241,16 @@ fn a_queued_lead_can_be_cancelled_and_quitting_does_not_wait_for_it() {
     app.now += Duration::from_secs(3600);
     assert_eq!(sends(&app.update(Msg::Tick)), 0, "a cancelled lead is never sent");
 }
+
+#[test]
+fn a_long_wait_wakes_the_app_only_when_its_countdown_changes() {
+    let mut app = app();
+    let (id, _) = sent_lead(&mut app, "+14155550100");
+    answer(&mut app, id, Err(ApiError::RateLimited { retry_after: Some(Duration::from_secs(250)) }));
+    // 250 s shows as "5m" until 240 s are left: no wake before then.
+    let wake = app.next_wake(app.now).unwrap();
+    assert_eq!(wake.duration_since(app.now), Duration::from_secs(10));
+    app.now += Duration::from_secs(200);
+    let wake = app.next_wake(app.now).unwrap();
+    assert_eq!(wake.duration_since(app.now), Duration::from_secs(1), "seconds are shown under a minute");
+}

@@ -107,7 +107,8 @@ fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
     if let Some(response) = &entry.response {
         out.push(Line::from(""));
         out.push(Line::from(Span::styled("Server's answer", theme::heading())));
-        let text = serde_json::to_string_pretty(response).unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(response).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         out.extend(text.lines().map(|l| Line::from(format!("  {}", crate::sanitize::clean(l)))));
     }
     out
