@@ -70,6 +70,17 @@ pub enum Command {
     /// Where the files are, and the settings in force (the key masked).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  autocalls-tui completions bash > ~/.local/share/bash-completion/completions/autocalls-tui\n  autocalls-tui completions zsh > ~/.zfunc/_autocalls-tui"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  autocalls-tui man > ~/.local/share/man/man1/autocalls-tui.1")]
+    Man,
 }
 
 /// `config`'s subcommands.
@@ -158,6 +169,22 @@ pub fn main() -> ExitCode {
         Some(Command::Create(args)) => Some(args),
         Some(Command::History(args)) => return history_command(cli.global, &args),
         Some(Command::Config(which)) => return commands::config::run(cli.global.overrides(), &which),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "autocalls-tui", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            return match man.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         None => None,
     };
     let settings = match Settings::resolve(cli.global.overrides()) {

@@ -246,3 +246,35 @@ async fn config_path_and_show_never_print_the_key() {
     );
     assert!(shown.lines().any(|l| l.starts_with("region") && l.ends_with("DE")), "{shown}");
 }
+
+#[tokio::test]
+async fn every_command_explains_itself_and_the_extras_work() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    for command in [
+        &["--help"][..],
+        &["create", "--help"],
+        &["history", "--help"],
+        &["sandbox-server", "--help"],
+        &["config", "--help"],
+        &["completions", "--help"],
+        &["man", "--help"],
+    ] {
+        let out = env.run(command).await;
+        assert_eq!(code(&out), 0, "{command:?}");
+        let help = text(&out.stdout);
+        assert!(help.contains("Usage:"), "{command:?}: {help}");
+        if command.len() > 1 && command[0] != "config" {
+            assert!(help.contains("Example"), "{command:?} has examples: {help}");
+        }
+    }
+    let out = env.run(&["--version"]).await;
+    assert_eq!(text(&out.stdout).trim(), format!("autocalls-tui {}", env!("CARGO_PKG_VERSION")));
+    let out = env.run(&["completions", "bash"]).await;
+    assert!(code(&out) == 0 && text(&out.stdout).contains("autocalls-tui"));
+    let out = env.run(&["completions", "zsh"]).await;
+    assert!(code(&out) == 0 && text(&out.stdout).contains("#compdef autocalls-tui"));
+    let out = env.run(&["man"]).await;
+    let man = text(&out.stdout);
+    assert!(code(&out) == 0 && man.contains(".TH autocalls-tui 1") && man.contains("sandbox"), "{man}");
+}
