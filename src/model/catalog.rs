@@ -108,6 +108,11 @@ impl App {
     }
 
     pub(super) fn campaigns_fetched(&mut self, result: Result<Vec<Campaign>, ApiError>) -> Vec<Effect> {
+        // The first answer of the day says whether the server is there.
+        self.connection = match &result {
+            Err(ApiError::Unreachable(_)) => super::Connection::Offline,
+            _ => super::Connection::Online,
+        };
         match result {
             Ok(campaigns) => {
                 self.catalog.fetch_error = None;
