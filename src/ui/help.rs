@@ -21,12 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: u16) {
     let width = if two_columns { area.width.min(80) } else { area.width.min(40) };
     let height =
         if two_columns { tallest + 2 } else { columns.iter().map(|c| c.len() as u16).sum::<u16>() + 2 };
-    let popup = Rect {
-        x: area.x + area.width.saturating_sub(width) / 2,
-        y: area.y + area.height.saturating_sub(height) / 2,
-        width: width.min(area.width),
-        height: height.min(area.height),
-    };
+    let popup = super::centered(area, width, height);
     let content = height.saturating_sub(2);
     let visible = popup.height.saturating_sub(2);
     let scroll = scroll.min(content.saturating_sub(visible));

@@ -10,14 +10,7 @@ use crate::model::{App, KeyPrompt};
 
 /// Draws the prompt centred over `area`, the terminal cursor in the masked field.
 pub fn draw(app: &App, prompt: &KeyPrompt, frame: &mut Frame, area: Rect) {
-    let width = area.width.min(72);
-    let height = 12.min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    };
+    let popup = super::centered(area, 72, 12);
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .title(" Autocalls API key ")

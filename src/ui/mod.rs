@@ -97,6 +97,12 @@ pub fn over_history(app: &App, size: Rect, col: u16, row: u16) -> bool {
 /// The width of the Form tab, ` Form F2 ` and a space.
 const FORM_TAB_WIDTH: u16 = 10;
 
+/// A `width` x `height` box centred in `area` (shrunk to fit), for overlays.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}
+
 fn pane_block(title: &str, focused: bool) -> Block<'static> {
     let style = if focused { theme::border_focused() } else { theme::border() };
     Block::bordered()

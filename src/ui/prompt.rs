@@ -34,14 +34,7 @@ pub fn draw(app: &App, prompt: &DuplicatePrompt, frame: &mut Frame, area: Rect) 
             Span::raw(" cancel"),
         ]),
     ];
-    let width = area.width.min(72);
-    let height = 9.min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    };
+    let popup = super::centered(area, 72, 9);
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .title(" Already in this campaign ")
