@@ -21,7 +21,15 @@ pub fn draw(app: &App, id: LocalId, frame: &mut Frame, area: Rect) {
     };
     let block = Block::bordered()
         .border_type(BorderType::Double)
-        .title(format!(" Lead {} · Esc closes · e edit · r retry ", entry.request.phone_number))
+        .title(format!(
+            " Lead {} · Esc closes · e edit{} ",
+            entry.request.phone_number,
+            if matches!(entry.status, crate::history::Status::Failed | crate::history::Status::Rejected) {
+                " · r retry"
+            } else {
+                ""
+            }
+        ))
         .border_style(theme::border_focused());
     frame.render_widget(Clear, popup);
     frame.render_widget(
