@@ -487,3 +487,37 @@ fn read_tail_seeks_past_what_was_read() {
     assert_eq!(tail, Tail { records: vec![new], end: file_len(store.path()), ..Tail::default() });
     assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
 }
+
+#[test]
+fn folding_while_reading_gives_the_same_leads_and_repairs() {
+    let (_dir, store, _) = store_with(5);
+    let first = LocalId::new();
+    store
+        .append(&Record::submitted(first, lead("+14155550150", &[("customer_name", "Ada")]), "tui"))
+        .unwrap();
+    store
+        .append(&Record::outcome(
+            first,
+            Outcome { status: Status::Created, lead_id: Some("9".into()), ..Outcome::default() },
+        ))
+        .unwrap();
+    // A torn tail, as after a crash: both ways repair it the same.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(store.path())
+        .unwrap()
+        .write_all(b"{\"v\":1,\"loc")
+        .unwrap();
+    let mut folder = autocalls_tui::history::Folder::default();
+    let streamed = store.load_each(&mut |r| folder.add(r)).unwrap();
+    assert!(streamed.records.is_empty(), "nothing is kept as records");
+    assert!(streamed.torn_tail.is_some());
+    let (leads, orphans) = folder.finish();
+    let again = store.load().unwrap();
+    assert_eq!(again.end, streamed.end);
+    let (expected, _) = fold(again.records);
+    assert_eq!(leads, expected);
+    assert!(orphans.is_empty());
+    assert_eq!(leads.len(), 6);
+    assert_eq!(leads[5].lead_id.as_deref(), Some("9"));
+}

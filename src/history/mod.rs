@@ -5,5 +5,5 @@ pub mod query;
 pub mod record;
 pub mod store;
 
-pub use record::{Attempt, Event, LeadEntry, LeadError, LocalId, Outcome, Record, Status, fold};
+pub use record::{Attempt, Event, Folder, LeadEntry, LeadError, LocalId, Outcome, Record, Status, fold};
 pub use store::{HistoryError, HistoryStore, Loaded};

@@ -373,11 +373,25 @@ impl LeadEntry {
 /// Folds records, in file order, into leads in submission order. Outcomes whose lead was never
 /// submitted (a damaged line lost it) are returned apart so they are not silently dropped.
 pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<Record>) {
-    let mut leads: Vec<LeadEntry> = Vec::new();
-    let mut index: std::collections::HashMap<LocalId, usize> = std::collections::HashMap::new();
-    let mut orphans = Vec::new();
-    for mut record in records {
+    let mut folder = Folder::default();
+    records.into_iter().for_each(|r| folder.add(r));
+    folder.finish()
+}
+
+/// Folds records one at a time, as they are read, so a long history is never held twice (once
+/// as records, once as leads).
+#[derive(Debug, Default)]
+pub struct Folder {
+    leads: Vec<LeadEntry>,
+    index: std::collections::HashMap<LocalId, usize>,
+    orphans: Vec<Record>,
+}
+
+impl Folder {
+    /// Takes in the next record, in file order.
+    pub fn add(&mut self, mut record: Record) {
         record.sanitize();
+        let Folder { leads, index, orphans } = self;
         match record.event {
             Event::Submitted { request, .. } => {
                 if let Some(&i) = index.get(&record.local_id) {
@@ -403,7 +417,11 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
             }
         }
     }
-    (leads, orphans)
+
+    /// The leads in submission order, and the outcomes whose lead was never submitted.
+    pub fn finish(self) -> (Vec<LeadEntry>, Vec<Record>) {
+        (self.leads, self.orphans)
+    }
 }
 
 #[cfg(test)]

@@ -205,6 +205,16 @@ impl HistoryStore {
     /// aside and cut off; a whole last line without `\n` gets one; damaged lines are skipped,
     /// copied aside once, and reported. Fails only when the file cannot be read at all.
     pub fn load(&self) -> Result<Loaded, HistoryError> {
+        let mut records = Vec::new();
+        let mut loaded = self.load_each(&mut |record| records.push(record))?;
+        loaded.records = records;
+        Ok(loaded)
+    }
+
+    /// Like [`load`](Self::load), but hands each good record to `sink` as it is read (with
+    /// [`Folder`](super::Folder), a long history is never held as records and leads at once);
+    /// `records` stays empty.
+    pub fn load_each(&self, sink: &mut dyn FnMut(Record)) -> Result<Loaded, HistoryError> {
         let file = self.open_file()?;
         file.lock().map_err(io_error(&self.path, "lock"))?;
         let meta = file.metadata().map_err(io_error(&self.path, "read the metadata of"))?;
@@ -221,8 +231,7 @@ impl HistoryStore {
         }
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         (&file).read_to_end(&mut bytes).map_err(io_error(&self.path, "read"))?;
-        let scan = scan::scan(&bytes);
-        loaded.records = scan.records;
+        let scan = scan::scan_each(&bytes, sink);
         self.repair(&file, &bytes, scan.damaged, scan.tail, &mut loaded);
         Ok(loaded)
     }

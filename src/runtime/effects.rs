@@ -6,7 +6,7 @@ use tokio::task::JoinSet;
 use super::{Done, Services};
 use crate::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use crate::cache::{CacheError, Cached};
-use crate::history::{Event as RecordEvent, fold};
+use crate::history::{Event as RecordEvent, Folder};
 use crate::model::{Effect, Msg};
 
 /// Runs blocking IO on a blocking thread; its answer is a `Msg`.
@@ -41,19 +41,24 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
     match effect {
         Effect::LoadHistory => {
             let store = services.history.clone();
-            blocking(tasks, move || match store.load() {
-                Ok(loaded) => {
-                    let end = loaded.end;
-                    let (entries, orphans) = fold(loaded.records);
-                    let mut problems = loaded.problems;
-                    if !orphans.is_empty() {
-                        let path = store.path().display();
-                        problems
-                            .push(format!("{} result record(s) in {path} belong to no lead", orphans.len()));
+            blocking(tasks, move || {
+                let mut folder = Folder::default();
+                match store.load_each(&mut |record| folder.add(record)) {
+                    Ok(loaded) => {
+                        let end = loaded.end;
+                        let (entries, orphans) = folder.finish();
+                        let mut problems = loaded.problems;
+                        if !orphans.is_empty() {
+                            let path = store.path().display();
+                            problems.push(format!(
+                                "{} result record(s) in {path} belong to no lead",
+                                orphans.len()
+                            ));
+                        }
+                        Msg::HistoryLoaded { entries, problems, end }
                     }
-                    Msg::HistoryLoaded { entries, problems, end }
+                    Err(e) => Msg::HistoryFailed(e.to_string()),
                 }
-                Err(e) => Msg::HistoryFailed(e.to_string()),
             });
         }
         Effect::ReadTail(from) => {

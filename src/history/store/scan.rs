@@ -72,8 +72,16 @@ pub(super) struct Scan {
 /// Judges every line of the file's bytes. Lines are numbered from 1, blank ones included.
 pub(super) fn scan(bytes: &[u8]) -> Scan {
     // Records are a few hundred bytes; guessing the count saves reallocations on big files.
-    let mut out =
-        Scan { records: Vec::with_capacity(bytes.len() / 256), damaged: Vec::new(), tail: Tail::Clean };
+    let mut records = Vec::with_capacity(bytes.len() / 256);
+    let mut out = scan_each(bytes, &mut |record| records.push(record));
+    out.records = records;
+    out
+}
+
+/// Like [`scan`], handing each good record to `sink` as it is read instead of keeping them
+/// (`records` stays empty).
+pub(super) fn scan_each(bytes: &[u8], sink: &mut dyn FnMut(Record)) -> Scan {
+    let mut out = Scan { records: Vec::new(), damaged: Vec::new(), tail: Tail::Clean };
     let mut start = 0;
     let mut line = 0;
     while start < bytes.len() {
@@ -93,7 +101,7 @@ pub(super) fn scan(bytes: &[u8]) -> Scan {
         }
         if !is_blank(text) {
             match judge(text) {
-                Ok(record) => out.records.push(record),
+                Ok(record) => sink(record),
                 Err(reason) => out.damaged.push(Bad { line, start, end, reason }),
             }
         }
