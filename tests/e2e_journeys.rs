@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use autocalls_tui::api::types::Lead;
 use autocalls_tui::sandbox::{DEMO_KEY, Sandbox, SandboxOptions, SandboxState, router};
 use serde_json::Value;
-use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, keys};
+use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, focused_line, keys, move_focus_until, wait_focus};
 
 /// Ctrl-O: open the sandbox from the first start's key prompt.
 const CTRL_O: &str = "\x0f";
@@ -218,56 +218,6 @@ fn wait_line(tui: &mut Tui, parts: &[&str]) -> TestResult {
 /// Waits until one line holds every one of `parts`, for at most `timeout`.
 fn wait_line_within(tui: &mut Tui, parts: &[&str], timeout: Duration) -> TestResult {
     tui.wait_until(&format!("a line with {parts:?}"), timeout, |s| line_with(s, parts))?;
-    Ok(())
-}
-
-/// The form row holding the focus marker `▸`, if any, without the pane's borders.
-fn focused_line(screen: &str) -> Option<String> {
-    let border = |c: char| matches!(c, '┃' | '│') || c.is_whitespace();
-    screen.lines().find(|l| l.contains('▸')).map(|l| l.trim_matches(border).to_owned())
-}
-
-/// Where the focus is as a person sees it: the marked row and the cursor. Read from a completely
-/// drawn frame only, so a half-drawn one is never taken for a move.
-type FocusSignature = (Option<String>, (u16, u16), bool);
-
-/// Waits for a completely drawn frame whose focus signature satisfies `check`.
-fn wait_signature(
-    tui: &Tui,
-    what: &str,
-    check: impl Fn(&FocusSignature) -> bool,
-) -> Result<FocusSignature, Failure> {
-    let start = Instant::now();
-    loop {
-        let signature =
-            tui.with_settled_screen(|s| (focused_line(&s.contents()), s.cursor_position(), s.hide_cursor()));
-        if let Some(signature) = signature.filter(|sig| check(sig)) {
-            return Ok(signature);
-        }
-        if start.elapsed() >= TIMEOUT {
-            return Err(fail(tui, &format!("waiting for {what}: nothing after {TIMEOUT:?}")));
-        }
-        std::thread::sleep(POLL);
-    }
-}
-
-/// Presses `key` (Tab, Shift-Tab) one field at a time until the focused row satisfies `arrived`,
-/// waiting after each press for the focus to move. Gives up after a full round.
-fn move_focus_until(tui: &mut Tui, key: &str, what: &str, arrived: impl Fn(&str) -> bool) -> TestResult {
-    for _ in 0..40 {
-        let before = wait_signature(tui, "a drawn frame", |_| true)?;
-        if before.0.as_deref().is_some_and(&arrived) {
-            return Ok(());
-        }
-        tui.send(key);
-        wait_signature(tui, &format!("the focus to move towards {what}"), |now| *now != before)?;
-    }
-    Err(fail(tui, &format!("the focus never reached {what}")))
-}
-
-/// Waits until the focus marker is on a row satisfying `check`.
-fn wait_focus(tui: &mut Tui, what: &str, check: impl Fn(&str) -> bool) -> TestResult {
-    tui.wait_until(&format!("the focus on {what}"), TIMEOUT, |s| focused_line(s).is_some_and(|l| check(&l)))?;
     Ok(())
 }
 
