@@ -299,3 +299,51 @@ fn history_filtered_wide() {
     app.update(Msg::Action(Action::CycleStatus));
     insta::assert_snapshot!(render(&app));
 }
+
+/// Clicks land where the last frame drew things: fields, value halves of rows, tabs, the campaign
+/// list, history rows.
+#[test]
+fn clicks_are_placed_on_what_was_drawn() {
+    use autocalls_tui::model::{Focus, Hit};
+    use autocalls_tui::ui::hit_test;
+    use ratatui::layout::Rect;
+    let mut app = with_catalog(80, 24);
+    app.update(Msg::Action(Action::NextField));
+    let screen = Rect::new(0, 0, 80, 24);
+    let backend = render(&app);
+    let row_of = |text: &str| {
+        (0..24)
+            .find(|&y| (0..80).map(|x| backend.buffer()[(x, y)].symbol()).collect::<String>().contains(text))
+    };
+    let phone_row = row_of("Phone").unwrap();
+    assert_eq!(hit_test(&app, screen, 20, phone_row), Some(Hit::Field(Focus::Phone)));
+    // The campaign list is open under the campaign field: its second entry.
+    let acme_row = row_of("Acme Cloud").unwrap();
+    assert_eq!(hit_test(&app, screen, 30, acme_row), Some(Hit::PickerItem(1)));
+    assert_eq!(hit_test(&app, screen, 2, 1), Some(Hit::FormTab));
+    assert_eq!(hit_test(&app, screen, 15, 1), Some(Hit::HistoryPane));
+    // A variable row: the name on the left, the value on the right.
+    app.update(Msg::Action(Action::Close));
+    app.update(Msg::Action(Action::NextField));
+    app.update(Msg::Action(Action::NextField));
+    app.update(Msg::Action(Action::AddRow));
+    let backend = render(&app);
+    let row = (0..24)
+        .find(|&y| (0..80).map(|x| backend.buffer()[(x, y)].symbol()).collect::<String>().contains(" = "))
+        .unwrap();
+    assert_eq!(hit_test(&app, screen, 5, row), Some(Hit::Field(Focus::VarKey(0))));
+    assert_eq!(hit_test(&app, screen, 40, row), Some(Hit::Field(Focus::VarValue(0))));
+
+    let mut app = with_leads(160, 48);
+    let backend = render(&app);
+    let screen = Rect::new(0, 0, 160, 48);
+    let y = (0..48)
+        .find(|&y| {
+            (80..160).map(|x| backend.buffer()[(x, y)].symbol()).collect::<String>().contains("+491701234567")
+        })
+        .unwrap();
+    let hit = hit_test(&app, screen, 120, y);
+    assert_eq!(hit, Some(Hit::HistoryRow(3)), "the fourth newest lead");
+    app.update(Msg::Clicked(hit.unwrap()));
+    assert_eq!(app.history.selected_entry().unwrap().request.phone_number, "+491701234567");
+}
