@@ -36,7 +36,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::raw(format!(" {}", parts.join(" · "))));
     }
     if app.key_problem.is_some() {
-        spans.push(Span::styled(" · KEY NEEDED (F4) ", theme::error()));
+        let lead = if parts.is_empty() { " " } else { " · " };
+        spans.push(Span::styled(format!("{lead}KEY NEEDED (F4) "), theme::error()));
     }
     let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line).style(theme::header()), area);
