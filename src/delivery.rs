@@ -89,7 +89,7 @@ pub async fn look_up(
     for page in 1..=MAX_PAGES {
         let query = LeadQuery {
             campaign_id: Some(request.campaign_id),
-            phone_number: Some(request.phone_number.clone()),
+            phone_number: Some(request.phone_number.to_string()),
             per_page: Some(100),
             page: Some(page),
             ..LeadQuery::default()

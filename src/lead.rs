@@ -6,7 +6,7 @@ use std::fmt;
 
 use indexmap::IndexMap;
 
-use crate::api::types::{CreateLead, SecondaryContact};
+use crate::api::types::{CreateLead, SecondaryContact, Variables};
 
 mod phone;
 pub use phone::*;
@@ -100,12 +100,12 @@ pub fn validate(draft: &LeadDraft, region: Option<Region>) -> Result<CreateLead,
             let phone = check_phone(&s.phone, region, FieldPath::SecondaryPhone(contact), &mut errors);
             let variables =
                 check_variables(&s.variables, |row| FieldPath::SecondaryVarKey { contact, row }, &mut errors);
-            Some(SecondaryContact { phone_number: phone?.e164, variables })
+            Some(SecondaryContact { phone_number: phone?.e164.into(), variables })
         })
         .collect();
     match (phone, campaign_id) {
         (Some(phone), Some(campaign_id)) if errors.is_empty() => Ok(CreateLead {
-            phone_number: phone.e164,
+            phone_number: phone.e164.into(),
             campaign_id,
             variables,
             allow_dupplicate: draft.allow_duplicate,
@@ -143,9 +143,9 @@ fn check_variables(
     rows: &[(String, String)],
     field: impl Fn(usize) -> FieldPath,
     errors: &mut Vec<FieldError>,
-) -> IndexMap<String, String> {
+) -> Variables {
     let mut seen = IndexMap::new();
-    let mut out = IndexMap::new();
+    let mut out = Variables::new();
     for (i, (key, value)) in rows.iter().enumerate() {
         let key = key.trim();
         let error = if key.is_empty() && !value.trim().is_empty() {
@@ -158,7 +158,7 @@ fn check_variables(
         if let Some(message) = error {
             errors.push(FieldError { field: field(i), message });
         } else if !key.is_empty() && !value.trim().is_empty() {
-            out.insert(key.to_owned(), value.trim().to_owned());
+            out.insert(key, value.trim());
         }
     }
     out

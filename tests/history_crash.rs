@@ -54,7 +54,7 @@ fn record((writer, round, seq): Tag) -> Record {
     let vars =
         [("writer", writer), ("round", round), ("seq", seq)].map(|(k, v)| (k.to_owned(), v.to_string()));
     let request = CreateLead {
-        phone_number: "+14155550100".to_owned(),
+        phone_number: "+14155550100".into(),
         campaign_id: 42,
         variables: vars.into_iter().chain([("pad".to_owned(), "x".repeat(PAD))]).collect(),
         allow_dupplicate: false,

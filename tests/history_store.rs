@@ -21,7 +21,7 @@ const CHILD_COUNT: &str = "HISTORY_CHILD_COUNT";
 
 fn lead(phone: &str, vars: &[(&str, &str)]) -> CreateLead {
     CreateLead {
-        phone_number: phone.to_owned(),
+        phone_number: phone.into(),
         campaign_id: 42,
         variables: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         allow_dupplicate: false,

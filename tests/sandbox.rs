@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use autocalls_tui::api::types::{CreateLead, SecondaryContact};
+use autocalls_tui::api::types::{CreateLead, SecondaryContact, Variables};
 use autocalls_tui::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use autocalls_tui::sandbox::{
     CREATED_PHASE, DEMO_KEY, FAIL_EVERY_NTH, Fault, PROCESSING_PHASE, Sandbox, SandboxOptions,
@@ -41,7 +41,7 @@ fn lead(phone: &str, campaign_id: u64) -> CreateLead {
     CreateLead {
         phone_number: phone.into(),
         campaign_id,
-        variables: IndexMap::new(),
+        variables: Variables::new(),
         allow_dupplicate: false,
         secondary_contacts: Vec::new(),
     }
@@ -72,10 +72,10 @@ async fn raw_get(sandbox: &Sandbox, path_and_query: &str) -> (u16, Value) {
 async fn create_succeeds_in_the_current_shape() {
     let sandbox = sandbox().await;
     let mut request = lead("+4915112345678", FAIR);
-    request.variables.insert("customer_name".into(), "Jürgen Weiß".into());
+    request.variables.insert("customer_name", "Jürgen Weiß");
     request
         .secondary_contacts
-        .push(SecondaryContact { phone_number: "+49301234567".into(), variables: IndexMap::new() });
+        .push(SecondaryContact { phone_number: "+49301234567".into(), variables: Variables::new() });
     let created = client(&sandbox).create_lead(&request).await.expect("lead created");
     assert_eq!(created.message.as_deref(), Some("Lead created successfully"));
     assert!(created.lead.id.parse::<u64>().is_ok(), "integer id: {}", created.lead.id);
@@ -136,7 +136,7 @@ async fn bad_secondary_phone_has_a_dotted_key() {
     let mut request = lead("+4915112345678", FAIR);
     request
         .secondary_contacts
-        .push(SecondaryContact { phone_number: "030 1234567".into(), variables: IndexMap::new() });
+        .push(SecondaryContact { phone_number: "030 1234567".into(), variables: Variables::new() });
     let (_, errors) = rejected(client(&sandbox).create_lead(&request).await);
     assert_eq!(errors.keys().collect::<Vec<_>>(), ["secondary_contacts.0.phone_number"]);
     assert!(sandbox.state().leads().is_empty(), "nothing stored on a rejection");
@@ -344,7 +344,7 @@ async fn latency_delays_answers_and_can_change_at_runtime() {
 async fn update_and_delete_as_documented() {
     let sandbox = sandbox().await;
     let mut request = lead("+4915112345678", FAIR);
-    request.variables.insert("customer_name".into(), "Ada".into());
+    request.variables.insert("customer_name", "Ada");
     let id = client(&sandbox).create_lead(&request).await.expect("created").lead.id;
     let http = reqwest::Client::new();
     let url = |id: &str| format!("{}/user/leads/{id}", sandbox.base_url());

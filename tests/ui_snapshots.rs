@@ -2,10 +2,9 @@
 //! snapshots, plus the few style facts a snapshot cannot show.
 
 use autocalls_tui::api::ApiError;
-use autocalls_tui::api::types::{CampaignRef, CreateLead, Created, Lead, SecondaryContact};
+use autocalls_tui::api::types::{CampaignRef, CreateLead, Created, Lead, SecondaryContact, Variables};
 use autocalls_tui::history::{LeadEntry, LocalId, Outcome};
 use autocalls_tui::model::{Action, App, AppOptions, Focus, Msg, Target};
-use indexmap::IndexMap;
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -46,9 +45,9 @@ fn entry(
     outcome: Option<Result<&str, ApiError>>,
 ) -> LeadEntry {
     let at = Timestamp::from_second(1_795_000_000 + minute * 60).unwrap();
-    let mut variables = IndexMap::new();
+    let mut variables = Variables::new();
     if !name.is_empty() {
-        variables.insert("customer_name".to_owned(), name.to_owned());
+        variables.insert("customer_name", name);
     }
     let request = CreateLead {
         phone_number: phone.into(),
@@ -195,7 +194,7 @@ fn secondary_contacts_show_in_the_detail_line() {
     let mut e = entry(9, 0, "+14155550100", "Ada", Some(Ok("7")));
     e.request
         .secondary_contacts
-        .push(SecondaryContact { phone_number: "+14155550101".into(), variables: IndexMap::new() });
+        .push(SecondaryContact { phone_number: "+14155550101".into(), variables: Variables::new() });
     app.update(Msg::HistoryLoaded { entries: vec![e], problems: vec![], end: 0 });
     assert!(render(&app).to_string().contains("1 secondary"));
 }

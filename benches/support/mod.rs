@@ -17,10 +17,9 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use autocalls_tui::api::ErrorKind;
-use autocalls_tui::api::types::{CampaignRef, CreateLead, Lead, SecondaryContact};
+use autocalls_tui::api::types::{CampaignRef, CreateLead, Lead, SecondaryContact, Variables};
 use autocalls_tui::history::{Event, HistoryStore, LeadEntry, LeadError, LocalId, Record, Status, fold};
 use autocalls_tui::model::{App, AppOptions, Msg, Target};
-use indexmap::IndexMap;
 use jiff::{SignedDuration, Timestamp};
 
 /// Changes whenever the generated histories change, so cached copies are made again.
@@ -157,8 +156,8 @@ fn person(rng: &mut Rng) -> String {
 }
 
 /// Two to four named variables; campaign 23 names its person `attendee_name`.
-fn variables(rng: &mut Rng, campaign: u64, name: &str) -> IndexMap<String, String> {
-    let mut vars = IndexMap::new();
+fn variables(rng: &mut Rng, campaign: u64, name: &str) -> Variables {
+    let mut vars = Variables::new();
     let name_key = if campaign == 23 { "attendee_name" } else { "customer_name" };
     vars.insert(name_key.to_owned(), name.to_owned());
     vars.insert("company_name".to_owned(), rng.pick(COMPANIES).to_string());
@@ -188,16 +187,16 @@ fn request(rng: &mut Rng) -> CreateLead {
     };
     let secondary_contacts = (0..contacts)
         .map(|_| SecondaryContact {
-            phone_number: phone(rng),
+            phone_number: phone(rng).into(),
             variables: if rng.chance(50) {
                 [("customer_name".to_owned(), person(rng))].into_iter().collect()
             } else {
-                IndexMap::new()
+                Variables::new()
             },
         })
         .collect();
     CreateLead {
-        phone_number: phone(rng),
+        phone_number: phone(rng).into(),
         campaign_id: campaign,
         variables,
         allow_dupplicate: rng.chance(3),
@@ -224,7 +223,7 @@ fn created(request: &CreateLead, server_id: u64, at: Timestamp) -> Event {
     let lead = Lead {
         id: server_id.to_string(),
         campaign_id: Some(request.campaign_id),
-        phone_number: Some(request.phone_number.clone()),
+        phone_number: Some(request.phone_number.to_string()),
         variables: serde_json::to_value(&request.variables).ok(),
         status: Some("created".to_owned()),
         created_at: Some(time.clone()),

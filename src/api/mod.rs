@@ -4,6 +4,7 @@
 mod client;
 mod error;
 pub mod types;
+mod variables;
 
 pub use client::{ApiClient, ClientOptions, LeadQuery, Me};
 pub use error::{ApiError, ErrorKind};

@@ -2,20 +2,23 @@
 //! documentation has shown several response shapes over time; every one of them is accepted here
 //! so the rest of the app sees one shape.
 
+use compact_str::CompactString;
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+pub use super::variables::Variables;
 
 /// The body of `POST /user/lead`. Only E.164 phone numbers go in here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateLead {
     /// E.164 phone number of the lead.
-    pub phone_number: String,
+    pub phone_number: CompactString,
     /// The campaign that will call the lead.
     pub campaign_id: u64,
     /// Call variables for the assistant; keys are the assistant's variable names.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub variables: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "Variables::is_empty")]
+    pub variables: Variables,
     /// Allow the same phone twice in one campaign (the API spells it with a double p).
     #[serde(default)]
     pub allow_dupplicate: bool,
@@ -28,10 +31,10 @@ pub struct CreateLead {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondaryContact {
     /// E.164 phone number.
-    pub phone_number: String,
+    pub phone_number: CompactString,
     /// The contact's own call variables.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub variables: IndexMap<String, String>,
+    #[serde(default, skip_serializing_if = "Variables::is_empty")]
+    pub variables: Variables,
 }
 
 /// A lead as the server describes it. Only `id` is certain; every other field is optional

@@ -1,11 +1,11 @@
 //! The query side of the history: filtering leads by what a person would search for, and the
 //! export shapes (`history --json`, `--csv` in the dashboard's import layout).
 
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexSet;
 use serde::Serialize;
 
 use super::record::{LeadEntry, LeadError, Status};
-use crate::api::types::SecondaryContact;
+use crate::api::types::{SecondaryContact, Variables};
 
 /// What to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,10 +81,10 @@ pub fn search_key(entry: &LeadEntry) -> String {
         key.push(SEP);
     };
     push(&request.phone_number);
-    request.variables.values().for_each(|v| push(v));
+    request.variables.values().for_each(&mut push);
     for contact in &request.secondary_contacts {
         push(&contact.phone_number);
-        contact.variables.values().for_each(|v| push(v));
+        contact.variables.values().for_each(&mut push);
     }
     if let Some(name) = &entry.campaign_name {
         push(name);
@@ -110,7 +110,7 @@ pub struct LeadJson<'a> {
     /// Campaign name, when known.
     pub campaign_name: Option<&'a str>,
     /// Variables as sent.
-    pub variables: &'a IndexMap<String, String>,
+    pub variables: &'a Variables,
     /// Secondary contacts as sent.
     pub secondary_contacts: &'a [SecondaryContact],
     /// Whether duplicates were allowed.
@@ -150,8 +150,7 @@ impl<'a> From<&'a LeadEntry> for LeadJson<'a> {
 /// Writes leads as CSV in the Autocalls dashboard's import layout: `phone_number`, one column per
 /// variable name found (in order of first use), then `secondary_phone_1` … `secondary_phone_N`.
 pub fn write_csv<W: std::io::Write>(entries: &[&LeadEntry], out: W) -> csv::Result<()> {
-    let names: IndexSet<&str> =
-        entries.iter().flat_map(|e| e.request.variables.keys().map(String::as_str)).collect();
+    let names: IndexSet<&str> = entries.iter().flat_map(|e| e.request.variables.keys()).collect();
     let secondary = entries.iter().map(|e| e.request.secondary_contacts.len()).max().unwrap_or(0);
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["phone_number".to_owned()];
@@ -160,7 +159,7 @@ pub fn write_csv<W: std::io::Write>(entries: &[&LeadEntry], out: W) -> csv::Resu
     writer.write_record(&header)?;
     for e in entries {
         let mut row = vec![e.request.phone_number.as_str()];
-        row.extend(names.iter().map(|n| e.request.variables.get(*n).map(String::as_str).unwrap_or("")));
+        row.extend(names.iter().map(|n| e.request.variables.get(n).unwrap_or("")));
         row.extend(
             (0..secondary)
                 .map(|i| e.request.secondary_contacts.get(i).map(|s| s.phone_number.as_str()).unwrap_or("")),
@@ -184,11 +183,11 @@ mod tests {
             CreateLead {
                 phone_number: phone.into(),
                 campaign_id: campaign,
-                variables: vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+                variables: vars.iter().copied().collect(),
                 allow_dupplicate: false,
                 secondary_contacts: secondary
                     .iter()
-                    .map(|p| SecondaryContact { phone_number: (*p).into(), variables: IndexMap::new() })
+                    .map(|p| SecondaryContact { phone_number: (*p).into(), variables: Variables::new() })
                     .collect(),
             },
         )

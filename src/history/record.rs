@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::api::types::CreateLead;
+use crate::api::types::{CreateLead, Variables};
 use crate::api::{ApiError, ErrorKind};
 
 /// The schema version written on every record. Readers accept this and every older version.
@@ -171,28 +171,28 @@ impl Record {
     /// records enter the app from the file.
     pub fn sanitize(&mut self) {
         use crate::sanitize::{clean, cleaned};
-        // Most strings are clean: they are only copied when something was removed.
-        fn map(map: &mut IndexMap<String, String>) {
-            let dirty = map.iter().any(|(k, v)| !is_clean(k) || !is_clean(v));
-            if dirty {
-                *map = map.iter().map(|(k, v)| (cleaned(k), cleaned(v))).collect();
+        use std::borrow::Cow;
+        // Most strings are clean: they are only replaced when something was removed.
+        fn is_clean(text: &str) -> bool {
+            matches!(clean(text), Cow::Borrowed(_))
+        }
+        fn fix<T: AsRef<str> + From<String>>(text: &mut T) {
+            if let Cow::Owned(clean) = clean(text.as_ref()) {
+                *text = clean.into();
             }
         }
-        fn is_clean(text: &str) -> bool {
-            matches!(clean(text), std::borrow::Cow::Borrowed(_))
-        }
-        fn fix(text: &mut String) {
-            if !is_clean(text) {
-                *text = cleaned(text);
+        fn vars(vars: &mut Variables) {
+            if !vars.iter().all(|(k, v)| is_clean(k) && is_clean(v)) {
+                *vars = vars.iter().map(|(k, v)| (cleaned(k), cleaned(v))).collect();
             }
         }
         match &mut self.event {
             Event::Submitted { request, origin } => {
                 fix(&mut request.phone_number);
-                map(&mut request.variables);
+                vars(&mut request.variables);
                 for contact in &mut request.secondary_contacts {
                     fix(&mut contact.phone_number);
-                    map(&mut contact.variables);
+                    vars(&mut contact.variables);
                 }
                 origin.iter_mut().for_each(fix);
             }
@@ -201,11 +201,15 @@ impl Record {
                 campaign_name.iter_mut().for_each(fix);
                 if let Some(error) = error {
                     fix(&mut error.message);
-                    error.fields = error
-                        .fields
-                        .iter()
-                        .map(|(k, v)| (cleaned(k), v.iter().map(|m| cleaned(m)).collect()))
-                        .collect();
+                    let fields_clean =
+                        error.fields.iter().all(|(k, v)| is_clean(k) && v.iter().all(|m| is_clean(m)));
+                    if !fields_clean {
+                        error.fields = error
+                            .fields
+                            .iter()
+                            .map(|(k, v)| (cleaned(k), v.iter().map(|m| cleaned(m)).collect()))
+                            .collect();
+                    }
                 }
             }
         }
@@ -366,7 +370,7 @@ impl LeadEntry {
     /// The name shown in lists: the `customer_name` variable, else the first variable's value.
     pub fn display_name(&self) -> &str {
         let vars = &self.request.variables;
-        vars.get("customer_name").or_else(|| vars.values().next()).map(String::as_str).unwrap_or("")
+        vars.get("customer_name").or_else(|| vars.values().next()).unwrap_or("")
     }
 }
 

@@ -150,11 +150,11 @@ fn names_used_before_in_the_campaign_come_first() {
     let mut request = crate::api::types::CreateLead {
         phone_number: "+14155550100".into(),
         campaign_id: 12,
-        variables: IndexMap::new(),
+        variables: Default::default(),
         allow_dupplicate: false,
         secondary_contacts: vec![],
     };
-    request.variables.insert("booth".into(), "B12".into());
+    request.variables.insert("booth", "B12");
     let entry = LeadEntry::new(crate::history::LocalId::new(), jiff::Timestamp::UNIX_EPOCH, request);
     app.update(Msg::HistoryLoaded { entries: vec![entry], problems: vec![], end: 0 });
     assert_eq!(app.suggested_keys(Some(12)), ["booth", "customer_name", "company_name", "email"]);

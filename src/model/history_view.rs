@@ -246,7 +246,7 @@ fn note_keys(map: &mut HashMap<u64, IndexSet<String>>, entry: &LeadEntry) {
     let keys = map.entry(entry.request.campaign_id).or_default();
     for key in entry.request.variables.keys() {
         // Names are cleaned where records enter the app; a known one moves without a copy.
-        let owned = keys.shift_take(key.as_str()).unwrap_or_else(|| key.clone());
+        let owned = keys.shift_take(key).unwrap_or_else(|| key.to_owned());
         keys.insert(owned);
     }
 }

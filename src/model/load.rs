@@ -9,7 +9,7 @@ use crate::api::types::CreateLead;
 impl Form {
     /// A form holding what `request` sent.
     pub fn from_request(request: &CreateLead) -> Form {
-        let rows = |vars: &indexmap::IndexMap<String, String>| {
+        let rows = |vars: &crate::api::types::Variables| {
             vars.iter()
                 .map(|(k, v)| VarRow { key: TextInput::with_text(k), value: TextInput::with_text(v) })
                 .collect()

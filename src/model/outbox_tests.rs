@@ -174,7 +174,7 @@ fn without_a_key_the_app_starts_by_asking_for_one_and_offers_the_sandbox() {
 fn open_entry(n: u128, status: Status, minutes_ago: i64) -> LeadEntry {
     let at = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(minutes_ago);
     let request = crate::api::types::CreateLead {
-        phone_number: format!("+1415555{n:04}"),
+        phone_number: compact_str::format_compact!("+1415555{n:04}"),
         campaign_id: 12,
         variables: Default::default(),
         allow_dupplicate: false,

@@ -60,7 +60,7 @@ fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
             Span::styled(entry.status.as_str().to_owned(), theme::status(entry.status)),
             Span::raw(entry.server_status.as_ref().map(|s| format!("   server: {s}")).unwrap_or_default()),
         ]),
-        field("Phone", entry.request.phone_number.clone()),
+        field("Phone", entry.request.phone_number.to_string()),
         field("Campaign", campaign),
         field(
             "Server id",
