@@ -448,7 +448,8 @@ mod tui {
         let lead = rig.assert_one_lead(1);
         assert_history_created(&history, &lead);
         let entry = &folded(&history)[0];
-        assert!(entry.log.iter().any(|a| a.status == Status::Queued), "{entry:#?}");
+        let story = HistoryStore::open(&history).unwrap().story(entry.local_id).unwrap();
+        assert!(story.attempts.iter().any(|a| a.status == Status::Queued), "{story:#?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -487,7 +488,8 @@ mod tui {
             "{report}"
         );
         let server: Vec<String> = rig.leads().into_iter().map(|l| l.id).collect();
-        let mut local: Vec<String> = entries.iter().filter_map(|e| e.lead_id.clone()).collect();
+        let mut local: Vec<String> =
+            entries.iter().filter_map(|e| e.lead_id.as_deref().map(String::from)).collect();
         local.sort();
         assert_eq!(server.len(), 2, "two submissions, two leads on the server\n{report}");
         assert_eq!(local, server, "each submission has its own lead\n{report}");

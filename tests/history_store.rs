@@ -521,3 +521,47 @@ fn folding_while_reading_gives_the_same_leads_and_repairs() {
     assert_eq!(leads.len(), 6);
     assert_eq!(leads[5].lead_id.as_deref(), Some("9"));
 }
+
+/// The detail view's story is read back from the file: every outcome of that lead in order, the
+/// server's last answer, nothing of another lead even when its text names this one, and damaged
+/// lines passed over.
+#[test]
+fn a_leads_story_is_read_back_from_the_file() {
+    let (_dir, store, records) = store_with(2);
+    let (ours, other) = (records[0].local_id, records[1].local_id);
+    let failed = Outcome {
+        status: Status::Queued,
+        error: Some(autocalls_tui::history::LeadError {
+            kind: autocalls_tui::api::ErrorKind::Unreachable,
+            message: "connection refused".into(),
+            http_status: None,
+            fields: Default::default(),
+        }),
+        ..Outcome::default()
+    };
+    store.append(&Record::outcome(ours, failed)).unwrap();
+    // Another lead whose variable holds our id's text: found by the byte search, then skipped.
+    let mentions = lead("+14155550199", &[("notes", &format!("see {ours}"))]);
+    store.append(&Record::submitted(LocalId::new(), mentions, "cli")).unwrap();
+    store.append(&Record::outcome(other, Outcome { status: Status::Created, ..Outcome::default() })).unwrap();
+    raw_append(store.path(), format!("{{\"v\":1,\"local_id\":\"{ours}\",\"type\":\"outc\n").as_bytes());
+    let answer = serde_json::json!({"id": 1001, "status": "created"});
+    let created = Outcome {
+        status: Status::Created,
+        lead_id: Some("1001".into()),
+        response: Some(answer.clone()),
+        ..Outcome::default()
+    };
+    store.append(&Record::outcome(ours, created)).unwrap();
+
+    let story = store.story(ours).unwrap();
+    let seen: Vec<_> = story.attempts.iter().map(|a| (a.status, a.error.as_deref())).collect();
+    assert_eq!(seen, [(Status::Queued, Some("connection refused")), (Status::Created, None)]);
+    let response: serde_json::Value = serde_json::from_str(story.response.as_deref().unwrap()).unwrap();
+    assert_eq!(response, answer);
+
+    let theirs = store.story(other).unwrap();
+    assert_eq!(theirs.attempts.len(), 1);
+    assert_eq!(theirs.response, None);
+    assert_eq!(store.story(LocalId::new()).unwrap(), Default::default(), "a lead the file does not know");
+}

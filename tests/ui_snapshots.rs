@@ -3,8 +3,8 @@
 
 use autocalls_tui::api::ApiError;
 use autocalls_tui::api::types::{CampaignRef, CreateLead, Created, Lead, SecondaryContact, Variables};
-use autocalls_tui::history::{LeadEntry, LocalId, Outcome};
-use autocalls_tui::model::{Action, App, AppOptions, Focus, Msg, Target};
+use autocalls_tui::history::{Attempt, LeadEntry, LocalId, Outcome, Status, Story};
+use autocalls_tui::model::{Action, App, AppOptions, Effect, Focus, Msg, Target};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -285,7 +285,16 @@ fn detail_view_narrow() {
     app.update(Msg::Action(Action::ShowHistory));
     app.update(Msg::Action(Action::Down));
     app.update(Msg::Action(Action::Down));
-    app.update(Msg::Action(Action::Activate));
+    let effects = app.update(Msg::Action(Action::Activate));
+    // The attempts come from the history file, as the runtime reads them.
+    let [Effect::ReadStory { local_id, as_of }] = effects.as_slice() else { panic!("{effects:?}") };
+    let attempt = Attempt {
+        at: *as_of,
+        status: Status::Rejected,
+        error: Some("The phone number has already been taken for this campaign.".into()),
+    };
+    let story = Story { attempts: vec![attempt], response: None };
+    app.update(Msg::StoryRead { local_id: *local_id, as_of: *as_of, result: Ok(story) });
     insta::assert_snapshot!(render(&app));
 }
 

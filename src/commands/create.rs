@@ -149,7 +149,7 @@ fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<String> {
         .filter(|e| {
             e.request.phone_number == request.phone_number && e.request.campaign_id == request.campaign_id
         })
-        .filter_map(|e| e.lead_id)
+        .filter_map(|e| e.lead_id.map(String::from))
         .collect()
 }
 

@@ -141,7 +141,7 @@ impl<'a> From<&'a LeadEntry> for LeadJson<'a> {
             lead_id: e.lead_id.as_deref(),
             submitted_at: e.submitted_at.to_string(),
             updated_at: e.updated_at.to_string(),
-            error: e.error.as_ref(),
+            error: e.error.as_deref(),
             attempts: e.attempts,
         }
     }

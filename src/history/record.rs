@@ -2,6 +2,10 @@
 //! the leads a person sees. A lead is one `submitted` record followed by any number of `outcome`
 //! records with the same `local_id`; the last outcome wins.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use compact_str::CompactString;
 use indexmap::IndexMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -286,33 +290,32 @@ impl Outcome {
 }
 
 /// A lead as the history knows it: its submission folded with its latest outcome.
+///
+/// Kept small, because a long history holds hundreds of thousands: what the list shows, searches
+/// and sends again, and no more. Each attempt and the server's answer are read from the file
+/// when the detail view asks ([`HistoryStore::story`](super::HistoryStore::story)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeadEntry {
     /// The local id.
     pub local_id: LocalId,
     /// When it was submitted.
     pub submitted_at: Timestamp,
+    /// When the latest record about it was written.
+    pub updated_at: Timestamp,
     /// What was (or will be) sent.
     pub request: CreateLead,
     /// Where it stands.
     pub status: Status,
-    /// The server's id, once created.
-    pub lead_id: Option<String>,
-    /// The campaign's name, when known.
-    pub campaign_name: Option<String>,
-    /// The latest error, if the latest outcome was one.
-    pub error: Option<LeadError>,
-    /// The server's latest answer, as compact JSON text: read only by the detail view, and a
-    /// fraction of the memory a parsed value takes (it matters at 100,000 leads).
-    pub response: Option<Box<str>>,
-    /// When the latest record about it was written.
-    pub updated_at: Timestamp,
     /// How many send attempts have ended.
     pub attempts: u32,
-    /// Every attempt that ended, oldest first, for the detail view.
-    pub log: Vec<Attempt>,
+    /// The server's id, once created.
+    pub lead_id: Option<CompactString>,
+    /// The campaign's name, when known (shared by every lead of the campaign after a load).
+    pub campaign_name: Option<Arc<str>>,
+    /// The latest error, if the latest outcome was one.
+    pub error: Option<Box<LeadError>>,
     /// The status the server last reported (`scheduled`, `completed`, ...), when refreshed.
-    pub server_status: Option<String>,
+    pub server_status: Option<CompactString>,
 }
 
 /// One ended send attempt.
@@ -332,15 +335,13 @@ impl LeadEntry {
         LeadEntry {
             local_id,
             submitted_at,
+            updated_at: submitted_at,
             request,
             status: Status::Pending,
+            attempts: 0,
             lead_id: None,
             campaign_name: None,
             error: None,
-            response: None,
-            updated_at: submitted_at,
-            attempts: 0,
-            log: Vec::new(),
             server_status: None,
         }
     }
@@ -348,23 +349,17 @@ impl LeadEntry {
     /// Applies one attempt's outcome.
     pub fn apply(&mut self, outcome: Outcome, at: Timestamp) {
         self.status = outcome.status;
-        if outcome.lead_id.is_some() {
-            self.lead_id = outcome.lead_id;
+        if let Some(id) = outcome.lead_id {
+            self.lead_id = Some(id.into());
         }
-        if outcome.campaign_name.is_some() {
-            self.campaign_name = outcome.campaign_name;
+        if let Some(name) = outcome.campaign_name
+            && self.campaign_name.as_deref() != Some(name.as_str())
+        {
+            self.campaign_name = Some(name.into());
         }
-        self.error = outcome.error;
-        if let Some(response) = outcome.response {
-            self.response = Some(response.to_string().into_boxed_str());
-        }
+        self.error = outcome.error.map(Box::new);
         self.updated_at = at;
         self.attempts += 1;
-        self.log.push(Attempt {
-            at,
-            status: self.status,
-            error: self.error.as_ref().map(|e| e.message.clone()),
-        });
     }
 
     /// The name shown in lists: the `customer_name` variable, else the first variable's value.
@@ -387,15 +382,17 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
 #[derive(Debug, Default)]
 pub struct Folder {
     leads: Vec<LeadEntry>,
-    index: std::collections::HashMap<LocalId, usize>,
+    index: HashMap<LocalId, usize>,
     orphans: Vec<Record>,
+    /// Campaign names, one copy each, shared by the leads.
+    names: HashSet<Arc<str>>,
 }
 
 impl Folder {
     /// Takes in the next record, in file order.
     pub fn add(&mut self, mut record: Record) {
         record.sanitize();
-        let Folder { leads, index, orphans } = self;
+        let Folder { leads, index, orphans, names } = self;
         match record.event {
             Event::Submitted { request, .. } => {
                 if let Some(&i) = index.get(&record.local_id) {
@@ -411,7 +408,19 @@ impl Folder {
             Event::Outcome { status, lead_id, campaign_name, error, response } => {
                 match index.get(&record.local_id) {
                     Some(&i) => {
-                        leads[i].apply(Outcome { status, lead_id, campaign_name, error, response }, record.at)
+                        // The server's answer is left in the file for the detail view.
+                        let lead = &mut leads[i];
+                        lead.apply(Outcome { status, lead_id, error, ..Outcome::default() }, record.at);
+                        if let Some(name) = campaign_name {
+                            lead.campaign_name = Some(match names.get(name.as_str()) {
+                                Some(shared) => Arc::clone(shared),
+                                None => {
+                                    let shared: Arc<str> = name.into();
+                                    names.insert(Arc::clone(&shared));
+                                    shared
+                                }
+                            });
+                        }
                     }
                     None => orphans.push(Record {
                         event: Event::Outcome { status, lead_id, campaign_name, error, response },
@@ -423,7 +432,8 @@ impl Folder {
     }
 
     /// The leads in submission order, and the outcomes whose lead was never submitted.
-    pub fn finish(self) -> (Vec<LeadEntry>, Vec<Record>) {
+    pub fn finish(mut self) -> (Vec<LeadEntry>, Vec<Record>) {
+        self.leads.shrink_to_fit();
         (self.leads, self.orphans)
     }
 }

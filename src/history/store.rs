@@ -8,6 +8,7 @@
 
 mod repair;
 mod scan;
+mod story;
 mod tail;
 
 use std::fs::{File, OpenOptions};
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use repair::{DamagedLine, TornTail};
 pub use scan::DamageReason;
+pub use story::Story;
 pub use tail::Tail;
 
 use super::record::Record;

@@ -8,7 +8,31 @@ use jiff::Timestamp;
 use super::delivery::Phase;
 use super::{App, Effect, Level, Overlay, TextInput};
 use crate::api::ApiError;
-use crate::history::{Record, Status};
+use crate::history::{LocalId, Record, Status, Story};
+
+/// The detail view's attempts and server answer for one lead, read from the history file (the
+/// leads in memory do not keep them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryView {
+    /// The lead.
+    pub local_id: LocalId,
+    /// The lead's `updated_at` the last read was asked for at: when the lead changes, the story
+    /// is read again.
+    pub as_of: Timestamp,
+    /// What is known.
+    pub state: StoryState,
+}
+
+/// How far the read of a story is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoryState {
+    /// Being read (for the first time: a re-read keeps showing what was read before).
+    Reading,
+    /// Read.
+    Read(Story),
+    /// The file could not be read; the reason.
+    Failed(String),
+}
 
 impl App {
     /// Opens the search bar over the history.
@@ -66,6 +90,41 @@ impl App {
         }
     }
 
+    /// Keeps the detail view's story as current as its lead: asks for a read when the view shows
+    /// a lead whose story was not read, or that changed since (its records reach the file before
+    /// the lead in memory changes, so the read finds them).
+    pub(super) fn follow_story(&mut self) -> Option<Effect> {
+        let Some(Overlay::Detail(id)) = &self.overlay else {
+            self.story = None;
+            return None;
+        };
+        let entry = self.history.get(id)?;
+        let (local_id, as_of) = (entry.local_id, entry.updated_at);
+        match &mut self.story {
+            Some(story) if story.local_id == local_id => {
+                if story.as_of == as_of {
+                    return None;
+                }
+                story.as_of = as_of;
+            }
+            _ => self.story = Some(StoryView { local_id, as_of, state: StoryState::Reading }),
+        }
+        Some(Effect::ReadStory { local_id, as_of })
+    }
+
+    /// A story was read; kept when it is the newest read of the lead on view.
+    pub(super) fn story_read(&mut self, local_id: LocalId, as_of: Timestamp, result: Result<Story, String>) {
+        if let Some(story) = &mut self.story
+            && story.local_id == local_id
+            && story.as_of == as_of
+        {
+            story.state = match result {
+                Ok(read) => StoryState::Read(read),
+                Err(e) => StoryState::Failed(e),
+            };
+        }
+    }
+
     /// Sends a failed or rejected lead again, as it was, under the same local id.
     pub(super) fn retry_selected(&mut self) -> Vec<Effect> {
         let target = match &self.overlay {
@@ -115,8 +174,8 @@ impl App {
             Ok(statuses) => {
                 let mut matched = 0;
                 for entry in self.history.entries_mut() {
-                    if let Some(status) = entry.lead_id.as_ref().and_then(|id| statuses.get(id)) {
-                        entry.server_status = Some(crate::sanitize::cleaned(status));
+                    if let Some(status) = entry.lead_id.as_ref().and_then(|id| statuses.get(id.as_str())) {
+                        entry.server_status = Some(crate::sanitize::clean(status).into());
                         matched += 1;
                     }
                 }

@@ -210,7 +210,7 @@ fn appended_records_from_other_windows_merge_and_our_own_are_not_applied_twice()
     assert_eq!(effects, [Effect::ReadTail(900)], "the change seen meanwhile is read next");
 
     let ours = app.history.get(&id).unwrap();
-    assert_eq!((ours.attempts, ours.log.len()), (1, 1), "our own records are not applied again");
+    assert_eq!(ours.attempts, 1, "our own records are not applied again");
     let theirs = app.history.get(&other).expect("the other window's lead is listed");
     assert_eq!((theirs.status, theirs.lead_id.as_deref()), (Status::Created, Some("78")));
     assert!(app.notice.as_ref().unwrap().text.contains("1 lead added by another window"));
@@ -255,4 +255,47 @@ fn typing_a_search_lists_exactly_what_a_full_pass_would() {
     app.history.get_mut(&LocalId(uuid::Uuid::from_u128(101))).unwrap().lead_id = Some("9999".into());
     app.history.refilter();
     assert_eq!(app.history.len(), 0);
+}
+
+/// The detail view reads its lead's attempts from the file when it opens, again when the lead
+/// changes while it is open, and takes only the newest read of the lead it shows.
+#[test]
+fn the_detail_view_reads_the_story_and_keeps_it_current() {
+    use crate::history::{Attempt, Story};
+    let mut app = app();
+    app.update(Msg::Action(Action::Down));
+    let effects = app.update(Msg::Action(Action::Activate));
+    let id = LocalId(uuid::Uuid::from_u128(2));
+    let first = jiff::Timestamp::UNIX_EPOCH;
+    assert_eq!(effects, [Effect::ReadStory { local_id: id, as_of: first }]);
+    assert_eq!(app.story.as_ref().map(|s| &s.state), Some(&StoryState::Reading));
+    assert!(app.update(Msg::Tick).is_empty(), "asked once");
+
+    let attempt = |status| Attempt { at: first, status, error: None };
+    let story = |attempts| Story { attempts, response: None };
+    app.update(Msg::StoryRead {
+        local_id: id,
+        as_of: first,
+        result: Ok(story(vec![attempt(Status::Failed)])),
+    });
+    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 1));
+
+    // Another window retried it: the lead changes, the story is read again; until then the view
+    // keeps what it read, and an older read arriving late is not taken.
+    let later = first + jiff::SignedDuration::from_secs(60);
+    app.history.get_mut(&id).unwrap().apply(Outcome { status: Status::Created, ..Outcome::default() }, later);
+    let effects = app.update(Msg::Tick);
+    assert_eq!(effects, [Effect::ReadStory { local_id: id, as_of: later }]);
+    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 1));
+    app.update(Msg::StoryRead { local_id: id, as_of: first, result: Ok(story(vec![])) });
+    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 1));
+    let both = vec![attempt(Status::Failed), attempt(Status::Created)];
+    app.update(Msg::StoryRead { local_id: id, as_of: later, result: Ok(story(both)) });
+    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 2));
+
+    // A file that cannot be read says so; closing the view forgets the story.
+    app.update(Msg::StoryRead { local_id: id, as_of: later, result: Err("permission denied".into()) });
+    assert_eq!(app.story.as_ref().map(|s| &s.state), Some(&StoryState::Failed("permission denied".into())));
+    app.update(Msg::Action(Action::Close));
+    assert_eq!(app.story, None);
 }

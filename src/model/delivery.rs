@@ -129,7 +129,7 @@ impl App {
         {
             let prompt = DuplicatePrompt {
                 created_at: earlier.submitted_at,
-                lead_id: earlier.lead_id.clone(),
+                lead_id: earlier.lead_id.as_deref().map(String::from),
                 request,
             };
             self.overlay = Some(Overlay::Duplicate(Box::new(prompt)));

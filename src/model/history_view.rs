@@ -219,7 +219,7 @@ impl HistoryView {
             .filter(|e| {
                 e.local_id != except && e.request.campaign_id == campaign && e.request.phone_number == phone
             })
-            .filter_map(|e| e.lead_id.clone())
+            .filter_map(|e| e.lead_id.as_deref().map(String::from))
             .collect()
     }
 

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use crate::history::{LocalId, Status};
 use crate::lead::Region;
 
+pub use browse::{StoryState, StoryView};
 pub use catalog::{Catalog, Picker};
 pub use delivery::{DuplicatePrompt, Phase, Step};
 pub use form::{Focus, Form};
@@ -134,6 +135,8 @@ pub struct App {
     pub help_scroll: u16,
     /// How far the detail view is scrolled.
     pub detail_scroll: u16,
+    /// The detail view's lead's attempts and server answer, read from the file.
+    pub story: Option<StoryView>,
     /// Whether a server status refresh is under way.
     pub refreshing: bool,
     /// When the server statuses were last refreshed.
@@ -195,6 +198,7 @@ impl App {
             picker: None,
             help_scroll: 0,
             detail_scroll: 0,
+            story: None,
             refreshing: false,
             statuses_at: None,
             export_dir: options.export_dir,
@@ -275,6 +279,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = self.handle(msg);
         effects.extend(self.pump());
+        effects.extend(self.follow_story());
         self.quit_if_settled();
         effects
     }
@@ -360,6 +365,10 @@ impl App {
                 vec![]
             }
             Msg::Appended { local_id, submitted, result } => self.appended(local_id, submitted, result),
+            Msg::StoryRead { local_id, as_of, result } => {
+                self.story_read(local_id, as_of, result);
+                vec![]
+            }
             Msg::Sent { local_id, result } => self.sent(local_id, result),
             Msg::LookedUp { local_id, result } => self.looked_up(local_id, result),
             Msg::Me(result) => self.me(result),

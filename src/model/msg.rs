@@ -46,6 +46,15 @@ pub enum Msg {
     TailRead(Result<crate::history::store::Tail, String>),
     /// The history file could not be read at all.
     HistoryFailed(String),
+    /// A lead's story was read from the history file, for the detail view.
+    StoryRead {
+        /// The lead.
+        local_id: LocalId,
+        /// The lead's `updated_at` when the read was asked for.
+        as_of: Timestamp,
+        /// The attempts and the server's answer, or why the file could not be read.
+        result: Result<crate::history::Story, String>,
+    },
     /// A record reached the disk, or could not.
     Appended {
         /// The lead the record is about.
@@ -117,6 +126,7 @@ impl Msg {
             Msg::HistoryChanged => "history-changed",
             Msg::TailRead(_) => "tail-read",
             Msg::HistoryFailed(_) => "history-failed",
+            Msg::StoryRead { .. } => "story-read",
             Msg::Appended { .. } => "appended",
             Msg::CacheLoaded { .. } => "cache-loaded",
             Msg::CampaignsFetched(_) => "campaigns-fetched",
@@ -227,6 +237,13 @@ pub enum Effect {
     LoadHistory,
     /// Read what was appended to the history after this offset; answers `TailRead`.
     ReadTail(u64),
+    /// Read one lead's attempts and server answer from the history; answers `StoryRead`.
+    ReadStory {
+        /// The lead.
+        local_id: LocalId,
+        /// Its `updated_at` now, handed back with the answer.
+        as_of: Timestamp,
+    },
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
     /// Read the cached campaigns and assistants; answers `CacheLoaded`.

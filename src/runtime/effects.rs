@@ -65,6 +65,14 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
             let store = services.history.clone();
             blocking(tasks, move || Msg::TailRead(store.read_tail(from).map_err(|e| e.to_string())));
         }
+        Effect::ReadStory { local_id, as_of } => {
+            let store = services.history.clone();
+            blocking(tasks, move || Msg::StoryRead {
+                local_id,
+                as_of,
+                result: store.story(local_id).map_err(|e| e.to_string()),
+            });
+        }
         Effect::Append(record) => {
             let store = services.history.clone();
             blocking(tasks, move || Msg::Appended {

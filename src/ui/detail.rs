@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::history::{LeadEntry, LocalId};
-use crate::model::App;
+use crate::model::{App, StoryState};
 
 /// Draws the detail view of lead `id` over `area`.
 pub fn draw(app: &App, id: LocalId, frame: &mut Frame, area: Rect) {
@@ -101,10 +101,23 @@ fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
     }
     out.push(Line::from(""));
     out.push(Line::from(Span::styled("Attempts", theme::heading())));
-    if entry.log.is_empty() {
+    let story = app.story.as_ref().filter(|s| s.local_id == entry.local_id).map(|s| &s.state);
+    let read = match story {
+        Some(StoryState::Read(read)) => Some(read),
+        Some(StoryState::Failed(why)) => {
+            let text = format!("  could not be read from the history file: {why}");
+            out.push(Line::from(Span::styled(text, theme::error())));
+            None
+        }
+        Some(StoryState::Reading) | None => {
+            out.push(Line::from(Span::styled("  reading the history file…", theme::hint())));
+            None
+        }
+    };
+    if read.is_some_and(|r| r.attempts.is_empty()) {
         out.push(Line::from(Span::styled("  none ended yet", theme::hint())));
     }
-    for attempt in &entry.log {
+    for attempt in read.iter().flat_map(|r| &r.attempts) {
         let why = attempt.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default();
         out.push(Line::from(format!("  {}  {}{why}", time(attempt.at), attempt.status.as_str())));
     }
@@ -112,7 +125,7 @@ fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
     out.push(Line::from(Span::styled("Request as sent", theme::heading())));
     let request = serde_json::to_string_pretty(&entry.request).unwrap_or_default();
     out.extend(request.lines().map(|l| Line::from(format!("  {l}"))));
-    if let Some(response) = &entry.response {
+    if let Some(response) = read.and_then(|r| r.response.as_ref()) {
         out.push(Line::from(""));
         out.push(Line::from(Span::styled("Server's answer", theme::heading())));
         let value: serde_json::Value = serde_json::from_str(response).unwrap_or_default();

@@ -221,7 +221,7 @@ fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
 
 fn campaign(app: &App, entry: &LeadEntry) -> String {
     match (&entry.campaign_name, app.catalog.campaign(entry.request.campaign_id)) {
-        (Some(name), _) => name.clone(),
+        (Some(name), _) => name.to_string(),
         (None, Some(c)) => c.name.clone(),
         (None, None) => format!("#{}", entry.request.campaign_id),
     }
