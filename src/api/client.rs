@@ -1,6 +1,7 @@
 //! The HTTP side: one shared `reqwest` client with connection reuse, the documented headers, no
 //! redirects, timeouts, and the classification of failures.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
@@ -53,7 +54,8 @@ pub struct Me {
 /// A cheap-to-clone handle on the API; clones share one connection pool.
 #[derive(Clone)]
 pub struct ApiClient {
-    http: reqwest::Client,
+    http: Arc<OnceLock<Result<reqwest::Client, String>>>,
+    timeouts: (Duration, Duration),
     base: Url,
     auth: HeaderValue,
 }
@@ -84,14 +86,24 @@ impl ApiClient {
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", options.key.expose_secret()))
             .map_err(|_| ApiError::Invalid("the API key contains characters a header cannot carry".into()))?;
         auth.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
-            .user_agent(concat!("autocalls-tui/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ApiError::Invalid(format!("HTTP client: {e}")))?;
-        Ok(ApiClient { http, base, auth })
+        let timeouts = (options.connect_timeout, options.request_timeout);
+        Ok(ApiClient { http: Arc::default(), timeouts, base, auth })
+    }
+
+    /// The HTTP client, built by the first request: building it reads and parses the system's
+    /// root certificates (milliseconds), which must not stand before the app's first frame.
+    fn http(&self) -> Result<&reqwest::Client, ApiError> {
+        let (connect, whole) = self.timeouts;
+        let built = self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(connect)
+                .timeout(whole)
+                .user_agent(concat!("autocalls-tui/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))
+        });
+        built.as_ref().map_err(|e| ApiError::Invalid(e.clone()))
     }
 
     /// The base URL requests go to.
@@ -101,7 +113,7 @@ impl ApiClient {
 
     /// `POST /user/lead`: creates one lead.
     pub async fn create_lead(&self, lead: &CreateLead) -> Result<Created, ApiError> {
-        let request = self.request(reqwest::Method::POST, "/user/lead").json(lead);
+        let request = self.request(reqwest::Method::POST, "/user/lead")?.json(lead);
         let body = self.send(request).await?;
         types::decode_created(&body)
             .map_err(|e| ApiError::UnknownOutcome(format!("the server answered 200 but {e}")))
@@ -109,13 +121,13 @@ impl ApiClient {
 
     /// `GET /user/campaigns`: every campaign of the account.
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, ApiError> {
-        let body = self.send(self.request(reqwest::Method::GET, "/user/campaigns")).await?;
+        let body = self.send(self.request(reqwest::Method::GET, "/user/campaigns")?).await?;
         types::decode_list(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
     }
 
     /// `GET /user/assistants/outbound`: the outbound assistants and their call variables.
     pub async fn outbound_assistants(&self) -> Result<Vec<Assistant>, ApiError> {
-        let request = self.request(reqwest::Method::GET, "/user/assistants/outbound");
+        let request = self.request(reqwest::Method::GET, "/user/assistants/outbound")?;
         let body = self.send(request).await?;
         types::decode_list(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
     }
@@ -138,23 +150,24 @@ impl ApiClient {
         if let Some(page) = query.page {
             pairs.push(("page", page.to_string()));
         }
-        let request = self.request(reqwest::Method::GET, "/user/leads").query(&pairs);
+        let request = self.request(reqwest::Method::GET, "/user/leads")?.query(&pairs);
         let body = self.send(request).await?;
         types::decode_lead_page(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
     }
 
     /// `GET /user/me`: who the key belongs to; a cheap check that the key works.
     pub async fn me(&self) -> Result<Me, ApiError> {
-        let body = self.send(self.request(reqwest::Method::GET, "/user/me")).await?;
+        let body = self.send(self.request(reqwest::Method::GET, "/user/me")?).await?;
         serde_json::from_slice(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, ApiError> {
         let url = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
-        self.http
+        Ok(self
+            .http()?
             .request(method, url)
             .header(AUTHORIZATION, self.auth.clone())
-            .header(ACCEPT, "application/json")
+            .header(ACCEPT, "application/json"))
     }
 
     /// Sends and classifies, logging one line per request: method, path (never the query, which

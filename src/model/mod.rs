@@ -214,7 +214,9 @@ impl App {
             quit_pending: false,
             size: (80, 24),
             spinner: 0,
-            time_zone: jiff::tz::TimeZone::system(),
+            // Found on a blocking thread (reading the zone database is not free); times shown
+            // before it arrives, a few milliseconds in, are in UTC.
+            time_zone: jiff::tz::TimeZone::UTC,
             form_offset: std::cell::Cell::new(0),
             quit: false,
             now: std::time::Instant::now(),
@@ -225,7 +227,7 @@ impl App {
             restart_in_sandbox: false,
         };
         let mut app = app;
-        let mut effects = vec![Effect::LoadHistory, Effect::LoadCache];
+        let mut effects = vec![Effect::LoadHistory, Effect::FindTimeZone, Effect::LoadCache];
         if options.has_key {
             effects.extend([Effect::FetchCampaigns, Effect::FetchAssistants]);
             if app.target != Target::Sandbox {
@@ -313,6 +315,10 @@ impl App {
             }
             Msg::Paste(text) => {
                 self.paste(&text);
+                vec![]
+            }
+            Msg::TimeZoneFound(zone) => {
+                self.time_zone = zone;
                 vec![]
             }
             Msg::CacheLoaded { campaigns, assistants, problems } => {

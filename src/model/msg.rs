@@ -64,6 +64,8 @@ pub enum Msg {
         /// `Err` carries the reason for the user.
         result: Result<(), String>,
     },
+    /// The local time zone, to show times in.
+    TimeZoneFound(jiff::tz::TimeZone),
     /// The cached campaigns and assistants were read (either may be absent).
     CacheLoaded {
         /// Campaigns and when they were fetched.
@@ -128,6 +130,7 @@ impl Msg {
             Msg::HistoryFailed(_) => "history-failed",
             Msg::StoryRead { .. } => "story-read",
             Msg::Appended { .. } => "appended",
+            Msg::TimeZoneFound(_) => "time-zone-found",
             Msg::CacheLoaded { .. } => "cache-loaded",
             Msg::CampaignsFetched(_) => "campaigns-fetched",
             Msg::AssistantsFetched(_) => "assistants-fetched",
@@ -246,6 +249,8 @@ pub enum Effect {
     },
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
+    /// Find the local time zone; answers `TimeZoneFound`.
+    FindTimeZone,
     /// Read the cached campaigns and assistants; answers `CacheLoaded`.
     LoadCache,
     /// Fetch the campaigns; answers `CampaignsFetched`.

@@ -18,7 +18,13 @@ fn app() -> App {
     });
     assert_eq!(
         effects,
-        [Effect::LoadHistory, Effect::LoadCache, Effect::FetchCampaigns, Effect::FetchAssistants]
+        [
+            Effect::LoadHistory,
+            Effect::FindTimeZone,
+            Effect::LoadCache,
+            Effect::FetchCampaigns,
+            Effect::FetchAssistants
+        ]
     );
     app
 }

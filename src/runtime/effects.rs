@@ -81,6 +81,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
                 result: store.append(&record).map_err(|e| e.to_string()),
             });
         }
+        Effect::FindTimeZone => blocking(tasks, || Msg::TimeZoneFound(jiff::tz::TimeZone::system())),
         Effect::LoadCache => {
             let cache = services.cache.clone();
             blocking(tasks, move || {
