@@ -52,7 +52,11 @@ fn bench(c: &mut Criterion) {
             b.iter_batched(
                 || (support::app(160, 48), entries.clone()),
                 |(mut app, entries)| {
-                    black_box(app.update(Msg::HistoryLoaded { entries, problems: Vec::new(), end: 0 }));
+                    black_box(app.update(Msg::HistoryLoaded {
+                        entries: entries.into(),
+                        problems: Vec::new(),
+                        end: 0,
+                    }));
                     app
                 },
                 BatchSize::LargeInput,

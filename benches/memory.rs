@@ -119,7 +119,7 @@ fn main() {
         let app_base = live();
         let mut app = support::app(160, 48);
         let app_empty = live() - app_base;
-        app.update(Msg::HistoryLoaded { entries, problems: Vec::new(), end: 0 });
+        app.update(Msg::HistoryLoaded { entries: entries.into(), problems: Vec::new(), end: 0 });
         let app_total = live() - app_base;
         // The first search builds every lead's search text; it is kept for the next keys.
         let before_search = live();

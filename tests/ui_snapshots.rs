@@ -89,7 +89,8 @@ fn with_leads(width: u16, height: u16) -> App {
             entry(3, 7, "+442079460958", "Grace Hopper", Some(Err(rejected))),
             entry(4, 9, "+33142685300", "", Some(Err(ApiError::Unreachable("connection refused".into())))),
             entry(5, 12, "+14155550199", "Alan Turing", None),
-        ],
+        ]
+        .into(),
         problems: vec![],
         end: 0,
     });
@@ -114,14 +115,14 @@ fn filled_form(app: &mut App) {
 #[test]
 fn empty_narrow() {
     let mut app = app(80, 24);
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
     insta::assert_snapshot!(render(&app));
 }
 
 #[test]
 fn empty_wide() {
     let mut app = app(160, 48);
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
     insta::assert_snapshot!(render(&app));
 }
 
@@ -195,7 +196,7 @@ fn secondary_contacts_show_in_the_detail_line() {
     e.request
         .secondary_contacts
         .push(SecondaryContact { phone_number: "+14155550101".into(), variables: Variables::new() });
-    app.update(Msg::HistoryLoaded { entries: vec![e], problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: vec![e].into(), problems: vec![], end: 0 });
     assert!(render(&app).to_string().contains("1 secondary"));
 }
 
@@ -210,7 +211,7 @@ fn with_catalog(width: u16, height: u16) -> App {
     });
     app.time_zone = jiff::tz::TimeZone::UTC;
     app.update(Msg::Resize { width, height });
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
     let campaign =
         |id, name: &str, status: &str| Campaign { id, name: name.into(), status: Some(status.into()) };
     app.update(Msg::CampaignsFetched(Ok(vec![

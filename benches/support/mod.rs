@@ -419,7 +419,7 @@ pub fn app(width: u16, height: u16) -> App {
 /// An app that has taken in `entries`, as it does when the background load answers.
 pub fn loaded_app(width: u16, height: u16, entries: Vec<LeadEntry>) -> App {
     let mut app = app(width, height);
-    app.update(Msg::HistoryLoaded { entries, problems: Vec::new(), end: 0 });
+    app.update(Msg::HistoryLoaded { entries: entries.into(), problems: Vec::new(), end: 0 });
     app
 }
 

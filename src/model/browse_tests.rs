@@ -53,7 +53,8 @@ fn app() -> App {
             entry(1, "+14155550100", "Ada Lovelace", 12, Status::Created, Some("1001")),
             entry(2, "+14155550101", "Grace Hopper", 12, Status::Failed, None),
             entry(3, "+491701234567", "Jürgen Müller", 17, Status::Created, Some("1003")),
-        ],
+        ]
+        .into(),
         problems: vec![],
         end: 0,
     });
@@ -235,7 +236,7 @@ fn typing_a_search_lists_exactly_what_a_full_pass_would() {
             Some(&lead_id),
         ));
     }
-    app.update(Msg::HistoryLoaded { entries: entries.clone(), problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: entries.clone().into(), problems: vec![], end: 0 });
     app.update(Msg::Action(Action::ShowHistory));
     app.update(Msg::Action(Action::Search));
     for text in ["a", "al", "ala", "alan", "alan t", "x"] {

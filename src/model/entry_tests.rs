@@ -156,7 +156,7 @@ fn names_used_before_in_the_campaign_come_first() {
     };
     request.variables.insert("booth", "B12");
     let entry = LeadEntry::new(crate::history::LocalId::new(), jiff::Timestamp::UNIX_EPOCH, request);
-    app.update(Msg::HistoryLoaded { entries: vec![entry], problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: vec![entry].into(), problems: vec![], end: 0 });
     assert_eq!(app.suggested_keys(Some(12)), ["booth", "customer_name", "company_name", "email"]);
     assert_eq!(app.suggested_keys(Some(17)), ["customer_name", "company_name", "email"]);
 }

@@ -181,20 +181,25 @@ impl HistoryView {
         }
     }
 
-    /// Takes in what the file holds. Leads submitted in this session before the file was read
-    /// keep their newer state.
-    pub fn load(&mut self, entries: Vec<LeadEntry>, problems: Vec<String>) {
-        let session: Vec<LeadEntry> =
-            self.entries.drain(..).filter(|e| !entries.iter().any(|f| f.local_id == e.local_id)).collect();
-        self.entries = entries;
-        self.entries.extend(session);
-        self.index = self.entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect();
-        self.search_keys.clear();
-        self.listed_with = None;
-        self.keys_by_campaign.clear();
-        for entry in &self.entries {
-            note_keys(&mut self.keys_by_campaign, entry);
+    /// Takes in what the file holds, with its lookups already built: nothing here grows with the
+    /// history but the leads submitted in this session before the file was read, which keep
+    /// their newer state.
+    pub fn load(&mut self, loaded: LoadedLeads, problems: Vec<String>) {
+        let session = std::mem::take(&mut self.entries);
+        LoadedLeads { entries: self.entries, index: self.index, keys_by_campaign: self.keys_by_campaign } =
+            loaded;
+        for entry in session {
+            match self.index.get(&entry.local_id) {
+                Some(&i) => self.entries[i] = entry,
+                None => {
+                    self.index.insert(entry.local_id, self.entries.len());
+                    note_keys(&mut self.keys_by_campaign, &entry);
+                    self.entries.push(entry);
+                }
+            }
         }
+        self.search_keys = Vec::new();
+        self.listed_with = None;
         self.selected = 0;
         self.loaded = true;
         self.problems = problems;
@@ -237,6 +242,40 @@ impl HistoryView {
     /// Selects the first (newest) or last (oldest) row.
     pub fn jump(&mut self, to_top: bool) {
         self.selected = if to_top { 0 } else { self.len().saturating_sub(1) };
+    }
+}
+
+/// Leads read from the history file with their lookups (by local id, variable names by
+/// campaign), built on the thread that read them so that taking them in costs the UI task
+/// nothing that grows with the history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadedLeads {
+    entries: Vec<LeadEntry>,
+    index: HashMap<LocalId, usize>,
+    keys_by_campaign: HashMap<u64, IndexSet<String>>,
+}
+
+impl LoadedLeads {
+    /// How many leads.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl From<Vec<LeadEntry>> for LoadedLeads {
+    /// Leads in submission order (oldest first).
+    fn from(entries: Vec<LeadEntry>) -> Self {
+        let index = entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect();
+        let mut keys_by_campaign = HashMap::new();
+        for entry in &entries {
+            note_keys(&mut keys_by_campaign, entry);
+        }
+        LoadedLeads { entries, index, keys_by_campaign }
     }
 }
 

@@ -33,8 +33,8 @@ pub enum Msg {
     Tick,
     /// The history file was read.
     HistoryLoaded {
-        /// Leads in submission order.
-        entries: Vec<LeadEntry>,
+        /// Leads in submission order, with their lookups.
+        entries: super::history_view::LoadedLeads,
         /// What was found damaged and repaired, for the user.
         problems: Vec<String>,
         /// Where the file ended, to read later appends from.

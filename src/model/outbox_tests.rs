@@ -11,7 +11,7 @@ use crate::history::{Event, LeadEntry, Outcome};
 
 fn app() -> App {
     let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
     app
 }
 
@@ -130,7 +130,7 @@ fn a_refused_key_pauses_sending_until_a_key_works() {
         campaign: Some(12),
         ..AppOptions::default()
     });
-    app.update(Msg::HistoryLoaded { entries: vec![], problems: vec![], end: 0 });
+    app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
     let (id, _) = sent_lead(&mut app, "+14155550100");
     answer(&mut app, id, Err(ApiError::Auth("Unauthenticated.".into())));
     assert!(matches!(app.overlay, Some(Overlay::Key(_))), "the key is asked for");
@@ -197,7 +197,7 @@ fn leads_left_open_are_looked_up_before_anything_is_sent_again() {
         open_entry(4, Status::Created, 10),
         open_entry(5, Status::Queued, 0),
     ];
-    let effects = app.update(Msg::HistoryLoaded { entries, problems: vec![], end: 0 });
+    let effects = app.update(Msg::HistoryLoaded { entries: entries.into(), problems: vec![], end: 0 });
     let looked: Vec<u128> = effects
         .iter()
         .filter_map(|e| match e {
@@ -213,7 +213,7 @@ fn leads_left_open_are_looked_up_before_anything_is_sent_again() {
 
     let (mut other, _) = App::new(AppOptions { owns_outbox: false, ..AppOptions::default() });
     let effects = other.update(Msg::HistoryLoaded {
-        entries: vec![open_entry(1, Status::Queued, 10)],
+        entries: vec![open_entry(1, Status::Queued, 10)].into(),
         problems: vec![],
         end: 0,
     });

@@ -277,12 +277,22 @@ fn the_loaded_history_merges_with_leads_sent_meanwhile() {
         jiff::Timestamp::UNIX_EPOCH,
         app.history.get(&id).unwrap().request.clone(),
     );
+    // The file was read after this session's lead was written and before its outcome was.
+    let read_early = app.history.get(&id).unwrap().clone();
+    let created = crate::history::Outcome {
+        status: Status::Created,
+        lead_id: Some("1001".into()),
+        ..Default::default()
+    };
+    app.history.get_mut(&id).unwrap().apply(created, jiff::Timestamp::now());
     app.update(Msg::HistoryLoaded {
-        entries: vec![old.clone()],
+        entries: vec![old.clone(), read_early].into(),
         problems: vec!["line 3 is damaged".into()],
         end: 0,
     });
     assert_eq!(app.history.len(), 2);
+    let ours = app.history.get(&id).unwrap();
+    assert_eq!((ours.status, ours.lead_id.as_deref()), (Status::Created, Some("1001")), "the newer state");
     assert_eq!(app.history.row(0).unwrap().local_id, id, "the newest is on top");
     assert_eq!(app.history.row(1).unwrap().local_id, old.local_id);
     assert!(app.notice.as_ref().unwrap().text.contains("damaged"));

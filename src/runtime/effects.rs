@@ -55,7 +55,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
                                 orphans.len()
                             ));
                         }
-                        Msg::HistoryLoaded { entries, problems, end }
+                        Msg::HistoryLoaded { entries: entries.into(), problems, end }
                     }
                     Err(e) => Msg::HistoryFailed(e.to_string()),
                 }
