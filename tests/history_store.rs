@@ -565,3 +565,31 @@ fn a_leads_story_is_read_back_from_the_file() {
     assert_eq!(theirs.response, None);
     assert_eq!(store.story(LocalId::new()).unwrap(), Default::default(), "a lead the file does not know");
 }
+
+/// The file is read in pieces (1 MiB): lines cut by a piece's end, a line longer than a piece,
+/// and damage in a later piece all come out as in one read.
+#[test]
+fn a_history_larger_than_a_read_loads_whole() {
+    let (_dir, store, mut records) = store_with(0);
+    let long = "x".repeat(1_500_000);
+    for i in 0..4000 {
+        let mut record = submitted(&format!("+1415555{:04}", i % 10_000));
+        if i == 2000 {
+            record = Record::submitted(LocalId::new(), lead("+14155550000", &[("notes", &long)]), "tui");
+        }
+        store.append(&record).unwrap();
+        records.push(record);
+    }
+    raw_append(store.path(), b"{\"v\":1,\"damaged\n");
+    let last = submitted("+14155559999");
+    store.append(&last).unwrap();
+    records.push(last);
+    let size = std::fs::metadata(store.path()).unwrap().len();
+    assert!(size > 2 << 20, "several pieces: {size} bytes");
+
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.records, records);
+    assert_eq!(loaded.end, size);
+    assert_eq!(loaded.damaged.len(), 1, "{:?}", loaded.problems);
+    assert_eq!(loaded.damaged[0].line, 4001);
+}

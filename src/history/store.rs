@@ -231,11 +231,40 @@ impl HistoryStore {
                 self.path.display()
             ));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        (&file).read_to_end(&mut bytes).map_err(io_error(&self.path, "read"))?;
-        let scan = scan::scan_each(&bytes, sink);
-        self.repair(&file, &bytes, scan.damaged, scan.tail, &mut loaded);
+        // In pieces: the file can be hundreds of megabytes, and only the leads are kept.
+        const PIECE: usize = 1 << 20;
+        let mut scanner = scan::Scanner::new(sink);
+        let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
+        let mut len = 0u64;
+        loop {
+            // What is left after the last `\n` is at the front; a line longer than a piece
+            // grows the buffer until its `\n` comes.
+            let kept = buf.len();
+            buf.resize(kept + PIECE, 0);
+            let read = read_some(&file, &mut buf[kept..]).map_err(io_error(&self.path, "read"))?;
+            buf.truncate(kept + read);
+            if read == 0 {
+                break;
+            }
+            len += read as u64;
+            if let Some(last) = buf[kept..].iter().rposition(|&b| b == b'\n') {
+                scanner.lines(&buf[..=kept + last]);
+                buf.drain(..=kept + last);
+            }
+        }
+        let (damaged, tail) = scanner.finish(&buf);
+        self.repair(&file, len, damaged, tail, &buf, &mut loaded);
         Ok(loaded)
+    }
+}
+
+/// Reads what is there, up to `buf`'s length; 0 at the end of the file.
+fn read_some(mut file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            other => return other,
+        }
     }
 }
 

@@ -63,13 +63,22 @@ pub struct TornTail {
 }
 
 impl HistoryStore {
-    /// Handles the bad lines and the last line `scan` found in `bytes` (the whole of `file`).
-    /// Never fails: what cannot be repaired is left in place and said in `out.problems`.
-    /// Sets `out.end` to the file's length after the repairs: a torn tail left in place counts as
-    /// read (it was reported), and the next append starts a new line after it.
-    pub(super) fn repair(&self, file: &File, bytes: &[u8], bad: Vec<Bad>, tail: Tail, out: &mut Loaded) {
-        self.keep_damaged_aside(bytes, bad, out);
-        out.end = bytes.len() as u64;
+    /// Handles the bad lines and the last line the scan found in `file`, `len` bytes long,
+    /// whose bytes after the last `\n` are `rest`. Never fails: what cannot be repaired is left
+    /// in place and said in `out.problems`. Sets `out.end` to the file's length after the
+    /// repairs: a torn tail left in place counts as read (it was reported), and the next append
+    /// starts a new line after it.
+    pub(super) fn repair(
+        &self,
+        file: &File,
+        len: u64,
+        bad: Vec<Bad>,
+        tail: Tail,
+        rest: &[u8],
+        out: &mut Loaded,
+    ) {
+        self.keep_damaged_aside(bad, out);
+        out.end = len;
         match tail {
             Tail::Clean => {}
             Tail::Unterminated => match (&*file).write_all(b"\n").and_then(|()| file.sync_data()) {
@@ -82,14 +91,14 @@ impl HistoryStore {
                     self.path().display()
                 )),
             },
-            Tail::Torn { line, start } => self.cut_torn_tail(file, bytes, start, line, out),
+            Tail::Torn { line, start } => self.cut_torn_tail(file, rest, start, line, out),
         }
     }
 
-    /// Copies the torn tail to the side file, then cuts it off the history. If the copy fails
-    /// the tail stays (the next append starts a new line after it), so no byte is ever lost.
-    fn cut_torn_tail(&self, file: &File, bytes: &[u8], start: usize, line: usize, out: &mut Loaded) {
-        let tail = &bytes[start..];
+    /// Copies the torn tail (`tail`, from byte `start`) to the side file, then cuts it off the
+    /// history. If the copy fails the tail stays (the next append starts a new line after it),
+    /// so no byte is ever lost.
+    fn cut_torn_tail(&self, file: &File, tail: &[u8], start: usize, line: usize, out: &mut Loaded) {
         let mut entry = Vec::with_capacity(tail.len() + 128);
         push_entry(&mut entry, "torn-tail", line, tail, &now());
         let (hist, side) = (self.path().display(), self.damaged_path().display());
@@ -118,7 +127,7 @@ impl HistoryStore {
 
     /// Copies damaged lines to the side file unless an earlier load already did, and reports
     /// every one, each time: they stay in the history, whose middle is never rewritten.
-    fn keep_damaged_aside(&self, bytes: &[u8], bad: Vec<Bad>, out: &mut Loaded) {
+    fn keep_damaged_aside(&self, bad: Vec<Bad>, out: &mut Loaded) {
         if bad.is_empty() {
             return;
         }
@@ -129,7 +138,7 @@ impl HistoryStore {
         let mut damaged: Vec<DamagedLine> = bad
             .into_iter()
             .map(|b| {
-                let text = &bytes[b.start..b.end];
+                let text = &b.text[..];
                 let newly_copied = !copied.contains(&copy_key(b.line, text));
                 if newly_copied {
                     push_entry(&mut entries, "middle", b.line, text, &found);

@@ -41,12 +41,13 @@ impl fmt::Display for DamageReason {
     }
 }
 
-/// A complete line that is not a readable record, with where its bytes are.
+/// A complete line that is not a readable record: where it was, and its bytes (kept, since the
+/// file is read in pieces and the line is copied aside later; damaged lines are rare).
 #[derive(Debug)]
 pub(super) struct Bad {
     pub line: usize,
     pub start: usize,
-    pub end: usize,
+    pub text: Vec<u8>,
     pub reason: DamageReason,
 }
 
@@ -61,53 +62,82 @@ pub(super) enum Tail {
     Torn { line: usize, start: usize },
 }
 
-/// The whole file, judged line by line.
+/// Complete lines, judged.
 #[derive(Debug)]
 pub(super) struct Scan {
     pub records: Vec<Record>,
     pub damaged: Vec<Bad>,
-    pub tail: Tail,
 }
 
-/// Judges every line of the file's bytes. Lines are numbered from 1, blank ones included.
+/// Judges every complete line of `bytes` (what follows the last `\n` is not looked at). Lines
+/// are numbered from 1, blank ones included.
 pub(super) fn scan(bytes: &[u8]) -> Scan {
     // Records are a few hundred bytes; guessing the count saves reallocations on big files.
     let mut records = Vec::with_capacity(bytes.len() / 256);
-    let mut out = scan_each(bytes, &mut |record| records.push(record));
-    out.records = records;
-    out
+    let mut sink = |record| records.push(record);
+    let mut scanner = Scanner::new(&mut sink);
+    let lines = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |last| last + 1);
+    scanner.lines(&bytes[..lines]);
+    let (damaged, _) = scanner.finish(&[]);
+    Scan { records, damaged }
 }
 
-/// Like [`scan`], handing each good record to `sink` as it is read instead of keeping them
-/// (`records` stays empty).
-pub(super) fn scan_each(bytes: &[u8], sink: &mut dyn FnMut(Record)) -> Scan {
-    let mut out = Scan { records: Vec::new(), damaged: Vec::new(), tail: Tail::Clean };
-    let mut start = 0;
-    let mut line = 0;
-    while start < bytes.len() {
-        line += 1;
-        let newline = bytes[start..].iter().position(|&b| b == b'\n');
-        let end = newline.map_or(bytes.len(), |i| start + i);
-        let text = &bytes[start..end];
-        if newline.is_none() {
-            // Every append writes its line and `\n` in one write, so bytes after the last `\n`
-            // come from an append cut short, and a JSON object cut short never parses. A whole
-            // value there was written some other way: keep it and judge it like any line.
-            if !is_blank(text) && serde_json::from_slice::<IgnoredAny>(text).is_err() {
-                out.tail = Tail::Torn { line, start };
-                break;
-            }
-            out.tail = Tail::Unterminated;
-        }
-        if !is_blank(text) {
-            match judge(text) {
-                Ok(record) => sink(record),
-                Err(reason) => out.damaged.push(Bad { line, start, end, reason }),
-            }
-        }
-        start = end + 1;
+/// Judges lines as the file's bytes come in, handing each good record to a sink, so that a long
+/// history is read in pieces and never held whole.
+pub(super) struct Scanner<'s> {
+    sink: &'s mut dyn FnMut(Record),
+    /// Lines judged so far.
+    line: usize,
+    /// The file offset of the next byte given.
+    offset: usize,
+    damaged: Vec<Bad>,
+}
+
+impl<'s> Scanner<'s> {
+    /// A scanner at the start of the file.
+    pub fn new(sink: &'s mut dyn FnMut(Record)) -> Self {
+        Scanner { sink, line: 0, offset: 0, damaged: Vec::new() }
     }
-    out
+
+    /// Judges the complete lines in `bytes`, the file's next bytes: empty, or ending with `\n`.
+    pub fn lines(&mut self, bytes: &[u8]) {
+        debug_assert!(bytes.last().is_none_or(|&b| b == b'\n'));
+        for text in bytes.split_inclusive(|&b| b == b'\n') {
+            let line = &text[..text.len() - 1];
+            self.judge(line);
+            self.offset += text.len();
+        }
+    }
+
+    /// Judges what follows the file's last `\n` (empty when it ends with one) and returns the
+    /// damaged lines and what the end of the file is.
+    pub fn finish(mut self, rest: &[u8]) -> (Vec<Bad>, Tail) {
+        if rest.is_empty() {
+            return (self.damaged, Tail::Clean);
+        }
+        // Every append writes its line and `\n` in one write, so bytes after the last `\n` come
+        // from an append cut short, and a JSON object cut short never parses. A whole value
+        // there was written some other way: keep it and judge it like any line.
+        if !is_blank(rest) && serde_json::from_slice::<IgnoredAny>(rest).is_err() {
+            let tail = Tail::Torn { line: self.line + 1, start: self.offset };
+            return (self.damaged, tail);
+        }
+        self.judge(rest);
+        (self.damaged, Tail::Unterminated)
+    }
+
+    fn judge(&mut self, text: &[u8]) {
+        self.line += 1;
+        if is_blank(text) {
+            return;
+        }
+        match judge(text) {
+            Ok(record) => (self.sink)(record),
+            Err(reason) => {
+                self.damaged.push(Bad { line: self.line, start: self.offset, text: text.to_vec(), reason })
+            }
+        }
+    }
 }
 
 fn is_blank(text: &[u8]) -> bool {
@@ -159,12 +189,30 @@ mod tests {
         assert!(matches!(judge(b"{\"v\":1,"), Err(DamageReason::NotJson(_))));
     }
 
+    /// Scans `bytes` as a whole file handed over one line at a time.
+    fn whole(bytes: &[u8]) -> (usize, Vec<Bad>, Tail) {
+        let mut records = 0;
+        let mut sink = |_| records += 1;
+        let mut scanner = Scanner::new(&mut sink);
+        let lines = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |last| last + 1);
+        for piece in bytes[..lines].split_inclusive(|&b| b == b'\n') {
+            scanner.lines(piece);
+        }
+        let (damaged, tail) = scanner.finish(&bytes[lines..]);
+        (records, damaged, tail)
+    }
+
     #[test]
     fn only_an_unfinished_last_line_is_torn() {
-        let s = scan(b"{\"v\":1,\"x\n\n  \n{\"v\":1,\"lo");
-        assert_eq!(s.tail, Tail::Torn { line: 4, start: 14 });
-        assert_eq!(s.damaged.len(), 1, "the complete bad line 1 is damaged, not torn");
-        assert_eq!(scan(b"{\"v\":9}").tail, Tail::Unterminated);
-        assert_eq!(scan(b"\n\n").tail, Tail::Clean);
+        let (_, damaged, tail) = whole(b"{\"v\":1,\"x\n\n  \n{\"v\":1,\"lo");
+        assert_eq!(tail, Tail::Torn { line: 4, start: 14 });
+        assert_eq!(damaged.len(), 1, "the complete bad line 1 is damaged, not torn");
+        assert_eq!((damaged[0].line, damaged[0].start, &damaged[0].text[..]), (1, 0, &b"{\"v\":1,\"x"[..]));
+        assert!(matches!(whole(b"{\"v\":9}").2, Tail::Unterminated));
+        assert_eq!(whole(b"\n\n").2, Tail::Clean);
+        let line = r#"{"v":1,"local_id":"019ad0a4-5f1e-7c3a-9b1e-3f2d0c8e4a11","at":"2026-11-29T16:56:39Z","type":"outcome","status":"created"}"#;
+        let (records, damaged, tail) = whole(format!("{line}\n\n{{bad\n{line}").as_bytes());
+        assert_eq!((records, damaged.len(), tail), (2, 1, Tail::Unterminated));
+        assert_eq!((damaged[0].line, damaged[0].start), (3, line.len() + 2));
     }
 }
