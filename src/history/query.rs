@@ -64,13 +64,15 @@ impl Prepared {
         }
         let Some(needle) = &self.needle else { return true };
         key.contains(needle.as_str())
+            || entry.request.phone_number.contains(needle.as_str())
             || entry.status.as_str().contains(needle.as_str())
             || self.digits.as_deref().is_some_and(|d| entry.request.phone_number.contains(d))
     }
 }
 
-/// Everything a search looks in, lowercased once: the phone, every variable value, the contacts'
-/// phones and values, the campaign's name and `#id`, the server's lead id. Fields are kept apart
+/// Everything a search looks in, lowercased once: every variable value, the contacts' phones and
+/// values, the campaign's name and `#id`, the server's lead id (the lead's own phone, an E.164
+/// number and so never changed by lowercasing, is searched where it is). Fields are kept apart
 /// by a character no one types, so a search cannot match across two of them.
 pub fn search_key(entry: &LeadEntry) -> String {
     const SEP: char = '\u{1f}';
@@ -80,7 +82,6 @@ pub fn search_key(entry: &LeadEntry) -> String {
         key.extend(text.chars().flat_map(char::to_lowercase));
         key.push(SEP);
     };
-    push(&request.phone_number);
     request.variables.values().for_each(&mut push);
     for contact in &request.secondary_contacts {
         push(&contact.phone_number);
@@ -202,6 +203,9 @@ mod tests {
         assert!(f("415 555").matches(&ada));
         assert!(f("4155550100").matches(&ada));
         assert!(f("(415) 555-0100").matches(&ada));
+        assert!(f("+1415").matches(&ada), "the phone as written, not in the search text");
+        let with_contact = entry("+14155550100", 1, &[], &["+442079460958"]);
+        assert!(f("+4420").matches(&with_contact), "a secondary contact's phone");
         assert!(f("trade").matches(&ada));
         assert!(f("#1").matches(&ada));
         assert!(f("pending").matches(&ada));

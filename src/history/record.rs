@@ -315,7 +315,7 @@ pub struct LeadEntry {
     /// The latest error, if the latest outcome was one.
     pub error: Option<Box<LeadError>>,
     /// The status the server last reported (`scheduled`, `completed`, ...), when refreshed.
-    pub server_status: Option<CompactString>,
+    pub server_status: Option<Box<str>>,
 }
 
 /// One ended send attempt.

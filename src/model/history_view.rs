@@ -33,8 +33,9 @@ pub struct HistoryView {
     pub search_input: Option<TextInput>,
     /// With a filter: indices into `entries` of the matching leads, newest first.
     visible: Option<Vec<usize>>,
-    /// Each lead's lowercased search text, built when first searched and dropped when the lead
-    /// changes: a keystroke in the search is then one substring test per lead.
+    /// Each lead's lowercased search text, built with the loaded history (or when first searched)
+    /// and dropped when the lead changes: a keystroke in the search is one substring test per
+    /// lead.
     search_keys: Vec<Option<Box<str>>>,
     /// The filter `visible` was made with, and whether no lead changed since: a search that
     /// only grows looks only at what is listed.
@@ -115,19 +116,16 @@ impl HistoryView {
                 }
                 _ => false,
             };
-            let candidates: Vec<usize> = match (&self.visible, narrows) {
-                (Some(visible), true) => visible.clone(),
-                _ => (0..self.entries.len()).rev().collect(),
-            };
             self.search_keys.resize(self.entries.len(), None);
-            let mut listed = Vec::with_capacity(candidates.len());
-            for i in candidates {
-                let key =
-                    self.search_keys[i].get_or_insert_with(|| search_key(&self.entries[i]).into_boxed_str());
-                if prepared.matches(&self.entries[i], key) {
-                    listed.push(i);
-                }
-            }
+            let (entries, keys) = (&self.entries, &mut self.search_keys);
+            let matches = |&i: &usize| {
+                let key = keys[i].get_or_insert_with(|| search_key(&entries[i]).into_boxed_str());
+                prepared.matches(&entries[i], key)
+            };
+            let listed = match (self.visible.take(), narrows) {
+                (Some(visible), true) => visible.into_iter().filter(matches).collect(),
+                _ => (0..entries.len()).rev().filter(matches).collect(),
+            };
             self.visible = Some(listed);
             self.listed_with = Some(self.filter.clone());
         }
@@ -186,11 +184,18 @@ impl HistoryView {
     /// their newer state.
     pub fn load(&mut self, loaded: LoadedLeads, problems: Vec<String>) {
         let session = std::mem::take(&mut self.entries);
-        LoadedLeads { entries: self.entries, index: self.index, keys_by_campaign: self.keys_by_campaign } =
-            loaded;
+        LoadedLeads {
+            entries: self.entries,
+            index: self.index,
+            keys_by_campaign: self.keys_by_campaign,
+            search_keys: self.search_keys,
+        } = loaded;
         for entry in session {
             match self.index.get(&entry.local_id) {
-                Some(&i) => self.entries[i] = entry,
+                Some(&i) => {
+                    self.entries[i] = entry;
+                    self.changed(i);
+                }
                 None => {
                     self.index.insert(entry.local_id, self.entries.len());
                     note_keys(&mut self.keys_by_campaign, &entry);
@@ -198,7 +203,6 @@ impl HistoryView {
                 }
             }
         }
-        self.search_keys = Vec::new();
         self.listed_with = None;
         self.selected = 0;
         self.loaded = true;
@@ -246,13 +250,14 @@ impl HistoryView {
 }
 
 /// Leads read from the history file with their lookups (by local id, variable names by
-/// campaign), built on the thread that read them so that taking them in costs the UI task
-/// nothing that grows with the history.
+/// campaign, search text), built on the thread that read them so that taking them in costs the
+/// UI task nothing that grows with the history, and the first search is as quick as the next.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadedLeads {
     entries: Vec<LeadEntry>,
     index: HashMap<LocalId, usize>,
     keys_by_campaign: HashMap<u64, IndexSet<String>>,
+    search_keys: Vec<Option<Box<str>>>,
 }
 
 impl LoadedLeads {
@@ -275,7 +280,8 @@ impl From<Vec<LeadEntry>> for LoadedLeads {
         for entry in &entries {
             note_keys(&mut keys_by_campaign, entry);
         }
-        LoadedLeads { entries, index, keys_by_campaign }
+        let search_keys = entries.iter().map(|e| Some(search_key(e).into_boxed_str())).collect();
+        LoadedLeads { entries, index, keys_by_campaign, search_keys }
     }
 }
 
