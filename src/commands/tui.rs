@@ -67,7 +67,6 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
         has_key: connection.api.is_some(),
         resume_after: settings.resume_after,
     });
-    tokio::task::spawn_blocking(crate::lead::warm_up);
     let services = Services {
         api: connection.api.clone(),
         client: connection.client.clone(),

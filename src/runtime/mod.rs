@@ -68,18 +68,25 @@ where
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
     let mut tasks: JoinSet<Done> = JoinSet::new();
-    let (changes_tx, mut changes) = tokio::sync::mpsc::unbounded_channel();
-    // Kept alive for the run; without it, leads other instances append show at the next start.
-    let _watcher = watch(services.history.path(), changes_tx)
-        .inspect_err(|e| tracing::warn!("not watching the history file: {e}"))
-        .ok();
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize { width: size.width, height: size.height });
     }
+    // The first frame goes out before anything else starts: reading the history, the phone
+    // number metadata, the first requests (which build the HTTP client) and the file watcher
+    // would take the two cores.
+    terminal.draw(|frame| ui::draw(&app, frame)).map_err(|e| eyre!("drawing failed: {e}"))?;
+    // Then the phone number metadata, so the first number typed is checked without a pause.
+    tokio::task::spawn_blocking(crate::lead::warm_up);
+    let (changes_tx, mut changes) = tokio::sync::mpsc::unbounded_channel();
+    // Kept alive for the run; without it, leads other instances append show at the next start.
+    // Watching starts before the history is read, so no append falls between the two.
+    let _watcher = watch(services.history.path(), changes_tx)
+        .inspect_err(|e| tracing::warn!("not watching the history file: {e}"))
+        .ok();
     for effect in initial {
         effects::start(effect, &services, &mut tasks);
     }
-    let mut dirty = true;
+    let mut dirty = false;
     loop {
         if dirty {
             terminal.draw(|frame| ui::draw(&app, frame)).map_err(|e| eyre!("drawing failed: {e}"))?;
