@@ -1,6 +1,7 @@
-//! Loading the history: what the background task does at start (`HistoryStore::load`, then
-//! `history::fold`), each half alone, and what the UI task does with the result
-//! (`App::update(Msg::HistoryLoaded)`), which blocks drawing and typing while it runs.
+//! Loading the history: what the background task does at start (`HistoryStore::load_each` into
+//! a `Folder`, then the lookups of `LoadedLeads`), its parts alone, what the UI task does with
+//! the result (`App::update(Msg::HistoryLoaded)`, which blocks drawing and typing while it
+//! runs), and reading one lead's story from the file when the detail view opens.
 //!
 //! `cargo bench --bench history_load` (10k and 100k leads; `AUTOCALLS_BENCH_1M=1` adds 1M).
 
@@ -9,8 +10,9 @@ mod support;
 use std::hint::black_box;
 use std::time::Duration;
 
-use autocalls_tui::history::{HistoryStore, fold};
+use autocalls_tui::history::{Folder, HistoryStore, fold};
 use autocalls_tui::model::Msg;
+use autocalls_tui::model::history_view::LoadedLeads;
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 
 fn bench(c: &mut Criterion) {
@@ -34,10 +36,11 @@ fn bench(c: &mut Criterion) {
         let id = |what: &str| BenchmarkId::new(what, support::label(n));
 
         // The whole background load, as `runtime::start(Effect::LoadHistory)` runs it.
-        group.bench_function(id("load+fold"), |b| {
+        group.bench_function(id("background_load"), |b| {
             b.iter_with_large_drop(|| {
-                let loaded = store.load().expect("loading");
-                fold(loaded.records)
+                let mut folder = Folder::default();
+                store.load_each(&mut |record| folder.add(record)).expect("loading");
+                LoadedLeads::from(folder.finish().0)
             })
         });
         // Reading, judging and parsing every line.
@@ -46,22 +49,26 @@ fn bench(c: &mut Criterion) {
         let records = store.load().expect("loading").records;
         group.bench_function(id("fold"), |b| b.iter_batched(|| records.clone(), fold, BatchSize::LargeInput));
         drop(records);
-        // Taking the leads in on the UI task: index, variable names per campaign.
+        // The lookups (index, variable names per campaign, search text), on the same thread.
         let entries = fold(store.load().expect("loading").records).0;
+        group.bench_function(id("lookups"), |b| {
+            b.iter_batched(|| entries.clone(), LoadedLeads::from, BatchSize::LargeInput)
+        });
+        // Taking the leads in on the UI task.
+        let loaded = LoadedLeads::from(entries.clone());
         group.bench_function(id("app_update_history_loaded"), |b| {
             b.iter_batched(
-                || (support::app(160, 48), entries.clone()),
+                || (support::app(160, 48), loaded.clone()),
                 |(mut app, entries)| {
-                    black_box(app.update(Msg::HistoryLoaded {
-                        entries: entries.into(),
-                        problems: Vec::new(),
-                        end: 0,
-                    }));
+                    black_box(app.update(Msg::HistoryLoaded { entries, problems: Vec::new(), end: 0 }));
                     app
                 },
                 BatchSize::LargeInput,
             )
         });
+        // The detail view's read of a lead's attempts and answer: one pass over the file.
+        let newest = entries.last().expect("leads").local_id;
+        group.bench_function(id("story"), |b| b.iter(|| store.story(black_box(newest)).expect("reading")));
     }
     group.finish();
 }
