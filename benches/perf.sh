@@ -20,7 +20,7 @@ for arg in "$@"; do
 done
 
 if ! $summary_only; then
-  for bench in memory history_load filter render pty_harness; do
+  for bench in memory startup history_load filter render pty_harness; do
     echo "== cargo bench --bench $bench"
     cargo bench --locked --bench "$bench"
   done
