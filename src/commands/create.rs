@@ -142,9 +142,9 @@ async fn deliver(
 /// The server ids the history already gives to leads with this phone and campaign, so a look-up
 /// never takes an earlier lead for this one.
 fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<String> {
-    let Ok(loaded) = store.load() else { return Vec::new() };
-    let (entries, _) = crate::history::fold(loaded.records);
-    entries
+    let Ok(folded) = store.load_leads() else { return Vec::new() };
+    folded
+        .leads
         .into_iter()
         .filter(|e| {
             e.request.phone_number == request.phone_number && e.request.campaign_id == request.campaign_id

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use crate::cli::HistoryArgs;
 use crate::config::Settings;
 use crate::history::query::{Filter, LeadJson, write_csv};
-use crate::history::{HistoryStore, fold};
+use crate::history::{Folded, HistoryStore};
 
 /// Prints the history. Problems found in the file go to stderr; the output stays clean.
 pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> ExitCode {
     let path = settings.history_file();
-    let loaded = match HistoryStore::open(&path).and_then(|store| store.load()) {
-        Ok(loaded) => loaded,
+    let Folded { leads: entries, loaded, .. } = match HistoryStore::open(&path).and_then(|s| s.load_leads()) {
+        Ok(folded) => folded,
         Err(e) => {
             say!("error: {e}");
             return ExitCode::FAILURE;
@@ -21,7 +21,6 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
     for problem in &loaded.problems {
         say!("warning: {problem}");
     }
-    let (entries, _) = fold(loaded.records);
     let filter = Filter { search: args.search.clone(), status: args.status, campaign };
     let selected = filter.apply(&entries);
     let stdout = std::io::stdout();

@@ -6,4 +6,4 @@ pub mod record;
 pub mod store;
 
 pub use record::{Attempt, Event, Folder, LeadEntry, LeadError, LocalId, Outcome, Record, Status, fold};
-pub use store::{HistoryError, HistoryStore, Loaded, Story};
+pub use store::{Folded, HistoryError, HistoryStore, Loaded, Story};

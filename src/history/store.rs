@@ -21,7 +21,18 @@ pub use scan::DamageReason;
 pub use story::Story;
 pub use tail::Tail;
 
-use super::record::Record;
+use super::record::{Folder, LeadEntry, Record};
+
+/// The history read as leads ([`HistoryStore::load_leads`]).
+#[derive(Debug, Default)]
+pub struct Folded {
+    /// The leads, in submission order.
+    pub leads: Vec<LeadEntry>,
+    /// Outcome records whose lead was never submitted (a damaged line lost it).
+    pub orphans: Vec<Record>,
+    /// What was repaired and reported; its `records` is empty.
+    pub loaded: Loaded,
+}
 
 /// Why the history could not be opened, written or read. Each message names the file and says
 /// what to do, because it is shown to the user as it is.
@@ -211,6 +222,15 @@ impl HistoryStore {
         let mut loaded = self.load_each(&mut |record| records.push(record))?;
         loaded.records = records;
         Ok(loaded)
+    }
+
+    /// Reads the history as leads, folding each record as it is read (a long history is never
+    /// held as records and leads at once), with the repairs and reports of [`load`](Self::load).
+    pub fn load_leads(&self) -> Result<Folded, HistoryError> {
+        let mut folder = Folder::default();
+        let loaded = self.load_each(&mut |record| folder.add(record))?;
+        let (leads, orphans) = folder.finish();
+        Ok(Folded { leads, orphans, loaded })
     }
 
     /// Like [`load`](Self::load), but hands each good record to `sink` as it is read (with

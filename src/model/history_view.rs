@@ -181,14 +181,16 @@ impl HistoryView {
 
     /// Takes in what the file holds, with its lookups already built: nothing here grows with the
     /// history but the leads submitted in this session before the file was read, which keep
-    /// their newer state.
-    pub fn load(&mut self, loaded: LoadedLeads, problems: Vec<String>) {
+    /// their newer state. Returns the leads the file had still open.
+    pub fn load(&mut self, loaded: LoadedLeads, problems: Vec<String>) -> Vec<LocalId> {
         let session = std::mem::take(&mut self.entries);
+        let open;
         LoadedLeads {
             entries: self.entries,
             index: self.index,
             keys_by_campaign: self.keys_by_campaign,
             search_keys: self.search_keys,
+            open,
         } = loaded;
         for entry in session {
             match self.index.get(&entry.local_id) {
@@ -210,6 +212,7 @@ impl HistoryView {
         if self.visible.is_some() {
             self.refilter();
         }
+        open
     }
 
     /// The newest lead created with this phone in this campaign.
@@ -258,6 +261,8 @@ pub struct LoadedLeads {
     index: HashMap<LocalId, usize>,
     keys_by_campaign: HashMap<u64, IndexSet<String>>,
     search_keys: Vec<Option<Box<str>>>,
+    /// The leads still open (pending, queued, unknown), for the outbox to take over.
+    open: Vec<LocalId>,
 }
 
 impl LoadedLeads {
@@ -281,7 +286,8 @@ impl From<Vec<LeadEntry>> for LoadedLeads {
             note_keys(&mut keys_by_campaign, entry);
         }
         let search_keys = entries.iter().map(|e| Some(search_key(e).into_boxed_str())).collect();
-        LoadedLeads { entries, index, keys_by_campaign, search_keys }
+        let open = entries.iter().filter(|e| e.status.is_open()).map(|e| e.local_id).collect();
+        LoadedLeads { entries, index, keys_by_campaign, search_keys, open }
     }
 }
 

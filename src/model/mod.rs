@@ -359,8 +359,8 @@ impl App {
                     };
                     self.notify(Level::Error, text);
                 }
-                self.history.load(entries, problems);
-                self.resume_open_leads();
+                let open = self.history.load(entries, problems);
+                self.resume_open_leads(open);
                 vec![]
             }
             Msg::HistoryChanged => self.history_changed(),

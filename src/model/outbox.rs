@@ -119,18 +119,18 @@ impl App {
         }
     }
 
-    /// Takes over the leads a previous run left open: each is looked up before anything is sent
-    /// again. Leads written very recently may belong to another instance still sending them; they
-    /// are looked at only once they have been quiet for `resume_after` (90 s unless configured).
-    pub(super) fn resume_open_leads(&mut self) {
+    /// Takes over the leads a previous run left open (`candidates`, as the file had them): each
+    /// is looked up before anything is sent again. Leads written very recently may belong to
+    /// another instance still sending them; they are looked at only once they have been quiet
+    /// for `resume_after` (90 s unless configured).
+    pub(super) fn resume_open_leads(&mut self, candidates: Vec<LocalId>) {
         if !self.owns_outbox {
             return;
         }
         let now = jiff::Timestamp::now();
-        let open: Vec<(LocalId, jiff::Timestamp)> = self
-            .history
-            .entries()
+        let open: Vec<(LocalId, jiff::Timestamp)> = candidates
             .iter()
+            .filter_map(|id| self.history.get(id))
             .filter(|e| e.status.is_open() && !self.in_flight.contains_key(&e.local_id))
             .map(|e| (e.local_id, e.updated_at))
             .collect();

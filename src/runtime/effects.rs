@@ -6,7 +6,7 @@ use tokio::task::JoinSet;
 use super::{Done, Services};
 use crate::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use crate::cache::{CacheError, Cached};
-use crate::history::{Event as RecordEvent, Folder};
+use crate::history::{Event as RecordEvent, Folded};
 use crate::model::{Effect, Msg};
 
 /// Runs blocking IO on a blocking thread; its answer is a `Msg`.
@@ -41,26 +41,19 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
     match effect {
         Effect::LoadHistory => {
             let store = services.history.clone();
-            blocking(tasks, move || {
-                let mut folder = Folder::default();
-                match store.load_each(&mut |record| folder.add(record)) {
-                    Ok(loaded) => {
-                        let end = loaded.end;
-                        let (entries, orphans) = folder.finish();
-                        let mut problems = loaded.problems;
-                        if !orphans.is_empty() {
-                            let path = store.path().display();
-                            problems.push(format!(
-                                "{} result record(s) in {path} belong to no lead",
-                                orphans.len()
-                            ));
-                        }
-                        let entries = entries.into();
-                        give_back_free_memory();
-                        Msg::HistoryLoaded { entries, problems, end }
+            blocking(tasks, move || match store.load_leads() {
+                Ok(Folded { leads, orphans, loaded }) => {
+                    let mut problems = loaded.problems;
+                    if !orphans.is_empty() {
+                        let path = store.path().display();
+                        problems
+                            .push(format!("{} result record(s) in {path} belong to no lead", orphans.len()));
                     }
-                    Err(e) => Msg::HistoryFailed(e.to_string()),
+                    let entries = leads.into();
+                    give_back_free_memory();
+                    Msg::HistoryLoaded { entries, problems, end: loaded.end }
                 }
+                Err(e) => Msg::HistoryFailed(e.to_string()),
             });
         }
         Effect::ReadTail(from) => {
