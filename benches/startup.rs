@@ -14,6 +14,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use autocalls_tui::api::{ApiClient, ClientOptions};
+use autocalls_tui::cache::{Cache, Remembered};
 use autocalls_tui::history::HistoryStore;
 use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
 use ratatui::Terminal;
@@ -25,6 +26,7 @@ const STEPS: &[&str] = &[
     "sandbox started (bind, spawn)",
     "API client checked (ApiClient::new)",
     "history opened (HistoryStore::open)",
+    "last campaign read (state.json, 20 bytes)",
     "App::new",
     "first frame drawn (TestBackend 120x40)",
     "after the first frame: time zone (TimeZone::system)",
@@ -32,10 +34,14 @@ const STEPS: &[&str] = &[
 ];
 
 /// Steps from this one on come after the first frame.
-const AFTER_FRAME: usize = 6;
+const AFTER_FRAME: usize = 7;
 
 /// Runs the steps once and prints each one's microseconds on one line.
 fn child() {
+    // The folders a start finds, with the state file a previous run left: made before the clock.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let saved = Remembered { last_campaign: Some(12) };
+    Cache::for_target(dir.path().join("cache"), true).save_remembered(&saved).expect("state.json");
     let mut times = Vec::new();
     let mut lap = {
         let mut last = Instant::now();
@@ -61,8 +67,10 @@ fn child() {
     })
     .expect("a client");
     lap(&mut times);
-    let dir = tempfile::tempdir().expect("a temp dir");
     let store = HistoryStore::open(dir.path().join("autocalls-tui/sandbox-history.jsonl")).expect("history");
+    lap(&mut times);
+    let cache = Cache::for_target(dir.path().join("cache"), true);
+    let remembered = cache.load_remembered();
     lap(&mut times);
     let app = support::app(120, 40);
     lap(&mut times);
@@ -73,7 +81,7 @@ fn child() {
     lap(&mut times);
     runtime.block_on(client.me()).expect("the sandbox answers");
     lap(&mut times);
-    drop((client, store, zone, sandbox));
+    drop((client, store, zone, sandbox, remembered));
     let line: Vec<String> = times.iter().map(u128::to_string).collect();
     println!("{}", line.join(" "));
 }
