@@ -253,6 +253,47 @@ fn the_duplicate_guard_asks_before_sending_the_same_phone_again() {
     assert!(!act(&mut app, Action::Submit).is_empty());
 }
 
+/// The guard finds created leads however they came: read from the file, or sent again by
+/// another window with another phone (then the new phone is taken and the old one free).
+#[test]
+fn the_duplicate_guard_knows_loaded_leads_and_leads_changed_by_another_window() {
+    use crate::history::Record;
+    use crate::history::store::Tail;
+    let mut app = app_with_catalog();
+    let request = |phone: &str| crate::api::types::CreateLead {
+        phone_number: phone.into(),
+        campaign_id: 12,
+        variables: Default::default(),
+        allow_dupplicate: false,
+        secondary_contacts: vec![],
+    };
+    let created =
+        |id: &str| Outcome { status: Status::Created, lead_id: Some(id.into()), ..Outcome::default() };
+    let mut old = LeadEntry::new(LocalId::new(), jiff::Timestamp::UNIX_EPOCH, request("+14155550100"));
+    old.apply(created("7"), jiff::Timestamp::UNIX_EPOCH);
+    app.update(Msg::HistoryLoaded { entries: vec![old.clone()].into(), problems: vec![], end: 0 });
+    let asks = |app: &mut App, phone: &str| {
+        app.form.phone.set_text(phone);
+        app.form.campaign.set_text("12");
+        app.focus = Focus::Phone;
+        let sent = !act(app, Action::Submit).is_empty();
+        let lead = match &app.overlay {
+            Some(Overlay::Duplicate(prompt)) => prompt.lead_id.clone(),
+            _ => None,
+        };
+        act(app, Action::Close);
+        (sent, lead)
+    };
+    assert_eq!(asks(&mut app, "+14155550100"), (false, Some("7".into())));
+
+    let resent = Record::submitted(old.local_id, request("+14155550199"), "cli");
+    let outcome = Record::outcome(old.local_id, created("8"));
+    app.update(Msg::HistoryChanged);
+    app.update(Msg::TailRead(Ok(Tail { records: vec![resent, outcome], end: 10, ..Tail::default() })));
+    assert_eq!(asks(&mut app, "+14155550199"), (false, Some("8".into())));
+    assert_eq!(asks(&mut app, "+14155550100").1, None, "the old phone is no longer taken");
+}
+
 #[test]
 fn a_rejected_lead_loads_back_with_the_servers_words_beside_its_fields() {
     let mut app = app_with_catalog();

@@ -40,6 +40,9 @@ pub struct HistoryView {
     /// The filter `visible` was made with, and whether no lead changed since: a search that
     /// only grows looks only at what is listed.
     listed_with: Option<Filter>,
+    /// Each lead's [`contact_key`] (0 when the lead changed since): finding the leads of a phone
+    /// in a campaign (the duplicate guard, look-ups) reads 8 bytes per lead, not every lead.
+    contact_keys: Vec<u64>,
 }
 
 impl HistoryView {
@@ -75,6 +78,7 @@ impl HistoryView {
     /// All leads, oldest first, to change them (statuses from the server).
     pub fn entries_mut(&mut self) -> &mut [LeadEntry] {
         self.search_keys.iter_mut().for_each(|k| *k = None);
+        self.contact_keys.iter_mut().for_each(|k| *k = 0);
         self.listed_with = None;
         &mut self.entries
     }
@@ -151,6 +155,9 @@ impl HistoryView {
         if let Some(key) = self.search_keys.get_mut(i) {
             *key = None;
         }
+        if let Some(key) = self.contact_keys.get_mut(i) {
+            *key = 0;
+        }
         self.listed_with = None;
     }
 
@@ -167,6 +174,8 @@ impl HistoryView {
         self.index.insert(entry.local_id, self.entries.len());
         note_keys(&mut self.keys_by_campaign, &entry);
         let matches = self.filter.matches(&entry);
+        self.contact_keys.resize(self.entries.len(), 0);
+        self.contact_keys.push(contact_key(&entry));
         self.entries.push(entry);
         if let Some(visible) = &mut self.visible {
             if !matches {
@@ -190,6 +199,7 @@ impl HistoryView {
             index: self.index,
             keys_by_campaign: self.keys_by_campaign,
             search_keys: self.search_keys,
+            contact_keys: self.contact_keys,
             open,
         } = loaded;
         for entry in session {
@@ -216,23 +226,36 @@ impl HistoryView {
     }
 
     /// The newest lead created with this phone in this campaign.
-    pub fn created_with(&self, phone: &str, campaign: u64) -> Option<&LeadEntry> {
-        self.entries.iter().rev().find(|e| {
-            e.status == Status::Created
-                && e.request.campaign_id == campaign
-                && e.request.phone_number == phone
-        })
+    pub fn created_with(&mut self, phone: &str, campaign: u64) -> Option<&LeadEntry> {
+        let found = self.with_contact(phone, campaign);
+        let newest = found.into_iter().rev().find(|&i| self.entries[i].status == Status::Created);
+        newest.map(|i| &self.entries[i])
     }
 
     /// The server ids that leads other than `except` with this phone and campaign already have.
-    pub fn lead_ids_for(&self, phone: &str, campaign: u64, except: LocalId) -> Vec<String> {
-        self.entries
-            .iter()
-            .filter(|e| {
-                e.local_id != except && e.request.campaign_id == campaign && e.request.phone_number == phone
-            })
+    pub fn lead_ids_for(&mut self, phone: &str, campaign: u64, except: LocalId) -> Vec<String> {
+        self.with_contact(phone, campaign)
+            .into_iter()
+            .map(|i| &self.entries[i])
+            .filter(|e| e.local_id != except)
             .filter_map(|e| e.lead_id.as_deref().map(String::from))
             .collect()
+    }
+
+    /// The leads with this phone in this campaign, oldest first.
+    fn with_contact(&mut self, phone: &str, campaign: u64) -> Vec<usize> {
+        self.contact_keys.resize(self.entries.len(), 0);
+        for (key, entry) in self.contact_keys.iter_mut().zip(&self.entries) {
+            if *key == 0 {
+                *key = contact_key(entry);
+            }
+        }
+        let wanted = key_of(campaign, phone);
+        let same = |i: usize| {
+            let request = &self.entries[i].request;
+            request.campaign_id == campaign && request.phone_number == phone
+        };
+        (0..self.contact_keys.len()).filter(|&i| self.contact_keys[i] == wanted && same(i)).collect()
     }
 
     /// Variable names used before in `campaign`, oldest first.
@@ -261,6 +284,7 @@ pub struct LoadedLeads {
     index: HashMap<LocalId, usize>,
     keys_by_campaign: HashMap<u64, IndexSet<String>>,
     search_keys: Vec<Option<Box<str>>>,
+    contact_keys: Vec<u64>,
     /// The leads still open (pending, queued, unknown), for the outbox to take over.
     open: Vec<LocalId>,
 }
@@ -286,9 +310,22 @@ impl From<Vec<LeadEntry>> for LoadedLeads {
             note_keys(&mut keys_by_campaign, entry);
         }
         let search_keys = entries.iter().map(|e| Some(search_key(e).into_boxed_str())).collect();
+        let contact_keys = entries.iter().map(contact_key).collect();
         let open = entries.iter().filter(|e| e.status.is_open()).map(|e| e.local_id).collect();
-        LoadedLeads { entries, index, keys_by_campaign, search_keys, open }
+        LoadedLeads { entries, index, keys_by_campaign, search_keys, contact_keys, open }
     }
+}
+
+/// A hash of the lead's campaign and phone, never 0 (which marks a key to make again).
+fn contact_key(entry: &LeadEntry) -> u64 {
+    key_of(entry.request.campaign_id, &entry.request.phone_number)
+}
+
+fn key_of(campaign: u64, phone: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    (campaign, phone).hash(&mut hasher);
+    hasher.finish().max(1)
 }
 
 /// Records the variable names `entry` used in its campaign; a name used again moves to the end,
