@@ -189,8 +189,9 @@ impl HistoryView {
     }
 
     /// Takes in what the file holds, with its lookups already built: nothing here grows with the
-    /// history but the leads submitted in this session before the file was read, which keep
-    /// their newer state. Returns the leads the file had still open.
+    /// history but the leads held before (submitted while the file was being read, or all of
+    /// them when the file is read again after it was replaced). Of a lead in both, the newer
+    /// state is kept; a lead only held here stays. Returns the leads the file had still open.
     pub fn load(&mut self, loaded: LoadedLeads, problems: Vec<String>) -> Vec<LocalId> {
         let session = std::mem::take(&mut self.entries);
         let open;
@@ -204,6 +205,7 @@ impl HistoryView {
         } = loaded;
         for entry in session {
             match self.index.get(&entry.local_id) {
+                Some(&i) if entry.updated_at <= self.entries[i].updated_at => {}
                 Some(&i) => {
                     self.entries[i] = entry;
                     self.changed(i);

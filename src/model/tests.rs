@@ -293,6 +293,15 @@ fn the_loaded_history_merges_with_leads_sent_meanwhile() {
     assert_eq!(app.history.len(), 2);
     let ours = app.history.get(&id).unwrap();
     assert_eq!((ours.status, ours.lead_id.as_deref()), (Status::Created, Some("1001")), "the newer state");
+
+    // Read again (the file was replaced): a lead the file knows better takes the file's state.
+    let mut updated = old.clone();
+    let failed = crate::history::Outcome { status: Status::Failed, ..Default::default() };
+    updated.apply(failed, jiff::Timestamp::now());
+    app.update(Msg::HistoryLoaded { entries: vec![updated].into(), problems: vec![], end: 0 });
+    assert_eq!(app.history.len(), 2, "a lead only held in memory stays");
+    assert_eq!(app.history.get(&old.local_id).unwrap().status, Status::Failed);
+    assert_eq!(app.history.get(&id).unwrap().status, Status::Created);
     assert_eq!(app.history.row(0).unwrap().local_id, id, "the newest is on top");
     assert_eq!(app.history.row(1).unwrap().local_id, old.local_id);
     assert!(app.notice.as_ref().unwrap().text.contains("damaged"));
