@@ -443,6 +443,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn statuses_are_numbered_as_listed() {
+        // Code that counts statuses indexes by `status as usize`.
+        for (i, status) in Status::ALL.into_iter().enumerate() {
+            assert_eq!(status as usize, i, "{status:?}");
+        }
+    }
+
+    #[test]
     fn a_hostile_history_line_is_cleaned_before_it_is_shown() {
         let line = r#"{"v":1,"local_id":"019ad0a4-5f1e-7c3a-9b1e-3f2d0c8e4a11","at":"2026-11-29T16:56:39Z","type":"submitted","request":{"phone_number":"+1415\u001b]0;pwned\u0007","campaign_id":1,"variables":{"customer_name":"Eve\u202e\u001b[2J"},"allow_dupplicate":false}}"#;
         let record: Record = serde_json::from_str(line).unwrap();

@@ -65,19 +65,26 @@ impl App {
 
     /// Shows only the next status present in the history, then all again.
     pub(super) fn cycle_status(&mut self) {
-        let present: Vec<Status> = Status::ALL
-            .into_iter()
-            .filter(|s| self.history.entries().iter().any(|e| e.status == *s))
-            .collect();
+        // One pass, newest first (where the rare open statuses are), until all are seen.
+        let mut seen = [false; Status::ALL.len()];
+        for entry in self.history.entries().iter().rev() {
+            seen[entry.status as usize] = true;
+            if seen.iter().all(|s| *s) {
+                break;
+            }
+        }
+        let present: Vec<Status> = Status::ALL.into_iter().filter(|s| seen[*s as usize]).collect();
         self.history.filter.status = next_in(&present, self.history.filter.status);
         self.history.refilter();
     }
 
     /// Shows only the next campaign present in the history, then all again.
     pub(super) fn cycle_campaign(&mut self) {
-        let mut present: Vec<u64> = self.history.entries().iter().map(|e| e.request.campaign_id).collect();
+        // A history has few campaigns: each is noted once, not every lead's.
+        let present: std::collections::HashSet<u64> =
+            self.history.entries().iter().map(|e| e.request.campaign_id).collect();
+        let mut present: Vec<u64> = present.into_iter().collect();
         present.sort_unstable();
-        present.dedup();
         self.history.filter.campaign = next_in(&present, self.history.filter.campaign);
         self.history.refilter();
     }
