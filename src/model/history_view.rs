@@ -120,17 +120,20 @@ impl HistoryView {
                 }
                 _ => false,
             };
-            // Search text is made for the leads that changed since it was last made.
-            self.search_keys.resize(self.entries.len(), None);
-            for (key, entry) in self.search_keys.iter_mut().zip(&self.entries) {
-                if key.is_none() {
-                    *key = Some(search_key(entry).into_boxed_str());
-                }
-            }
             let candidates = match (self.visible.take(), narrows) {
                 (Some(visible), true) => Candidates::Listed(visible),
                 _ => Candidates::All(self.entries.len()),
             };
+            // Search text is made for the candidates that changed since it was last made.
+            self.search_keys.resize(self.entries.len(), None);
+            let (keys, entries) = (&mut self.search_keys, &self.entries);
+            let mut fill = |i: usize| {
+                keys[i].get_or_insert_with(|| search_key(&entries[i]).into_boxed_str());
+            };
+            match &candidates {
+                Candidates::All(n) => (0..*n).for_each(&mut fill),
+                Candidates::Listed(listed) => listed.iter().copied().for_each(&mut fill),
+            }
             self.visible = Some(candidates.matching(&self.entries, &self.search_keys, &prepared));
             self.listed_with = Some(self.filter.clone());
         }
