@@ -208,6 +208,73 @@ fn history_has(path: &Path, status: &str) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| t.contains(&format!("\"status\":\"{status}\"")))
 }
 
+/// The faults both ways of sending (the app's loop, `create` on the command line) must come
+/// through with one lead, one test each: `case(faults on the creates, creates that reach the
+/// server)` is each module's own.
+macro_rules! every_common_fault {
+    () => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn no_fault() {
+            case(&[], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn connection_reset_after_the_server_created_it() {
+            case(&[Fault::ResetAfterForward], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn error_500_after_the_server_created_it() {
+            case(&[Fault::StatusAfter(500)], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn error_502_after_the_server_created_it() {
+            case(&[Fault::StatusAfter(502)], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn error_503_after_the_server_created_it() {
+            case(&[Fault::StatusAfter(503)], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn error_504_after_the_server_created_it() {
+            case(&[Fault::StatusAfter(504)], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn rate_limited_with_retry_after_seconds() {
+            case(&[Fault::RetryAfterSecs(1)], 2).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn rate_limited_with_retry_after_as_a_date() {
+            case(&[Fault::RetryAfterDate(Duration::from_secs(2))], 2).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_server_that_never_answers_before_doing_anything() {
+            case(&[Fault::Hang], 2).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_server_that_never_answers_after_creating_it() {
+            case(&[Fault::HangAfterForward], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn half_an_answer_then_the_connection_closes() {
+            case(&[Fault::HalfResponse], 1).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn part_of_the_status_line_then_the_connection_closes() {
+            case(&[Fault::FirstBytes(12)], 1).await;
+        }
+    };
+}
+
 /// The TUI's real event loop on a `TestBackend`, with a history and a cache in a temp dir.
 mod tui {
     use super::*;
@@ -346,15 +413,7 @@ mod tui {
         );
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn no_fault() {
-        case(&[], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn connection_reset_after_the_server_created_it() {
-        case(&[Fault::ResetAfterForward], 1).await;
-    }
+    every_common_fault!();
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn server_errors_500_and_502_before_the_server_did_anything() {
@@ -365,46 +424,6 @@ mod tui {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn server_errors_503_and_504_before_the_server_did_anything() {
         case(&[503, 504].map(Fault::StatusBefore), 3).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_500_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(500)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_502_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(502)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_503_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(503)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_504_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(504)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn rate_limited_with_retry_after_seconds() {
-        case(&[Fault::RetryAfterSecs(1)], 2).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn rate_limited_with_retry_after_as_a_date() {
-        case(&[Fault::RetryAfterDate(Duration::from_secs(2))], 2).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_server_that_never_answers_before_doing_anything() {
-        case(&[Fault::Hang], 2).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_server_that_never_answers_after_creating_it() {
-        case(&[Fault::HangAfterForward], 1).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,11 +438,6 @@ mod tui {
         let lead = rig.assert_one_lead(1);
         assert_history_created(&history, &lead);
         assert!(rig.proxy.received(LIST) >= 2, "{}", rig.report());
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn half_an_answer_then_the_connection_closes() {
-        case(&[Fault::HalfResponse], 1).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -450,11 +464,6 @@ mod tui {
         let entry = &folded(&history)[0];
         let story = HistoryStore::open(&history).unwrap().story(entry.local_id).unwrap();
         assert!(story.attempts.iter().any(|a| a.status == Status::Queued), "{story:#?}");
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn part_of_the_status_line_then_the_connection_closes() {
-        case(&[Fault::FirstBytes(12)], 1).await;
     }
 
     /// Two submissions of one phone (the second with Allow duplicate, from the duplicate
@@ -680,15 +689,7 @@ mod cli {
         assert_created(&rig, &cli, &out, posts).await;
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn no_fault() {
-        case(&[], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn connection_reset_after_the_server_created_it() {
-        case(&[Fault::ResetAfterForward], 1).await;
-    }
+    every_common_fault!();
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn error_500_before_the_server_did_anything() {
@@ -704,56 +705,6 @@ mod cli {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn error_504_before_the_server_did_anything() {
         case(&[Fault::StatusBefore(504)], 2).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_500_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(500)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_502_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(502)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_503_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(503)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn error_504_after_the_server_created_it() {
-        case(&[Fault::StatusAfter(504)], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn rate_limited_with_retry_after_seconds() {
-        case(&[Fault::RetryAfterSecs(1)], 2).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn rate_limited_with_retry_after_as_a_date() {
-        case(&[Fault::RetryAfterDate(Duration::from_secs(2))], 2).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_server_that_never_answers_before_doing_anything() {
-        case(&[Fault::Hang], 2).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_server_that_never_answers_after_creating_it() {
-        case(&[Fault::HangAfterForward], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn half_an_answer_then_the_connection_closes() {
-        case(&[Fault::HalfResponse], 1).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn part_of_the_status_line_then_the_connection_closes() {
-        case(&[Fault::FirstBytes(12)], 1).await;
     }
 
     /// `create --allow-duplicate` twice for one phone must make two leads. The second create
