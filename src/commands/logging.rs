@@ -5,7 +5,7 @@ use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-/// Starts logging to `<state dir>/autocalls-tui.log.<date>`. Keep the guard alive for the run:
+/// Starts logging to `<state dir>/autocalls-tui.<date>.log`. Keep the guard alive for the run:
 /// dropping it flushes the log. Logging that cannot start is not an error for the user.
 pub fn init(state_dir: &Path, level: &str) -> Option<WorkerGuard> {
     crate::config::create_private_dir(state_dir).ok()?;
