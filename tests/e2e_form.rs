@@ -103,8 +103,7 @@ impl Session {
 
     /// The app's history file (a live run's), as JSON records.
     fn history_records(&self) -> Vec<Value> {
-        let Ok(text) = std::fs::read_to_string(self.dirs.history()) else { return Vec::new() };
-        text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str(l).ok()).collect()
+        support::history_records(&self.dirs.history())
     }
 
     /// A failure with the screen attached.
@@ -168,20 +167,6 @@ fn pick_campaign(tui: &mut Tui, filter: &str, id: u64, name: &str) -> TestResult
     Ok(())
 }
 
-/// Waits for the footer's "Created <phone> (lead #N)" and returns N.
-fn wait_created(tui: &mut Tui, e164: &str) -> Result<String, Failure> {
-    let created = format!("Created {e164} (lead #");
-    tui.wait_for(&created, TIMEOUT)?;
-    let screen = tui.screen();
-    screen
-        .split(&created)
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .map(str::to_owned)
-        .filter(|id| !id.is_empty() && id != "?")
-        .ok_or_else(|| Failure(tui.failure("the footer names no lead id")))
-}
-
 /// Checks a condition about the server's state, failing with the screen and `detail`.
 fn check(session: &Session, ok: bool, what: &str, detail: &dyn std::fmt::Debug) -> TestResult {
     if ok { Ok(()) } else { Err(session.fail(&format!("{what}\n{detail:#?}"))) }
@@ -203,7 +188,7 @@ fn a_national_number_with_a_region_and_a_campaign_picked_by_name() -> TestResult
     tui.send("Grace Hopper");
     wait_line(tui, &["▸", "customer_name", "Grace Hopper"])?;
     tui.send(keys::CTRL_S);
-    let lead_id = wait_created(tui, "+491701234567")?;
+    let lead_id = tui.wait_created("+491701234567", TIMEOUT)?;
 
     let leads = s.state().leads();
     check(&s, leads.len() == 1, "one lead expected on the server", &leads)?;
@@ -252,7 +237,7 @@ fn a_lead_with_two_secondary_contacts_and_pasted_variables() -> TestResult {
     wait_line(tui, &["company_name", "Analytical Engines Ltd"])?;
 
     tui.send(keys::CTRL_S);
-    let lead_id = wait_created(tui, "+493012345678")?;
+    let lead_id = tui.wait_created("+493012345678", TIMEOUT)?;
 
     let leads = s.server_leads()?;
     check(&s, leads.len() == 1, "one lead expected on the server", &leads)?;
@@ -324,7 +309,7 @@ fn the_duplicate_guard_asks_first() -> TestResult {
     type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
     pick_campaign(tui, "acme", ACME_ID, ACME_NAME)?;
     tui.send(keys::CTRL_S);
-    let first_id = wait_created(tui, "+491701234567")?;
+    let first_id = tui.wait_created("+491701234567", TIMEOUT)?;
     check(&s, s.state().leads().len() == 1, "the first lead on the server", &s.state().leads())?;
 
     // The same phone again: the campaign stays in the form.

@@ -26,7 +26,10 @@ use std::time::{Duration, Instant};
 use autocalls_tui::api::types::Lead;
 use autocalls_tui::sandbox::{DEMO_KEY, Sandbox, SandboxOptions, SandboxState, router};
 use serde_json::Value;
-use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, focused_line, keys, move_focus_until, wait_focus};
+use support::{
+    Dirs, Failure, TIMEOUT, TestResult, Tui, focused_line, history_records, keys, move_focus_until,
+    wait_focus,
+};
 
 /// Ctrl-O: open the sandbox from the first start's key prompt.
 const CTRL_O: &str = "\x0f";
@@ -269,26 +272,6 @@ fn focus_value_of(tui: &mut Tui, key: &str) -> TestResult {
     }
 }
 
-/// Waits for the footer's "Created <phone> (lead #N)" and returns N.
-fn wait_created(tui: &mut Tui, e164: &str, timeout: Duration) -> Result<String, Failure> {
-    let created = format!("Created {e164} (lead #");
-    tui.wait_for(&created, timeout)?;
-    let screen = tui.screen();
-    screen
-        .split(&created)
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .map(str::to_owned)
-        .filter(|id| !id.is_empty() && id != "?")
-        .ok_or_else(|| fail(tui, "the footer names no lead id"))
-}
-
-/// The records of a history file, or none when it does not exist.
-fn records(path: &Path) -> Vec<Value> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
-    text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str(l).ok()).collect()
-}
-
 /// The server's leads with `e164` as their phone.
 fn leads_with(leads: &[Lead], e164: &str) -> usize {
     leads.iter().filter(|l| l.phone_number.as_deref() == Some(e164)).count()
@@ -362,14 +345,14 @@ fn first_start_without_a_key_masks_it_and_ctrl_o_opens_the_sandbox() -> TestResu
     type_phone(&mut tui, &ADA)?;
     type_campaign_id(&mut tui, CAMPAIGN)?;
     tui.send(keys::CTRL_S);
-    wait_created(&mut tui, ADA.e164, TIMEOUT)?;
+    tui.wait_created(ADA.e164, TIMEOUT)?;
     if tui.screen().contains("abcdefgh") {
         return Err(fail(&tui, "the typed key is drawn"));
     }
     quit(&mut tui)?;
 
     // Recorded in the sandbox's own history; the made-up key was never saved anywhere.
-    let sandbox_records = records(&dirs.sandbox_history());
+    let sandbox_records = history_records(&dirs.sandbox_history());
     check(
         &tui,
         sandbox_records.iter().any(|r| r["type"] == "outcome" && r["status"] == "created"),
@@ -427,7 +410,7 @@ fn first_start_with_a_key_typed_in_uses_it_and_saves_it_privately() -> TestResul
     type_phone(&mut tui, &ADA)?;
     type_campaign_id(&mut tui, CAMPAIGN)?;
     tui.send(keys::CTRL_S);
-    wait_created(&mut tui, ADA.e164, TIMEOUT)?;
+    tui.wait_created(ADA.e164, TIMEOUT)?;
     quit(&mut tui)?;
     let leads = sandbox.state().leads();
     check(&tui, leads.len() == 1, "one lead on the server", &leads)?;
@@ -455,7 +438,7 @@ fn a_rejected_lead_is_loaded_back_fixed_and_sent() -> TestResult {
     check(&tui, sandbox.state().leads().is_empty(), "no lead on the server yet", &sandbox.state().leads())?;
 
     // What the server said about the campaign, as the history keeps it.
-    let history = records(&dirs.history());
+    let history = history_records(&dirs.history());
     let said = history
         .iter()
         .find(|r| r["type"] == "outcome" && r["status"] == "rejected")
@@ -486,7 +469,7 @@ fn a_rejected_lead_is_loaded_back_fixed_and_sent() -> TestResult {
     tui.send(keys::TAB);
     wait_focus(&mut tui, "the field after Campaign", |l| !l.starts_with("▸Campaign"))?;
     tui.send(keys::CTRL_S);
-    wait_created(&mut tui, GRACE.e164, TIMEOUT)?;
+    tui.wait_created(GRACE.e164, TIMEOUT)?;
     show(&tui, "the fixed lead created");
 
     let state = sandbox.state();
@@ -666,7 +649,7 @@ fn resizing_to_80x24_and_back_keeps_what_was_typed() -> TestResult {
 
     // And it still sends what was typed.
     tui.send(keys::CTRL_S);
-    wait_created(&mut tui, KATHERINE.e164, TIMEOUT)?;
+    tui.wait_created(KATHERINE.e164, TIMEOUT)?;
     let leads = sandbox.state().leads();
     check(&tui, leads.len() == 1, "one lead on the server", &leads)?;
     let name = leads[0].variables.as_ref().and_then(|v| v.get("customer_name")).cloned();
@@ -706,7 +689,7 @@ fn quitting_with_a_lead_on_its_way_finishes_it_first() -> TestResult {
     // It waited for the answer rather than leaving at once.
     check(&tui, took >= LATENCY, "the app left before the server answered", &took)?;
 
-    let history = records(&dirs.history());
+    let history = history_records(&dirs.history());
     check(
         &tui,
         history.iter().any(|r| r["type"] == "outcome" && r["status"] == "created"),
@@ -748,7 +731,7 @@ fn send_and_quit_twice(tui: &mut Tui, dirs: &Dirs) -> TestResult {
     check_terminal_restored(tui)?;
     check(tui, took < LATENCY, "the second Ctrl-Q quits at once, before the answer", &took)?;
     // The lead is still open in the history: submitted, no outcome.
-    let history = records(&dirs.history());
+    let history = history_records(&dirs.history());
     check(
         tui,
         history.iter().filter(|r| r["type"] == "submitted").count() == 1
@@ -767,9 +750,9 @@ fn restart_and_see_it_created(dirs: &Dirs, key: &str, base_url: &str) -> Result<
     tui.wait_for("History · 1", TIMEOUT)?;
     show(&tui, "restarted with the lead left open");
     // Looked up (one latency), maybe sent (another), after a quiet second.
-    let lead_id = wait_created(&mut tui, ADA.e164, TIMEOUT + 3 * LATENCY)?;
+    let lead_id = tui.wait_created(ADA.e164, TIMEOUT + 3 * LATENCY)?;
     wait_line(&mut tui, &[ADA.e164, "✓ created"])?;
-    let history = records(&dirs.history());
+    let history = history_records(&dirs.history());
     check(
         &tui,
         history

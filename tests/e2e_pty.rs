@@ -6,25 +6,12 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
-use support::{Dirs, TIMEOUT, TestResult, Tui, keys};
+use support::{Dirs, TIMEOUT, TestResult, Tui, history_records, keys};
 
 const PHONE_TYPED: &str = "+1 (415) 555-0100";
 const PHONE: &str = "+14155550100";
 /// A demo campaign of the sandbox (`src/sandbox/data.rs`).
 const CAMPAIGN: &str = "12";
-
-/// The history file's records, or none when it does not exist.
-fn history_records(dirs: &Dirs) -> Vec<Value> {
-    let path = dirs.sandbox_history();
-    let Ok(text) = std::fs::read_to_string(&path) else { return Vec::new() };
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}: a line is not JSON ({e}): {line}", path.display()))
-        })
-        .collect()
-}
 
 /// Starts the TUI on the sandbox and waits for its first frame: keys typed before the app has
 /// switched the terminal to raw mode would sit in the line buffer (and Ctrl-S would stop output).
@@ -114,7 +101,7 @@ fn a_lead_typed_in_the_form_is_created_and_kept_in_the_history() -> TestResult {
     let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mode = meta.permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{} has mode {mode:o}", path.display());
-    let records = history_records(&dirs);
+    let records = history_records(&dirs.sandbox_history());
     let submitted: Vec<&Value> = records.iter().filter(|r| r["type"] == "submitted").collect();
     assert_eq!(submitted.len(), 1, "one submitted record expected: {records:#?}");
     let request = &submitted[0]["request"];
@@ -162,7 +149,7 @@ fn an_invalid_phone_is_refused_on_screen_and_nothing_is_recorded() -> TestResult
     }
     quit(&mut tui)?;
 
-    let records = history_records(&dirs);
+    let records = history_records(&dirs.sandbox_history());
     assert!(
         records.iter().all(|r| r["type"] != "submitted"),
         "an invalid lead was written to the history: {records:#?}"
@@ -183,7 +170,7 @@ fn quitting_right_after_sending_lets_the_lead_finish() -> TestResult {
     if !status.success() {
         return Err(tui.failure(&format!("the app did not exit successfully: {status}")).into());
     }
-    let records = history_records(&dirs);
+    let records = history_records(&dirs.sandbox_history());
     assert!(
         records.iter().any(|r| r["type"] == "outcome" && r["status"] == "created"),
         "the lead was left unfinished: {records:#?}"

@@ -163,8 +163,7 @@ fn record(store: &HistoryStore, entry: &mut LeadEntry, local_id: LocalId, outcom
 }
 
 fn draft(settings: &Settings, args: &CreateArgs) -> Result<LeadDraft, String> {
-    let campaign =
-        settings.campaign.ok_or("--campaign is required")?;
+    let campaign = settings.campaign.ok_or("--campaign is required")?;
     let variables = args.vars.iter().map(|v| split_pair(v)).collect::<Result<Vec<_>, _>>()?;
     let secondary = args.secondary.iter().map(|s| parse_secondary(s)).collect::<Result<Vec<_>, _>>()?;
     Ok(LeadDraft {

@@ -446,6 +446,18 @@ impl Tui {
         "exit status unknown".to_owned()
     }
 
+    /// Waits for the footer's "Created <phone> (lead #N)" and returns N.
+    pub fn wait_created(&mut self, e164: &str, timeout: Duration) -> Result<String, String> {
+        let created = format!("Created {e164} (lead #");
+        self.wait_for(&created, timeout)?;
+        let screen = self.screen();
+        let id = screen.split(&created).nth(1).and_then(|rest| rest.split(')').next());
+        match id.filter(|id| !id.is_empty() && *id != "?") {
+            Some(id) => Ok(id.to_owned()),
+            None => Err(self.failure("the footer names no lead id")),
+        }
+    }
+
     /// A failure message: what went wrong, the screen, and the end of the raw output.
     pub fn failure(&self, what: &str) -> String {
         format!("{what}\n{}\nlast bytes written by the app: \"{}\"", self.dump(), self.raw_tail(600))
@@ -589,4 +601,17 @@ pub fn move_focus_until(tui: &mut Tui, key: &str, what: &str, arrived: impl Fn(&
 pub fn wait_focus(tui: &mut Tui, what: &str, check: impl Fn(&str) -> bool) -> TestResult {
     tui.wait_until(&format!("the focus on {what}"), TIMEOUT, |s| focused_line(s).is_some_and(|l| check(&l)))?;
     Ok(())
+}
+
+/// The records of a history file, in order; none when it does not exist. A line that is not
+/// JSON fails the test (the app writes whole lines only).
+pub fn history_records(path: &Path) -> Vec<serde_json::Value> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}: a line is not JSON ({e}): {line}", path.display()))
+        })
+        .collect()
 }
