@@ -1,6 +1,8 @@
 //! The command line as scripts use it: the real binary, a real sandbox on loopback, a real history
 //! file in a temp dir; exit codes and output checked.
 
+mod support;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -15,20 +17,7 @@ struct Env {
 
 impl Env {
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_autocalls-tui"));
-        let home = self.dir.path();
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("AUTOCALLS_API_KEY", &self.key)
-            .env("AUTOCALLS_BASE_URL", &self.base_url)
-            .env("TZ", "UTC");
-        cmd
+        support::command::isolated(self.dir.path(), &self.base_url, &self.key, args)
     }
 
     async fn run(&self, args: &[&str]) -> Output {

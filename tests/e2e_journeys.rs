@@ -159,18 +159,8 @@ async fn run_to_the_end(
 
 /// Runs the command line (`autocalls-tui ARGS`, not the TUI) against `sandbox` with `dirs`.
 fn run_cli(dirs: &Dirs, sandbox: &Sandbox, args: &[&str]) -> Result<Output, Failure> {
-    std::process::Command::new(env!("CARGO_BIN_EXE_autocalls-tui"))
-        .args(args)
-        .current_dir(dirs.root())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dirs.home())
-        .env("XDG_DATA_HOME", dirs.data())
-        .env("XDG_CONFIG_HOME", dirs.config())
-        .env("XDG_STATE_HOME", dirs.state())
-        .env("XDG_CACHE_HOME", dirs.cache())
-        .env("AUTOCALLS_API_KEY", sandbox.key())
-        .env("AUTOCALLS_BASE_URL", sandbox.base_url())
+    let base_url = sandbox.base_url();
+    dirs.process(args, &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)])
         .output()
         .map_err(|e| Failure(format!("running autocalls-tui {args:?}: {e}")))
 }

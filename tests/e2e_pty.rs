@@ -186,13 +186,8 @@ fn a_lead_created_from_another_window_shows_up_in_the_running_app() -> TestResul
     tui.send(keys::F3);
     tui.wait_for("No leads yet", TIMEOUT)?;
     // `create --sandbox` writes to the same sandbox history as the running TUI.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_autocalls-tui"))
-        .args(["--sandbox", "create", "--phone", "+44 20 7946 0958", "--campaign", CAMPAIGN])
-        .env("HOME", dirs.home())
-        .env("XDG_DATA_HOME", dirs.data())
-        .env("XDG_CONFIG_HOME", dirs.config())
-        .env("XDG_STATE_HOME", dirs.state())
-        .env("XDG_CACHE_HOME", dirs.cache())
+    let output = dirs
+        .process(&["--sandbox", "create", "--phone", "+44 20 7946 0958", "--campaign", CAMPAIGN], &[])
         .output()
         .map_err(|e| e.to_string())?;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

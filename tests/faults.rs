@@ -602,21 +602,7 @@ mod cli {
         }
 
         fn command(&self, args: &[&str]) -> Command {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_autocalls-tui"));
-            let home = self.dir.path();
-            cmd.args(args)
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("HOME", home)
-                .env("XDG_CONFIG_HOME", home.join("config"))
-                .env("XDG_DATA_HOME", home.join("data"))
-                .env("XDG_STATE_HOME", home.join("state"))
-                .env("XDG_CACHE_HOME", home.join("cache"))
-                .env("AUTOCALLS_API_KEY", &self.key)
-                .env("AUTOCALLS_BASE_URL", &self.base_url)
-                .env("TZ", "UTC")
-                .kill_on_drop(true);
-            cmd
+            crate::support::command::isolated(self.dir.path(), &self.base_url, &self.key, args)
         }
 
         /// `create` for our phone, duplicates allowed, as JSON.

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use portable_pty::{Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
 
 pub mod capture;
+pub mod command;
 
 /// The emulated terminal's width.
 pub const COLS: u16 = 100;
