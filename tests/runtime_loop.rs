@@ -6,7 +6,7 @@ use std::time::Duration;
 use autocalls_tui::api::{ApiClient, ClientOptions};
 use autocalls_tui::cache::Cache;
 use autocalls_tui::history::{HistoryStore, Status, fold};
-use autocalls_tui::model::{App, AppOptions, Focus, Target};
+use autocalls_tui::model::{App, AppOptions, Focus};
 use autocalls_tui::runtime::{self, Services};
 use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -61,13 +61,7 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
             .await
             .unwrap();
     let (dir, store, services) = setup(&sandbox);
-    let (app, effects) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: Some(12),
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (app, effects) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
     let (tx, rx) = mpsc::unbounded();
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let history_file = dir.path().join("history.jsonl");
@@ -116,13 +110,7 @@ async fn a_rejected_lead_keeps_the_servers_field_errors() {
     let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     let (dir, _store, services) = setup(&sandbox);
     // Campaign 999 passes local checks (it is a number) but the server does not know it.
-    let (app, effects) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: Some(999),
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (app, effects) = App::new(AppOptions { campaign: Some(999), ..AppOptions::default() });
     let (tx, rx) = mpsc::unbounded();
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let history_file = dir.path().join("history.jsonl");

@@ -4,7 +4,7 @@
 use autocalls_tui::api::ApiError;
 use autocalls_tui::api::types::{CampaignRef, CreateLead, Created, Lead, SecondaryContact, Variables};
 use autocalls_tui::history::{Attempt, LeadEntry, LocalId, Outcome, Status, Story};
-use autocalls_tui::model::{Action, App, AppOptions, Effect, Focus, Msg, Target};
+use autocalls_tui::model::{Action, App, AppOptions, Effect, Focus, Msg};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -12,13 +12,7 @@ use ratatui::style::Modifier;
 use ratatui_textarea::{Input, Key};
 
 fn app(width: u16, height: u16) -> App {
-    let (mut app, _) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: Some(12),
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
     app.time_zone = jiff::tz::TimeZone::UTC;
     app.update(Msg::Resize { width, height });
     app
@@ -202,13 +196,7 @@ fn secondary_contacts_show_in_the_detail_line() {
 
 fn with_catalog(width: u16, height: u16) -> App {
     use autocalls_tui::api::types::{Assistant, Campaign};
-    let (mut app, _) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: None,
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (mut app, _) = App::new(AppOptions::default());
     app.time_zone = jiff::tz::TimeZone::UTC;
     app.update(Msg::Resize { width, height });
     app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });

@@ -40,13 +40,7 @@ fn entry(
 }
 
 fn app() -> App {
-    let options = AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: None,
-        export_dir: Some("/tmp/exports".into()),
-        ..AppOptions::default()
-    };
+    let options = AppOptions { export_dir: Some("/tmp/exports".into()), ..AppOptions::default() };
     let (mut app, _) = App::new(options);
     app.update(Msg::HistoryLoaded {
         entries: vec![

@@ -10,13 +10,7 @@ use crate::api::{ApiError, ErrorKind};
 use crate::history::{LeadEntry, LeadError, Outcome};
 
 fn app_with_catalog() -> App {
-    let (mut app, _) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: None,
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (mut app, _) = App::new(AppOptions::default());
     let campaign =
         |id, name: &str, status: &str| Campaign { id, name: name.into(), status: Some(status.into()) };
     app.update(Msg::CampaignsFetched(Ok(vec![
@@ -48,13 +42,7 @@ fn keys(rows: &[form::VarRow]) -> Vec<&str> {
 
 #[test]
 fn fetched_lists_are_kept_for_an_offline_start() {
-    let (mut app, _) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: None,
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (mut app, _) = App::new(AppOptions::default());
     let campaigns = vec![Campaign { id: 1, name: "A\u{1b}[31m".into(), status: None }];
     let effects = app.update(Msg::CampaignsFetched(Ok(campaigns.clone())));
     assert_eq!(effects, [Effect::SaveCampaigns(campaigns)]);
@@ -109,13 +97,7 @@ fn up_and_down_move_in_the_list_and_tab_takes_a_typed_name() {
 
 #[test]
 fn a_number_typed_and_left_is_kept_even_without_a_list() {
-    let (mut app, _) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: None,
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (mut app, _) = App::new(AppOptions::default());
     app.update(Msg::CampaignsFetched(Err(ApiError::Unreachable("offline".into()))));
     act(&mut app, Action::NextField);
     assert!(app.picker.is_none(), "nothing to pick from");

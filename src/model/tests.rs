@@ -9,13 +9,7 @@ use crate::api::{ApiError, ErrorKind};
 use crate::history::{Event, LeadEntry};
 
 fn app() -> App {
-    let (app, effects) = App::new(AppOptions {
-        target: Target::Sandbox,
-        region: None,
-        campaign: Some(12),
-        export_dir: None,
-        ..AppOptions::default()
-    });
+    let (app, effects) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
     assert_eq!(
         effects,
         [
