@@ -64,7 +64,7 @@ pub struct Cached<T> {
     pub fetched_at: jiff::Timestamp,
 }
 
-/// Small things worth remembering between runs, such as the last campaign used.
+/// Small things worth remembering between runs, such as the campaign of the last lead created.
 ///
 /// It lives in the cache directory, not the config (which the user writes and which rejects
 /// unknown keys) or the data directory (which holds the precious history), because losing it
@@ -73,7 +73,7 @@ pub struct Cached<T> {
 /// between versions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remembered {
-    /// The campaign the last lead was entered into.
+    /// The campaign the last lead the server created went to.
     #[serde(default)]
     pub last_campaign: Option<u64>,
 }

@@ -159,13 +159,12 @@ impl App {
     /// Records a checked lead and clears the form for the next one.
     fn send_new(&mut self, request: CreateLead) -> Vec<Effect> {
         let local_id = LocalId::new();
-        let campaign = request.campaign_id;
         let record = Record::submitted(local_id, request.clone(), "tui");
         self.history.push(LeadEntry::new(local_id, record.at, request));
         self.in_flight.insert(local_id, Phase::Saving);
         self.form.clear_for_next();
         self.set_focus(Focus::Phone);
-        vec![Effect::Append(record), Effect::RememberCampaign(campaign)]
+        vec![Effect::Append(record)]
     }
 
     /// A record reached the disk (or could not).
@@ -178,9 +177,15 @@ impl App {
         match (self.in_flight.remove(&local_id), submitted) {
             (Some(Phase::Saving), true) => self.saved_submission(local_id, result),
             (Some(Phase::SavingResult { outcome, after }), false) => {
+                // The campaign of a lead the server created is the one to start in next time (a
+                // campaign id the server refused is not remembered).
+                let created = outcome.status == Status::Created && result.is_ok();
                 self.settle(local_id, *outcome, result);
                 if let Some(after) = after {
                     self.in_flight.insert(local_id, *after);
+                }
+                if created && let Some(entry) = self.history.get(&local_id) {
+                    return vec![Effect::RememberCampaign(entry.request.campaign_id)];
                 }
             }
             // Not the record this lead waits for: put its phase back as it was.

@@ -38,10 +38,7 @@ fn submit_valid(app: &mut App, phone: &str) -> (LocalId, crate::api::types::Crea
     app.focus = Focus::Phone;
     type_text(app, phone);
     let effects = act(app, Action::Submit);
-    let [Effect::Append(record), Effect::RememberCampaign(campaign)] = effects.as_slice() else {
-        panic!("expected the record and the campaign to remember, got {effects:?}")
-    };
-    assert_eq!(app.form_campaign_id(), Some(*campaign));
+    let [Effect::Append(record)] = effects.as_slice() else { panic!("expected the record, got {effects:?}") };
     let Event::Submitted { request, .. } = &record.event else { panic!("not a submission: {record:?}") };
     (record.local_id, request.clone())
 }
@@ -163,6 +160,29 @@ fn typing_goes_on_while_a_lead_is_in_flight() {
     assert_eq!(app.form.phone.text(), "+44 20");
     answer(&mut app, id, Ok(created("77")));
     assert_eq!(app.form.phone.text(), "+44 20", "a result never touches the form");
+}
+
+/// The campaign to start in next time is remembered once the server created a lead in it, not
+/// when a lead is only submitted: a campaign id the server refuses is never remembered.
+#[test]
+fn the_campaign_is_remembered_when_a_lead_is_created_in_it() {
+    let mut app = app();
+    let (a, _) = submit_valid(&mut app, "+14155550100");
+    let (b, _) = submit_valid(&mut app, "+14155550101");
+    for id in [a, b] {
+        app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    }
+    let refused = ApiError::Rejected {
+        status: 422,
+        message: "The selected campaign id is invalid.".into(),
+        errors: Default::default(),
+    };
+    app.update(Msg::Sent { local_id: b, result: Err(refused) });
+    let effects = app.update(Msg::Appended { local_id: b, submitted: false, result: Ok(()) });
+    assert!(effects.is_empty(), "{effects:?}");
+    app.update(Msg::Sent { local_id: a, result: Ok(created("1001")) });
+    let effects = app.update(Msg::Appended { local_id: a, submitted: false, result: Ok(()) });
+    assert_eq!(effects, [Effect::RememberCampaign(12)]);
 }
 
 #[test]
@@ -324,7 +344,7 @@ fn paste_lands_whole_and_clean_in_the_focused_field() {
     app.update(Msg::Paste("tel:+1-415-555-0100\r\n".into()));
     assert_eq!(app.form.phone.text(), "tel:+1-415-555-0100");
     let effects = act(&mut app, Action::Submit);
-    let [Effect::Append(record), _] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
     let Event::Submitted { request, .. } = &record.event else { panic!("{record:?}") };
     assert_eq!(request.phone_number, "+14155550100");
 }
