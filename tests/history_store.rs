@@ -523,8 +523,8 @@ fn folding_while_reading_gives_the_same_leads_and_repairs() {
 }
 
 /// The detail view's story is read back from the file: every outcome of that lead in order, the
-/// server's last answer, nothing of another lead even when its text names this one, and damaged
-/// lines passed over.
+/// server's latest answer, nothing of another lead even when its records name this one, and
+/// damaged lines passed over.
 #[test]
 fn a_leads_story_is_read_back_from_the_file() {
     let (_dir, store, records) = store_with(2);
@@ -540,10 +540,21 @@ fn a_leads_story_is_read_back_from_the_file() {
         ..Outcome::default()
     };
     store.append(&Record::outcome(ours, failed)).unwrap();
-    // Another lead whose variable holds our id's text: found by the byte search, then skipped.
+    // Another lead whose records hold our id's text: found by the byte search, then skipped.
     let mentions = lead("+14155550199", &[("notes", &format!("see {ours}"))]);
     store.append(&Record::submitted(LocalId::new(), mentions, "cli")).unwrap();
-    store.append(&Record::outcome(other, Outcome { status: Status::Created, ..Outcome::default() })).unwrap();
+    let their_answer = serde_json::json!({"id": 7, "note": ours.to_string()});
+    let theirs = Outcome {
+        status: Status::Created,
+        lead_id: Some("7".into()),
+        response: Some(their_answer.clone()),
+        ..Outcome::default()
+    };
+    store.append(&Record::outcome(other, theirs)).unwrap();
+    // Ours: the server's first answer, then its newer one; the story keeps the newer.
+    let early = serde_json::json!({"id": 1001, "status": "scheduled"});
+    let unknown = Outcome { status: Status::Unknown, response: Some(early), ..Outcome::default() };
+    store.append(&Record::outcome(ours, unknown)).unwrap();
     raw_append(store.path(), format!("{{\"v\":1,\"local_id\":\"{ours}\",\"type\":\"outc\n").as_bytes());
     let answer = serde_json::json!({"id": 1001, "status": "created"});
     let created = Outcome {
@@ -556,13 +567,17 @@ fn a_leads_story_is_read_back_from_the_file() {
 
     let story = store.story(ours).unwrap();
     let seen: Vec<_> = story.attempts.iter().map(|a| (a.status, a.error.as_deref())).collect();
-    assert_eq!(seen, [(Status::Queued, Some("connection refused")), (Status::Created, None)]);
+    assert_eq!(
+        seen,
+        [(Status::Queued, Some("connection refused")), (Status::Unknown, None), (Status::Created, None)]
+    );
     let response: serde_json::Value = serde_json::from_str(story.response.as_deref().unwrap()).unwrap();
     assert_eq!(response, answer);
 
     let theirs = store.story(other).unwrap();
     assert_eq!(theirs.attempts.len(), 1);
-    assert_eq!(theirs.response, None);
+    let response: serde_json::Value = serde_json::from_str(theirs.response.as_deref().unwrap()).unwrap();
+    assert_eq!(response, their_answer);
     assert_eq!(store.story(LocalId::new()).unwrap(), Default::default(), "a lead the file does not know");
 }
 

@@ -204,6 +204,7 @@ mod tests {
         assert!(f("4155550100").matches(&ada));
         assert!(f("(415) 555-0100").matches(&ada));
         assert!(f("+1415").matches(&ada), "the phone as written, not in the search text");
+        assert!(f("+1").matches(&ada) && f("55").matches(&ada), "parts too short to be searched as digits");
         let with_contact = entry("+14155550100", 1, &[], &["+442079460958"]);
         assert!(f("+4420").matches(&with_contact), "a secondary contact's phone");
         assert!(f("trade").matches(&ada));
