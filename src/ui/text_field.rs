@@ -1,9 +1,12 @@
 //! Draws a one-line text field from a [`TextInput`]: the part around the cursor that fits, by
 //! display width (so wide characters and accents line up), and where the terminal cursor goes.
+//! Text is measured by grapheme cluster, as ratatui draws it: a character with a combining mark
+//! or an emoji presentation selector (`0\u{fe0f}`) is one cell group, never split.
 
 use ratatui::style::Style;
 use ratatui::text::Span;
-use unicode_width::UnicodeWidthChar;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 use crate::model::TextInput;
 
@@ -33,23 +36,34 @@ pub fn draw(input: &TextInput, width: u16, style: Style, placeholder: (&str, Sty
             cursor: 0,
         };
     }
-    let chars: Vec<(char, usize)> = input.text().chars().map(|c| (c, c.width().unwrap_or(0))).collect();
-    let cursor = input.cursor().min(chars.len());
+    // Each grapheme, its width, and how many characters (the cursor's unit) it holds.
+    let graphemes: Vec<(&str, usize, usize)> =
+        input.text().graphemes(true).map(|g| (g, g.width(), g.chars().count())).collect();
+    // The grapheme the cursor is before (after the one it is inside of, if any).
+    let mut cursor = graphemes.len();
+    let mut chars = 0;
+    for (i, g) in graphemes.iter().enumerate() {
+        if chars >= input.cursor() {
+            cursor = i;
+            break;
+        }
+        chars += g.2;
+    }
     // Start where the text before the cursor (plus the cursor cell) just fits.
     let mut start = cursor;
     let mut used = 1;
-    while start > 0 && used + chars[start - 1].1 <= width {
+    while start > 0 && used + graphemes[start - 1].1 <= width {
         start -= 1;
-        used += chars[start].1;
+        used += graphemes[start].1;
     }
-    let cursor_col: usize = chars[start..cursor].iter().map(|c| c.1).sum();
+    let cursor_col: usize = graphemes[start..cursor].iter().map(|g| g.1).sum();
     let mut text = String::new();
     let mut shown = 0;
-    for &(c, w) in &chars[start..] {
+    for &(g, w, _) in &graphemes[start..] {
         if shown + w > width {
             break;
         }
-        text.push(c);
+        text.push_str(g);
         shown += w;
     }
     text.push_str(&" ".repeat(width - shown));
@@ -71,12 +85,12 @@ pub fn draw_masked(input: &TextInput, width: u16, style: Style) -> DrawnField {
 pub fn fit(text: &str, width: usize) -> (String, usize) {
     let mut out = String::new();
     let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
+    for g in text.graphemes(true) {
+        let w = g.width();
         if used + w > width {
             break;
         }
-        out.push(c);
+        out.push_str(g);
         used += w;
     }
     (out, used)
@@ -105,6 +119,15 @@ mod tests {
         let drawn = draw(&input, 8, Style::new(), ("", Style::new()));
         assert_eq!(drawn.span.content, "9abcdef ");
         assert_eq!(drawn.cursor, 7);
+    }
+
+    #[test]
+    fn a_character_with_an_emoji_selector_is_measured_as_drawn() {
+        // `0` + VS16 is one grapheme two cells wide; counted per character it was one.
+        let input = TextInput::with_text("0\u{fe0f}");
+        let drawn = draw(&input, 2, Style::new(), ("", Style::new()));
+        assert!(unicode_width::UnicodeWidthStr::width(drawn.span.content.as_ref()) <= 2, "{:?}", drawn.span);
+        assert_eq!(fit("a0\u{fe0f}b", 3).1, 3);
     }
 
     #[test]
