@@ -79,6 +79,32 @@ fn the_picker_filters_by_name_or_id_and_enter_takes() {
     assert!(app.form.variables.iter().all(|r| r.value.text().is_empty()));
 }
 
+/// Coming back to a Campaign field that holds a campaign (the last one, kept for the next lead),
+/// a typed name starts a new search instead of being added to the id, as a browser selects a
+/// field's text on Tab; a key that moves in the text first keeps it for editing.
+#[test]
+fn typing_into_a_filled_campaign_field_starts_a_new_search() {
+    let mut app = app_with_catalog();
+    app.form.campaign.set_text("12");
+    act(&mut app, Action::NextField);
+    type_text(&mut app, "web");
+    assert_eq!(app.form.campaign.text(), "web");
+    let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["SaaS Webinar Follow-up"]);
+
+    act(&mut app, Action::PrevField);
+    app.form.campaign.set_text("12");
+    act(&mut app, Action::NextField);
+    app.update(Msg::Paste("17".into()));
+    assert_eq!(app.form.campaign.text(), "17", "a paste replaces it too");
+
+    act(&mut app, Action::PrevField);
+    act(&mut app, Action::NextField);
+    app.update(Msg::Edit(Input { key: Key::End, ..Input::default() }));
+    type_text(&mut app, "3");
+    assert_eq!(app.form.campaign.text(), "173", "after a move, typing edits");
+}
+
 #[test]
 fn up_and_down_move_in_the_list_and_tab_takes_a_typed_name() {
     let mut app = app_with_catalog();

@@ -149,6 +149,9 @@ pub struct App {
     pub(super) tail_reading: Option<bool>,
     /// The campaign id the field held when it got the focus, to notice a new choice.
     pub(super) campaign_on_enter: Option<u64>,
+    /// The Campaign field was just entered holding a campaign: a character typed first starts a
+    /// new search instead of being added to it (as a browser selects a field's text on Tab).
+    campaign_typed_over: bool,
     /// An overlay, when one is open.
     pub overlay: Option<Overlay>,
     /// The footer message.
@@ -205,6 +208,7 @@ impl App {
             history_end: 0,
             tail_reading: None,
             campaign_on_enter: None,
+            campaign_typed_over: false,
             overlay: None,
             notice: None,
             target: options.target,
@@ -298,10 +302,20 @@ impl App {
                     {
                         self.search_changed();
                     }
-                } else if let Some(field) = self.form.field_mut(self.focus)
-                    && field.input(input)
-                {
-                    self.edited();
+                } else {
+                    let typed_over = std::mem::take(&mut self.campaign_typed_over)
+                        && self.focus == Focus::Campaign
+                        && matches!(input.key, ratatui_textarea::Key::Char(_))
+                        && !input.ctrl
+                        && !input.alt;
+                    if typed_over {
+                        self.form.campaign.set_text("");
+                    }
+                    if let Some(field) = self.form.field_mut(self.focus)
+                        && (field.input(input) || typed_over)
+                    {
+                        self.edited();
+                    }
                 }
                 vec![]
             }
@@ -605,6 +619,9 @@ impl App {
                 return;
             }
         }
+        if std::mem::take(&mut self.campaign_typed_over) && self.focus == Focus::Campaign {
+            self.form.campaign.set_text("");
+        }
         if let Some(field) = self.form.field_mut(self.focus)
             && field.insert(text)
         {
@@ -660,6 +677,7 @@ impl App {
         }
         if focus == Focus::Campaign && self.focus != Focus::Campaign {
             self.campaign_on_enter = self.form_campaign_id();
+            self.campaign_typed_over = !self.form.campaign.text().is_empty();
             self.open_picker();
         }
         self.focus = focus;
