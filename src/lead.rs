@@ -150,6 +150,8 @@ fn check_variables(
         let key = key.trim();
         let error = if key.is_empty() && !value.trim().is_empty() {
             Some("variable name is empty".to_owned())
+        } else if let Err(message) = check_var_name(key) {
+            Some(message)
         } else if !key.is_empty() && seen.insert(key.to_owned(), i).is_some() {
             Some(format!("`{key}` is already used above"))
         } else {
@@ -164,9 +166,56 @@ fn check_variables(
     out
 }
 
+/// Whether `name` can be a call variable's name: letters, digits, `_`, `-` and `.`, as the
+/// assistants' names are (`customer_name`, `company.size`). Anything else (a space, an `@`, a
+/// `+`) is almost always a value typed one field off, so it is refused, not sent. An empty name
+/// passes here: blank rows are the caller's concern.
+pub fn check_var_name(name: &str) -> Result<(), String> {
+    let name = name.trim();
+    match name.chars().find(|c| !(c.is_alphanumeric() || "_-.".contains(*c))) {
+        None => Ok(()),
+        Some(bad) => {
+            let what = match bad {
+                ' ' => "a space".to_owned(),
+                c if c.is_control() => "a control character".to_owned(),
+                c => format!("`{c}`"),
+            };
+            Err(format!(
+                "`{}` is not a variable name: it has {what} (names use letters, digits, _ - .)",
+                crate::sanitize::cleaned(name)
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_with_characters_no_variable_name_has_is_refused() {
+        for bad in ["bad key", "booth_hallw@example.de", "+49 30 1234503", "a/b", "tab\tname"] {
+            let draft = LeadDraft {
+                phone: "+14155550100".into(),
+                campaign: "12".into(),
+                variables: vec![(bad.into(), "1".into())],
+                ..Default::default()
+            };
+            let errors = validate(&draft, None).unwrap_err();
+            assert_eq!(errors[0].field, FieldPath::VarKey(0), "{bad:?}");
+            assert!(errors[0].message.contains("not a variable name"), "{bad:?}: {}", errors[0].message);
+        }
+        for good in ["customer_name", "company.size", "e-mail", "Straße", "x1"] {
+            assert_eq!(check_var_name(good), Ok(()), "{good}");
+        }
+        let draft = LeadDraft {
+            phone: "+14155550100".into(),
+            campaign: "12".into(),
+            variables: vec![("bad key".into(), "".into())],
+            ..Default::default()
+        };
+        assert!(validate(&draft, None).is_err(), "a bad name is refused even with no value");
+    }
 
     #[test]
     fn a_valid_draft_becomes_the_request() {

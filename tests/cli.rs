@@ -113,6 +113,9 @@ async fn invalid_input_exits_2_and_sends_nothing() {
     assert!(text(&out.stderr).contains("phone"), "{}", text(&out.stderr));
     let out = env.run(&["create", "--phone", "+14155550100", "--campaign", "12", "--var", "novalue"]).await;
     assert_eq!(code(&out), 2);
+    let out = env.run(&["create", "--phone", "+14155550100", "--campaign", "12", "--var", "bad key=1"]).await;
+    assert_eq!(code(&out), 2, "a name with a space is no variable name");
+    assert!(text(&out.stderr).contains("not a variable name"), "{}", text(&out.stderr));
     let out = env.run(&["create", "--phone", "+14155550100"]).await;
     assert_eq!(code(&out), 2, "a campaign is required");
     assert_eq!(sandbox.state().create_requests(), 0);
