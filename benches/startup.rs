@@ -40,7 +40,7 @@ const AFTER_FRAME: usize = 7;
 fn child() {
     // The folders a start finds, with the state file a previous run left: made before the clock.
     let dir = tempfile::tempdir().expect("a temp dir");
-    let saved = Remembered { last_campaign: Some(12) };
+    let saved = Remembered { last_campaign: Some(12), ..Remembered::default() };
     Cache::for_target(dir.path().join("cache"), true).save_remembered(&saved).expect("state.json");
     let mut times = Vec::new();
     let mut lap = {

@@ -76,6 +76,9 @@ pub struct Remembered {
     /// The campaign the last lead the server created went to.
     #[serde(default)]
     pub last_campaign: Option<u64>,
+    /// The rows each campaign's leads use, learnt from the leads sent there.
+    #[serde(default)]
+    pub layouts: std::collections::BTreeMap<u64, crate::layout::Layout>,
 }
 
 /// The cache files of one target (live or sandbox) in one directory.
@@ -153,6 +156,16 @@ impl Cache {
             }),
             Err(_) => Remembered::default(),
         }
+    }
+
+    /// Changes the remembered state and stores it. Changes made by this process at the same time
+    /// are applied one after the other, so none is lost.
+    pub fn update_remembered(&self, change: impl FnOnce(&mut Remembered)) -> Result<(), CacheError> {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut remembered = self.load_remembered();
+        change(&mut remembered);
+        self.save_remembered(&remembered)
     }
 
     /// Stores the remembered state, replacing the previous one.

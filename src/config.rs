@@ -115,6 +115,11 @@ impl Paths {
     pub fn history_file(&self, sandbox: bool) -> PathBuf {
         self.data_dir.join(if sandbox { "sandbox-history.jsonl" } else { "history.jsonl" })
     }
+
+    /// The lead being typed in the TUI, kept between runs (`draft.json`, or `sandbox-draft.json`).
+    pub fn draft_file(&self, sandbox: bool) -> PathBuf {
+        self.data_dir.join(if sandbox { "sandbox-draft.json" } else { "draft.json" })
+    }
 }
 
 /// The contents of `config.toml`. Unknown keys are an error, with their line. Its `Debug` output

@@ -164,10 +164,11 @@ const ALT: KeyModifiers = KeyModifiers::ALT;
 /// The default bindings, most specific first: the first match wins. The config file's `[keys]`
 /// may remap commands (see `remap`); everything reads [`bindings()`].
 pub const BINDINGS: &[Binding] = &[
-    key(KeyCode::Enter, NONE, Scope::Confirm, Action::Activate, "send anyway"),
+    // Enter goes back to the form: a question never sends on the key that also moves on.
     key(KeyCode::Char('s'), NONE, Scope::Confirm, Action::Activate, "send anyway"),
     key(KeyCode::Char('a'), NONE, Scope::Confirm, Action::AllowDuplicate, "allow duplicate, send"),
     key(KeyCode::Esc, NONE, Scope::Confirm, Action::Close, "cancel"),
+    key(KeyCode::Enter, NONE, Scope::Confirm, Action::Close, "cancel"),
     key(KeyCode::Char('c'), NONE, Scope::Confirm, Action::Close, "cancel"),
     key(KeyCode::Char('c'), CTRL, Scope::Confirm, Action::Quit, "quit"),
     key(KeyCode::Char('q'), CTRL, Scope::Confirm, Action::Quit, "quit"),
@@ -202,7 +203,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Esc, NONE, Scope::Picker, Action::Close, "close the list"),
     key(KeyCode::Right, NONE, Scope::Suggest, Action::AcceptSuggestion, "take the suggestion"),
     key(KeyCode::Char(' '), NONE, Scope::Checkbox, Action::Toggle, "toggle"),
-    key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next, press, add"),
+    key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next, press, add, open the list"),
     key(KeyCode::Up, NONE, Scope::Form, Action::Up, "previous field"),
     key(KeyCode::Down, NONE, Scope::Form, Action::Down, "next field"),
     key(KeyCode::Char('n'), CTRL, Scope::Form, Action::AddRow, "add a row"),
@@ -210,6 +211,11 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Up, ALT, Scope::Form, Action::MoveUp, "move the row up"),
     key(KeyCode::Down, ALT, Scope::Form, Action::MoveDown, "move the row down"),
     key(KeyCode::Char('p'), CTRL, Scope::Form, Action::CopyPrimaryVars, "copy primary variables"),
+    key(KeyCode::Char('x'), CTRL, Scope::Form, Action::AddContact, "add a secondary contact"),
+    key(KeyCode::Char('r'), ALT, Scope::Form, Action::Rename, "edit the variable's name"),
+    key(KeyCode::Char('l'), CTRL, Scope::Form, Action::ClearForm, "clear the form"),
+    key(KeyCode::Char('z'), ALT, Scope::Form, Action::RestoreForm, "bring the form back"),
+    key(KeyCode::Char('l'), ALT, Scope::Form, Action::ResetLayout, "reset the campaign's rows"),
     key(KeyCode::Up, NONE, Scope::History, Action::Up, "newer lead"),
     key(KeyCode::Char('k'), NONE, Scope::History, Action::Up, "newer lead"),
     key(KeyCode::Down, NONE, Scope::History, Action::Down, "older lead"),
@@ -282,7 +288,12 @@ pub fn map_key(key: &KeyEvent, context: Context) -> Option<Msg> {
     if let Some(action) = lookup(key, context) {
         return Some(Msg::Action(action));
     }
-    context.is_text().then(|| Msg::Edit((*key).into()))
+    // Outside text fields a printable key still reaches the model, which puts it where text can
+    // go or says why it could not: no keystroke vanishes without a word.
+    let printable = matches!(key.code, KeyCode::Char(_))
+        && !key.modifiers.intersects(CTRL | ALT)
+        && matches!(context, Context::Checkbox | Context::Button | Context::Section | Context::History);
+    (context.is_text() || printable).then(|| Msg::Edit((*key).into()))
 }
 
 /// The action bound to this key in this context.
@@ -351,7 +362,10 @@ mod tests {
             (KeyCode::Char('?'), NONE, Context::Help, Some(Msg::Action(Close))),
             (KeyCode::Esc, NONE, Context::Help, Some(Msg::Action(Close))),
             (KeyCode::Char('a'), NONE, Confirm, Some(Msg::Action(Action::AllowDuplicate))),
-            (KeyCode::Enter, NONE, Confirm, Some(Msg::Action(Activate))),
+            (KeyCode::Enter, NONE, Confirm, Some(Msg::Action(Close))),
+            (KeyCode::Char('x'), CTRL, Text, Some(Msg::Action(AddContact))),
+            (KeyCode::Char('x'), CTRL, Button, Some(Msg::Action(AddContact))),
+            (KeyCode::Char('r'), KeyModifiers::ALT, Text, Some(Msg::Action(Rename))),
             (KeyCode::Tab, NONE, Confirm, None),
             (KeyCode::Down, NONE, Picker, Some(Msg::Action(Down))),
             (KeyCode::Enter, NONE, Picker, Some(Msg::Action(Activate))),
@@ -368,7 +382,9 @@ mod tests {
             (KeyCode::Char('?'), NONE, Text, Some(Msg::Edit(press(KeyCode::Char('?'), NONE).into()))),
             (KeyCode::Char('j'), NONE, Text, Some(Msg::Edit(press(KeyCode::Char('j'), NONE).into()))),
             (KeyCode::Char('x'), NONE, History, Some(Msg::Action(Export))),
-            (KeyCode::Char('z'), NONE, History, None),
+            (KeyCode::Char('z'), NONE, History, Some(Msg::Edit(press(KeyCode::Char('z'), NONE).into()))),
+            (KeyCode::Char('5'), NONE, Button, Some(Msg::Edit(press(KeyCode::Char('5'), NONE).into()))),
+            (KeyCode::Char('z'), NONE, Confirm, None),
             (KeyCode::Char('/'), NONE, History, Some(Msg::Action(Action::Search))),
             (
                 KeyCode::Char('x'),
@@ -377,7 +393,7 @@ mod tests {
                 Some(Msg::Edit(press(KeyCode::Char('x'), NONE).into())),
             ),
             (KeyCode::Esc, NONE, Context::Search, Some(Msg::Action(Close))),
-            (KeyCode::Char(' '), NONE, Button, None),
+            (KeyCode::Char(' '), NONE, Button, Some(Msg::Edit(press(KeyCode::Char(' '), NONE).into()))),
         ];
         for (code, mods, context, expected) in cases {
             assert_eq!(

@@ -56,8 +56,10 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// A lead as typed: raw text, not yet checked. The form and the command line both produce one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A lead as typed: raw text, not yet checked. The form and the command line both produce one;
+/// the TUI keeps the one being typed as its draft file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct LeadDraft {
     /// The phone as typed.
     pub phone: String,
@@ -72,7 +74,8 @@ pub struct LeadDraft {
 }
 
 /// A secondary contact as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SecondaryDraft {
     /// The phone as typed.
     pub phone: String,

@@ -81,8 +81,8 @@ fn remembered_state_round_trips_and_is_forgiving() {
     assert_eq!(cache.load_remembered(), Remembered::default());
     assert_eq!(Remembered::default().last_campaign, None);
 
-    cache.save_remembered(&Remembered { last_campaign: Some(42) }).unwrap();
-    assert_eq!(cache.load_remembered(), Remembered { last_campaign: Some(42) });
+    cache.save_remembered(&Remembered { last_campaign: Some(42), ..Remembered::default() }).unwrap();
+    assert_eq!(cache.load_remembered(), Remembered { last_campaign: Some(42), ..Remembered::default() });
     assert!(dir.path().join("state.json").is_file());
 
     let state = dir.path().join("state.json");
@@ -97,7 +97,7 @@ fn remembered_state_round_trips_and_is_forgiving() {
         assert_eq!(cache.load_remembered(), Remembered::default(), "{garbage:?}");
     }
     // And saving again repairs it.
-    cache.save_remembered(&Remembered { last_campaign: Some(3) }).unwrap();
+    cache.save_remembered(&Remembered { last_campaign: Some(3), ..Remembered::default() }).unwrap();
     assert_eq!(cache.load_remembered().last_campaign, Some(3));
 }
 
@@ -111,7 +111,7 @@ fn files_are_private_and_so_is_the_directory() {
     let cache = Cache::for_target(&root, true);
     cache.save_campaigns(&campaigns()).unwrap();
     cache.save_assistants(&assistants()).unwrap();
-    cache.save_remembered(&Remembered { last_campaign: Some(1) }).unwrap();
+    cache.save_remembered(&Remembered { last_campaign: Some(1), ..Remembered::default() }).unwrap();
 
     for created in [dir.path().join("xdg-cache"), root.clone(), root.join("sandbox")] {
         assert_eq!(mode(&created), 0o700, "{}", created.display());
@@ -207,12 +207,12 @@ fn sandbox_and_live_caches_are_separate() {
 
     let demo = vec![Campaign { id: 900, name: "Demo".into(), status: None }];
     sandbox.save_campaigns(&demo).unwrap();
-    sandbox.save_remembered(&Remembered { last_campaign: Some(900) }).unwrap();
+    sandbox.save_remembered(&Remembered { last_campaign: Some(900), ..Remembered::default() }).unwrap();
     assert!(live.load_campaigns().unwrap().is_none(), "demo campaigns must not reach the live cache");
     assert_eq!(live.load_remembered(), Remembered::default());
 
     live.save_campaigns(&campaigns()).unwrap();
-    live.save_remembered(&Remembered { last_campaign: Some(1) }).unwrap();
+    live.save_remembered(&Remembered { last_campaign: Some(1), ..Remembered::default() }).unwrap();
     assert_eq!(live.load_campaigns().unwrap().unwrap().value, campaigns());
     assert_eq!(sandbox.load_campaigns().unwrap().unwrap().value, demo);
     assert_eq!(sandbox.load_remembered().last_campaign, Some(900));
@@ -239,7 +239,7 @@ fn an_interrupted_write_does_not_break_loading_or_saving() {
     // Saving still works with the leftovers in the way, and replaces the real file.
     let newer = vec![Campaign { id: 2, name: "Newer".into(), status: None }];
     cache.save_campaigns(&newer).unwrap();
-    cache.save_remembered(&Remembered { last_campaign: Some(2) }).unwrap();
+    cache.save_remembered(&Remembered { last_campaign: Some(2), ..Remembered::default() }).unwrap();
     assert_eq!(cache.load_campaigns().unwrap().unwrap().value, newer);
     assert_eq!(cache.load_remembered().last_campaign, Some(2));
 
@@ -258,7 +258,7 @@ fn io_failures_name_the_file_and_remembered_state_never_fails_to_load() {
     let error = cache.save_campaigns(&campaigns()).unwrap_err();
     assert!(matches!(error, CacheError::Io { .. }), "{error:?}");
     assert!(error.to_string().contains("not-a-dir"), "{error}");
-    assert!(cache.save_remembered(&Remembered { last_campaign: Some(1) }).is_err());
+    assert!(cache.save_remembered(&Remembered { last_campaign: Some(1), ..Remembered::default() }).is_err());
     assert_eq!(cache.load_remembered(), Remembered::default());
     assert!(matches!(cache.load_assistants(), Err(CacheError::Io { .. })), "ENOTDIR is not 'missing'");
 

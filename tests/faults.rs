@@ -322,6 +322,7 @@ mod tui {
             config_file: None,
             history: store,
             cache: Cache::new(dir.join("cache")),
+            draft: None,
         };
         let (mut app, effects) = App::new(AppOptions {
             target: Target::Live("127.0.0.1".into()),

@@ -50,6 +50,7 @@ fn setup(sandbox: &Sandbox) -> (tempfile::TempDir, HistoryStore, Services) {
         config_file: None,
         history: store.clone(),
         cache: Cache::new(dir.path().join("cache")),
+        draft: None,
     };
     (dir, store, services)
 }

@@ -11,6 +11,7 @@ use crossterm::execute;
 
 use crate::cache::Cache;
 use crate::config::Settings;
+use crate::draft::DraftStore;
 use crate::history::HistoryStore;
 use crate::model::{App, AppOptions};
 use crate::runtime::{self, Services};
@@ -57,7 +58,15 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     let outbox = outbox_lock(history.path());
     let cache = Cache::for_target(&settings.paths.cache_dir, settings.sandbox);
     // --campaign wins; else the campaign used last; else the config file's default.
-    let campaign = settings.campaign.or(cache.load_remembered().last_campaign).or(settings.default_campaign);
+    let remembered = cache.load_remembered();
+    let campaign = settings.campaign.or(remembered.last_campaign).or(settings.default_campaign);
+    // The lead being typed when the app last closed comes back; a damaged draft is moved aside
+    // and named, never overwritten.
+    let drafts = DraftStore::new(settings.paths.draft_file(settings.sandbox));
+    let (draft, draft_problem) = match drafts.load() {
+        Ok(draft) => (draft, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let (app, effects) = App::new(AppOptions {
         target: connection.target.clone(),
         region: settings.region,
@@ -66,13 +75,20 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
         owns_outbox: outbox.is_some(),
         has_key: connection.api.is_some(),
         resume_after: settings.resume_after,
+        layouts: remembered.layouts.into_iter().collect(),
+        draft,
     });
+    let mut app = app;
+    if let Some(problem) = draft_problem {
+        app.update(crate::model::Msg::Saved(Err(problem)));
+    }
     let services = Services {
         api: connection.api.clone(),
         client: connection.client.clone(),
         config_file: Some(settings.paths.config_file.clone()),
         history,
         cache,
+        draft: Some(drafts),
     };
     let _ = color_eyre::install();
     let mut terminal = ratatui::init();

@@ -5,7 +5,6 @@
 use indexmap::IndexSet;
 use jiff::Timestamp;
 
-use super::form::VarRow;
 use super::{App, Effect, Focus, Level};
 use crate::api::ApiError;
 use crate::api::types::{Assistant, Campaign};
@@ -180,19 +179,6 @@ impl App {
             field.set_text(&suggestion);
             self.form.errors.remove(&self.focus);
         }
-    }
-
-    /// Adds a row with an empty value for each suggested name the form does not have yet.
-    pub(super) fn prefill_rows(&mut self) {
-        let campaign = self.form_campaign_id();
-        let missing: Vec<String> = self
-            .suggested_keys(campaign)
-            .into_iter()
-            .filter(|k| !self.form.variables.iter().any(|r| r.key.text().trim() == *k))
-            .map(str::to_owned)
-            .collect();
-        self.form.variables.retain(|r| !(r.key.is_blank() && r.value.is_blank()));
-        self.form.variables.extend(missing.iter().map(|k| VarRow::with_key(k)));
     }
 
     /// Pre-fills the rows once the names are known, unless the user has rows already.

@@ -114,7 +114,7 @@ impl App {
     /// campaign (unless duplicates are allowed), then records the lead and clears the form at
     /// once. The request starts only once the record is on disk (see `appended`).
     pub(super) fn submit(&mut self) -> Vec<Effect> {
-        let request = match lead::validate(&self.form.draft(), self.region) {
+        let request = match lead::validate(&self.form.draft_to_send(), self.region) {
             Ok(request) => request,
             Err(errors) => {
                 self.form.set_errors(&errors);
@@ -132,7 +132,7 @@ impl App {
                 lead_id: earlier.lead_id.as_deref().map(String::from),
                 request,
             };
-            self.overlay = Some(Overlay::Duplicate(Box::new(prompt)));
+            self.open_overlay(Overlay::Duplicate(Box::new(prompt)));
             return vec![];
         }
         self.send_new(request)
@@ -159,10 +159,13 @@ impl App {
     /// Records a checked lead and clears the form for the next one.
     fn send_new(&mut self, request: CreateLead) -> Vec<Effect> {
         let local_id = LocalId::new();
+        let request_campaign = request.campaign_id;
         let record = Record::submitted(local_id, request.clone(), "tui");
         self.history.push(LeadEntry::new(local_id, record.at, request));
         self.in_flight.insert(local_id, Phase::Saving);
+        self.learn_layout(request_campaign);
         self.form.clear_for_next();
+        self.prefill_rows();
         self.set_focus(Focus::Phone);
         vec![Effect::Append(record)]
     }

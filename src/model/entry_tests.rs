@@ -64,7 +64,9 @@ fn the_picker_filters_by_name_or_id_and_enter_takes() {
     let mut app = app_with_catalog();
     act(&mut app, Action::NextField);
     assert_eq!(app.focus, Focus::Campaign);
-    assert!(app.picker.is_some(), "the list opens with the field");
+    assert!(app.picker.is_none(), "passing through does not open the list");
+    act(&mut app, Action::Activate);
+    assert!(app.picker.is_some(), "Enter opens it");
     assert_eq!(app.campaign_matches().len(), 3);
     type_text(&mut app, "web");
     let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
@@ -86,20 +88,22 @@ fn the_picker_filters_by_name_or_id_and_enter_takes() {
 fn typing_into_a_filled_campaign_field_starts_a_new_search() {
     let mut app = app_with_catalog();
     app.form.campaign.set_text("12");
-    act(&mut app, Action::NextField);
+    let to_campaign = |app: &mut App| app.update(Msg::Clicked(Hit::Field(Focus::Campaign)));
+    let away = |app: &mut App| app.update(Msg::Clicked(Hit::Field(Focus::Phone)));
+    to_campaign(&mut app);
     type_text(&mut app, "web");
     assert_eq!(app.form.campaign.text(), "web");
     let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["SaaS Webinar Follow-up"]);
 
-    act(&mut app, Action::PrevField);
+    away(&mut app);
     app.form.campaign.set_text("12");
-    act(&mut app, Action::NextField);
+    to_campaign(&mut app);
     app.update(Msg::Paste("17".into()));
     assert_eq!(app.form.campaign.text(), "17", "a paste replaces it too");
 
-    act(&mut app, Action::PrevField);
-    act(&mut app, Action::NextField);
+    away(&mut app);
+    to_campaign(&mut app);
     app.update(Msg::Edit(Input { key: Key::End, ..Input::default() }));
     type_text(&mut app, "3");
     assert_eq!(app.form.campaign.text(), "173", "after a move, typing edits");
@@ -109,6 +113,7 @@ fn typing_into_a_filled_campaign_field_starts_a_new_search() {
 fn up_and_down_move_in_the_list_and_tab_takes_a_typed_name() {
     let mut app = app_with_catalog();
     act(&mut app, Action::NextField);
+    act(&mut app, Action::Activate);
     act(&mut app, Action::Down);
     act(&mut app, Action::Down);
     assert_eq!(app.picker, Some(Picker { selected: 2 }));
@@ -284,7 +289,7 @@ fn the_duplicate_guard_knows_loaded_leads_and_leads_changed_by_another_window() 
         app.form.phone.set_text(phone);
         app.form.campaign.set_text("12");
         app.focus = Focus::Phone;
-        let sent = !act(app, Action::Submit).is_empty();
+        let sent = act(app, Action::Submit).iter().any(|e| !super::tests::is_bookkeeping(e));
         let lead = match &app.overlay {
             Some(Overlay::Duplicate(prompt)) => prompt.lead_id.clone(),
             _ => None,
@@ -357,8 +362,8 @@ fn tab_from_a_section_that_rows_replaced_goes_to_the_first_row() {
     app.focus = Focus::Variables;
     app.form.variables.push(form::VarRow::with_key("customer_name"));
     act(&mut app, Action::NextField);
-    assert_eq!(app.focus, Focus::VarKey(0));
+    assert_eq!(app.focus, Focus::VarValue(0), "values are on the path, names are not");
     app.focus = Focus::VarValue(5);
     act(&mut app, Action::NextField);
-    assert_eq!(app.focus, Focus::Secondary, "from a row that went away, on to the next section");
+    assert_eq!(app.focus, Focus::Submit, "from a row that went away, on to the next stop below it");
 }

@@ -83,6 +83,13 @@ pub struct VarRow {
     pub value: TextInput,
 }
 
+impl ContactForm {
+    /// Whether nothing of it is typed: no phone and no value (names alone are layout).
+    pub fn is_blank(&self) -> bool {
+        self.phone.is_blank() && self.variables.iter().all(|r| r.value.is_blank())
+    }
+}
+
 impl VarRow {
     /// A row with `key` filled in and no value.
     pub fn with_key(key: &str) -> Self {
@@ -125,26 +132,108 @@ impl Form {
         }
     }
 
-    /// The focus stops in Tab order: Phone → Campaign → Allow duplicate → variable rows (key,
-    /// then value; the section itself while it is empty) → Secondary contacts (each phone and its
-    /// rows) → Submit → History.
-    pub fn focus_ring(&self) -> Vec<Focus> {
-        let mut ring = vec![Focus::Phone, Focus::Campaign, Focus::AllowDuplicate];
-        if self.variables.is_empty() {
-            ring.push(Focus::Variables);
-        }
+    /// Every place the focus can be, top to bottom as drawn: the campaign's settings (Campaign,
+    /// Allow duplicate) above the lead's own fields, then Send and the history.
+    pub fn stops(&self) -> Vec<Focus> {
+        let mut stops = vec![Focus::Campaign, Focus::AllowDuplicate, Focus::Phone, Focus::Variables];
         for i in 0..self.variables.len() {
-            ring.extend([Focus::VarKey(i), Focus::VarValue(i)]);
+            stops.extend([Focus::VarKey(i), Focus::VarValue(i)]);
         }
-        ring.push(Focus::Secondary);
+        stops.push(Focus::Secondary);
         for (c, contact) in self.secondary.iter().enumerate() {
-            ring.push(Focus::SecPhone(c));
+            stops.push(Focus::SecPhone(c));
             for r in 0..contact.variables.len() {
-                ring.extend([Focus::SecVarKey(c, r), Focus::SecVarValue(c, r)]);
+                stops.extend([Focus::SecVarKey(c, r), Focus::SecVarValue(c, r)]);
             }
         }
-        ring.extend([Focus::Submit, Focus::History]);
-        ring
+        stops.extend([Focus::Submit, Focus::History]);
+        stops
+    }
+
+    /// Where Tab stops: what a person fills for each lead. Phone, each variable *value*, each
+    /// secondary contact's phone and values, Send, the history. Until a campaign is set, Campaign
+    /// and Allow duplicate come after Phone; once it is, they are off the path (Shift-Tab from
+    /// Phone, a click). Variable names are never on it: they change only on purpose.
+    pub fn tab_path(&self, campaign_set: bool) -> Vec<Focus> {
+        let mut path = vec![Focus::Phone];
+        if !campaign_set {
+            path.extend([Focus::Campaign, Focus::AllowDuplicate]);
+        }
+        path.extend(self.stops().into_iter().filter(|f| {
+            matches!(
+                f,
+                Focus::VarValue(_)
+                    | Focus::SecPhone(_)
+                    | Focus::SecVarValue(..)
+                    | Focus::Submit
+                    | Focus::History
+            )
+        }));
+        path
+    }
+
+    /// The stop Tab (`step` 1) or Shift-Tab (`step` -1) goes to from `from`.
+    pub fn step(&self, from: Focus, step: isize, campaign_set: bool) -> Focus {
+        let path = self.tab_path(campaign_set);
+        if step > 0 && campaign_set && from == Focus::Campaign {
+            return Focus::AllowDuplicate;
+        }
+        if step < 0 && campaign_set {
+            // Backwards from Phone the campaign's settings come first, then the path wraps.
+            match from {
+                Focus::Phone => return Focus::AllowDuplicate,
+                Focus::AllowDuplicate => return Focus::Campaign,
+                Focus::Campaign => return *path.last().unwrap_or(&Focus::Phone),
+                _ => {}
+            }
+        }
+        if let Some(at) = path.iter().position(|f| *f == from) {
+            return path[(at as isize + step).rem_euclid(path.len() as isize) as usize];
+        }
+        // Off the path (a name, a section header, the campaign's settings, a stop that went
+        // away): the nearest stop of the path in that direction, as drawn.
+        let stops = self.stops();
+        let anchor = match from {
+            Focus::VarKey(_) | Focus::VarValue(_) => Focus::Secondary,
+            Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..) => Focus::Submit,
+            other => other,
+        };
+        let at = stops.iter().position(|f| *f == from).or_else(|| stops.iter().position(|f| *f == anchor));
+        let at = at.unwrap_or(0);
+        let walk: Box<dyn Iterator<Item = &Focus>> = if step > 0 {
+            Box::new(stops[at..].iter().chain(stops[..at].iter()).skip(1))
+        } else {
+            Box::new(stops[..at].iter().rev().chain(stops[at..].iter().rev()))
+        };
+        walk.copied().find(|f| path.contains(f)).unwrap_or(Focus::Phone)
+    }
+
+    /// The field Up (`step` -1) or Down (1) goes to: the next line as drawn that holds a field,
+    /// in the same column on variable rows (names stay names, values stay values); it stops at
+    /// the top and the bottom, and never opens a list.
+    pub fn line_step(&self, from: Focus, step: isize) -> Focus {
+        let names = matches!(from, Focus::VarKey(_) | Focus::SecVarKey(..));
+        let lines: Vec<Focus> = self
+            .stops()
+            .into_iter()
+            .filter(|f| match f {
+                Focus::Variables | Focus::Secondary | Focus::History => false,
+                Focus::VarKey(_) | Focus::SecVarKey(..) => names,
+                Focus::VarValue(_) | Focus::SecVarValue(..) => !names,
+                _ => true,
+            })
+            .collect();
+        let same_line = |f: &Focus| match (*f, from) {
+            (Focus::VarKey(a), Focus::VarValue(b)) | (Focus::VarValue(a), Focus::VarKey(b)) => a == b,
+            (Focus::SecVarKey(a, b), Focus::SecVarValue(c, d))
+            | (Focus::SecVarValue(a, b), Focus::SecVarKey(c, d)) => (a, b) == (c, d),
+            (f, from) => f == from,
+        };
+        let Some(at) = lines.iter().position(same_line) else {
+            return self.step(from, step, true);
+        };
+        let to = (at as isize + step).clamp(0, lines.len() as isize - 1) as usize;
+        lines[to]
     }
 
     /// The text field at `focus`, if it is one.
@@ -181,12 +270,26 @@ impl Form {
         }
     }
 
-    /// Adds a row to the list `focus` is in and returns the field to focus, or `None` when the
-    /// focus is in no list: a variable row below the focused one (the primary's, or a contact's,
-    /// also from the contact's phone), or a contact from the Secondary contacts header.
+    /// Adds a secondary contact at the end, with a row (no value) for each of `names`, and
+    /// returns its phone to focus.
+    pub fn add_contact(&mut self, names: &[String]) -> Focus {
+        let variables = names.iter().map(|n| VarRow::with_key(n)).collect();
+        self.secondary.push(ContactForm { phone: TextInput::default(), variables });
+        Focus::SecPhone(self.secondary.len() - 1)
+    }
+
+    /// Adds a row to the list `focus` is in (or nearest to) and returns the field to focus, or
+    /// `None` when the focus is in no form field: a variable row below the focused one (the
+    /// primary's, or a contact's, also from the contact's phone), a primary variable at the end
+    /// from the fields above the variables, a contact from the Secondary header or from Send.
     pub fn add_row(&mut self, focus: Focus) -> Option<Focus> {
         match focus {
-            Focus::Variables | Focus::VarKey(_) | Focus::VarValue(_) => {
+            Focus::Variables
+            | Focus::VarKey(_)
+            | Focus::VarValue(_)
+            | Focus::Phone
+            | Focus::Campaign
+            | Focus::AllowDuplicate => {
                 let at = match focus {
                     Focus::VarKey(i) | Focus::VarValue(i) => i + 1,
                     _ => self.variables.len(),
@@ -194,10 +297,7 @@ impl Form {
                 self.variables.insert(at, VarRow::default());
                 Some(Focus::VarKey(at))
             }
-            Focus::Secondary => {
-                self.secondary.push(ContactForm::default());
-                Some(Focus::SecPhone(self.secondary.len() - 1))
-            }
+            Focus::Secondary | Focus::Submit => Some(self.add_contact(&[])),
             // On a contact, its own variable list is the focused list.
             Focus::SecPhone(c) => {
                 self.secondary.get_mut(c)?.variables.insert(0, VarRow::default());
@@ -244,7 +344,45 @@ impl Form {
         }
     }
 
-    /// The form's content as plain text, for validation.
+    /// The form with `draft`'s content (a draft kept from the last run), cursors at the ends.
+    pub fn from_draft(draft: &LeadDraft) -> Form {
+        fn rows(rows: &[(String, String)]) -> Vec<VarRow> {
+            rows.iter()
+                .map(|(k, v)| VarRow { key: TextInput::with_text(k), value: TextInput::with_text(v) })
+                .collect()
+        }
+        Form {
+            phone: TextInput::with_text(&draft.phone),
+            campaign: TextInput::with_text(&draft.campaign),
+            allow_duplicate: draft.allow_duplicate,
+            variables: rows(&draft.variables),
+            secondary: draft
+                .secondary
+                .iter()
+                .map(|s| ContactForm { phone: TextInput::with_text(&s.phone), variables: rows(&s.variables) })
+                .collect(),
+            errors: HashMap::new(),
+        }
+    }
+
+    /// Whether anything of a lead is typed: a phone or a value, the primary's or a contact's.
+    /// The campaign and the names alone are not a lead (they stay for the next one).
+    pub fn has_content(&self) -> bool {
+        !self.phone.is_blank()
+            || self.variables.iter().any(|r| !r.value.is_blank())
+            || self.secondary.iter().any(|c| !c.is_blank())
+    }
+
+    /// The form's content to check and send: as [`Form::draft`], without the blank contacts at
+    /// the end (the ones a campaign's layout puts there and this lead does not use).
+    pub fn draft_to_send(&self) -> LeadDraft {
+        let mut draft = self.draft();
+        let used = self.secondary.iter().rposition(|c| !c.is_blank()).map_or(0, |last| last + 1);
+        draft.secondary.truncate(used);
+        draft
+    }
+
+    /// The form's content as plain text, as typed.
     pub fn draft(&self) -> LeadDraft {
         fn rows(rows: &[VarRow]) -> Vec<(String, String)> {
             rows.iter().map(|r| (r.key.text().to_owned(), r.value.text().to_owned())).collect()

@@ -83,8 +83,7 @@ impl App {
             }
         }
         let summary = entry.error.as_ref().map(|e| e.message.clone());
-        self.form = form;
-        self.picker = None;
+        let kept = self.replace_form(form);
         self.set_focus(first.unwrap_or(Focus::Phone));
         let mut text = "Loaded into the form as a new lead; Ctrl-S sends it".to_owned();
         match (summary, unplaced.is_empty()) {
@@ -94,6 +93,7 @@ impl App {
             }
             (None, _) => {}
         }
+        text.push_str(kept.as_deref().unwrap_or(""));
         self.notify(Level::Info, text);
     }
 }

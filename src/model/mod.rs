@@ -5,6 +5,7 @@
 mod browse;
 pub mod catalog;
 mod delivery;
+mod entry;
 pub mod form;
 pub mod history_view;
 pub mod input;
@@ -12,6 +13,7 @@ mod key;
 mod load;
 pub mod msg;
 mod outbox;
+mod rows;
 mod tail;
 
 use std::collections::HashMap;
@@ -100,6 +102,10 @@ pub struct AppOptions {
     pub has_key: bool,
     /// How long a lead left open must have been quiet before it is taken over at start.
     pub resume_after: std::time::Duration,
+    /// The rows remembered for each campaign.
+    pub layouts: HashMap<u64, crate::layout::Layout>,
+    /// The lead being typed when the app last closed, to restore.
+    pub draft: Option<crate::lead::LeadDraft>,
 }
 
 impl Default for AppOptions {
@@ -112,6 +118,8 @@ impl Default for AppOptions {
             owns_outbox: true,
             has_key: true,
             resume_after: std::time::Duration::from_secs(90),
+            layouts: HashMap::new(),
+            draft: None,
         }
     }
 }
@@ -187,6 +195,14 @@ pub struct App {
     pub(super) resume_after: std::time::Duration,
     /// Set when the user chose to start again on the sandbox.
     pub restart_in_sandbox: bool,
+    /// What each campaign's rows are, remembered and learnt.
+    pub layouts: rows::Layouts,
+    /// The form as it was before it was last cleared or replaced, for Alt-Z.
+    pub undo_form: Option<Box<Form>>,
+    /// The form's content as last handed to the draft file, and that write's number.
+    saved_draft: (Option<crate::lead::LeadDraft>, u64),
+    /// Effects asked for by code that returns none (a focus change that lays the form out).
+    queued: Vec<Effect>,
 }
 
 impl App {
@@ -229,8 +245,22 @@ impl App {
             owns_outbox: options.owns_outbox,
             resume_after: options.resume_after,
             restart_in_sandbox: false,
+            layouts: rows::Layouts { own: options.layouts, ..rows::Layouts::default() },
+            undo_form: None,
+            saved_draft: (options.draft.clone(), 0),
+            queued: Vec::new(),
         };
         let mut app = app;
+        if let Some(draft) = &options.draft {
+            app.form = Form::from_draft(draft);
+            app.focus_first_empty();
+            let clear =
+                crate::keymap::key_for(Action::ClearForm, crate::keymap::Context::Text).unwrap_or_default();
+            app.notify(
+                Level::Info,
+                format!("Restored the lead you were typing when the app last closed ({clear} clears it)"),
+            );
+        }
         let mut effects = vec![Effect::LoadHistory, Effect::FindTimeZone, Effect::LoadCache];
         if options.has_key {
             effects.extend([Effect::FetchCampaigns, Effect::FetchAssistants]);
@@ -286,6 +316,8 @@ impl App {
         let mut effects = self.handle(msg);
         effects.extend(self.pump());
         effects.extend(self.follow_story());
+        effects.extend(self.keep_draft());
+        effects.append(&mut self.queued);
         self.quit_if_settled();
         effects
     }
@@ -297,10 +329,18 @@ impl App {
                 if let Some(Overlay::Key(prompt)) = &mut self.overlay {
                     prompt.input.input(input);
                 } else if self.focus == Focus::History {
+                    // A letter no command has opens the search with it, so it is not lost.
+                    if self.history.search_input.is_none() && printable(&input).is_some() {
+                        self.open_search();
+                    }
                     if let Some(search) = &mut self.history.search_input
                         && search.input(input)
                     {
                         self.search_changed();
+                    }
+                } else if self.form.field(self.focus).is_none() {
+                    if let Some(c) = printable(&input) {
+                        self.stray_key(c);
                     }
                 } else {
                     let typed_over = std::mem::take(&mut self.campaign_typed_over)
@@ -392,6 +432,10 @@ impl App {
             Msg::Sent { local_id, result } => self.sent(local_id, result),
             Msg::LookedUp { local_id, result } => self.looked_up(local_id, result),
             Msg::Me(result) => self.me(result),
+            Msg::LayoutFetched { campaign, result } => {
+                self.layout_fetched(campaign, result);
+                vec![]
+            }
             Msg::KeyTried(result) => self.key_tried(result),
         }
     }
@@ -489,22 +533,33 @@ impl App {
             Action::Submit => return self.submit(),
             Action::NextField => self.step_focus(1),
             Action::PrevField => self.step_focus(-1),
-            Action::Up if self.focus != Focus::History => self.step_focus(-1),
-            Action::Down if self.focus != Focus::History => self.step_focus(1),
+            Action::Up if self.focus != Focus::History => self.set_focus(self.form.line_step(self.focus, -1)),
+            Action::Down if self.focus != Focus::History => {
+                self.set_focus(self.form.line_step(self.focus, 1))
+            }
             Action::ShowForm => self.set_focus(self.form_focus),
             Action::ShowHistory => self.set_focus(Focus::History),
             Action::Help => {
                 self.help_scroll = 0;
-                self.overlay = Some(Overlay::Help);
+                self.open_overlay(Overlay::Help);
             }
             Action::Close if self.focus == Focus::History && self.history.is_filtered() => {
                 self.clear_filters()
             }
             Action::Close => self.notice = None,
+            Action::AddRow if matches!(self.focus, Focus::Secondary | Focus::Submit) => self.add_contact(),
             Action::AddRow => match self.form.add_row(self.focus) {
                 Some(focus) => self.set_focus(focus),
                 None => self.notify(Level::Info, "Ctrl-N adds a row in Variables or Secondary contacts"),
             },
+            Action::AddContact => self.add_contact(),
+            Action::ClearForm => self.clear_form(),
+            Action::RestoreForm => self.restore_form(),
+            Action::ResetLayout => {
+                self.keep_for_undo();
+                self.reset_layout();
+            }
+            Action::Rename => self.rename(),
             Action::RemoveRow => {
                 if let Some(focus) = self.form.remove_row(self.focus) {
                     self.form.errors.clear();
@@ -518,6 +573,8 @@ impl App {
                 Focus::Submit => return self.submit(),
                 Focus::AllowDuplicate => self.form.allow_duplicate = !self.form.allow_duplicate,
                 Focus::Variables | Focus::Secondary => return self.act(Action::AddRow),
+                // The list opens on typing, or here on purpose; never by passing through.
+                Focus::Campaign if !self.catalog.campaigns.is_empty() => self.open_picker(),
                 Focus::History => self.open_detail(),
                 _ => self.step_focus(1),
             },
@@ -652,7 +709,13 @@ impl App {
             return vec![];
         }
         match hit {
-            Hit::Field(focus) => self.set_focus(focus),
+            Hit::Field(focus) => {
+                self.set_focus(focus);
+                // A click on the campaign is a deliberate choice to pick one.
+                if focus == Focus::Campaign {
+                    self.open_picker();
+                }
+            }
             Hit::FormTab => self.set_focus(self.form_focus),
             Hit::HistoryPane => self.set_focus(Focus::History),
             Hit::HistoryRow(row) => {
@@ -678,7 +741,6 @@ impl App {
         if focus == Focus::Campaign && self.focus != Focus::Campaign {
             self.campaign_on_enter = self.form_campaign_id();
             self.campaign_typed_over = !self.form.campaign.text().is_empty();
-            self.open_picker();
         }
         self.focus = focus;
         if focus != Focus::History {
@@ -687,27 +749,8 @@ impl App {
     }
 
     fn step_focus(&mut self, step: isize) {
-        let ring = self.form.focus_ring();
-        let next = match ring.iter().position(|f| *f == self.focus) {
-            Some(at) => (at as isize + step).rem_euclid(ring.len() as isize) as usize,
-            // The focused stop went away (the Variables section once rows appeared, a removed
-            // row): go on from where it stood, not from the top.
-            None => {
-                let anchor = match self.focus {
-                    Focus::Variables | Focus::VarKey(_) | Focus::VarValue(_) => Focus::Secondary,
-                    Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..) => Focus::Submit,
-                    _ => Focus::Phone,
-                };
-                let at = ring.iter().position(|f| *f == anchor).unwrap_or(0);
-                let first_row = ring.iter().position(|f| matches!(f, Focus::VarKey(_)));
-                match (self.focus, step > 0, first_row) {
-                    (Focus::Variables, true, Some(row)) => row,
-                    (_, true, _) => at,
-                    _ => (at as isize - 1).rem_euclid(ring.len() as isize) as usize,
-                }
-            }
-        };
-        self.set_focus(ring[next]);
+        let next = self.form.step(self.focus, step, self.form_campaign_id().is_some());
+        self.set_focus(next);
     }
 
     /// Sets the footer message. Messages quote servers and files, so they are cleaned here, the
@@ -715,6 +758,14 @@ impl App {
     pub(super) fn notify(&mut self, level: Level, text: impl Into<String>) {
         let text = crate::sanitize::cleaned(&text.into());
         self.notice = Some(Notice { level, text });
+    }
+}
+
+/// The character a key types, when it types one (no Ctrl, no Alt).
+fn printable(input: &ratatui_textarea::Input) -> Option<char> {
+    match input.key {
+        ratatui_textarea::Key::Char(c) if !input.ctrl && !input.alt && !c.is_control() => Some(c),
+        _ => None,
     }
 }
 

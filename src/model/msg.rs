@@ -101,6 +101,13 @@ pub enum Msg {
         /// What the search found.
         result: Result<Option<crate::api::types::Lead>, ApiError>,
     },
+    /// The newest leads of a campaign on the server, to learn its rows.
+    LayoutFetched {
+        /// The campaign.
+        campaign: u64,
+        /// Its leads, or why not.
+        result: Result<Vec<crate::api::types::Lead>, ApiError>,
+    },
     /// `GET /user/me` answered: the account's name, or why not.
     Me(Result<String, ApiError>),
     /// A key typed in the app was tried: the account's name when it works (it is then in use
@@ -141,6 +148,7 @@ impl Msg {
             Msg::Exported(_) => "exported",
             Msg::LookedUp { .. } => "looked-up",
             Msg::Me(_) => "me",
+            Msg::LayoutFetched { .. } => "layout-fetched",
             Msg::KeyTried(_) => "key-tried",
             Msg::Sent { .. } => "sent",
         }
@@ -196,6 +204,17 @@ pub enum Action {
     MoveDown,
     /// Copy the primary's variables into the focused secondary contact.
     CopyPrimaryVars,
+    /// Add a secondary contact from anywhere in the form, cursor in its phone.
+    AddContact,
+    /// Move between a variable's value and its name (names change only on purpose).
+    Rename,
+    /// Empty the form (the campaign stays); the form as it was can be brought back.
+    ClearForm,
+    /// Bring back the form as it was before it was cleared or replaced.
+    RestoreForm,
+    /// Forget the rows remembered for this campaign and start again from what the server's
+    /// leads and the assistants suggest.
+    ResetLayout,
     /// Load the selected history lead into the form, to fix and send as a new lead.
     EditLead,
     /// Open the history search (`/`).
@@ -285,6 +304,24 @@ pub enum Effect {
     },
     /// Ask who the key belongs to; answers `Me`.
     WhoAmI,
+    /// Keep the form as typed (`None`: nothing is typed, remove the draft); `seq` orders the
+    /// writes so an older one never replaces a newer one; answers `Saved`.
+    SaveDraft {
+        /// This write's number, growing.
+        seq: u64,
+        /// The form's content.
+        draft: Option<crate::lead::LeadDraft>,
+    },
+    /// Remember a campaign's rows for the next start (`None`: forget them); answers `Saved`.
+    RememberLayout {
+        /// The campaign.
+        campaign: u64,
+        /// Its rows.
+        layout: Option<crate::layout::Layout>,
+    },
+    /// Fetch a page of the campaign's newest leads to learn the variables they carry; answers
+    /// `LayoutFetched`.
+    FetchLayout(u64),
     /// Try this key with `GET /user/me`; when it works, use it from now on and save it in the
     /// config file (mode 0600); answers `KeyTried`.
     TryKey(crate::config::ApiKey),

@@ -99,11 +99,44 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
         Effect::RememberCampaign(id) => {
             let cache = services.cache.clone();
             blocking(tasks, move || {
-                let mut remembered = cache.load_remembered();
-                remembered.last_campaign = Some(id);
-                Msg::Saved(cache.save_remembered(&remembered).map_err(|e| e.to_string()))
+                let saved = cache.update_remembered(|r| r.last_campaign = Some(id));
+                Msg::Saved(saved.map_err(|e| e.to_string()))
             });
         }
+        Effect::RememberLayout { campaign, layout } => {
+            let cache = services.cache.clone();
+            blocking(tasks, move || {
+                let saved = cache.update_remembered(|r| match layout {
+                    Some(layout) => {
+                        r.layouts.insert(campaign, layout);
+                    }
+                    None => {
+                        r.layouts.remove(&campaign);
+                    }
+                });
+                Msg::Saved(saved.map_err(|e| e.to_string()))
+            });
+        }
+        Effect::SaveDraft { seq, draft } => {
+            let Some(store) = services.draft.clone() else { return };
+            blocking(tasks, move || {
+                let saved = store.save(seq, draft.as_ref());
+                Msg::Saved(
+                    saved.map_err(|e| format!("the lead being typed could not be kept as a draft: {e}")),
+                )
+            });
+        }
+        Effect::FetchLayout(campaign) => with_api(
+            services,
+            tasks,
+            move |e| Msg::LayoutFetched { campaign, result: Err(e) },
+            move |api| async move {
+                let query =
+                    LeadQuery { campaign_id: Some(campaign), per_page: Some(50), ..LeadQuery::default() };
+                let result = api.leads(&query).await.map(|page| page.data);
+                Msg::LayoutFetched { campaign, result }
+            },
+        ),
         Effect::Export { path, leads } => {
             blocking(tasks, move || Msg::Exported(export_csv(&path, &leads).map(|n| (path, n))));
         }

@@ -45,6 +45,8 @@ pub struct Services {
     pub history: HistoryStore,
     /// Campaigns, assistants and remembered choices, for an offline start.
     pub cache: Cache,
+    /// Where the lead being typed is kept; `None` to keep it in memory only.
+    pub draft: Option<crate::draft::DraftStore>,
 }
 
 /// What a background task hands back.
