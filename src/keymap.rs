@@ -303,7 +303,7 @@ pub fn lookup(key: &KeyEvent, context: Context) -> Option<Action> {
         _ => key.modifiers,
     };
     let code = match key.code {
-        KeyCode::Char(c) if mods.contains(CTRL) => KeyCode::Char(c.to_ascii_lowercase()),
+        KeyCode::Char(c) if mods.intersects(CTRL | ALT) => KeyCode::Char(c.to_ascii_lowercase()),
         other => other,
     };
     bindings().iter().find(|b| b.code == code && b.mods == mods && b.scope.covers(context)).map(|b| b.action)
@@ -313,7 +313,7 @@ pub fn lookup(key: &KeyEvent, context: Context) -> Option<Action> {
 pub fn key_label(binding: &Binding) -> String {
     let name = match binding.code {
         KeyCode::Char(' ') => "Space".to_owned(),
-        KeyCode::Char(c) if binding.mods.contains(CTRL) => c.to_ascii_uppercase().to_string(),
+        KeyCode::Char(c) if binding.mods.intersects(CTRL | ALT) => c.to_ascii_uppercase().to_string(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::F(n) => format!("F{n}"),
         KeyCode::BackTab => "Shift-Tab".to_owned(),

@@ -98,7 +98,8 @@ pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
         (Some(code), _) => code,
         (None, 1) => {
             let c = rest.chars().next().unwrap_or(' ');
-            KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c })
+            let chorded = mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            KeyCode::Char(if chorded { c.to_ascii_lowercase() } else { c })
         }
         _ => return Err(format!("`{text}` is not a key (try Ctrl-S, Alt-Up, F5, x)")),
     };

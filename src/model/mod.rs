@@ -772,6 +772,8 @@ fn printable(input: &ratatui_textarea::Input) -> Option<char> {
 #[cfg(test)]
 mod browse_tests;
 #[cfg(test)]
+mod draft_tests;
+#[cfg(test)]
 mod entry_tests;
 #[cfg(test)]
 mod outbox_tests;
