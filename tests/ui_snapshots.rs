@@ -243,9 +243,7 @@ fn chosen_campaign_prefills_rows_narrow() {
 #[test]
 fn suggested_name_ghost() {
     let mut app = with_catalog(80, 24);
-    for _ in 0..3 {
-        app.update(Msg::Action(Action::NextField));
-    }
+    // Ctrl-N from Phone adds a variable row, its name focused.
     app.update(Msg::Action(Action::AddRow));
     type_text(&mut app, "cu");
     let screen = render(&app).to_string();
@@ -314,6 +312,12 @@ fn clicks_are_placed_on_what_was_drawn() {
     };
     let phone_row = row_of("Phone").unwrap();
     assert_eq!(hit_test(&app, screen, 20, phone_row), Some(Hit::Field(Focus::Phone)));
+    app.update(Msg::Action(Action::Activate));
+    let backend = render(&app);
+    let row_of = |text: &str| {
+        (0..24)
+            .find(|&y| (0..80).map(|x| backend.buffer()[(x, y)].symbol()).collect::<String>().contains(text))
+    };
     // The campaign list is open under the campaign field: its second entry.
     let acme_row = row_of("Acme Cloud").unwrap();
     assert_eq!(hit_test(&app, screen, 30, acme_row), Some(Hit::PickerItem(1)));
@@ -321,7 +325,6 @@ fn clicks_are_placed_on_what_was_drawn() {
     assert_eq!(hit_test(&app, screen, 15, 1), Some(Hit::HistoryPane));
     // A variable row: the name on the left, the value on the right.
     app.update(Msg::Action(Action::Close));
-    app.update(Msg::Action(Action::NextField));
     app.update(Msg::Action(Action::NextField));
     app.update(Msg::Action(Action::AddRow));
     let backend = render(&app);
@@ -343,4 +346,44 @@ fn clicks_are_placed_on_what_was_drawn() {
     assert_eq!(hit, Some(Hit::HistoryRow(3)), "the fourth newest lead");
     app.update(Msg::Clicked(hit.unwrap()));
     assert_eq!(app.history.selected_entry().unwrap().request.phone_number, "+491701234567");
+}
+
+/// Seen: after growing a 50x14 window the form stayed scrolled, Phone hidden above empty lines.
+#[test]
+fn a_grown_window_shows_the_forms_top_again() {
+    let mut app = with_catalog(50, 14);
+    for name in ["a", "b", "c", "d", "e", "f", "g"] {
+        app.update(Msg::Action(Action::AddRow));
+        type_text(&mut app, name);
+    }
+    let small = render(&app).to_string();
+    assert!(!small.contains("Phone"), "the focused row is far enough down to scroll: {small}");
+    app.update(Msg::Resize { width: 120, height: 40 });
+    let grown = render(&app).to_string();
+    assert!(grown.contains("Phone") && grown.contains("Campaign"), "{grown}");
+    assert!(grown.contains("▸ "), "the focused row stays in view: {grown}");
+}
+
+/// Seen: at 160x48 the form kept 80 columns and cut its hints.
+#[test]
+fn a_wide_form_cuts_no_hint() {
+    let mut app = with_catalog(160, 48);
+    app.update(Msg::Action(Action::NextField));
+    type_text(&mut app, "12");
+    app.update(Msg::Action(Action::Activate));
+    app.update(Msg::Clicked(autocalls_tui::model::Hit::Field(autocalls_tui::model::Focus::Phone)));
+    type_text(&mut app, "+49 170 12");
+    app.update(Msg::Action(Action::AddContact));
+    let screen = render(&app).to_string();
+    for hint in [
+        "✓ Hannover Messe 2026 – Rückrufe Standbesucher · in-progress",
+        "allow this phone twice in the campaign",
+        "✗ too short",
+        "empty values are not sent; the default applies",
+        "called in this order after the primary · Ctrl-X adds",
+        "+country code, or a national number",
+        "Ctrl-S sends from anywhere",
+    ] {
+        assert!(screen.contains(hint), "{hint:?} is cut: {screen}");
+    }
 }

@@ -291,6 +291,15 @@ impl App {
                 self.focus.is_row() || matches!(self.focus, Focus::Variables | Focus::Secondary)
             }
             Action::RemoveRow => self.focus.is_row(),
+            Action::Rename => {
+                matches!(
+                    self.focus,
+                    Focus::VarKey(_) | Focus::VarValue(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..)
+                )
+            }
+            Action::RestoreForm => self.undo_form.is_some(),
+            Action::ClearForm => self.form.has_content(),
+            Action::ResetLayout => self.form_campaign_id().is_some(),
             Action::Toggle => self.focus == Focus::AllowDuplicate,
             Action::MoveUp | Action::MoveDown => self.focus.is_row(),
             Action::CopyPrimaryVars => {

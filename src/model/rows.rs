@@ -34,6 +34,15 @@ impl App {
         Layout { variables, contacts: vec![] }
     }
 
+    /// Whether a variable name is one an assistant defines or the campaign's leads on the server
+    /// carry; other names are marked in the form, not refused (an assistant list can be old).
+    pub fn is_known_name(&self, name: &str) -> bool {
+        let server = self.form_campaign_id().and_then(|c| self.layouts.server.get(&c).cloned().flatten());
+        self.catalog.variable_names.is_empty()
+            || self.catalog.variable_names.contains(name)
+            || server.is_some_and(|l| l.variables.iter().any(|v| v == name))
+    }
+
     /// Whether the form's rows for `campaign` come from what was sent there (not a guess).
     pub fn layout_is_learnt(&self, campaign: u64) -> bool {
         self.layouts.own.contains_key(&campaign)

@@ -15,10 +15,13 @@ fn shown_actions(context: Context) -> &'static [Action] {
         Context::Text => &[
             Action::Submit,
             Action::NextField,
+            Action::AddContact,
+            Action::Rename,
+            Action::RestoreForm,
             Action::AddRow,
             Action::RemoveRow,
             Action::CopyPrimaryVars,
-            Action::MoveUp,
+            Action::ClearForm,
             Action::ShowHistory,
             Action::Help,
             Action::Quit,
@@ -33,7 +36,9 @@ fn shown_actions(context: Context) -> &'static [Action] {
             Action::Help,
         ],
         Context::Checkbox => &[Action::Toggle, Action::Submit, Action::NextField, Action::Help, Action::Quit],
-        Context::Button => &[Action::Activate, Action::NextField, Action::Help, Action::Quit],
+        Context::Button => {
+            &[Action::Activate, Action::AddContact, Action::NextField, Action::Help, Action::Quit]
+        }
         Context::Section => &[Action::AddRow, Action::Submit, Action::NextField, Action::Help, Action::Quit],
         Context::History => &[
             Action::Activate,

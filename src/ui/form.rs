@@ -42,7 +42,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
     let focused_row = rows.iter().position(|r| r.focus == Some(app.focus));
     let campaign_row = rows.iter().position(|r| r.focus == Some(Focus::Campaign));
     let height = inner.height as usize;
-    let mut offset = app.form_offset.get().min(rows.len().saturating_sub(1));
+    // Never scrolled past what fills the pane (a grown window shows the form's top again).
+    let mut offset = app.form_offset.get().min(rows.len().saturating_sub(height));
     if let Some(row) = focused_row {
         if row < offset {
             offset = row;
@@ -87,9 +88,9 @@ pub fn hit(app: &App, area: Rect, col: u16, row: u16) -> Option<Hit> {
 fn rows(app: &App, width: usize) -> Vec<Row> {
     let form = &app.form;
     let mut rows = Vec::new();
-    let input_width = (width.saturating_sub(LABEL + 2) / 2).clamp(12, 30);
+    let input_width = (width.saturating_sub(LABEL + 2) / 2).clamp(12, 34);
 
-    rows.push(phone_row(app, Focus::Phone, "Phone", &form.phone, input_width, width));
+    // The campaign's settings first: they stay from lead to lead, the lead's fields follow.
     rows.push(text_row(
         app,
         Focus::Campaign,
@@ -110,6 +111,7 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
         ],
         None,
     ));
+    rows.push(phone_row(app, Focus::Phone, "Phone", &form.phone, input_width, width));
 
     rows.push(section_row(
         app,
@@ -123,18 +125,14 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
         rows.push(var_row(app, &form.variables, i, (Focus::VarKey(i), Focus::VarValue(i)), 2, width));
     }
 
-    rows.push(section_row(
-        app,
-        Focus::Secondary,
-        "Secondary",
-        true,
-        if form.secondary.is_empty() {
-            "none · Ctrl-N adds a contact"
-        } else {
-            "called in this order after the primary · Ctrl-N adds"
-        },
-        "",
-    ));
+    let add = crate::keymap::key_for(crate::model::Action::AddContact, crate::keymap::Context::Text)
+        .unwrap_or_default();
+    let contacts_hint = if form.secondary.is_empty() {
+        format!("none · {add} adds a contact")
+    } else {
+        format!("called in this order after the primary · {add} adds")
+    };
+    rows.push(section_row(app, Focus::Secondary, "Secondary", true, &contacts_hint, ""));
     for (c, contact) in form.secondary.iter().enumerate() {
         let label = format!("{}. Phone", c + 1);
         rows.push(phone_row(app, Focus::SecPhone(c), &label, &contact.phone, input_width, width));
@@ -301,6 +299,9 @@ fn var_row(
         (Some(error), _, _) => Span::styled(format!(" ✗ {error}"), theme::error()),
         (None, true, false) => Span::styled(" ✗ needs a name", theme::error()),
         (None, false, _) if repeated => Span::styled(" ✗ name used above", theme::error()),
+        (None, false, _) if !app.is_known_name(name) => {
+            Span::styled(" ? no assistant defines this name", theme::hint())
+        }
         (None, false, true) => Span::styled(" default", theme::hint()),
         _ => Span::raw(""),
     };

@@ -43,8 +43,11 @@ fn areas(app: &App, area: Rect) -> Areas {
             footer,
         }
     } else {
+        // The form is where the typing happens: on a wide screen it takes what its hints need
+        // (up to 96 columns), and the history keeps at least 64.
+        let form_width = (body.width / 2).max(body.width.saturating_sub(64).min(96));
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+            Layout::horizontal([Constraint::Length(form_width), Constraint::Min(1)]).areas(body);
         Areas { header, tabs: None, form: Some(left), history: Some(right), footer }
     }
 }
