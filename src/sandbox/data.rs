@@ -112,6 +112,8 @@ impl DemoCampaign {
 }
 
 /// Every assistant of the demo account (outbound and inbound), as the paged list shows them.
+/// Names come in the order a person fills them (name and e-mail first), as docs/entry-speed.md's
+/// fast path expects of a campaign's assistant.
 pub(crate) fn assistants() -> Vec<Value> {
     let entry = |id: u64, name: &str, kind: &str, language: &str, variables: Value| {
         json!({
@@ -132,16 +134,16 @@ pub(crate) fn assistants() -> Vec<Value> {
             "Lena – Messe-Rückruf (DE)",
             "outbound",
             "de",
-            json!({"customer_name": "", "company_name": "", "email": "",
-                   "product_interest": "demo", "booth_hall": "Halle 7"}),
+            json!({"customer_name": "", "email": "", "company_name": "",
+                   "booth_hall": "Halle 7", "product_interest": "demo"}),
         ),
         entry(
             7,
             "Jordan – Trial follow-up (EN)",
             "outbound",
             "en",
-            json!({"customer_name": "", "company_name": "", "email": "",
-                   "product_interest": "demo", "plan": "Starter"}),
+            json!({"customer_name": "", "email": "", "company_name": "",
+                   "plan": "Starter", "product_interest": "demo"}),
         ),
         entry(9, "Mia – Reception (inbound)", "inbound", "en", json!({"caller_name": ""})),
     ]
