@@ -195,7 +195,9 @@ fn phone_row(
         (Some(error), _) => {
             Span::styled(format!(" ✗ {}", ellipsize(error, hint_width.saturating_sub(3))), theme::error())
         }
-        (None, true) => Span::styled(" +country code, or a national number", theme::hint()),
+        (None, true) => {
+            Span::styled(ellipsize(" +country code, or a national number", hint_width), theme::hint())
+        }
         (None, false) => match lead::parse_phone(input.text(), app.region) {
             Ok(phone) => {
                 Span::styled(format!(" ✓ {} {}", phone.e164, phone.region.unwrap_or_default()), theme::ok())
