@@ -367,3 +367,13 @@ fn tab_from_a_section_that_rows_replaced_goes_to_the_first_row() {
     act(&mut app, Action::NextField);
     assert_eq!(app.focus, Focus::Submit, "from a row that went away, on to the next stop below it");
 }
+
+#[test]
+fn enter_on_a_list_that_matches_nothing_stays_and_says_so() {
+    let mut app = app_with_catalog();
+    act(&mut app, Action::NextField);
+    type_text(&mut app, "zzzz");
+    act(&mut app, Action::Activate);
+    assert_eq!(app.focus, Focus::Campaign, "nothing was taken, so the focus stays");
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("No campaign matches")), "{:?}", app.notice);
+}

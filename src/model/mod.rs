@@ -525,6 +525,16 @@ impl App {
                 Action::Up => return self.then_nothing(|app| app.move_picker(-1)),
                 Action::Down => return self.then_nothing(|app| app.move_picker(1)),
                 Action::Close => return self.then_nothing(|app| app.picker = None),
+                Action::Activate
+                    if self.campaign_matches().is_empty() && self.form_campaign_id().is_none() =>
+                {
+                    let typed = self.form.campaign.text().trim().to_owned();
+                    self.notify(
+                        Level::Error,
+                        format!("No campaign matches “{typed}”: type part of its name or its id"),
+                    );
+                    return vec![];
+                }
                 Action::Activate => {
                     self.take_campaign(None);
                     // Next comes the first value still to fill, when the campaign brought rows.
