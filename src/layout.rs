@@ -6,7 +6,7 @@
 use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
 
-use crate::api::types::{CreateLead, Lead};
+use crate::api::types::Lead;
 
 /// A campaign's rows, as the form should offer them for its next lead.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,18 +29,6 @@ impl Layout {
                 .iter()
                 .filter(|(has_phone, _)| *has_phone)
                 .map(|(_, rows)| rows.iter().map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect())
-                .collect(),
-        }
-    }
-
-    /// The layout a lead sent from the command line shows: the names it carried.
-    pub fn of_request(request: &CreateLead) -> Layout {
-        Layout {
-            variables: request.variables.keys().map(str::to_owned).collect(),
-            contacts: request
-                .secondary_contacts
-                .iter()
-                .map(|c| c.variables.keys().map(str::to_owned).collect())
                 .collect(),
         }
     }

@@ -141,13 +141,23 @@ fn type_phone(tui: &mut Tui, typed: &str, e164: &str, region: &str) -> TestResul
     wait_line(tui, &[typed, &format!("✓ {e164} {region}")])
 }
 
-/// From the phone field: Tab to the campaign, type `filter`, see the list narrowed to the one
-/// campaign named `name`, and take it with Enter. The focus then lands on the first variable
-/// value to fill (the campaign pre-fills rows for the suggested names).
+/// From the phone field, while no campaign is set: Tab to the campaign (it comes right after
+/// Phone until one is set). Merely entering the field does not open the list; Enter does, with
+/// every campaign of the account. Type `filter`, see the list narrowed to the one campaign named
+/// `name`, and take it with Enter. The focus then lands on the first variable value to fill (the
+/// campaign pre-fills rows for the suggested names).
 fn pick_campaign(tui: &mut Tui, filter: &str, id: u64, name: &str) -> TestResult {
     tui.send(keys::TAB);
     wait_focus(tui, "Campaign", |l| l.starts_with("▸Campaign"))?;
-    // The list opens with every campaign of the account.
+    // The frame that shows the focus on Campaign shows no list: passing through opens nothing.
+    let entered = settled(tui, "a frame with the focus on Campaign", |s| {
+        support::focused_line(s).is_some_and(|l| l.starts_with("▸Campaign"))
+    })?;
+    if entered.contains(" campaigns ") {
+        return Err(Failure(tui.failure("the campaign list opened when the focus merely entered the field")));
+    }
+    // Enter opens the list with every campaign of the account.
+    tui.send(keys::ENTER);
     tui.wait_for(" 4 campaigns ", TIMEOUT)?;
     tui.send(filter);
     tui.wait_for(" 1 campaign ", TIMEOUT)?;
@@ -165,6 +175,21 @@ fn pick_campaign(tui: &mut Tui, filter: &str, id: u64, name: &str) -> TestResult
     wait_line(tui, &["Campaign", &id.to_string(), &format!("✓ {name}")])?;
     wait_focus(tui, "the first pre-filled value", |l| l.starts_with("▸ customer_name") && l.contains(" = "))?;
     Ok(())
+}
+
+/// Waits for a completely drawn frame whose text satisfies `check`, and returns that text (a
+/// half-drawn frame could show one part of a change without the other).
+fn settled(tui: &Tui, what: &str, check: impl Fn(&str) -> bool) -> Result<String, Failure> {
+    let start = Instant::now();
+    loop {
+        if let Some(screen) = tui.settled_screen().filter(|s| check(s)) {
+            return Ok(screen);
+        }
+        if start.elapsed() >= TIMEOUT {
+            return Err(Failure(tui.failure(&format!("waiting for {what}: nothing after {TIMEOUT:?}"))));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Checks a condition about the server's state, failing with the screen and `detail`.
@@ -215,16 +240,17 @@ fn a_lead_with_two_secondary_contacts_and_pasted_variables() -> TestResult {
     wait_line(tui, &["customer_name", "Ada Lovelace"])?;
     wait_line(tui, &["email", "ada@example.com"])?;
 
-    // The first contact: a national number (region DE), with the primary's variables.
-    move_focus_until(tui, keys::TAB, "Secondary", |l| l.starts_with("▸Secondary"))?;
-    tui.send(keys::CTRL_N);
+    // The first contact, added with Ctrl-X from where the focus is (a variable value): a
+    // national number (region DE), with the primary's variables.
+    tui.send(keys::CTRL_X);
     wait_focus(tui, "the first contact's phone", |l| l.starts_with("▸1. Phone"))?;
     type_phone(tui, "0151 23456789", "+4915123456789", "DE")?;
     tui.send(CTRL_P);
     tui.wait_for("into contact 1", TIMEOUT)?;
 
-    // The second contact, added from the section header so it goes last.
-    move_focus_until(tui, keys::BACKTAB, "Secondary", |l| l.starts_with("▸Secondary"))?;
+    // The second contact, added with Ctrl-N on Send so it goes last. Tab gets there through the
+    // first contact's values.
+    move_focus_until(tui, keys::TAB, "Send", |l| l.contains("[ Send lead ]"))?;
     tui.send(keys::CTRL_N);
     wait_focus(tui, "the second contact's phone", |l| l.starts_with("▸2. Phone"))?;
     type_phone(tui, "+44 20 7946 0958", "+442079460958", "GB")?;
@@ -274,8 +300,7 @@ fn no_invalid_lead_can_be_sent() -> TestResult {
     pick_campaign(tui, "acme", ACME_ID, ACME_NAME)?;
     tui.send("Grace Hopper");
     wait_line(tui, &["customer_name", "Grace Hopper"])?;
-    move_focus_until(tui, keys::TAB, "Secondary", |l| l.starts_with("▸Secondary"))?;
-    tui.send(keys::CTRL_N);
+    tui.send(keys::CTRL_X);
     wait_focus(tui, "the contact's phone", |l| l.starts_with("▸1. Phone"))?;
     // Too short to be a number: the live check says so at once.
     tui.send("+44 20");
@@ -316,20 +341,35 @@ fn the_duplicate_guard_asks_first() -> TestResult {
     let tui = &mut s.tui;
     wait_focus(tui, "Phone", |l| l.starts_with("▸Phone"))?;
     type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
-    tui.send(keys::CTRL_S);
-    tui.wait_for("Already in this campaign", TIMEOUT)?;
-    tui.wait_for(&format!("as lead #{first_id}"), TIMEOUT)?;
-    // Esc: nothing is sent, the form is as it was.
-    tui.send(keys::ESC);
-    tui.wait_gone("Already in this campaign", TIMEOUT)?;
-    tui.wait_for("Not sent", TIMEOUT)?;
-    wait_line(tui, &["Phone", "0170 1234567"])?;
-    if !tui.screen().contains("History F3 (1)") {
-        return Err(s.fail("after Esc the history should still hold the one lead"));
+    // Enter, Esc and `c` each cancel: nothing is sent, the form is as it was. (Enter once sent
+    // anyway; a question no longer sends on the key that also moves on.)
+    for (key, name) in [(keys::ENTER, "Enter"), (keys::ESC, "Esc"), ("c", "c")] {
+        let tui = &mut s.tui;
+        tui.send(keys::CTRL_S);
+        // Opening the question clears the footer's old notice ("Created …", then "Not sent").
+        let asked = settled(tui, "the duplicate question", |screen| {
+            screen.contains("Already in this campaign") && screen.contains(&format!("as lead #{first_id}"))
+        })?;
+        if asked.contains("Created +491701234567") || asked.contains("Not sent") {
+            return Err(s.fail("the old footer notice is still shown under the question"));
+        }
+        let tui = &mut s.tui;
+        tui.send(key);
+        tui.wait_gone("Already in this campaign", TIMEOUT)?;
+        tui.wait_for("Not sent", TIMEOUT)?;
+        wait_line(tui, &["Phone", "0170 1234567"])?;
+        if !tui.screen().contains("History F3 (1)") {
+            return Err(s.fail(&format!("after {name} the history should still hold the one lead")));
+        }
+        let state = s.state();
+        check(&s, state.leads().len() == 1, &format!("still one lead after {name}"), &state.leads())?;
+        check(
+            &s,
+            state.create_requests() == 1,
+            &format!("still one create request after {name}"),
+            &state.create_requests(),
+        )?;
     }
-    let state = s.state();
-    check(&s, state.leads().len() == 1, "still one lead after Esc", &state.leads())?;
-    check(&s, state.create_requests() == 1, "still one create request after Esc", &state.create_requests())?;
 
     // Again, and `a`: allow the duplicate and send.
     let tui = &mut s.tui;

@@ -55,6 +55,8 @@ pub mod keys {
     pub const CTRL_N: &str = "\x0e";
     /// Ctrl-D: remove a row.
     pub const CTRL_D: &str = "\x04";
+    /// Ctrl-X: add a secondary contact (or go to a blank one) from anywhere in the form.
+    pub const CTRL_X: &str = "\x18";
     /// F1: help.
     pub const F1: &str = "\x1bOP";
     /// F2: the form.
