@@ -401,6 +401,38 @@ fn the_duplicate_guard_asks_first() -> TestResult {
     Ok(())
 }
 
+/// The question names the keys that answer it: `s` sends anyway. Enter cancels, so a box that
+/// says "Enter send anyway" tells a person to press the key that does the opposite.
+#[test]
+fn the_duplicate_question_names_the_key_that_sends_anyway() -> TestResult {
+    let mut s = Session::start()?;
+    let tui = &mut s.tui;
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    pick_campaign(tui, "acme", ACME_ID, ACME_NAME)?;
+    tui.send(keys::CTRL_S);
+    tui.wait_created("+491701234567", TIMEOUT)?;
+    wait_focus(tui, "Phone", |l| l.starts_with("▸Phone"))?;
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    tui.send(keys::CTRL_S);
+    let asked = settled(tui, "the duplicate question", |screen| {
+        screen.contains("Already in this campaign") && screen.contains("allow duplicate")
+    })?;
+    // The question's box is drawn with double lines (║); the footer below it is not.
+    let in_box: Vec<&str> = asked.lines().filter(|l| l.contains('║')).collect();
+    let says = |keys: &str| in_box.iter().any(|l| l.contains(keys));
+    if says("Enter send anyway") || !says("s send anyway") {
+        return Err(
+            s.fail("the duplicate question says Enter sends anyway, but Enter cancels and `s` sends anyway")
+        );
+    }
+    // And Enter does cancel.
+    let tui = &mut s.tui;
+    tui.send(keys::ENTER);
+    tui.wait_for("Not sent", TIMEOUT)?;
+    check(&s, s.state().create_requests() == 1, "Enter sent nothing", &s.state().create_requests())?;
+    Ok(())
+}
+
 #[test]
 fn the_whole_form_fits_in_80_by_24() -> TestResult {
     let mut s = Session::start_sized(24, 80)?;
@@ -419,11 +451,11 @@ fn the_whole_form_fits_in_80_by_24() -> TestResult {
 }
 
 /// A slow network on a first start (nothing cached): the campaign is typed as an id and the focus
-/// reaches the empty Variables section before the assistants' names arrive. When they arrive, the
-/// rows are pre-filled, and the section stops being a Tab stop while the focus is still on it.
-/// Tab should then go to the first row (it once went back to Campaign and opened the list).
+/// goes on (Campaign, Allow duplicate, then back to Phone: once a campaign is set, its settings
+/// are off the Tab path) before the assistants' names arrive. When they arrive, the rows are
+/// pre-filled while the focus is on Phone. Tab should then go to the first row's value (Tab once
+/// went back to Campaign and opened the list when the stop it was on went away).
 #[test]
-
 fn tab_after_the_rows_are_pre_filled_late_goes_to_the_first_row() -> TestResult {
     let rt = tokio::runtime::Runtime::new().map_err(|e| Failure(format!("a tokio runtime: {e}")))?;
     let latency = Duration::from_secs(3);
@@ -438,14 +470,33 @@ fn tab_after_the_rows_are_pre_filled_late_goes_to_the_first_row() -> TestResult 
     );
     let mut tui = Tui::spawn_command(cmd);
     tui.wait_for("loading campaigns", TIMEOUT)?;
-    // Phone, the campaign by id, past Allow duplicate to the (empty) Variables section.
+    // Phone, the campaign by id, past Allow duplicate and back to Phone, all before any row.
     tui.send(&format!("0170 1234567{tab}12{tab}{tab}", tab = keys::TAB));
-    wait_focus(&mut tui, "the empty Variables section", |l| {
-        l.starts_with("▸Variables") && l.contains("Ctrl-N adds a row")
+    let before = settled(&tui, "the focus back on Phone, no rows yet", |screen| {
+        support::focused_line(screen).is_some_and(|l| l.starts_with("▸Phone"))
+            && line_with(screen, &["Campaign", "12"])
     })?;
+    if before.contains(" = ") {
+        return Err(Failure(tui.failure(
+            "the rows arrived before the focus was back on Phone: too fast a network for this test",
+        )));
+    }
     // The lists arrive and the campaign's rows are pre-filled.
     wait_line(&mut tui, &["customer_name", " = "])?;
     tui.send(keys::TAB);
     wait_focus(&mut tui, "the first variable row", |l| l.starts_with("▸ customer_name"))?;
+    // Its value, not its name (names are never Tab stops), and no list opened on the way.
+    let screen = settled(&tui, "the focus on the first row", |screen| {
+        support::focused_line(screen).is_some_and(|l| l.starts_with("▸ customer_name"))
+    })?;
+    let in_value = tui.with_screen(|s| {
+        let (row, col) = s.cursor_position();
+        let line = screen.lines().nth(usize::from(row)).unwrap_or_default();
+        line.contains("▸ customer_name")
+            && line.chars().position(|c| c == '=').is_some_and(|at| usize::from(col) > at)
+    });
+    if !in_value || screen.contains(" campaigns ") {
+        return Err(Failure(tui.failure("Tab did not go to the first row's value")));
+    }
     Ok(())
 }
