@@ -221,8 +221,9 @@ fn type_phone(tui: &mut Tui, phone: &Phone) -> TestResult {
     wait_line(tui, &[phone.typed, &format!("✓ {}", phone.e164)])
 }
 
-/// From the phone field: Tab to the campaign, type `id`, and Tab away from it (the list is open
-/// while the field has the focus), which takes the number as the campaign's id.
+/// From the phone field, while no campaign is set: Tab to the campaign (it follows Phone until
+/// one is set), type `id` (which opens the list, filtered), and Tab away from it, which takes the
+/// number as the campaign's id. The focus goes on to Allow duplicate.
 fn type_campaign_id(tui: &mut Tui, id: &str) -> TestResult {
     tui.send(keys::TAB);
     wait_focus(tui, "Campaign", |l| l.starts_with("▸Campaign"))?;
@@ -234,15 +235,17 @@ fn type_campaign_id(tui: &mut Tui, id: &str) -> TestResult {
 }
 
 /// From Allow duplicate (where the focus goes after Campaign), once the campaign's variable names
-/// are pre-filled as rows: Tab to the row named `key`, and Tab again to its value. The marker `▸`
-/// is on the row for both its name and its value; the cursor tells them apart.
+/// are pre-filled as rows: Tab goes back to Phone (with a campaign set, its settings are off the
+/// Tab path), then on through the values to the row named `key`. Names are never Tab stops, so
+/// the first stop on that row is its value. The marker `▸` is on the row for both its name and
+/// its value; the cursor tells them apart.
 fn focus_value_of(tui: &mut Tui, key: &str) -> TestResult {
     wait_focus(tui, "Allow duplicate", |l| l.starts_with("▸Duplicates"))?;
     wait_line(tui, &[key, " = "])?;
     let marked = format!("▸ {key}");
     tui.send(keys::TAB);
-    wait_focus(tui, &format!("the {key} row"), |l| l.starts_with(&marked))?;
-    tui.send(keys::TAB);
+    wait_focus(tui, "Phone", |l| l.starts_with("▸Phone"))?;
+    move_focus_until(tui, keys::TAB, &format!("the {key} row"), |l| l.starts_with(&marked))?;
     let start = Instant::now();
     loop {
         let in_value = tui.with_settled_screen(|s| {
