@@ -490,8 +490,13 @@ fn hostile_server_strings_and_pastes_never_reach_the_terminal() -> TestResult {
     wait_line(&mut tui, &["✓ +14155550111 US"])?;
     check_now(&tui, "the pasted phone", &mut findings);
 
-    // The campaign list.
+    // The campaign list: Tab to the field (it follows Phone while no campaign is set), Enter
+    // opens the list (entering the field alone does not).
     tui.send(keys::TAB);
+    tui.wait_until("the focus on Campaign", TIMEOUT, |s| {
+        focused_line(s).is_some_and(|l| l.starts_with("▸Campaign"))
+    })?;
+    tui.send(keys::ENTER);
     tui.wait_for(EVIL_CLEAN, TIMEOUT)?;
     tui.wait_for(WIPE_CLEAN, TIMEOUT)?;
     let reds = check_now(&tui, "the campaign list", &mut findings);
@@ -702,6 +707,10 @@ fn a_hostile_history_file_and_cache_are_drawn_clean() -> TestResult {
     tui.send(keys::F2);
     tui.wait_for("New lead", TIMEOUT)?;
     tui.send(keys::TAB);
+    tui.wait_until("the focus on Campaign", TIMEOUT, |s| {
+        focused_line(s).is_some_and(|l| l.starts_with("▸Campaign"))
+    })?;
+    tui.send(keys::ENTER);
     tui.wait_for("CachedREDCache", TIMEOUT)?;
     let reds = check_now(&tui, "the cached campaign list", &mut findings);
     assert!(reds > 0, "{}", tui.failure("the cached campaign list shows no \"RED\""));
