@@ -6,7 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::theme;
-use crate::model::{App, DuplicatePrompt};
+use crate::keymap::{Context, key_for};
+use crate::model::{Action, App, DuplicatePrompt};
+
+fn key(action: Action) -> String {
+    key_for(action, Context::Confirm).unwrap_or_default()
+}
 
 /// Draws the question centred over `area`.
 pub fn draw(app: &App, prompt: &DuplicatePrompt, frame: &mut Frame, area: Rect) {
@@ -25,13 +30,14 @@ pub fn draw(app: &App, prompt: &DuplicatePrompt, frame: &mut Frame, area: Rect) 
         Line::from(""),
         Line::from("Allow duplicate is off, so the API will probably refuse it."),
         Line::from(""),
+        // The keys as the key map has them: Enter is not one that sends.
         Line::from(vec![
-            Span::styled("Enter", theme::key()),
+            Span::styled(key(Action::Activate), theme::key()),
             Span::raw(" send anyway   "),
-            Span::styled("a", theme::key()),
+            Span::styled(key(Action::AllowDuplicate), theme::key()),
             Span::raw(" allow duplicate and send   "),
-            Span::styled("Esc", theme::key()),
-            Span::raw(" cancel"),
+            Span::styled(key(Action::Close), theme::key()),
+            Span::raw(" or Enter: back to the form"),
         ]),
     ];
     let popup = super::centered(area, 72, 9);
