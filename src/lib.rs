@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod history;
 pub mod keymap;
 pub mod lead;
+pub mod matching;
 pub mod model;
 pub mod runtime;
 pub mod sandbox;
