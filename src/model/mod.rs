@@ -231,6 +231,7 @@ impl App {
             restart_in_sandbox: false,
         };
         let mut app = app;
+        app.history.filter.region = app.region;
         let mut effects = vec![Effect::LoadHistory, Effect::FindTimeZone, Effect::LoadCache];
         if options.has_key {
             effects.extend([Effect::FetchCampaigns, Effect::FetchAssistants]);
