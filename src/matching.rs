@@ -253,24 +253,23 @@ impl Word {
     fn is_in(&self, hay: &str) -> bool {
         let bytes = hay.as_bytes();
         let Some(skipping) = &self.skipping else { return self.exact.find(bytes).is_some() };
-        let mut field_end = 0;
-        for at in self.exact.find_iter(bytes) {
-            if at < field_end {
-                // A later start in a field that failed finds no more.
-                continue;
-            }
+        // Each start of the head, then the next field: a later start in a field that failed
+        // finds no more.
+        let mut from = 0;
+        while let Some(found) = self.exact.find(&bytes[from..]) {
+            let at = from + found;
             if bytes[at..].starts_with(self.text.as_bytes()) {
                 // As typed: no need to ask nucleo.
                 return true;
             }
-            field_end = memchr::memchr2(FIELD, PHONE, &bytes[at..]).map_or(bytes.len(), |e| at + e);
-            if with_matcher(|m, buf| {
-                m.fuzzy_match_greedy(utf32_str(&hay[at..field_end], buf), skipping.slice(..))
-            })
-            .is_some()
+            let field_end = memchr::memchr2(FIELD, PHONE, &bytes[at..]).map_or(bytes.len(), |e| at + e);
+            let field = &hay[at..field_end];
+            if with_matcher(|m, buf| m.fuzzy_match_greedy(utf32_str(field, buf), skipping.slice(..)))
+                .is_some()
             {
                 return true;
             }
+            from = field_end;
         }
         false
     }
