@@ -63,6 +63,29 @@ fn bench(c: &mut Criterion) {
             });
             print_matches(&mut app, key, query);
         }
+        // Backspace in a search of two words, the last one long enough to skip letters: the
+        // search no longer only grew, so every lead is looked at again (as after a paste).
+        let query = "hannover standbsucher";
+        let mut app = searching(n, query);
+        group.bench_function(BenchmarkId::new("two_words_backspace", support::label(n)), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let start = Instant::now();
+                    support::press(&mut app, KeyCode::Backspace);
+                    total += start.elapsed();
+                    support::press(&mut app, KeyCode::Char('r'));
+                }
+                total
+            })
+        });
+        support::press(&mut app, KeyCode::Backspace);
+        eprintln!(
+            "  search {:?} lists {} of {} leads",
+            &query[..query.len() - 1],
+            app.history.len(),
+            app.history.total()
+        );
         // A quick filter: `t` shows only the next status present (every lead looked at once).
         let mut app = support::loaded_app(160, 48, support::entries(n));
         support::press(&mut app, KeyCode::F(3));

@@ -13,6 +13,7 @@ pub mod history;
 pub mod keymap;
 pub mod layout;
 pub mod lead;
+pub mod matching;
 pub mod model;
 pub mod runtime;
 pub mod sandbox;

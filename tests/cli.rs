@@ -203,6 +203,43 @@ async fn history_filters_and_csv() {
     assert_eq!(lines.next(), Some("+14155550100,Ada"));
 }
 
+/// `history --search` reads a number typed the national way through the region, for the lead's
+/// phone and its secondary contacts' alike, and takes words in any order, without accents.
+#[tokio::test]
+async fn history_search_reads_national_numbers_through_the_region() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    for (phone, secondary, name) in
+        [("+491701234505", "+493012345678", "Jörg Müller"), ("+14155550100", "+14155550199", "Ada")]
+    {
+        let out = env
+            .run(&[
+                "create",
+                "--phone",
+                phone,
+                "--campaign",
+                "12",
+                "--secondary",
+                secondary,
+                "--var",
+                &format!("customer_name={name}"),
+            ])
+            .await;
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    }
+    let phones = |out: &Output| -> Vec<String> {
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        list.as_array().unwrap().iter().map(|l| l["phone_number"].as_str().unwrap().to_owned()).collect()
+    };
+    for search in ["0170 1234505", "030 1234 5678", "+49 30 12345678", "muller 0170"] {
+        let out = env.run(&["history", "--json", "--region", "DE", "--search", search]).await;
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        assert_eq!(phones(&out), ["+491701234505"], "{search}");
+    }
+    let out = env.run(&["history", "--json", "--search", "0170 1234505"]).await;
+    assert!(phones(&out).is_empty(), "without a region the 0 is a digit like any other");
+}
+
 #[tokio::test]
 async fn no_key_says_how_to_get_one_or_use_the_sandbox() {
     let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();

@@ -387,3 +387,43 @@ fn a_wide_form_cuts_no_hint() {
         assert!(screen.contains(hint), "{hint:?} is cut: {screen}");
     }
 }
+
+/// The cells of the line of `backend` holding `text`, from where `text` begins, and whether each
+/// is bold (how a match is marked with colour and without).
+fn bold_from(backend: &TestBackend, text: &str) -> Vec<(String, bool)> {
+    let area = backend.buffer().area;
+    for y in 0..area.height {
+        let cells: Vec<_> = (0..area.width).map(|x| &backend.buffer()[(x, y)]).collect();
+        let line: String = cells.iter().map(|c| c.symbol()).collect();
+        if let Some(at) = line.find(text) {
+            let start = line[..at].chars().count();
+            let count = text.chars().count();
+            return cells[start..start + count]
+                .iter()
+                .map(|c| (c.symbol().to_owned(), c.modifier.contains(Modifier::BOLD)))
+                .collect();
+        }
+    }
+    panic!("{text:?} is not on screen:\n{}", backend);
+}
+
+fn marked_part(cells: &[(String, bool)]) -> String {
+    cells.iter().filter(|(_, bold)| *bold).map(|(s, _)| s.as_str()).collect()
+}
+
+#[test]
+fn what_a_search_matched_is_marked_in_the_picker_and_the_history() {
+    let mut app = with_catalog(160, 48);
+    app.update(Msg::Action(Action::NextField));
+    type_text(&mut app, "ruck hann");
+    let backend = render(&app);
+    assert_eq!(marked_part(&bold_from(&backend, "Hannover Messe 2026 – Rückrufe")), "HannRück");
+
+    let mut app = with_leads(160, 48);
+    app.update(Msg::Action(Action::ShowHistory));
+    app.update(Msg::Action(Action::Search));
+    type_text(&mut app, "müll 170 12");
+    let backend = render(&app);
+    assert_eq!(marked_part(&bold_from(&backend, "Jürgen Müller")), "Müll");
+    assert_eq!(marked_part(&bold_from(&backend, "+491701234567")), "17012");
+}

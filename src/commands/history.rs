@@ -21,7 +21,8 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
     for problem in &loaded.problems {
         say!("warning: {problem}");
     }
-    let filter = Filter { search: args.search.clone(), status: args.status, campaign };
+    let filter =
+        Filter { search: args.search.clone(), status: args.status, campaign, region: settings.region };
     let selected = filter.apply(&entries);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

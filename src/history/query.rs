@@ -6,17 +6,22 @@ use serde::Serialize;
 
 use super::record::{LeadEntry, LeadError, Status};
 use crate::api::types::{SecondaryContact, Variables};
+use crate::lead::Region;
+use crate::matching::{Query, SearchText};
 
 /// What to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// Text to find (case-insensitive) in the phone, any variable value, the campaign's name or
-    /// id, the status, or the server's lead id.
+    /// Words to find in the phone, any variable value, the secondary contacts' phones, the
+    /// campaign's name or `#id`, the status, or the server's lead id, by the rules of
+    /// [`crate::matching`].
     pub search: Option<String>,
     /// Only this status.
     pub status: Option<Status>,
     /// Only this campaign.
     pub campaign: Option<u64>,
+    /// How numbers searched for the national way are read (`0170 …` in DE); not a filter itself.
+    pub region: Option<Region>,
 }
 
 impl Filter {
@@ -31,25 +36,24 @@ impl Filter {
         entries.iter().rev().filter(|e| prepared.matches(e, &search_key(e))).collect()
     }
 
-    /// The filter made ready for a pass over many leads: the search lowercased once, and its
-    /// digits when it is written like a phone number.
+    /// Whether it keeps every lead (no search, no status, no campaign).
+    pub fn is_empty(&self) -> bool {
+        self.search.as_deref().is_none_or(|s| s.trim().is_empty())
+            && self.status.is_none()
+            && self.campaign.is_none()
+    }
+
+    /// The filter made ready for a pass over many leads: the search read once.
     pub fn prepare(&self) -> Prepared {
-        let needle = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
-        let digits = needle.as_deref().and_then(|n| {
-            // A needle written like a phone number matches by its digits, whatever the punctuation.
-            let looks_like_phone = n.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-            let digits: String = n.chars().filter(char::is_ascii_digit).collect();
-            (looks_like_phone && digits.len() >= 3).then_some(digits)
-        });
-        Prepared { needle, digits, status: self.status, campaign: self.campaign }
+        let query = Query::new(self.search.as_deref().unwrap_or(""), self.region);
+        Prepared { query, status: self.status, campaign: self.campaign }
     }
 }
 
 /// A [`Filter`] ready to test many leads quickly.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    needle: Option<String>,
-    digits: Option<String>,
+    query: Query,
     status: Option<Status>,
     campaign: Option<u64>,
 }
@@ -62,39 +66,42 @@ impl Prepared {
         {
             return false;
         }
-        let Some(needle) = &self.needle else { return true };
-        key.contains(needle.as_str())
-            || entry.request.phone_number.contains(needle.as_str())
-            || entry.status.as_str().contains(needle.as_str())
-            || self.digits.as_deref().is_some_and(|d| entry.request.phone_number.contains(d))
+        self.query.is_empty() || self.query.matches(key, &entry.request.phone_number, entry.status.as_str())
+    }
+
+    /// Whether every lead this filter keeps is kept by `earlier` too (the same quick filters, a
+    /// search that grew: see [`Query::narrows`]), so a pass need only look at what `earlier` kept.
+    pub fn narrows(&self, earlier: &Prepared) -> bool {
+        self.status == earlier.status
+            && self.campaign == earlier.campaign
+            && self.query.narrows(&earlier.query)
+    }
+
+    /// The search, to show what it matched.
+    pub fn query(&self) -> &Query {
+        &self.query
     }
 }
 
-/// Everything a search looks in, lowercased once: every variable value, the contacts' phones and
-/// values, the campaign's name and `#id`, the server's lead id (the lead's own phone, an E.164
-/// number and so never changed by lowercasing, is searched where it is). Fields are kept apart
-/// by a character no one types, so a search cannot match across two of them.
+/// Everything a search looks in beyond the lead's phone and status (which every lead holds and
+/// are searched where they are), folded once: every variable value, the contacts' phones and
+/// values, the campaign's name and `#id`, the server's lead id. See [`SearchText`].
 pub fn search_key(entry: &LeadEntry) -> String {
-    const SEP: char = '\u{1f}';
     let request = &entry.request;
-    let mut key = String::with_capacity(96);
-    let mut push = |text: &str| {
-        key.extend(text.chars().flat_map(char::to_lowercase));
-        key.push(SEP);
-    };
-    request.variables.values().for_each(&mut push);
+    let mut text = SearchText::default();
+    request.variables.values().for_each(|v| text.field(v));
     for contact in &request.secondary_contacts {
-        push(&contact.phone_number);
-        contact.variables.values().for_each(&mut push);
+        text.phone(&contact.phone_number);
+        contact.variables.values().for_each(|v| text.field(v));
     }
     if let Some(name) = &entry.campaign_name {
-        push(name);
+        text.field(name);
     }
-    push(&format!("#{}", request.campaign_id));
+    text.field(&format!("#{}", request.campaign_id));
     if let Some(id) = &entry.lead_id {
-        push(id);
+        text.field(id);
     }
-    key
+    text.finish()
 }
 
 /// One lead in `history --json`.
@@ -213,6 +220,47 @@ mod tests {
         assert!(!f("babbage").matches(&ada));
         assert!(!Filter { status: Some(Status::Created), ..Filter::default() }.matches(&ada));
         assert!(!Filter { campaign: Some(2), ..Filter::default() }.matches(&ada));
+    }
+
+    fn search(text: &str, region: Option<Region>) -> Filter {
+        Filter { search: Some(text.into()), region, ..Filter::default() }
+    }
+
+    #[test]
+    fn search_ignores_case_and_accents_and_takes_every_word_in_any_order() {
+        let mut lead = entry("+14155550100", 12, &[("customer_name", "Jörg Müller")], &[]);
+        lead.campaign_name = Some("Hannover Messe 2025 – Rückrufe Standbesucher".into());
+        for text in
+            ["ruck", "rück", "RÜCK", "muller", "MÜLLER", "hannover rück", "rück hannover", "müller 2025"]
+        {
+            assert!(search(text, None).matches(&lead), "{text}");
+        }
+        assert!(search("jörg messe #12", None).matches(&lead), "words from different fields");
+        assert!(!search("hannover babbage", None).matches(&lead), "every word must match");
+        assert!(!search("jorgmesse", None).matches(&lead), "one word does not take letters from two fields");
+        assert!(search("standbsucher", None).matches(&lead), "from the fourth letter a word may skip");
+    }
+
+    #[test]
+    fn a_number_typed_the_national_way_is_read_through_the_region() {
+        let de: Option<Region> = Some("DE".parse().unwrap());
+        let lead = entry("+491701234505", 1, &[("customer_name", "Ada")], &[]);
+        assert!(search("0170 1234505", de).matches(&lead));
+        assert!(search("0170/123", de).matches(&lead));
+        assert!(search("170 1234505", None).matches(&lead), "digits anywhere, as before");
+        assert!(!search("0170 1234505", None).matches(&lead), "no region: the 0 is a digit");
+        assert!(!search("0171 1234505", de).matches(&lead));
+        assert!(!search("1705", de).matches(&lead), "digits are never matched scattered");
+    }
+
+    #[test]
+    fn secondary_numbers_are_found_in_any_format() {
+        let de: Option<Region> = Some("DE".parse().unwrap());
+        let lead = entry("+14155550100", 1, &[], &["+493012345678"]);
+        for text in ["+493012345678", "+49 30 1234 5678", "030 1234 5678", "0049 30 12345678", "12345678"] {
+            assert!(search(text, de).matches(&lead), "{text}");
+        }
+        assert!(!search("030 1234 5679", de).matches(&lead));
     }
 
     #[test]

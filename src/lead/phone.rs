@@ -171,6 +171,26 @@ fn read(text: &str, read_in: Option<Region>, region: Option<Region>) -> Result<P
     Ok(Phone { e164, region: home.map(Metadata::id).filter(|id| *id != "001").map(str::to_owned) })
 }
 
+/// The start of a number typed into a search, as the digits an E.164 number would begin with
+/// (country code first, no `+`), when how it is written says where the number begins: `+49 170`,
+/// `0049 170` and, with region DE, `0170` (the national prefix) all give `49170`. `None` when
+/// nothing says so (`170 12` may be any part of a number) or nothing follows the mark. A trunk
+/// zero written in brackets after the country code (`+49 (0)170`) is left out, as when dialling.
+pub fn search_prefix(typed: &str, region: Option<Region>) -> Option<String> {
+    let typed = typed.trim().replace("(0)", "");
+    let digits: String = typed.chars().filter_map(digit_value).map(char::from).collect();
+    if typed.starts_with(is_plus) {
+        return (!digits.is_empty()).then_some(digits);
+    }
+    let meta = region.and_then(|r| DATABASE.by_id(r.0.as_ref()));
+    if let Some(rest) = after_idd(meta, &digits) {
+        return Some(rest.to_owned());
+    }
+    let meta = meta?;
+    let rest = digits.strip_prefix(meta.national_prefix()?).filter(|rest| !rest.is_empty())?;
+    Some(format!("{}{rest}", meta.country_code()))
+}
+
 /// Loads libphonenumber's metadata now (it is read lazily on first use, which takes a moment),
 /// so the first number typed is checked without a pause. Meant for a background thread.
 pub fn warm_up() {
@@ -397,6 +417,19 @@ mod tests {
 
     fn e164(input: &str, region: Option<Region>) -> String {
         parse_phone(input, region).unwrap_or_else(|e| panic!("{input:?}: {e}")).e164
+    }
+
+    #[test]
+    fn the_start_of_a_number_typed_for_a_search_reads_internationally() {
+        assert_eq!(search_prefix("0170 12", de()).as_deref(), Some("4917012"));
+        assert_eq!(search_prefix("+49 170", None).as_deref(), Some("49170"));
+        assert_eq!(search_prefix("+49 (0)170", None).as_deref(), Some("49170"));
+        assert_eq!(search_prefix("0049 170", None).as_deref(), Some("49170"));
+        assert_eq!(search_prefix("011 49 170", us()).as_deref(), Some("49170"));
+        assert_eq!(search_prefix("1 415 555", us()).as_deref(), Some("1415555"), "US national prefix");
+        assert_eq!(search_prefix("170 12", de()), None, "no mark of where the number begins");
+        assert_eq!(search_prefix("0170 12", None), None, "a national prefix needs a region");
+        assert_eq!(search_prefix("0", de()), None, "nothing after the mark");
     }
 
     #[test]

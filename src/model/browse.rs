@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use super::delivery::Phase;
 use super::{App, Effect, Level, Overlay, TextInput};
 use crate::api::ApiError;
+use crate::history::query::Filter;
 use crate::history::{LocalId, Record, Status, Story};
 
 /// The detail view's attempts and server answer for one lead, read from the history file (the
@@ -59,7 +60,7 @@ impl App {
 
     /// Esc in the history: clears any filter.
     pub(super) fn clear_filters(&mut self) {
-        self.history.filter = Default::default();
+        self.history.filter = Filter { region: self.region, ..Filter::default() };
         self.history.refilter();
     }
 

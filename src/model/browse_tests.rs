@@ -252,6 +252,44 @@ fn typing_a_search_lists_exactly_what_a_full_pass_would() {
     assert_eq!(app.history.len(), 0);
 }
 
+/// The search reads national numbers through the app's region, and a search typed on key by key
+/// (words that skip letters, more words, numbers) lists exactly what a full pass lists: narrowing
+/// what was listed never loses a lead.
+#[test]
+fn a_search_typed_key_by_key_uses_the_region_and_narrows_soundly() {
+    let de: Option<crate::lead::Region> = Some("DE".parse().unwrap());
+    let (mut app, _) = App::new(AppOptions { region: de, ..AppOptions::default() });
+    let names = ["Jürgen Müller", "Jürgen Mueller", "Ada Lovelace", "Müller-Lüdenscheidt"];
+    let entries: Vec<LeadEntry> = (0..80u128)
+        .map(|n| {
+            let phone = if n % 2 == 0 { format!("+49170123{n:04}") } else { format!("+1415555{n:04}") };
+            entry(200 + n, &phone, names[n as usize % 4], 12, Status::Created, None)
+        })
+        .collect();
+    app.update(Msg::HistoryLoaded { entries: entries.clone().into(), problems: vec![], end: 0 });
+    app.update(Msg::Action(Action::ShowHistory));
+    app.update(Msg::Action(Action::Search));
+    for search in ["jürgen müll", "0170 1230004", "ada lovlace", "+49 170 123"] {
+        for end in search.char_indices().map(|(i, c)| i + c.len_utf8()) {
+            let text = &search[..end];
+            app.history.search_input = Some(TextInput::with_text(text));
+            app.search_changed();
+            let filter =
+                crate::history::query::Filter { search: Some(text.into()), region: de, ..Default::default() };
+            let expected: Vec<LocalId> = filter.apply(&entries).iter().map(|e| e.local_id).collect();
+            let listed: Vec<LocalId> =
+                (0..app.history.len()).filter_map(|r| app.history.row(r)).map(|e| e.local_id).collect();
+            assert_eq!(listed, expected, "after typing {text:?}");
+        }
+    }
+    app.history.search_input = Some(TextInput::with_text("0170 1230004"));
+    app.search_changed();
+    assert_eq!(app.history.len(), 1, "the national number, through the region");
+    app.history.search_input = Some(TextInput::with_text("jürgen müll"));
+    app.search_changed();
+    assert_eq!(app.history.len(), 20, "Müller, not Mueller: accents fold, spellings do not");
+}
+
 /// The detail view reads its lead's attempts from the file when it opens, again when the lead
 /// changes while it is open, and takes only the newest read of the lead it shows.
 #[test]

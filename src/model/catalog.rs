@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use super::{App, Effect, Focus, Level};
 use crate::api::ApiError;
 use crate::api::types::{Assistant, Campaign};
+use crate::matching::Query;
 use crate::sanitize::cleaned;
 
 /// Where the campaign list came from.
@@ -68,19 +69,21 @@ pub struct Picker {
 }
 
 impl App {
-    /// Campaigns matching what is typed in the campaign field: by name (anywhere, any case) or
-    /// by id (from the start); everything when the field is empty.
+    /// Campaigns matching what is typed in the campaign field, best first: by name (every word,
+    /// in any order, by the rules of [`crate::matching`]) or by id (from its start, the exact id
+    /// first); all of them, in their order, when the field is empty.
     pub fn campaign_matches(&self) -> Vec<&Campaign> {
-        let text = self.form.campaign.text().trim().trim_start_matches('#').to_lowercase();
-        self.catalog
-            .campaigns
-            .iter()
-            .filter(|c| {
-                text.is_empty()
-                    || c.name.to_lowercase().contains(&text)
-                    || c.id.to_string().starts_with(&text)
-            })
-            .collect()
+        let query = self.campaign_query();
+        let mut ranked: Vec<(u32, &Campaign)> =
+            self.catalog.campaigns.iter().filter_map(|c| Some((query.rank(&c.name, c.id)?, c))).collect();
+        // Stable: equal scores keep the list's order.
+        ranked.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+        ranked.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// What is typed in the campaign field, read as a search (a `#` before an id is left out).
+    pub fn campaign_query(&self) -> Query {
+        Query::new(self.form.campaign.text().trim().trim_start_matches('#'), None)
     }
 
     pub(super) fn cache_loaded(
@@ -240,5 +243,55 @@ impl App {
             self.campaign_on_enter = chosen;
             self.prefill_rows();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AppOptions;
+
+    /// The names the picker lists for `typed`, in order.
+    fn listed(typed: &str) -> Vec<String> {
+        let (mut app, _) = App::new(AppOptions::default());
+        let campaign = |id, name: &str| Campaign { id, name: name.into(), status: None };
+        app.catalog.set_campaigns(
+            vec![
+                campaign(3, "Druckerei Rundruck"),
+                campaign(120, "Winter Promo"),
+                campaign(12, "Hannover Messe 2025 – Rückrufe Standbesucher"),
+                campaign(7, "Webinar 12 Follow-up"),
+            ],
+            Source::Server,
+        );
+        app.form.campaign.set_text(typed);
+        app.campaign_matches().iter().map(|c| c.name.clone()).collect()
+    }
+
+    #[test]
+    fn names_match_without_case_or_accents_by_every_word() {
+        let fair = "Hannover Messe 2025 – Rückrufe Standbesucher";
+        for typed in ["ruck", "rück", "RÜCK", "hannover rück", "rück HANNOVER", "messe 2025"] {
+            assert!(listed(typed).contains(&fair.to_owned()), "{typed}");
+        }
+        assert!(listed("hannover winter").is_empty(), "every word must match one name");
+        assert_eq!(listed("standbsucher"), [fair], "from the fourth letter a word may skip");
+    }
+
+    #[test]
+    fn an_id_matches_from_its_start_the_exact_one_first() {
+        assert_eq!(
+            listed("12"),
+            ["Hannover Messe 2025 – Rückrufe Standbesucher", "Winter Promo", "Webinar 12 Follow-up"]
+        );
+        assert_eq!(listed("#120"), ["Winter Promo"]);
+        assert!(listed("21").is_empty(), "an id from its start (`12` does not end with it)");
+    }
+
+    #[test]
+    fn the_best_match_comes_first() {
+        // `ruck` begins a word in the fair's name, and is inside one in the printer's.
+        assert_eq!(listed("ruck"), ["Hannover Messe 2025 – Rückrufe Standbesucher", "Druckerei Rundruck"]);
+        assert_eq!(listed("").len(), 4, "all, in their order, when nothing is typed");
     }
 }

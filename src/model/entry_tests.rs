@@ -81,6 +81,31 @@ fn the_picker_filters_by_name_or_id_and_enter_takes() {
     assert!(app.form.variables.iter().all(|r| r.value.text().is_empty()));
 }
 
+/// The picker lists the best match first, so Enter takes it: a word's start before its middle,
+/// whatever the order the server listed the campaigns in.
+#[test]
+fn the_picker_lists_the_best_match_first_and_enter_takes_it() {
+    let (mut app, _) = App::new(AppOptions::default());
+    let campaign = |id, name: &str| Campaign { id, name: name.into(), status: None };
+    app.update(Msg::CampaignsFetched(Ok(vec![
+        campaign(3, "Druckerei Rundruck"),
+        campaign(12, "Hannover Messe 2025 – Rückrufe Standbesucher"),
+    ])));
+    act(&mut app, Action::NextField);
+    assert_eq!(app.focus, Focus::Campaign);
+    type_text(&mut app, "hannover rück");
+    let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Hannover Messe 2025 – Rückrufe Standbesucher"]);
+    for _ in 0.."hannover rück".chars().count() {
+        app.update(Msg::Edit(Input { key: Key::Backspace, ..Input::default() }));
+    }
+    type_text(&mut app, "ruck");
+    let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Hannover Messe 2025 – Rückrufe Standbesucher", "Druckerei Rundruck"]);
+    act(&mut app, Action::Activate);
+    assert_eq!(app.form.campaign.text(), "12");
+}
+
 /// Coming back to a Campaign field that holds a campaign (the last one, kept for the next lead),
 /// a typed name starts a new search instead of being added to the id, as a browser selects a
 /// field's text on Tab; a key that moves in the text first keeps it for editing.

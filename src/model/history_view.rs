@@ -8,6 +8,7 @@ use indexmap::IndexSet;
 
 use crate::history::query::{Filter, Prepared, search_key};
 use crate::history::{LeadEntry, LocalId, Status};
+use crate::matching::Query;
 
 use super::TextInput;
 
@@ -37,9 +38,12 @@ pub struct HistoryView {
     /// and dropped when the lead changes: a keystroke in the search is one substring test per
     /// lead.
     search_keys: Vec<Option<Box<str>>>,
-    /// The filter `visible` was made with, and whether no lead changed since: a search that
-    /// only grows looks only at what is listed.
-    listed_with: Option<Filter>,
+    /// The filter `visible` was made with (prepared), while it is in force: what the rows show
+    /// as matched.
+    listed_with: Option<Prepared>,
+    /// Whether no lead changed since `visible` was made: a search that only narrows then looks
+    /// only at what is listed.
+    listed_fresh: bool,
     /// Each lead's [`contact_key`] (0 when the lead changed since): finding the leads of a phone
     /// in a campaign (the duplicate guard, look-ups) reads 8 bytes per lead, not every lead.
     contact_keys: Vec<u64>,
@@ -79,7 +83,7 @@ impl HistoryView {
     pub fn entries_mut(&mut self) -> &mut [LeadEntry] {
         self.search_keys.iter_mut().for_each(|k| *k = None);
         self.contact_keys.iter_mut().for_each(|k| *k = 0);
-        self.listed_with = None;
+        self.listed_fresh = false;
         &mut self.entries
     }
 
@@ -99,27 +103,15 @@ impl HistoryView {
     /// on the lead it was on when that lead still matches.
     pub fn refilter(&mut self) {
         let keep = self.selected_entry().map(|e| e.local_id);
-        let empty = self.filter == Filter::default();
-        if empty {
+        if self.filter.is_empty() {
             self.visible = None;
             self.listed_with = None;
         } else {
             let prepared = self.filter.prepare();
             // A search that only grew (same quick filters, no lead changed) narrows what is listed.
-            let narrows = match (&self.listed_with, &self.visible) {
-                (Some(last), Some(_)) => {
-                    last.status == self.filter.status
-                        && last.campaign == self.filter.campaign
-                        && self
-                            .filter
-                            .search
-                            .as_deref()
-                            .unwrap_or("")
-                            .to_lowercase()
-                            .starts_with(&last.search.as_deref().unwrap_or("").trim().to_lowercase())
-                }
-                _ => false,
-            };
+            let narrows = self.listed_fresh
+                && self.visible.is_some()
+                && self.listed_with.as_ref().is_some_and(|last| prepared.narrows(last));
             let candidates = match (self.visible.take(), narrows) {
                 (Some(visible), true) => Candidates::Listed(visible),
                 _ => Candidates::All(self.entries.len()),
@@ -135,9 +127,15 @@ impl HistoryView {
                 Candidates::Listed(listed) => listed.iter().copied().for_each(&mut fill),
             }
             self.visible = Some(candidates.matching(&self.entries, &self.search_keys, &prepared));
-            self.listed_with = Some(self.filter.clone());
+            self.listed_with = Some(prepared);
+            self.listed_fresh = true;
         }
         self.selected = keep.and_then(|id| self.row_of(&id)).unwrap_or(0);
+    }
+
+    /// The search the list is narrowed by, to show what matched in each row.
+    pub fn query(&self) -> Option<&Query> {
+        self.listed_with.as_ref().map(Prepared::query).filter(|q| !q.is_empty())
     }
 
     /// The screen row of lead `id`, when it is listed.
@@ -170,7 +168,7 @@ impl HistoryView {
         if let Some(key) = self.contact_keys.get_mut(i) {
             *key = 0;
         }
-        self.listed_with = None;
+        self.listed_fresh = false;
     }
 
     /// All leads, oldest first.
@@ -229,7 +227,7 @@ impl HistoryView {
                 }
             }
         }
-        self.listed_with = None;
+        self.listed_fresh = false;
         self.selected = 0;
         self.loaded = true;
         self.problems = problems;

@@ -251,6 +251,7 @@ impl App {
             queued: Vec::new(),
         };
         let mut app = app;
+        app.history.filter.region = app.region;
         if let Some(draft) = &options.draft {
             app.form = Form::from_draft(draft);
             app.focus_first_empty();

@@ -3,10 +3,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
-use super::text_field::ellipsize;
+use super::text_field::{ellipsize, marked};
 use super::theme;
 use crate::history::{LeadEntry, Status};
 use crate::model::{App, Focus, Hit};
@@ -127,18 +128,26 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
         widths.push(server_w);
     }
     widths.extend([name_w, campaign_w]);
+    // What the search matched is highlighted in the phone, the name and the campaign.
+    let query = view.query();
     let rows = (offset..(offset + visible).min(view.len())).filter_map(|i| {
         let entry = view.row(i)?;
+        let phone = &entry.request.phone_number;
+        let name = entry.display_name();
+        let (phone_marks, name_marks) =
+            query.map(|q| (q.phone_marks(phone), q.marks(name))).unwrap_or_default();
         let mut cells = vec![
-            Span::raw(time(app, entry)),
-            status_span(app, entry),
-            Span::raw(entry.request.phone_number.clone()),
+            Line::raw(time(app, entry)),
+            Line::from(status_span(app, entry)),
+            Line::from(marked(phone, PHONE_W as usize, &phone_marks, Style::new())),
         ];
         if server_w > 0 {
-            cells.push(Span::raw(ellipsize(entry.server_status.as_deref().unwrap_or(""), server_w as usize)));
+            cells.push(Line::raw(ellipsize(entry.server_status.as_deref().unwrap_or(""), server_w as usize)));
         }
-        cells.push(Span::raw(ellipsize(entry.display_name(), name_w as usize)));
-        cells.push(Span::raw(ellipsize(&campaign(app, entry), campaign_w as usize)));
+        cells.push(Line::from(marked(name, name_w as usize, &name_marks, Style::new())));
+        let campaign = campaign(app, entry);
+        let campaign_marks = query.map(|q| q.marks(&campaign)).unwrap_or_default();
+        cells.push(Line::from(marked(&campaign, campaign_w as usize, &campaign_marks, Style::new())));
         let row = Row::new(cells);
         Some(if i == selected { row.style(theme::selected_row(app.focus == Focus::History)) } else { row })
     });

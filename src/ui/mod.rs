@@ -44,8 +44,8 @@ fn areas(app: &App, area: Rect) -> Areas {
         }
     } else {
         // The form is where the typing happens: on a wide screen it takes what its hints need
-        // (up to 96 columns), and the history keeps at least 64.
-        let form_width = (body.width / 2).max(body.width.saturating_sub(64).min(96));
+        // (up to 92 columns), and the history keeps at least 68.
+        let form_width = (body.width / 2).max(body.width.saturating_sub(68).min(92));
         let [left, right] =
             Layout::horizontal([Constraint::Length(form_width), Constraint::Min(1)]).areas(body);
         Areas { header, tabs: None, form: Some(left), history: Some(right), footer }

@@ -108,6 +108,27 @@ pub fn ellipsize(text: &str, width: usize) -> String {
     shorter
 }
 
+/// `text` cut to `width` cells as [`ellipsize`] cuts it, as spans in `style` with the grapheme
+/// clusters at `marks` (indices into `text`, sorted) patched with [`theme::matched`].
+pub fn marked(text: &str, width: usize, marks: &[usize], style: Style) -> Vec<Span<'static>> {
+    let shown = ellipsize(text, width);
+    if marks.is_empty() {
+        return vec![Span::styled(shown, style)];
+    }
+    let cut = shown != text;
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let count = shown.graphemes(true).count();
+    for (i, g) in shown.graphemes(true).enumerate() {
+        let mark = !(cut && i + 1 == count) && marks.binary_search(&i).is_ok();
+        let style = if mark { style.patch(super::theme::matched()) } else { style };
+        match spans.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push_str(g),
+            _ => spans.push(Span::styled(g.to_owned(), style)),
+        }
+    }
+    spans
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,6 +109,15 @@ pub fn selected_row(focused: bool) -> Style {
     }
 }
 
+/// The characters a search matched, in the campaign list and the history rows: added to the
+/// text's own style (bold and underlined without colour, so it also reads on a reversed row).
+pub fn matched() -> Style {
+    pick(
+        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+    )
+}
+
 /// Table headings.
 pub fn heading() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
