@@ -203,7 +203,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Esc, NONE, Scope::Picker, Action::Close, "close the list"),
     key(KeyCode::Right, NONE, Scope::Suggest, Action::AcceptSuggestion, "take the suggestion"),
     key(KeyCode::Char(' '), NONE, Scope::Checkbox, Action::Toggle, "toggle"),
-    key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next, press, add, open the list"),
+    key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next, press, add"),
     key(KeyCode::Up, NONE, Scope::Form, Action::Up, "previous field"),
     key(KeyCode::Down, NONE, Scope::Form, Action::Down, "next field"),
     key(KeyCode::Char('n'), CTRL, Scope::Form, Action::AddRow, "add a row"),

@@ -7,8 +7,8 @@ mod support;
 
 use std::time::Instant;
 
-use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::live::LiveSandbox;
 use support::{Dirs, Failure, TIMEOUT, TestResult, Tui};
 
 /// The sandbox's trade-fair campaign.
@@ -108,16 +108,9 @@ fn the_documented_fast_path_enters_ten_leads_in_a_row() -> TestResult {
     let (_, keys) = typed(&block, &lead_data(0))?;
     assert!(keys <= 5, "the fast path takes {keys} keys beyond the data; the goal is at most 5");
 
-    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure(format!("a tokio runtime: {e}")))?;
-    let sandbox = rt
-        .block_on(Sandbox::start(SandboxOptions::default()))
-        .map_err(|e| Failure(format!("the sandbox did not start: {e}")))?;
+    let live = LiveSandbox::start()?;
     let dirs = Dirs::new();
-    let base_url = sandbox.base_url();
-    let cmd = dirs.command_with_env(
-        &["--campaign", CAMPAIGN, "--region", "DE"],
-        &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)],
-    );
+    let cmd = live.command(&dirs, &["--campaign", CAMPAIGN, "--region", "DE"]);
     let mut tui = Tui::spawn_command_sized(cmd, support::ROWS, support::COLS);
     // Ready for a person: the campaign's rows are laid out and the focus is in Phone.
     tui.wait_until("the campaign's rows", TIMEOUT, |screen| {
@@ -128,38 +121,27 @@ fn the_documented_fast_path_enters_ten_leads_in_a_row() -> TestResult {
         tui.send(&bytes);
     }
     let start = Instant::now();
-    while sandbox.state().leads().len() < LEADS {
+    while live.sandbox.state().leads().len() < LEADS {
         if start.elapsed() > TIMEOUT {
             return Err(Failure(
-                tui.failure(&format!("{} of {LEADS} leads created", sandbox.state().leads().len())),
+                tui.failure(&format!("{} of {LEADS} leads created", live.sandbox.state().leads().len())),
             ));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 
-    let url = format!("{base_url}/user/leads?per_page=100");
-    let key = sandbox.key().to_owned();
-    let body: Value = rt
-        .block_on(async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(key)
-                .header("Accept", "application/json")
-                .send()
-                .await?
-                .json::<Value>()
-                .await
-        })
-        .map_err(|e| Failure(format!("listing the leads: {e}")))?;
-    let mut leads = body["data"].as_array().cloned().unwrap_or_default();
-    leads.reverse();
-    assert_eq!(leads.len(), LEADS, "{body:#}");
-    assert_eq!(sandbox.state().create_requests(), LEADS, "one request per lead");
-    for (i, lead) in leads.iter().enumerate() {
+    let leads = live.leads_json()?;
+    assert_eq!(leads.len(), LEADS, "{leads:#?}");
+    assert_eq!(live.sandbox.state().create_requests(), LEADS, "one request per lead");
+    // Sent in the background, several at once: they may reach the server in any order.
+    for i in 0..LEADS {
+        let phone = json!(format!("+4917012345{i:02}"));
+        let Some(lead) = leads.iter().find(|l| l["phone_number"] == phone) else {
+            return Err(Failure(
+                tui.failure(&format!("lead {i} ({phone}) is not on the server: {leads:#?}")),
+            ));
+        };
         let fail = |what: &str| Failure(tui.failure(&format!("lead {i}: {what}\n{lead:#}")));
-        if lead["phone_number"] != json!(format!("+4917012345{i:02}")) {
-            return Err(fail("the phone"));
-        }
         let expected =
             json!({"customer_name": format!("Jörg Müller-{i}"), "email": format!("joerg.{i}@example.de")});
         if lead["variables"] != expected {

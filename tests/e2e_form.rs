@@ -9,8 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use autocalls_tui::api::types::Lead;
-use autocalls_tui::sandbox::{Sandbox, SandboxOptions, SandboxState};
+use autocalls_tui::sandbox::{SandboxOptions, SandboxState};
 use serde_json::{Value, json};
+use support::live::LiveSandbox;
 use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, keys, move_focus_until, wait_focus};
 
 /// Ctrl-P: copy the primary's variables into a secondary contact.
@@ -27,8 +28,7 @@ const HANNOVER_NAME: &str = "Hannover Messe 2025 – Rückrufe Standbesucher";
 /// order: the app first, then the server, then its runtime.
 struct Session {
     tui: Tui,
-    sandbox: Sandbox,
-    rt: tokio::runtime::Runtime,
+    live: LiveSandbox,
     dirs: Dirs,
 }
 
@@ -41,18 +41,10 @@ impl Session {
     /// Starts a sandbox and the app against it in a terminal of `rows` x `cols`, and waits until
     /// the app shows its form and has loaded the campaigns and the assistants' variable names.
     fn start_sized(rows: u16, cols: u16) -> Result<Session, Failure> {
-        let rt = tokio::runtime::Runtime::new().map_err(|e| Failure(format!("a tokio runtime: {e}")))?;
-        let sandbox = rt
-            .block_on(Sandbox::start(SandboxOptions::default()))
-            .map_err(|e| Failure(format!("the sandbox did not start: {e}")))?;
+        let live = LiveSandbox::start()?;
         let dirs = Dirs::new();
-        let base_url = sandbox.base_url();
-        let cmd = dirs.command_with_env(
-            &["--region", "DE"],
-            &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)],
-        );
-        let tui = Tui::spawn_command_sized(cmd, rows, cols);
-        let mut session = Session { tui, sandbox, rt, dirs };
+        let tui = Tui::spawn_command_sized(live.command(&dirs, &["--region", "DE"]), rows, cols);
+        let mut session = Session { tui, live, dirs };
         session.wait_ready()?;
         Ok(session)
     }
@@ -72,33 +64,13 @@ impl Session {
     }
 
     fn state(&self) -> SandboxState {
-        self.sandbox.state()
+        self.live.sandbox.state()
     }
 
     /// Every lead on the server as `GET /user/leads` lists it (oldest first), secondary contacts
     /// included: the `Lead` type of the crate does not carry them.
     fn server_leads(&self) -> Result<Vec<Value>, Failure> {
-        let url = format!("{}/user/leads?per_page=100", self.sandbox.base_url());
-        let key = self.sandbox.key().to_owned();
-        let body: Value = self
-            .rt
-            .block_on(async move {
-                reqwest::Client::new()
-                    .get(url)
-                    .bearer_auth(key)
-                    .header("Accept", "application/json")
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json::<Value>()
-                    .await
-            })
-            .map_err(|e| Failure(format!("listing the sandbox's leads: {e}")))?;
-        let mut leads =
-            body["data"].as_array().cloned().ok_or_else(|| Failure(format!("no data: {body}")))?;
-        // The API lists newest first.
-        leads.reverse();
-        Ok(leads)
+        self.live.leads_json()
     }
 
     /// The app's history file (a live run's), as JSON records.
@@ -457,18 +429,10 @@ fn the_whole_form_fits_in_80_by_24() -> TestResult {
 /// went back to Campaign and opened the list when the stop it was on went away).
 #[test]
 fn tab_after_the_rows_are_pre_filled_late_goes_to_the_first_row() -> TestResult {
-    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure(format!("a tokio runtime: {e}")))?;
     let latency = Duration::from_secs(3);
-    let sandbox = rt
-        .block_on(Sandbox::start(SandboxOptions { latency, ..SandboxOptions::default() }))
-        .map_err(|e| Failure(format!("the sandbox did not start: {e}")))?;
+    let live = LiveSandbox::start_with(SandboxOptions { latency, ..SandboxOptions::default() })?;
     let dirs = Dirs::new();
-    let base_url = sandbox.base_url();
-    let cmd = dirs.command_with_env(
-        &["--region", "DE"],
-        &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)],
-    );
-    let mut tui = Tui::spawn_command(cmd);
+    let mut tui = Tui::spawn_command(live.command(&dirs, &["--region", "DE"]));
     tui.wait_for("loading campaigns", TIMEOUT)?;
     // Phone, the campaign by id, past Allow duplicate and back to Phone, all before any row.
     tui.send(&format!("0170 1234567{tab}12{tab}{tab}", tab = keys::TAB));

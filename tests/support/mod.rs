@@ -22,6 +22,7 @@ use portable_pty::{Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, Pt
 
 pub mod capture;
 pub mod command;
+pub mod live;
 
 /// The emulated terminal's width.
 pub const COLS: u16 = 100;
