@@ -330,6 +330,9 @@ mod tui {
             owns_outbox: true,
             has_key: true,
             resume_after,
+            // The campaign's rows are known, so the app asks the server only what the fault is
+            // about (learning the rows is a `GET /user/leads` too, and would take the fault).
+            layouts: [(CAMPAIGN, autocalls_tui::layout::Layout::default())].into(),
             ..AppOptions::default()
         });
         app.form.allow_duplicate = true;

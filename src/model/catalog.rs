@@ -234,7 +234,22 @@ impl App {
     /// Leaving the campaign field: a name typed there takes the highlighted match; a number stays
     /// as typed (so an id works even when the list could not be loaded).
     pub(super) fn leave_campaign(&mut self) {
-        if self.picker.is_some() && self.form_campaign_id().is_none() && !self.form.campaign.is_blank() {
+        let typed_name = self.form_campaign_id().is_none() && !self.form.campaign.is_blank();
+        if typed_name && let Some(before) = self.campaign_on_enter {
+            // Words typed over a chosen campaign and left (often a value typed one field off)
+            // never switch it: the campaign stays, and the notice says so. Enter or a click picks.
+            let typed = self.form.campaign.text().trim().to_owned();
+            self.form.campaign.set_text(&before.to_string());
+            self.picker = None;
+            self.notify(
+                Level::Error,
+                format!(
+                    "Campaign kept as #{before}: “{typed}” was not taken (Enter in the list picks a campaign)"
+                ),
+            );
+            return;
+        }
+        if self.picker.is_some() && typed_name {
             self.take_campaign(None);
         }
         self.picker = None;

@@ -224,3 +224,70 @@ fn the_duplicate_question_clears_old_notices_and_enter_does_not_send() {
     assert!(app.overlay.is_none());
     assert_eq!(app.form.phone.text(), "+14155550100", "the form is as it was");
 }
+
+#[test]
+fn words_typed_over_a_chosen_campaign_never_switch_it() {
+    // Seen: Up×20 reached Campaign, `Weber` typed there and Tab took "Webinar …" (#23), and
+    // every later lead went there, across restarts.
+    let mut app = app_in(12, HashMap::new(), None);
+    app.update(Msg::CampaignsFetched(Ok(vec![
+        crate::api::types::Campaign { id: 12, name: "Hannover Messe".into(), status: None },
+        crate::api::types::Campaign { id: 23, name: "Webinar KI".into(), status: None },
+    ])));
+    app.focus = Focus::VarValue(0);
+    for _ in 0..20 {
+        act(&mut app, Action::Up);
+    }
+    assert_eq!(app.focus, Focus::Campaign);
+    type_text(&mut app, "Weber");
+    act(&mut app, Action::NextField);
+    assert_eq!(app.form.campaign.text(), "12", "the campaign stays");
+    let notice = app.notice.as_ref().unwrap();
+    assert!(notice.text.contains("Campaign kept as #12") && notice.text.contains("Weber"), "{}", notice.text);
+    // Picking on purpose still works.
+    app.update(Msg::Clicked(Hit::Field(Focus::Campaign)));
+    type_text(&mut app, "webinar");
+    act(&mut app, Action::Activate);
+    assert_eq!(app.form.campaign.text(), "23");
+}
+
+#[test]
+fn loading_twice_keeps_what_was_typed_before_the_first_load() {
+    // Seen: `e` on one lead, then `e` on another, and Alt-Z swapped between the two loaded
+    // leads: the half-typed form was gone.
+    let mut app = app_in(12, HashMap::new(), None);
+    let lead = |phone: &str| crate::api::types::CreateLead {
+        phone_number: phone.into(),
+        campaign_id: 12,
+        variables: Default::default(),
+        allow_dupplicate: false,
+        secondary_contacts: vec![],
+    };
+    let entries = vec![
+        LeadEntry::new(LocalId::new(), jiff::Timestamp::UNIX_EPOCH, lead("+14155550111")),
+        LeadEntry::new(LocalId::new(), jiff::Timestamp::UNIX_EPOCH, lead("+14155550122")),
+    ];
+    app.update(Msg::HistoryLoaded { entries: entries.into(), problems: vec![], end: 0 });
+    type_text(&mut app, "+14155550199");
+    act(&mut app, Action::ShowHistory);
+    act(&mut app, Action::EditLead);
+    act(&mut app, Action::ShowHistory);
+    act(&mut app, Action::Down);
+    act(&mut app, Action::EditLead);
+    assert!(app.notice.as_ref().unwrap().text.contains("The lead you were typing is kept"));
+    act(&mut app, Action::RestoreForm);
+    assert_eq!(app.form.phone.text(), "+14155550199");
+}
+
+#[test]
+fn a_paste_where_no_text_can_go_is_a_search_in_the_list_and_said_elsewhere() {
+    let mut app = app_in(12, HashMap::new(), None);
+    act(&mut app, Action::ShowHistory);
+    app.update(Msg::Paste("0170 1234505".into()));
+    assert_eq!(app.history.search_input.as_ref().map(TextInput::text), Some("0170 1234505"));
+    act(&mut app, Action::ShowForm);
+    app.focus = Focus::AllowDuplicate;
+    app.update(Msg::Paste("Ingrid Weber".into()));
+    assert!(app.notice.as_ref().unwrap().text.contains("“Ingrid Weber”"), "{:?}", app.notice);
+    assert!(!app.form.allow_duplicate);
+}

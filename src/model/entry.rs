@@ -5,20 +5,43 @@ use super::{Action, App, Effect, Focus, Form, Level, Overlay};
 use crate::keymap::{Context, key_for};
 
 impl App {
-    /// A character typed where no text can go (Send, a checkbox, a section header): never
-    /// dropped without a word.
+    /// Characters typed where no text can go (Send, a checkbox, a section header): never
+    /// dropped without a word. A run of them is said whole, so it can be typed again where it
+    /// belonged.
     pub(super) fn stray_key(&mut self, c: char) {
-        let key = if c == ' ' { "Space".to_owned() } else { format!("‘{c}’") };
+        self.stray.push(c);
+        self.say_stray();
+    }
+
+    /// Text pasted where no text can go: said, never dropped silently.
+    pub(super) fn stray_paste(&mut self, text: &str) {
+        self.stray.push_str(&crate::sanitize::cleaned(text).replace('\n', " "));
+        self.say_stray();
+    }
+
+    fn say_stray(&mut self) {
         let place = match self.focus {
-            Focus::Submit => "the Send button",
-            Focus::AllowDuplicate => "the Allow duplicate box (Space toggles it)",
-            _ => "a section header",
+            Focus::Submit => "Send",
+            Focus::AllowDuplicate => "Duplicates",
+            _ => "a header",
         };
         let add = key_for(Action::AddContact, Context::Text).unwrap_or_default();
+        let count = self.stray.chars().count();
+        let shown: String = match count.checked_sub(40) {
+            Some(skip) if skip > 0 => std::iter::once('…').chain(self.stray.chars().skip(skip + 1)).collect(),
+            _ => self.stray.clone(),
+        };
+        let stray = std::mem::take(&mut self.stray);
         self.notify(
             Level::Error,
-            format!("{key} was not typed: the focus is on {place}. Tab moves to a field; {add} adds a secondary contact"),
+            format!("Not typed (focus on {place}): “{shown}”. Tab: a field · {add}: a contact"),
         );
+        self.stray = stray;
+    }
+
+    /// Whether the notice is the "Not sent" of a submit the form's errors explain.
+    pub(super) fn notice_is_not_sent(&self) -> bool {
+        self.notice.as_ref().is_some_and(|n| n.level == Level::Error && n.text.starts_with("Not sent:"))
     }
 
     /// Adds a secondary contact from anywhere in the form and puts the cursor in its phone; it
@@ -56,6 +79,7 @@ impl App {
     /// Empties the form for a new lead (the campaign and its rows stay); Alt-Z brings it back.
     pub(super) fn clear_form(&mut self) {
         if !self.form.has_content() {
+            self.set_focus(Focus::Phone);
             self.notify(Level::Info, "The form is already empty");
             return;
         }
@@ -65,6 +89,7 @@ impl App {
         self.set_focus(Focus::Phone);
         let undo = key_for(Action::RestoreForm, Context::Text).unwrap_or_default();
         self.notify(Level::Info, format!("Form cleared; {undo} brings it back"));
+        self.form_notice = true;
     }
 
     /// Puts back the form kept by the last clear, load or reset; the form it replaces is kept in
@@ -79,6 +104,7 @@ impl App {
         self.picker = None;
         self.focus_first_empty();
         self.notify(Level::Info, "The form is back as it was");
+        self.form_notice = true;
     }
 
     /// Keeps the form as it is now for Alt-Z, before something replaces it.
@@ -95,7 +121,7 @@ impl App {
         } else {
             match self.form.variables.iter().position(|r| !r.key.is_blank() && r.value.is_blank()) {
                 Some(i) => Focus::VarValue(i),
-                None => Focus::Phone,
+                None => Focus::Submit,
             }
         };
         self.set_focus(focus);
@@ -122,15 +148,17 @@ impl App {
     /// Loads a form from the history over the one being typed: never silently, the typed one
     /// is kept for Alt-Z and the notice says so.
     pub(super) fn replace_form(&mut self, form: Form) -> Option<String> {
-        let kept = self.form.has_content();
+        // A form `e` loaded and nobody touched is not worth keeping over what was typed before.
+        let untouched = self.loaded_form.as_ref() == Some(&self.form.draft());
+        let kept = self.form.has_content() && !untouched;
         if kept {
             self.keep_for_undo();
         }
         self.form = form;
+        self.loaded_form = Some(self.form.draft());
         self.picker = None;
-        kept.then(|| {
-            let undo = key_for(Action::RestoreForm, Context::Text).unwrap_or_default();
-            format!(" The lead you were typing is kept: {undo} brings it back.")
-        })
+        let undo = key_for(Action::RestoreForm, Context::Text).unwrap_or_default();
+        (kept || untouched && self.undo_form.is_some())
+            .then(|| format!(" The lead you were typing is kept: {undo} brings it back."))
     }
 }

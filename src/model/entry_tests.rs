@@ -75,8 +75,12 @@ fn the_picker_filters_by_name_or_id_and_enter_takes() {
     assert_eq!(app.form.campaign.text(), "17");
     assert!(app.picker.is_none());
     // Choosing a campaign pre-fills the suggested names with empty values, and Enter moves on to
-    // the first value to fill.
+    // what is still to fill: the phone, then the first value.
     assert_eq!(keys(&app.form.variables), ["customer_name", "company_name", "email"]);
+    assert_eq!(app.focus, Focus::Phone, "the phone is still empty");
+    type_text(&mut app, "+14155550100");
+    app.update(Msg::Clicked(Hit::Field(Focus::Campaign)));
+    act(&mut app, Action::Activate);
     assert_eq!(app.focus, Focus::VarValue(0));
     assert!(app.form.variables.iter().all(|r| r.value.text().is_empty()));
 }

@@ -85,11 +85,11 @@ impl App {
         let summary = entry.error.as_ref().map(|e| e.message.clone());
         let kept = self.replace_form(form);
         self.set_focus(first.unwrap_or(Focus::Phone));
-        let mut text = "Loaded into the form as a new lead; Ctrl-S sends it".to_owned();
+        let mut text = "Loaded into the form as a new lead (Ctrl-S sends it).".to_owned();
         match (summary, unplaced.is_empty()) {
-            (Some(message), true) => text = format!("{text}. The server said: {message}"),
+            (Some(message), true) => text = format!("{text} The server said: {message}."),
             (Some(message), false) => {
-                text = format!("{text}. The server said: {message} ({})", unplaced.join("; "))
+                text = format!("{text} The server said: {message} ({}).", unplaced.join("; "))
             }
             (None, _) => {}
         }

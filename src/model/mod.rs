@@ -203,6 +203,13 @@ pub struct App {
     saved_draft: (Option<crate::lead::LeadDraft>, u64),
     /// Effects asked for by code that returns none (a focus change that lays the form out).
     queued: Vec<Effect>,
+    /// Characters typed in a row where no text can go, to say them all in one notice.
+    stray: String,
+    /// The notice is about the form's last turn (cleared, restored): it goes at the next edit.
+    form_notice: bool,
+    /// The form as `e` loaded it: replacing it untouched keeps nothing for Alt-Z, so Alt-Z still
+    /// brings back what was typed before the first `e`.
+    loaded_form: Option<crate::lead::LeadDraft>,
 }
 
 impl App {
@@ -249,6 +256,9 @@ impl App {
             undo_form: None,
             saved_draft: (options.draft.clone(), 0),
             queued: Vec::new(),
+            stray: String::new(),
+            form_notice: false,
+            loaded_form: None,
         };
         let mut app = app;
         app.history.filter.region = app.region;
@@ -538,11 +548,8 @@ impl App {
                 }
                 Action::Activate => {
                     self.take_campaign(None);
-                    // Next comes the first value still to fill, when the campaign brought rows.
-                    match self.form.variables.iter().position(|r| !r.key.is_blank() && r.value.is_blank()) {
-                        Some(i) => self.set_focus(Focus::VarValue(i)),
-                        None => self.step_focus(1),
-                    }
+                    // Next comes what is still to fill: the phone, else the first empty value.
+                    self.focus_first_empty();
                     return vec![];
                 }
                 _ => {}
@@ -586,12 +593,17 @@ impl App {
                     self.set_focus(focus);
                 }
             }
+            // A space among letters typed on the box is part of them, not a tick.
+            Action::Toggle if self.focus == Focus::AllowDuplicate && !self.stray.is_empty() => {
+                self.stray_key(' ')
+            }
             Action::Toggle if self.focus == Focus::AllowDuplicate => {
                 self.form.allow_duplicate = !self.form.allow_duplicate;
             }
             Action::Activate => match self.focus {
                 Focus::Submit => return self.submit(),
-                Focus::AllowDuplicate => self.form.allow_duplicate = !self.form.allow_duplicate,
+                // Enter moves on, as in every field: only Space ticks the box.
+                Focus::AllowDuplicate => self.step_focus(1),
                 Focus::Variables | Focus::Secondary => return self.act(Action::AddRow),
                 // The list opens on typing, or here on purpose; never by passing through.
                 Focus::Campaign if !self.catalog.campaigns.is_empty() => self.open_picker(),
@@ -653,6 +665,12 @@ impl App {
     /// The focused field's text changed.
     fn edited(&mut self) {
         self.form.errors.remove(&self.focus);
+        self.stray.clear();
+        // A notice about the form's last turn is done once the typing goes on: "Not sent" once
+        // every field it named is fixed, "Form cleared" and the like at once.
+        if std::mem::take(&mut self.form_notice) || self.form.errors.is_empty() && self.notice_is_not_sent() {
+            self.notice = None;
+        }
         if self.focus == Focus::Campaign {
             self.open_picker();
         }
@@ -666,10 +684,20 @@ impl App {
             return;
         }
         if self.focus == Focus::History {
+            // Pasted into the list, it is a search (as a letter typed there is).
+            if self.history.search_input.is_none() && !text.trim().is_empty() {
+                self.open_search();
+            }
             if let Some(search) = &mut self.history.search_input
                 && search.insert(text)
             {
                 self.search_changed();
+            }
+            return;
+        }
+        if self.form.field(self.focus).is_none() && !in_list_focus(self.focus) {
+            if !text.trim().is_empty() {
+                self.stray_paste(text);
             }
             return;
         }
@@ -744,7 +772,7 @@ impl App {
             }
             Hit::PickerItem(index) => {
                 self.take_campaign(Some(index));
-                self.step_focus(1);
+                self.focus_first_empty();
             }
         }
         vec![]
@@ -757,6 +785,9 @@ impl App {
     pub(super) fn set_focus(&mut self, focus: Focus) {
         if self.focus == Focus::Campaign && focus != Focus::Campaign {
             self.leave_campaign();
+        }
+        if focus != self.focus {
+            self.stray.clear();
         }
         if focus == Focus::Campaign && self.focus != Focus::Campaign {
             self.campaign_on_enter = self.form_campaign_id();
@@ -779,6 +810,18 @@ impl App {
         let text = crate::sanitize::cleaned(&text.into());
         self.notice = Some(Notice { level, text });
     }
+}
+
+/// Whether `focus` is in a variable list, where a paste of `name=value` lines sets rows.
+fn in_list_focus(focus: Focus) -> bool {
+    matches!(
+        focus,
+        Focus::Variables
+            | Focus::VarKey(_)
+            | Focus::VarValue(_)
+            | Focus::SecVarKey(..)
+            | Focus::SecVarValue(..)
+    )
 }
 
 /// The character a key types, when it types one (no Ctrl, no Alt).

@@ -156,7 +156,7 @@ fn typing_one_field_off_never_renames_a_variable() {
     }
     let names: Vec<&str> = app.form.variables.iter().map(|r| r.key.text()).collect();
     assert_eq!(names, ["customer_name", "email", "booth_hall"]);
-    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("was not typed")), "{:?}", app.notice);
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("Not typed")), "{:?}", app.notice);
 }
 
 #[test]
@@ -190,7 +190,23 @@ fn a_printable_key_where_no_text_can_go_is_said_or_put_where_it_can() {
     app.focus = Focus::Submit;
     type_text(&mut app, "7");
     let notice = app.notice.clone().expect("a word on screen");
-    assert!(notice.text.contains("‘7’ was not typed") && notice.text.contains("Ctrl-X"), "{}", notice.text);
+    assert!(
+        notice.text.contains("Not typed (focus on Send): “7”") && notice.text.contains("Ctrl-X"),
+        "{}",
+        notice.text
+    );
+    type_text(&mut app, " Halle 9");
+    let notice = app.notice.clone().unwrap();
+    assert!(notice.text.contains("“7 Halle 9”"), "a run of keys is said whole: {}", notice.text);
+    app.update(Msg::Paste("Stand A12".into()));
+    assert!(app.notice.clone().unwrap().text.contains("Halle 9Stand A12"), "a paste too");
+    // On the checkbox, a space among letters is one of them, not a tick.
+    app.focus = Focus::AllowDuplicate;
+    type_text(&mut app, "Ingrid");
+    act(&mut app, Action::Toggle);
+    assert!(!app.form.allow_duplicate);
+    act(&mut app, Action::Activate);
+    assert!(!app.form.allow_duplicate, "Enter moves on, it does not tick");
     app.focus = Focus::History;
     type_text(&mut app, "ada");
     assert_eq!(

@@ -156,6 +156,27 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
     rows
 }
 
+/// A field as drawn: scrolled to the cursor while focused; otherwise from its start, cut with an
+/// ellipsis, so a long value left behind can be checked at a glance.
+fn field(
+    input: &TextInput,
+    width: usize,
+    style: Style,
+    placeholder: &str,
+    focused: bool,
+) -> text_field::DrawnField {
+    if focused || input.text().is_empty() {
+        return text_field::draw(input, width as u16, style, (placeholder, theme::placeholder()));
+    }
+    let text = ellipsize(input.text(), width);
+    let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()));
+    text_field::DrawnField {
+        span: Span::styled(format!("{text}{}", " ".repeat(pad)), style),
+        placeholder: false,
+        cursor: 0,
+    }
+}
+
 fn marker(app: &App, focus: Focus) -> &'static str {
     if app.focus == focus { "▸" } else { " " }
 }
@@ -177,7 +198,7 @@ fn text_row(
 ) -> Row {
     let focused = app.focus == focus;
     let style = if focused { theme::input_focused() } else { theme::input() };
-    let drawn = text_field::draw(input, input_width as u16, style, (placeholder, theme::placeholder()));
+    let drawn = field(input, input_width, style, placeholder, focused);
     let cursor = focused.then(|| (label.width() as u16) + drawn.cursor);
     Row::new(Some(focus), vec![label, drawn.span, hint], cursor)
 }
@@ -265,13 +286,13 @@ fn var_row(
     // Wide enough for the longest name in the list (and the cursor), within reason.
     let longest = rows.iter().map(|r| unicode_width::UnicodeWidthStr::width(r.key.text())).max().unwrap_or(0);
     let key_width = (longest + 1).clamp(14, 24).min(width.saturating_sub(indent + 10) / 2).max(6);
-    let value_width = (width.saturating_sub(indent + key_width + 3 + 10)).clamp(6, 30);
+    let value_width = (width.saturating_sub(indent + key_width + 3 + 12)).clamp(6, 48);
     let key_focused = app.focus == key_focus;
     let value_focused = app.focus == value_focus;
     let marker = if key_focused || value_focused { "▸" } else { " " };
     let lead = Span::raw(format!("{marker}{}", " ".repeat(indent.saturating_sub(1))));
     let key_style = if key_focused { theme::input_focused() } else { theme::input() };
-    let mut key = text_field::draw(&row.key, key_width as u16, key_style, ("name", theme::placeholder()));
+    let mut key = field(&row.key, key_width, key_style, "name", key_focused);
     let ghost = key_focused.then(|| app.key_suggestion()).flatten().and_then(|suggestion| {
         let typed = row.key.text();
         let rest: String = suggestion.chars().skip(typed.chars().count()).collect();
@@ -291,14 +312,14 @@ fn var_row(
         }
         None => vec![key.span.clone()],
     };
-    let value = text_field::draw(
-        &row.value,
-        value_width as u16,
-        if value_focused { theme::input_focused() } else { theme::input() },
-        ("value", theme::placeholder()),
-    );
+    let value_style = if value_focused { theme::input_focused() } else { theme::input() };
+    let value = field(&row.value, value_width, value_style, "value", value_focused);
     let note = match (app.form.errors.get(&key_focus), row.key.is_blank(), row.value.is_blank()) {
         (Some(error), _, _) => Span::styled(format!(" ✗ {error}"), theme::error()),
+        // Said as it is typed, not only at Ctrl-S.
+        (None, false, _) if lead::check_var_name(name).is_err() => {
+            Span::styled(" ✗ not a name: letters, digits, _ - .", theme::error())
+        }
         (None, true, false) => Span::styled(" ✗ needs a name", theme::error()),
         (None, false, _) if repeated => Span::styled(" ✗ name used above", theme::error()),
         (None, false, _) if !app.is_known_name(name) => {
