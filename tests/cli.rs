@@ -238,6 +238,11 @@ async fn history_search_reads_national_numbers_through_the_region() {
     }
     let out = env.run(&["history", "--json", "--search", "0170 1234505"]).await;
     assert!(phones(&out).is_empty(), "without a region the 0 is a digit like any other");
+    assert!(
+        text(&out.stderr).contains("--region"),
+        "and the note says what is missing: {}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]

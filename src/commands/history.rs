@@ -24,6 +24,14 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
     let filter =
         Filter { search: args.search.clone(), status: args.status, campaign, region: settings.region };
     let selected = filter.apply(&entries);
+    // A national number means nothing without a region: say so rather than just "No leads".
+    let national =
+        args.search.as_deref().map(str::trim).is_some_and(|s| s.starts_with('0') && !s.starts_with("00"));
+    if selected.is_empty() && national && settings.region.is_none() {
+        say!(
+            "note: a number without + is read through a region: add --region CC (or default_region in config.toml)"
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = if args.json {
