@@ -147,6 +147,14 @@ mod tests {
     use crate::keymap::Context;
 
     #[test]
+    fn the_example_config_names_every_command() {
+        let example = include_str!("../../assets/config.example.toml");
+        for (name, _) in COMMANDS {
+            assert!(example.contains(name), "assets/config.example.toml does not name `{name}`");
+        }
+    }
+
+    #[test]
     fn keys_read_as_they_are_shown() {
         assert_eq!(parse_key("Ctrl-S"), Ok((KeyCode::Char('s'), KeyModifiers::CONTROL)));
         assert_eq!(parse_key("alt+up"), Ok((KeyCode::Up, KeyModifiers::ALT)));
