@@ -164,6 +164,9 @@ impl App {
         self.history.push(LeadEntry::new(local_id, record.at, request));
         self.in_flight.insert(local_id, Phase::Saving);
         self.learn_layout(request_campaign);
+        // Kept until the record is on disk: if it cannot be written, the lead goes back into the
+        // form instead of living only in memory.
+        self.unsaved_forms.insert(local_id, Box::new(self.form.clone()));
         self.form.clear_for_next();
         self.prefill_rows();
         self.set_focus(Focus::Phone);
@@ -201,6 +204,7 @@ impl App {
     }
 
     fn saved_submission(&mut self, local_id: LocalId, result: Result<(), String>) {
+        let typed = self.unsaved_forms.remove(&local_id);
         match result {
             Ok(()) => {
                 if self.history.get(&local_id).is_some() {
@@ -220,7 +224,22 @@ impl App {
                         Outcome { status: Status::Failed, error: Some(error), ..Outcome::default() };
                     entry.apply(outcome, Timestamp::now());
                 }
-                self.notify(Level::Error, format!("Lead {message}"));
+                let back = match typed {
+                    // Nothing typed since: the lead is back where it was typed.
+                    Some(form) if !self.form.has_content() => {
+                        self.form = *form;
+                        self.set_focus(Focus::Phone);
+                        " It is back in the form.".to_owned()
+                    }
+                    Some(form) => {
+                        self.undo_form = Some(form);
+                        let undo = crate::keymap::key_for(Action::RestoreForm, crate::keymap::Context::Text)
+                            .unwrap_or_default();
+                        format!(" {undo} brings it back into the form.")
+                    }
+                    None => String::new(),
+                };
+                self.notify(Level::Error, format!("Lead {message}.{back}"));
             }
         }
     }

@@ -210,6 +210,9 @@ pub struct App {
     /// The form as `e` loaded it: replacing it untouched keeps nothing for Alt-Z, so Alt-Z still
     /// brings back what was typed before the first `e`.
     loaded_form: Option<crate::lead::LeadDraft>,
+    /// The form of each lead whose first record is still being written, to put it back if the
+    /// write fails.
+    unsaved_forms: HashMap<LocalId, Box<Form>>,
 }
 
 impl App {
@@ -259,6 +262,7 @@ impl App {
             stray: String::new(),
             form_notice: false,
             loaded_form: None,
+            unsaved_forms: HashMap::new(),
         };
         let mut app = app;
         app.history.filter.region = app.region;

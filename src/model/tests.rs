@@ -394,7 +394,28 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
         submitted: true,
         result: Err("No space left on device".into()),
     });
-    assert!(effects.is_empty());
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Send { .. })), "{effects:?}");
+    // Seen: the form was cleared anyway and the lead lived only in memory.
+    assert_eq!(app.form.phone.text(), "+14155550100", "the lead is back in the form");
+    assert!(app.notice.as_ref().unwrap().text.contains("back in the form"), "{:?}", app.notice);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveDraft { draft: Some(d), .. } if d.phone == "+14155550100")),
+        "and kept as the draft: {effects:?}"
+    );
+    // Typed on meanwhile: the failed lead waits for Alt-Z instead of replacing the new one.
+    app.form.phone.clear();
+    let (id, _) = submit_valid(&mut app, "+14155550111");
+    type_text(&mut app, "+1415");
+    app.update(Msg::Appended {
+        local_id: id,
+        submitted: true,
+        result: Err("No space left on device".into()),
+    });
+    assert_eq!(app.form.phone.text(), "+1415");
+    act(&mut app, Action::RestoreForm);
+    assert_eq!(app.form.phone.text(), "+14155550111");
     let entry = app.history.get(&id).unwrap();
     assert_eq!(entry.status, Status::Failed);
     let error = entry.error.as_ref().unwrap();
