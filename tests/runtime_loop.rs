@@ -132,3 +132,45 @@ async fn a_rejected_lead_keeps_the_servers_field_errors() {
     assert_eq!(error.http_status, Some(422));
     assert!(error.fields.contains_key("campaign_id"), "{error:?}");
 }
+
+/// Seen: a key that works but cannot be saved (the config file not writable) was reported as a
+/// failure, and every lead stayed paused. It is used, the leads go, and the app says it is unsaved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_that_works_but_cannot_be_saved_still_sends() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let (dir, _store, mut services) = setup(&sandbox);
+    services.api = None;
+    // The config file's directory is a regular file: no one, not even root, can write there.
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"").unwrap();
+    services.config_file = Some(blocker.join("config.toml"));
+    let (app, effects) = App::new(AppOptions {
+        target: autocalls_tui::model::Target::Live("127.0.0.1".into()),
+        campaign: Some(12),
+        has_key: false,
+        ..AppOptions::default()
+    });
+    let (tx, rx) = mpsc::unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let history_file = dir.path().join("history.jsonl");
+    let key_text = sandbox.key().to_owned();
+    let user = async {
+        tx.unbounded_send(Ok(Event::Paste(key_text))).unwrap();
+        tx.unbounded_send(key(KeyCode::Enter, KeyModifiers::NONE)).unwrap();
+        // Once the key works, the campaigns are fetched with it and cached: the prompt is closed.
+        let campaigns = dir.path().join("cache").join("campaigns.json");
+        wait_until("the campaigns fetched with the new key", || campaigns.exists()).await;
+        type_text(&tx, "+14155550100");
+        tx.unbounded_send(key(KeyCode::Char('s'), KeyModifiers::CONTROL)).unwrap();
+        wait_until("the created outcome on disk", || {
+            std::fs::read_to_string(&history_file).is_ok_and(|t| t.contains("\"status\":\"created\""))
+        })
+        .await;
+        drop(tx);
+    };
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user);
+    let app = app.unwrap();
+    assert_eq!(sandbox.state().leads().len(), 1);
+    assert!(app.key_problem.is_none());
+    assert!(!blocker.join("config.toml").exists());
+}

@@ -64,9 +64,9 @@ impl App {
     }
 
     /// A key was tried: when it works it is in use and saved, and everything paused goes on.
-    pub(super) fn key_tried(&mut self, result: Result<String, String>) -> Vec<Effect> {
+    pub(super) fn key_tried(&mut self, result: Result<super::KeyWorks, String>) -> Vec<Effect> {
         match result {
-            Ok(account) => {
+            Ok(super::KeyWorks { account, not_saved }) => {
                 let first_key = self.catalog.campaigns.is_empty();
                 self.account = Some(account.clone());
                 self.key_problem = None;
@@ -78,10 +78,16 @@ impl App {
                         *phase = Phase::Ready { next, tries };
                     }
                 }
-                self.notify(
-                    Level::Info,
-                    format!("Signed in as {account}; the key is saved in the config file"),
-                );
+                match not_saved {
+                    None => self.notify(
+                        Level::Info,
+                        format!("Signed in as {account}; the key is saved in the config file"),
+                    ),
+                    Some(why) => self.notify(
+                        Level::Error,
+                        format!("Signed in as {account}; leads are sent, but the key could not be saved ({why}): it serves this run only"),
+                    ),
+                }
                 if first_key { vec![Effect::FetchCampaigns, Effect::FetchAssistants] } else { vec![] }
             }
             Err(reason) => {

@@ -28,7 +28,7 @@ pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
 pub use key::KeyPrompt;
-pub use msg::{Action, Effect, Hit, Msg};
+pub use msg::{Action, Effect, Hit, KeyWorks, Msg};
 
 /// Terminals narrower than this show one pane at a time, with tabs.
 pub const WIDE_LAYOUT_MIN_WIDTH: u16 = 120;

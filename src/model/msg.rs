@@ -110,9 +110,9 @@ pub enum Msg {
     },
     /// `GET /user/me` answered: the account's name, or why not.
     Me(Result<String, ApiError>),
-    /// A key typed in the app was tried: the account's name when it works (it is then in use
-    /// and saved), else why not.
-    KeyTried(Result<String, String>),
+    /// A key typed in the app was tried: when it works it is in use from now on, saved or not;
+    /// else why not.
+    KeyTried(Result<KeyWorks, String>),
     /// A create request ended.
     Sent {
         /// The lead it was for.
@@ -153,6 +153,16 @@ impl Msg {
             Msg::Sent { .. } => "sent",
         }
     }
+}
+
+/// A key typed in the app that the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyWorks {
+    /// The account it belongs to.
+    pub account: String,
+    /// Why it could not be saved in the config file, when it could not: it then serves this run
+    /// only, and leads are sent all the same.
+    pub not_saved: Option<String>,
 }
 
 /// A command, independent of the key that triggers it; the key map binds keys to these.

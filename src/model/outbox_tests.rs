@@ -150,10 +150,15 @@ fn a_refused_key_pauses_sending_until_a_key_works() {
     app.update(Msg::KeyTried(Err("the server refused this key".into())));
     let Some(Overlay::Key(prompt)) = &app.overlay else { panic!("the prompt stays") };
     assert!(prompt.problem.as_deref().is_some_and(|p| p.contains("refused")));
-    let effects = app.update(Msg::KeyTried(Ok("Ada's Agency".into())));
-    assert_eq!(sends(&effects), 2, "both go as soon as a key works");
+    // Seen: a key that works but could not be saved was reported as a failure, and every lead
+    // stayed paused.
+    let works = KeyWorks { account: "Ada's Agency".into(), not_saved: Some("Permission denied".into()) };
+    let effects = app.update(Msg::KeyTried(Ok(works)));
+    assert_eq!(sends(&effects), 2, "both go as soon as a key works, saved or not");
     assert_eq!(app.account.as_deref(), Some("Ada's Agency"));
     assert!(app.overlay.is_none() && app.key_problem.is_none());
+    let notice = app.notice.as_ref().unwrap();
+    assert!(notice.text.contains("could not be saved (Permission denied)"), "{}", notice.text);
 }
 
 #[test]

@@ -203,16 +203,15 @@ async fn try_key(
         Err(ApiError::Auth(_)) => return Done::Msg(Msg::KeyTried(Err("the server refused this key".into()))),
         Err(e) => return Done::Msg(Msg::KeyTried(Err(format!("the key could not be checked: {e}")))),
     };
+    // A key that works is used from now on, saved or not: the two are reported apart.
+    let mut not_saved = None;
     if let Some(path) = config_file {
         let saved = tokio::task::spawn_blocking(move || crate::config::save_key(&path, &key)).await;
         if let Ok(Err(e)) | Err(e) = saved.map_err(|e| crate::config::ConfigError::Invalid(e.to_string())) {
-            return Done::NewClient(
-                api,
-                Msg::KeyTried(Err(format!("the key works but could not be saved: {e}"))),
-            );
+            not_saved = Some(e.to_string());
         }
     }
-    Done::NewClient(api, Msg::KeyTried(Ok(name)))
+    Done::NewClient(api, Msg::KeyTried(Ok(crate::model::KeyWorks { account: name, not_saved })))
 }
 
 /// A cached list and its age; a damaged cache counts as none, with a word for the user.
