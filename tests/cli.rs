@@ -312,3 +312,18 @@ async fn every_command_explains_itself_and_the_extras_work() {
     let man = text(&out.stdout);
     assert!(code(&out) == 0 && man.contains(".TH autocalls-tui 1") && man.contains("sandbox"), "{man}");
 }
+
+/// `--sandbox` keeps its server's leads beside its history: a lead created in one run is there
+/// (and its phone taken) in the next, as on the real API.
+#[tokio::test]
+async fn the_sandbox_remembers_its_leads_between_runs() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let create = ["--sandbox", "create", "--phone", "+14155550100", "--campaign", "12", "--json"];
+    let out = env.run(&create).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let state = env.dir.path().join("data/autocalls-tui/sandbox-server.jsonl");
+    assert!(state.exists(), "the sandbox's leads are kept in {}", state.display());
+    let out = env.run(&create).await;
+    assert_eq!(code(&out), 3, "the phone is taken in the next run too: {}", text(&out.stdout));
+}

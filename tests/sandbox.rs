@@ -423,3 +423,51 @@ async fn shutdown_stops_the_server() {
     let err = client.me().await.expect_err("stopped");
     assert!(matches!(err, ApiError::Unreachable(_) | ApiError::UnknownOutcome(_)), "{err:?}");
 }
+
+/// Seen (#12): the in-process sandbox forgot its leads at every `--sandbox` start while its
+/// history persisted, so ids restarted at 1001 and a phone created earlier was accepted again.
+/// With a state file, leads, ids and deletions carry over.
+#[tokio::test]
+async fn with_a_state_file_leads_and_ids_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = || SandboxOptions {
+        state_file: Some(dir.path().join("sandbox-server.jsonl")),
+        ..SandboxOptions::default()
+    };
+    let first = Sandbox::start(options()).await.unwrap();
+    let api = client(&first);
+    let kept = api.create_lead(&lead("+4915112345678", FAIR)).await.unwrap().lead.id;
+    let gone = api.create_lead(&lead("+4915112345679", FAIR)).await.unwrap().lead.id;
+    let url = format!("{}/user/leads/{gone}", first.base_url());
+    let deleted = reqwest::Client::new()
+        .delete(url)
+        .bearer_auth(first.key())
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    first.shutdown().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("sandbox-server.jsonl")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let second = Sandbox::start(options()).await.unwrap();
+    let api = client(&second);
+    let leads = second.state().leads();
+    assert_eq!(
+        leads.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+        [kept.as_str()],
+        "the deleted one stays gone"
+    );
+    let (_, errors) = rejected(api.create_lead(&lead("+4915112345678", FAIR)).await);
+    assert!(errors.contains_key("phone_number"), "a phone created in an earlier run is refused");
+    let next = api.create_lead(&lead("+4915112345670", FAIR)).await.unwrap().lead.id;
+    assert!(
+        next.parse::<u64>().unwrap() > gone.parse::<u64>().unwrap(),
+        "ids never repeat: {next} after {gone}"
+    );
+}

@@ -42,7 +42,9 @@ pub struct Connection {
 /// is a sentence for the user.
 pub async fn connect(settings: &Settings) -> Result<Connection, String> {
     let (base_url, key, target, sandbox) = if settings.sandbox {
-        let sandbox = Sandbox::start(SandboxOptions::default())
+        // Its leads are kept beside the sandbox's history, so ids never repeat across runs.
+        let state_file = Some(settings.paths.data_dir.join(crate::sandbox::STATE_FILE));
+        let sandbox = Sandbox::start(SandboxOptions { state_file, ..SandboxOptions::default() })
             .await
             .map_err(|e| format!("the sandbox could not start: {e}"))?;
         let key = SecretString::from(sandbox.key().to_owned());

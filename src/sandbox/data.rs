@@ -149,8 +149,8 @@ pub(crate) fn assistants() -> Vec<Value> {
     ]
 }
 
-/// A lead as the sandbox stores it.
-#[derive(Debug, Clone)]
+/// A lead as the sandbox stores it (and, with `--sandbox`, keeps between runs).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StoredLead {
     pub id: u64,
     pub campaign_id: u64,
@@ -165,7 +165,7 @@ pub(crate) struct StoredLead {
 }
 
 /// A secondary contact of a stored lead; it shares the lead's times.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StoredContact {
     pub id: u64,
     pub phone_number: String,

@@ -1,10 +1,12 @@
 //! The sandbox: a fake Autocalls API on loopback that behaves like the documented one (same paths,
 //! Bearer auth, Laravel-style `422` bodies, duplicate refusal, paging, demo campaigns and
 //! assistants). `--sandbox`, the README's first command and the tests all run against it. State
-//! lives in memory and is gone when the server stops.
+//! lives in memory; with a state file (as `--sandbox` gives it) its leads and next id are kept
+//! between runs.
 
 mod data;
 mod frame;
+mod journal;
 mod page;
 mod routes;
 mod validate;
@@ -28,6 +30,10 @@ use data::StoredLead;
 /// The key the sandbox accepts when none is given (printed by `sandbox-server`; fake, harmless).
 pub const DEMO_KEY: &str = "1|sandbox-demo-key";
 
+/// The file in the data directory where `--sandbox` keeps its leads between runs (beside
+/// `sandbox-history.jsonl`; remove both to start the sandbox afresh).
+pub const STATE_FILE: &str = "sandbox-server.jsonl";
+
 /// The id the sandbox gives its first lead; later ones count up from here.
 const FIRST_LEAD_ID: u64 = 1001;
 
@@ -40,12 +46,14 @@ pub struct SandboxOptions {
     pub key: String,
     /// How long every request waits before it is answered.
     pub latency: Duration,
+    /// Where to keep the leads and the next id between runs; `None` keeps them in memory only.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SandboxOptions {
     /// Any free port, [`DEMO_KEY`], no latency.
     fn default() -> Self {
-        SandboxOptions { port: 0, key: DEMO_KEY.to_owned(), latency: Duration::ZERO }
+        SandboxOptions { port: 0, key: DEMO_KEY.to_owned(), latency: Duration::ZERO, state_file: None }
     }
 }
 
@@ -88,6 +96,8 @@ pub(crate) struct Store {
     pub latency: Duration,
     pub clock_offset: Duration,
     pub faults: VecDeque<Fault>,
+    /// Where changes are kept between runs, when they are.
+    journal: Option<journal::Journal>,
 }
 
 impl Store {
@@ -95,6 +105,20 @@ impl Store {
     pub fn now(&self) -> Timestamp {
         let now = Timestamp::now();
         now.checked_add(self.clock_offset).unwrap_or(now)
+    }
+
+    /// Keeps lead `id` as it now is (created or changed), when changes are kept.
+    pub fn keep(&self, id: u64) {
+        if let (Some(journal), Some(lead)) = (&self.journal, self.leads.iter().find(|l| l.id == id)) {
+            journal.lead(self.next_id, lead);
+        }
+    }
+
+    /// Keeps that lead `id` is gone, when changes are kept.
+    pub fn keep_deleted(&self, id: u64) {
+        if let Some(journal) = &self.journal {
+            journal.deleted(self.next_id, id);
+        }
     }
 }
 
@@ -115,6 +139,7 @@ impl SandboxState {
             latency,
             clock_offset: Duration::ZERO,
             faults: VecDeque::new(),
+            journal: None,
         };
         SandboxState { shared: Arc::new(Shared { key: key.into(), store: Mutex::new(store) }) }
     }
@@ -174,6 +199,21 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
         let addr = listener.local_addr()?;
         let state = SandboxState::new(options.key, options.latency);
+        if let Some(path) = &options.state_file {
+            let (journal, leads, next_id) = journal::Journal::open(path)?;
+            let mut store = state.lock();
+            let after_leads = leads
+                .iter()
+                .flat_map(|l| std::iter::once(l.id).chain(l.secondary.iter().map(|c| c.id)))
+                .max();
+            store.next_id = [Some(FIRST_LEAD_ID), next_id, after_leads.map(|id| id + 1)]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(FIRST_LEAD_ID);
+            store.leads = leads;
+            store.journal = Some(journal);
+        }
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(state.clone());
         let task = tokio::spawn(async move {

@@ -81,6 +81,7 @@ async fn create_lead(State(state): State<SandboxState>, headers: HeaderMap, body
     };
     let data = lead.to_json(now);
     store.leads.push(lead);
+    store.keep(id);
     reply(StatusCode::OK, json!({ "message": "Lead created successfully", "data": data }))
 }
 
@@ -199,6 +200,8 @@ async fn update_lead(
         lead.variables.extend(variables);
     }
     lead.updated = now;
+    let id = lead.id;
+    store.keep(id);
     message(StatusCode::OK, "Lead updated successfully")
 }
 
@@ -208,7 +211,8 @@ async fn delete_lead(State(state): State<SandboxState>, id: Result<Path<String>,
     let mut store = state.lock();
     match id.and_then(|id| store.leads.iter().position(|l| l.id == id)) {
         Some(index) => {
-            store.leads.remove(index);
+            let gone = store.leads.remove(index);
+            store.keep_deleted(gone.id);
             message(StatusCode::OK, "Lead deleted successfully")
         }
         None => lead_not_found(),
