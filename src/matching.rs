@@ -52,7 +52,17 @@ pub struct Query {
 enum Part {
     // Boxed: a finder is large (its tables), and a query is made once per key.
     Word(Box<Word>),
+    /// A word with `ae`, `oe` or `ue`, as Germans write ä, ö, ü without them: it matches as
+    /// typed or with the vowel alone (which is how a folded `ä` reads), so `kaethe` finds Käthe.
+    Either(Box<Word>, Box<Word>),
     Number(Box<Number>),
+}
+
+/// The word with `ae`, `oe`, `ue` written as the vowel alone (how the folded umlaut reads), when
+/// it has any.
+fn without_umlaut_digraphs(folded: &str) -> Option<String> {
+    let short = folded.replace("ae", "a").replace("oe", "o").replace("ue", "u");
+    (short != folded).then_some(short)
 }
 
 /// One word, folded.
@@ -90,7 +100,11 @@ impl Query {
                 run.push(word);
             } else {
                 end_number(&mut run, &mut parts, region);
-                parts.push(Part::Word(Box::new(Word::new(word, true))));
+                let typed = Word::new(word, true);
+                parts.push(match without_umlaut_digraphs(&typed.text) {
+                    Some(short) => Part::Either(Box::new(typed), Box::new(Word::new(&short, true))),
+                    None => Part::Word(Box::new(typed)),
+                });
             }
         }
         end_number(&mut run, &mut parts, region);
@@ -109,8 +123,9 @@ impl Query {
     pub fn narrows(&self, earlier: &Query) -> bool {
         earlier.parts.len() <= self.parts.len()
             && earlier.parts.iter().zip(&self.parts).all(|(old, new)| match (old, new) {
-                (Part::Word(old), Part::Word(new)) => {
-                    new.text.starts_with(&old.text) && new.exact.needle().starts_with(old.exact.needle())
+                (Part::Word(old), Part::Word(new)) => old.narrowed_by(new),
+                (Part::Either(old, old_short), Part::Either(new, new_short)) => {
+                    old.narrowed_by(new) && old_short.narrowed_by(new_short)
                 }
                 (Part::Number(old), Part::Number(new)) => {
                     new.written.needle().starts_with(old.written.needle())
@@ -125,7 +140,10 @@ impl Query {
     /// `word` (a status, say) are fields every record has and holds already, kept outside it.
     pub fn matches(&self, text: &str, phone: &str, word: &str) -> bool {
         self.parts.iter().all(|part| match part {
-            Part::Word(w) => w.is_in(text) || (w.in_phone && w.is_in(phone)) || w.is_in(word),
+            Part::Word(w) => w.is_in_record(text, phone, word),
+            Part::Either(w, short) => {
+                w.is_in_record(text, phone, word) || short.is_in_record(text, phone, word)
+            }
             Part::Number(n) => n.is_in(text) || n.is_in_phone(phone),
         })
     }
@@ -143,6 +161,9 @@ impl Query {
             };
             let by_name = match part {
                 Part::Word(w) if w.is_in(&folded) => Some(w.score(&folded)),
+                Part::Either(w, short) => {
+                    [w, short].into_iter().filter(|w| w.is_in(&folded)).map(|w| w.score(&folded)).max()
+                }
                 Part::Number(n) if n.written.find(folded.as_bytes()).is_some() => Some(0),
                 _ => None,
             };
@@ -161,6 +182,11 @@ impl Query {
         for part in &self.parts {
             match part {
                 Part::Word(w) if w.is_in(&folded) => w.mark(&folded, &mut marks),
+                Part::Either(w, short) => {
+                    if let Some(w) = [w, short].into_iter().find(|w| w.is_in(&folded)) {
+                        w.mark(&folded, &mut marks);
+                    }
+                }
                 Part::Number(n) => mark_found(&n.written, &folded, &mut marks),
                 Part::Word(_) => {}
             }
@@ -180,7 +206,7 @@ impl Query {
         for part in &self.parts {
             match part {
                 Part::Word(w) if w.skipping.is_none() => mark_found(&w.exact, phone, &mut marks),
-                Part::Word(_) => {}
+                Part::Word(_) | Part::Either(..) => {}
                 Part::Number(n) => {
                     let mut found = Vec::new();
                     if let Some(finder) = &n.digits {
@@ -206,6 +232,7 @@ impl Part {
     fn digits_only(&self) -> Option<&str> {
         let text = match self {
             Part::Word(w) => w.text.as_str(),
+            Part::Either(..) => return None,
             Part::Number(n) => std::str::from_utf8(n.written.needle()).ok()?,
         };
         text.bytes().all(|b| b.is_ascii_digit()).then_some(text)
@@ -247,6 +274,16 @@ impl Word {
         let skipping = (long && may_skip).then(|| utf32(&text));
         let in_phone = text.bytes().all(|b| b == b'+' || b.is_ascii_digit());
         Word { exact: finder(exact), skipping, in_phone, text }
+    }
+
+    /// Whether a search grown from this word to `new` finds only what this one found.
+    fn narrowed_by(&self, new: &Word) -> bool {
+        new.text.starts_with(&self.text) && new.exact.needle().starts_with(self.exact.needle())
+    }
+
+    /// Whether the word is in a record: its search text, its phone (when it can be) or `word`.
+    fn is_in_record(&self, text: &str, phone: &str, word: &str) -> bool {
+        self.is_in(text) || (self.in_phone && self.is_in(phone)) || self.is_in(word)
     }
 
     /// Whether the word is in `hay` (folded; fields ended by [`FIELD`] or [`PHONE`]).
