@@ -5,6 +5,7 @@
 //!
 //! The goal: every keystroke filters within one 60 Hz frame (16 ms) at 100,000 leads.
 //! `cargo bench --bench filter` (10k and 100k; `AUTOCALLS_BENCH_1M=1` adds 1M).
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 
@@ -59,7 +60,7 @@ fn bench(c: &mut Criterion) {
                         support::press(&mut app, KeyCode::Backspace);
                     }
                     total
-                })
+                });
             });
             print_matches(&mut app, key, query);
         }
@@ -77,7 +78,7 @@ fn bench(c: &mut Criterion) {
                     support::press(&mut app, KeyCode::Char('r'));
                 }
                 total
-            })
+            });
         });
         support::press(&mut app, KeyCode::Backspace);
         eprintln!(
@@ -90,7 +91,7 @@ fn bench(c: &mut Criterion) {
         let mut app = support::loaded_app(160, 48, support::entries(n));
         support::press(&mut app, KeyCode::F(3));
         group.bench_function(BenchmarkId::new("status_filter_key", support::label(n)), |b| {
-            b.iter(|| support::press(&mut app, KeyCode::Char('t')))
+            b.iter(|| support::press(&mut app, KeyCode::Char('t')));
         });
     }
     group.finish();

@@ -4,6 +4,7 @@
 //! runs), and reading one lead's story from the file when the detail view opens.
 //!
 //! `cargo bench --bench history_load` (10k and 100k leads; `AUTOCALLS_BENCH_1M=1` adds 1M).
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 
@@ -41,7 +42,7 @@ fn bench(c: &mut Criterion) {
                 let mut folder = Folder::default();
                 store.load_each(&mut |record| folder.add(record)).expect("loading");
                 LoadedLeads::from(folder.finish().0)
-            })
+            });
         });
         // Reading, judging and parsing every line.
         group.bench_function(id("load"), |b| b.iter_with_large_drop(|| store.load().expect("loading")));
@@ -52,7 +53,7 @@ fn bench(c: &mut Criterion) {
         // The lookups (index, variable names per campaign, search text), on the same thread.
         let entries = fold(store.load().expect("loading").records).0;
         group.bench_function(id("lookups"), |b| {
-            b.iter_batched(|| entries.clone(), LoadedLeads::from, BatchSize::LargeInput)
+            b.iter_batched(|| entries.clone(), LoadedLeads::from, BatchSize::LargeInput);
         });
         // Taking the leads in on the UI task.
         let loaded = LoadedLeads::from(entries.clone());
@@ -64,7 +65,7 @@ fn bench(c: &mut Criterion) {
                     app
                 },
                 BatchSize::LargeInput,
-            )
+            );
         });
         // The detail view's read of a lead's attempts and answer: one pass over the file.
         let newest = entries.last().expect("leads").local_id;

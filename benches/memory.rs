@@ -4,6 +4,7 @@
 //! runtime's threads and the allocator's slack).
 //!
 //! `cargo bench --bench memory` (10k and 100k; `AUTOCALLS_BENCH_1M=1` adds 1M).
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 

@@ -19,6 +19,7 @@
 //! the condition arrived, not when a poller noticed. `cargo bench --bench pty_harness`; runs per size:
 //! `AUTOCALLS_PERF_RUNS` (default 5). Another binary: `AUTOCALLS_TUI_BIN=path`. Under
 //! `cargo test --benches` it does nothing (it needs the release binary).
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 #[path = "support/pty.rs"]
 mod pty;
@@ -240,7 +241,7 @@ fn one_run(binary: &Path, home: &Home, leads: usize, measure_idle: bool, ticks: 
             let want = format!("/{typed}");
             let check: Check = Box::new(move |s: &vt100::Screen| right_pane(s).contains(&want));
             let echo = app.time("a typed search character", Duration::from_secs(120), check, || {
-                app.send(&c.to_string())
+                app.send(&c.to_string());
             });
             run.search_echo.push(echo);
             std::thread::sleep(KEY_GAP);

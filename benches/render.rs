@@ -5,6 +5,7 @@
 //! the frame that shows it.
 //!
 //! `cargo bench --bench render`.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 
@@ -48,7 +49,7 @@ fn bench_frames(c: &mut Criterion, app: &App, width: u16, height: u16, name: &st
                 total += start.elapsed();
             }
             total
-        })
+        });
     });
     group.bench_function(BenchmarkId::new("redraw_unchanged", name), |b| b.iter(|| draw(&mut term, app)));
     group.finish();
@@ -113,7 +114,7 @@ fn keystroke(b: &mut criterion::Bencher<'_>, app: &mut App, key: char) {
             draw(&mut term, app);
         }
         total
-    })
+    });
 }
 
 fn main() {

@@ -8,6 +8,7 @@
 //! harness measures the whole, from `exec` to the header on screen.
 //!
 //! `cargo bench --bench startup` (`AUTOCALLS_STARTUP_RUNS`, default 15).
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 

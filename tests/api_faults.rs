@@ -1,5 +1,6 @@
 //! The client's classification of every way a request can end, against raw sockets on loopback
 //! that misbehave on purpose: what decides whether a lead may be sent again.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! The offline cache: round trips, private files, damaged and foreign files, sandbox separation and
 //! crashes in the middle of a write.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 use std::path::Path;
 

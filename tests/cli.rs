@@ -1,5 +1,6 @@
 //! The command line as scripts use it: the real binary, a real sandbox on loopback, a real history
 //! file in a temp dir; exit codes and output checked.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 

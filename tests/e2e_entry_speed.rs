@@ -2,6 +2,7 @@
 //! placeholders filled, and it is typed for 10 leads in a row into the real binary in a
 //! pseudo-terminal against a sandbox this test starts, without waiting between leads. Every
 //! request body the server received is then checked.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! mouse), talking to a sandbox API started by the test itself, so the test reads what the server
 //! received. The app runs as against a live API (`AUTOCALLS_API_KEY` and `AUTOCALLS_BASE_URL`, no
 //! `--sandbox`) with `--region DE`, so national numbers are German.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 

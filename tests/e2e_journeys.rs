@@ -15,6 +15,7 @@
 //! Nothing here sleeps to let the app catch up: every wait polls the screen (or a file, or the
 //! server's state) until a condition holds or a timeout passes, and every failure carries a dump
 //! of the screen.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 
@@ -294,8 +295,13 @@ fn quit(tui: &mut Tui) -> TestResult {
 /// After the app exited: the terminal is as a shell expects it.
 fn check_terminal_restored(tui: &Tui) -> TestResult {
     check(tui, !tui.alternate_screen(), "the terminal is still on the alternate screen after exit", &())?;
-    check(tui, !tui.with_screen(|s| s.hide_cursor()), "the cursor is still hidden after exit", &())?;
-    check(tui, !tui.with_screen(|s| s.bracketed_paste()), "bracketed paste is still on after exit", &())?;
+    check(tui, !tui.with_screen(vt100::Screen::hide_cursor), "the cursor is still hidden after exit", &())?;
+    check(
+        tui,
+        !tui.with_screen(vt100::Screen::bracketed_paste),
+        "bracketed paste is still on after exit",
+        &(),
+    )?;
     check(tui, tui.cooked_mode() != Some(false), "the terminal is still in raw mode after exit", &())
 }
 

@@ -1,5 +1,6 @@
 //! End to end: the real binary in a 100x30 pseudo-terminal against the built-in sandbox API,
 //! driven by keys and checked by what a person would read on the screen (see `support`).
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 
@@ -42,10 +43,10 @@ fn quit(tui: &mut Tui) -> Result<(), String> {
     if tui.alternate_screen() {
         return Err(tui.failure("the terminal is still on the alternate screen after exit"));
     }
-    if tui.with_screen(|s| s.hide_cursor()) {
+    if tui.with_screen(vt100::Screen::hide_cursor) {
         return Err(tui.failure("the cursor is still hidden after exit"));
     }
-    if tui.with_screen(|s| s.bracketed_paste()) {
+    if tui.with_screen(vt100::Screen::bracketed_paste) {
         return Err(tui.failure("bracketed paste is still on after exit"));
     }
     if tui.cooked_mode() == Some(false) {

@@ -19,6 +19,7 @@
 //! Some cases guard defects this suite found: a second lead for the same phone taken for the
 //! first by the look-up, resends without a pause against a failing server, and a 429 on a
 //! look-up not waited out.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 #[path = "faults/proxy.rs"]
 mod proxy;

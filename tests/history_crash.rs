@@ -10,6 +10,7 @@
 //! The random choices come from a seed printed at the start of each test (shown when it fails):
 //! `HISTORY_CRASH_SEED=<seed> cargo test --test history_crash` makes the same choices again, though
 //! where exactly a kill lands still depends on timing.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
@@ -117,12 +118,11 @@ struct Rng(u64);
 impl Rng {
     /// Seeded from `HISTORY_CRASH_SEED`, or from the clock; the seed is printed either way.
     fn new(test: &str) -> Rng {
-        let seed = match std::env::var(SEED) {
-            Ok(seed) => seed.parse().expect("HISTORY_CRASH_SEED is a number"),
-            Err(_) => {
-                let since = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
-                since.as_secs() ^ (u64::from(since.subsec_nanos()) << 32) ^ u64::from(std::process::id())
-            }
+        let seed = if let Ok(seed) = std::env::var(SEED) {
+            seed.parse().expect("HISTORY_CRASH_SEED is a number")
+        } else {
+            let since = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+            since.as_secs() ^ (u64::from(since.subsec_nanos()) << 32) ^ u64::from(std::process::id())
         };
         eprintln!("{test}: seed {seed}; run again with {SEED}={seed}");
         // One step of splitmix64, so that close seeds give unrelated sequences; never 0.

@@ -1,6 +1,7 @@
 //! The history store against real files in temporary folders: permissions, round trips, the
 //! repairs a crash makes necessary, and several processes writing at once. Writers killed in the
 //! middle of their appends are in `history_crash.rs`.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

@@ -11,6 +11,7 @@
 //! what the checks look for, in every frame the app drew and in every byte it wrote. (A C1 CSI,
 //! U+009B, is a control character too: ratatui drops it and leaves its parameters, `31mCsi`.)
 //! `HOSTILE_DUMP=1` prints the screen at every check.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 

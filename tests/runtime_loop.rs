@@ -1,5 +1,6 @@
 //! The real event loop (`runtime::run`) driven with key events on a `TestBackend`, against the
 //! real sandbox on loopback and a real history file in a temp dir.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 use std::time::Duration;
 

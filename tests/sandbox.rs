@@ -1,5 +1,6 @@
 //! The sandbox against the crate's real API client (and raw HTTP where the client cannot say
 //! something): validation, duplicates, auth, paging, demo data, statuses, latency and faults.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 use std::time::{Duration, Instant};
 

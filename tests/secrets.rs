@@ -5,6 +5,7 @@
 //! output), its raw output, the output of the command line, and every file it left in its
 //! directories. The key may be in none of them (the saved config file apart); the personal data
 //! may only be in the history and its exports, which exist to hold it.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The main screens drawn into a `TestBackend` at 80x24 and 160x48, compared with reviewed
 //! snapshots, plus the few style facts a snapshot cannot show.
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
 use autocalls_tui::api::ApiError;
 use autocalls_tui::api::types::{CampaignRef, CreateLead, Created, Lead, SecondaryContact, Variables};
@@ -404,7 +405,7 @@ fn bold_from(backend: &TestBackend, text: &str) -> Vec<(String, bool)> {
                 .collect();
         }
     }
-    panic!("{text:?} is not on screen:\n{}", backend);
+    panic!("{text:?} is not on screen:\n{backend}");
 }
 
 fn marked_part(cells: &[(String, bool)]) -> String {

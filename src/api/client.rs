@@ -189,7 +189,7 @@ impl ApiClient {
         match (&status, &result) {
             (Ok(status), Ok(_)) => tracing::info!(%method, %path, status, ms, "request"),
             (Ok(status), Err(e)) => {
-                tracing::warn!(%method, %path, status, ms, kind = ?e.kind(), "request failed")
+                tracing::warn!(%method, %path, status, ms, kind = ?e.kind(), "request failed");
             }
             (Err(_), Err(e)) => tracing::warn!(%method, %path, ms, kind = ?e.kind(), "request failed"),
             (Err(_), Ok(_)) => {}

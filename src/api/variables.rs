@@ -55,12 +55,11 @@ impl Variables {
         value: impl Into<CompactString>,
     ) -> Option<CompactString> {
         let (name, value) = (name.into(), value.into());
-        match self.get_mut(&name) {
-            Some(old) => Some(std::mem::replace(old, value)),
-            None => {
-                self.0.push((name, value));
-                None
-            }
+        if let Some(old) = self.get_mut(&name) {
+            Some(std::mem::replace(old, value))
+        } else {
+            self.0.push((name, value));
+            None
         }
     }
 

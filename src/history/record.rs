@@ -412,13 +412,12 @@ impl Folder {
                         let lead = &mut leads[i];
                         lead.apply(Outcome { status, lead_id, error, ..Outcome::default() }, record.at);
                         if let Some(name) = campaign_name {
-                            lead.campaign_name = Some(match names.get(name.as_str()) {
-                                Some(shared) => Arc::clone(shared),
-                                None => {
-                                    let shared: Arc<str> = name.into();
-                                    names.insert(Arc::clone(&shared));
-                                    shared
-                                }
+                            lead.campaign_name = Some(if let Some(shared) = names.get(name.as_str()) {
+                                Arc::clone(shared)
+                            } else {
+                                let shared: Arc<str> = name.into();
+                                names.insert(Arc::clone(&shared));
+                                shared
                             });
                         }
                     }

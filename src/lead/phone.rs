@@ -211,7 +211,7 @@ fn split_tel_uri(text: &str) -> Result<(&str, Option<String>), PhoneError> {
         match key.trim().to_ascii_lowercase().as_str() {
             "ext" | "isub" => return Err(PhoneError::Extension),
             "phone-context" if value.starts_with('+') => {
-                context = Some(value.chars().filter_map(digit_value).map(char::from).collect::<String>())
+                context = Some(value.chars().filter_map(digit_value).map(char::from).collect::<String>());
             }
             _ => {}
         }

@@ -215,7 +215,7 @@ impl App {
     pub(super) fn exported(&mut self, result: Result<(std::path::PathBuf, usize), String>) {
         match result {
             Ok((path, n)) => {
-                self.notify(Level::Info, format!("Exported {n} lead{} to {}", plural(n), path.display()))
+                self.notify(Level::Info, format!("Exported {n} lead{} to {}", plural(n), path.display()));
             }
             Err(reason) => self.notify(Level::Error, format!("Export failed: {reason}")),
         }

@@ -223,7 +223,7 @@ fn typing_a_search_lists_exactly_what_a_full_pass_would() {
         let lead_id = format!("{}", 2000 + n);
         entries.push(entry(
             100 + n,
-            &format!("+1415555{:04}", n),
+            &format!("+1415555{n:04}"),
             name,
             12 + (n as u64 % 2) * 5,
             status,

@@ -166,10 +166,7 @@ impl App {
             return None;
         }
         let typed = field.text().to_lowercase();
-        let row = match self.focus {
-            Focus::VarKey(i) | Focus::SecVarKey(_, i) => i,
-            _ => return None,
-        };
+        let (Focus::VarKey(row) | Focus::SecVarKey(_, row)) = self.focus else { return None };
         let taken = |k: &str| rows.iter().enumerate().any(|(i, r)| i != row && r.key.text().trim() == k);
         self.suggested_keys(self.form_campaign_id())
             .into_iter()

@@ -371,14 +371,14 @@ impl App {
                 format!("Created {phone} (lead #{})", outcome.lead_id.as_deref().unwrap_or("?")),
             ),
             (Status::Queued, Some(error)) => {
-                self.notify(Level::Error, format!("{phone} queued, will retry: {}", error.message))
+                self.notify(Level::Error, format!("{phone} queued, will retry: {}", error.message));
             }
             (Status::Unknown, Some(error)) => self.notify(
                 Level::Error,
                 format!("{phone}: {}; checking the server before sending again", error.message),
             ),
             (status, Some(error)) => {
-                self.notify(Level::Error, format!("{phone} {}: {}", status.as_str(), error.message))
+                self.notify(Level::Error, format!("{phone} {}: {}", status.as_str(), error.message));
             }
             (status, None) => self.notify(Level::Info, format!("{phone} {}", status.as_str())),
         }

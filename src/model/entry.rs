@@ -48,12 +48,11 @@ impl App {
     /// gets the rows the campaign's contacts use.
     pub(super) fn add_contact(&mut self) {
         // A blank contact the campaign's layout put there is the one to fill, not one more.
-        let focus = match self.form.secondary.iter().position(super::form::ContactForm::is_blank) {
-            Some(c) => Focus::SecPhone(c),
-            None => {
-                let names = self.contact_rows();
-                self.form.add_contact(&names)
-            }
+        let focus = if let Some(c) = self.form.secondary.iter().position(super::form::ContactForm::is_blank) {
+            Focus::SecPhone(c)
+        } else {
+            let names = self.contact_rows();
+            self.form.add_contact(&names)
         };
         self.form.errors.clear();
         self.set_focus(focus);

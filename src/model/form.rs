@@ -495,7 +495,7 @@ impl Form {
                     rows[i].value.set_text(value);
                 }
                 None => {
-                    rows.push(VarRow { key: TextInput::with_text(key), value: TextInput::with_text(value) })
+                    rows.push(VarRow { key: TextInput::with_text(key), value: TextInput::with_text(value) });
                 }
             }
         }

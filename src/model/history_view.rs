@@ -374,7 +374,7 @@ impl Candidates {
 /// How many threads a long filter pass may use.
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(4))
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4))
 }
 
 /// A hash of the lead's campaign and phone, never 0 (which marks a key to make again).

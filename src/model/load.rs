@@ -89,7 +89,7 @@ impl App {
         match (summary, unplaced.is_empty()) {
             (Some(message), true) => text = format!("{text} The server said: {message}."),
             (Some(message), false) => {
-                text = format!("{text} The server said: {message} ({}).", unplaced.join("; "))
+                text = format!("{text} The server said: {message} ({}).", unplaced.join("; "));
             }
             (None, _) => {}
         }

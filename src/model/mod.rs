@@ -566,7 +566,7 @@ impl App {
             Action::PrevField => self.step_focus(-1),
             Action::Up if self.focus != Focus::History => self.set_focus(self.form.line_step(self.focus, -1)),
             Action::Down if self.focus != Focus::History => {
-                self.set_focus(self.form.line_step(self.focus, 1))
+                self.set_focus(self.form.line_step(self.focus, 1));
             }
             Action::ShowForm => self.set_focus(self.form_focus),
             Action::ShowHistory => self.set_focus(Focus::History),
@@ -575,7 +575,7 @@ impl App {
                 self.open_overlay(Overlay::Help);
             }
             Action::Close if self.focus == Focus::History && self.history.is_filtered() => {
-                self.clear_filters()
+                self.clear_filters();
             }
             Action::Close => self.notice = None,
             Action::AddRow if matches!(self.focus, Focus::Secondary | Focus::Submit) => self.add_contact(),
@@ -599,7 +599,7 @@ impl App {
             }
             // A space among letters typed on the box is part of them, not a tick.
             Action::Toggle if self.focus == Focus::AllowDuplicate && !self.stray.is_empty() => {
-                self.stray_key(' ')
+                self.stray_key(' ');
             }
             Action::Toggle if self.focus == Focus::AllowDuplicate => {
                 self.form.allow_duplicate = !self.form.allow_duplicate;
@@ -739,15 +739,14 @@ impl App {
     }
 
     fn copy_primary_vars(&mut self) {
-        let contact = match self.focus {
-            Focus::SecPhone(c) | Focus::SecVarKey(c, _) | Focus::SecVarValue(c, _) => c,
-            _ => {
-                self.notify(
-                    Level::Info,
-                    "Ctrl-P works in a secondary contact: it copies the primary's variables",
-                );
-                return;
-            }
+        let (Focus::SecPhone(contact) | Focus::SecVarKey(contact, _) | Focus::SecVarValue(contact, _)) =
+            self.focus
+        else {
+            self.notify(
+                Level::Info,
+                "Ctrl-P works in a secondary contact: it copies the primary's variables",
+            );
+            return;
         };
         let n = self.form.copy_primary_vars(contact);
         self.notify(

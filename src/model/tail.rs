@@ -12,15 +12,12 @@ impl App {
         if !self.history.loaded {
             return vec![];
         }
-        match &mut self.tail_reading {
-            Some(again) => {
-                *again = true;
-                vec![]
-            }
-            None => {
-                self.tail_reading = Some(false);
-                vec![Effect::ReadTail(self.history_end)]
-            }
+        if let Some(again) = &mut self.tail_reading {
+            *again = true;
+            vec![]
+        } else {
+            self.tail_reading = Some(false);
+            vec![Effect::ReadTail(self.history_end)]
         }
     }
 
@@ -51,7 +48,7 @@ impl App {
         for mut record in records {
             record.sanitize();
             // A lead this instance is working on right now has its own records in hand.
-            if self.in_flight.get(&record.local_id).is_some_and(|p| p.is_busy()) {
+            if self.in_flight.get(&record.local_id).is_some_and(super::delivery::Phase::is_busy) {
                 continue;
             }
             let known = self.history.get(&record.local_id).map(|e| e.updated_at);

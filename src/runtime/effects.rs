@@ -24,15 +24,12 @@ fn with_api<F, Fut>(
     F: FnOnce(ApiClient) -> Fut,
     Fut: std::future::Future<Output = Msg> + Send + 'static,
 {
-    match services.api.clone() {
-        Some(api) => {
-            let future = f(api);
-            tasks.spawn(async move { Done::Msg(future.await) });
-        }
-        None => {
-            let msg = no_key(ApiError::Auth("no API key yet".into()));
-            tasks.spawn(async move { Done::Msg(msg) });
-        }
+    if let Some(api) = services.api.clone() {
+        let future = f(api);
+        tasks.spawn(async move { Done::Msg(future.await) });
+    } else {
+        let msg = no_key(ApiError::Auth("no API key yet".into()));
+        tasks.spawn(async move { Done::Msg(msg) });
     }
 }
 

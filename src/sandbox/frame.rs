@@ -49,9 +49,8 @@ pub(super) async fn frame(State(state): State<SandboxState>, request: Request, n
     if latency > Duration::ZERO {
         tokio::time::sleep(latency).await;
     }
-    let response = match work.await {
-        Ok(response) => response,
-        Err(_) => return message(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
+    let Ok(response) = work.await else {
+        return message(StatusCode::INTERNAL_SERVER_ERROR, "Server Error");
     };
     let is_json = response
         .headers()

@@ -180,7 +180,7 @@ impl SandboxState {
 
     /// The store, locked. A poisoned lock is taken over: the data stays usable.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
-        self.shared.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -95,9 +95,10 @@ async fn list_leads(
     let params = page::params(raw.as_deref());
     let mut errors = Errors::default();
     let per_page = page::per_page(&params, LEADS_PER_PAGE, &mut errors);
-    let campaign_id = param(&params, "campaign_id").and_then(|c| match c.parse::<i64>() {
-        Ok(id) => Some(id),
-        Err(_) => {
+    let campaign_id = param(&params, "campaign_id").and_then(|c| {
+        if let Ok(id) = c.parse::<i64>() {
+            Some(id)
+        } else {
             errors.add("campaign_id", "The {attr} field must be an integer.");
             None
         }

@@ -185,12 +185,11 @@ fn campaign(errors: &mut Errors, value: Option<&Value>, required: bool) -> Optio
         errors.add(field, "The {attr} field must be an integer.");
         return None;
     };
-    match u64::try_from(id).ok().and_then(data::campaign) {
-        Some(c) => Some(c.id),
-        None => {
-            errors.add(field, "The selected {attr} is invalid.");
-            None
-        }
+    if let Some(c) = u64::try_from(id).ok().and_then(data::campaign) {
+        Some(c.id)
+    } else {
+        errors.add(field, "The selected {attr} is invalid.");
+        None
     }
 }
 

@@ -30,7 +30,7 @@ pub fn draw(app: &App, prompt: &KeyPrompt, frame: &mut Frame, area: Rect) {
     match (&prompt.problem, prompt.checking) {
         (_, true) => lines.push(Line::from(Span::styled("Checking the key…", theme::hint()))),
         (Some(problem), false) => {
-            lines.push(Line::from(Span::styled(format!("✗ {problem}"), theme::error())))
+            lines.push(Line::from(Span::styled(format!("✗ {problem}"), theme::error())));
         }
         (None, false) => lines.push(Line::from("")),
     }

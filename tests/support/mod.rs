@@ -314,12 +314,12 @@ impl Tui {
 
     /// The screen's text once a frame is complete (see [`Tui::with_settled_screen`]).
     pub fn settled_screen(&self) -> Option<String> {
-        self.with_settled_screen(|s| s.contents())
+        self.with_settled_screen(vt100::Screen::contents)
     }
 
     /// Whether the app's screen is the alternate screen.
     pub fn alternate_screen(&self) -> bool {
-        self.with_screen(|s| s.alternate_screen())
+        self.with_screen(vt100::Screen::alternate_screen)
     }
 
     /// The screen framed with row numbers, for failure messages.
@@ -503,7 +503,7 @@ fn nonzero(n: u16) -> NonZeroU16 {
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Moves the app's output into the emulator until the app's side closes. Answers cursor

@@ -134,7 +134,7 @@ impl<'s> Scanner<'s> {
         match judge(text) {
             Ok(record) => (self.sink)(record),
             Err(reason) => {
-                self.damaged.push(Bad { line: self.line, start: self.offset, text: text.to_vec(), reason })
+                self.damaged.push(Bad { line: self.line, start: self.offset, text: text.to_vec(), reason });
             }
         }
     }
