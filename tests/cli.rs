@@ -25,6 +25,12 @@ impl Env {
         self.command(args).output().await.unwrap()
     }
 
+    /// `create` with these arguments, which must succeed.
+    async fn create_ok(&self, args: &[&str]) {
+        let out = self.run(&[&["create"], args].concat()).await;
+        assert_eq!(code(&out), 0, "create {args:?}: {}", text(&out.stderr));
+    }
+
     fn history_file(&self) -> std::path::PathBuf {
         self.dir.path().join("data/autocalls-tui/history.jsonl")
     }
@@ -177,18 +183,8 @@ async fn history_filters_and_csv() {
         ("+14155550101", "Grace, \"Amazing\"", "12"),
         ("+14155550102", "Alan", "17"),
     ] {
-        let out = env
-            .run(&[
-                "create",
-                "--phone",
-                phone,
-                "--campaign",
-                campaign,
-                "--var",
-                &format!("customer_name={name}"),
-            ])
+        env.create_ok(&["--phone", phone, "--campaign", campaign, "--var", &format!("customer_name={name}")])
             .await;
-        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     }
     let out = env.run(&["history", "--search", "grace"]).await;
     let table = text(&out.stdout);
@@ -213,20 +209,9 @@ async fn history_search_reads_national_numbers_through_the_region() {
     for (phone, secondary, name) in
         [("+491701234505", "+493012345678", "Jörg Müller"), ("+14155550100", "+14155550199", "Ada")]
     {
-        let out = env
-            .run(&[
-                "create",
-                "--phone",
-                phone,
-                "--campaign",
-                "12",
-                "--secondary",
-                secondary,
-                "--var",
-                &format!("customer_name={name}"),
-            ])
+        let name = format!("customer_name={name}");
+        env.create_ok(&["--phone", phone, "--campaign", "12", "--secondary", secondary, "--var", &name])
             .await;
-        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     }
     let phones = |out: &Output| -> Vec<String> {
         let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
