@@ -219,6 +219,13 @@ impl Record {
         }
     }
 
+    /// The record as written at `at` (the model's clock) instead of the moment it was made.
+    #[must_use]
+    pub fn stamped(mut self, at: Timestamp) -> Self {
+        self.at = at;
+        self
+    }
+
     /// A `submitted` record for a new lead.
     pub fn submitted(local_id: LocalId, request: CreateLead, origin: &str) -> Self {
         Record {

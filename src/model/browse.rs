@@ -153,7 +153,7 @@ impl App {
             entry.status = Status::Pending;
         }
         self.notify(Level::Info, format!("Retrying {}", request.phone_number));
-        vec![Effect::Append(Record::submitted(id, request, "tui"))]
+        vec![Effect::Append(Record::submitted(id, request, "tui").stamped(self.clock))]
     }
 
     /// Asks the server for the status of every created lead, campaign by campaign.
@@ -187,7 +187,7 @@ impl App {
                         matched += 1;
                     }
                 }
-                self.statuses_at = Some(Timestamp::now());
+                self.statuses_at = Some(self.clock);
                 self.history.refilter_if_filtered();
                 self.notify(
                     Level::Info,
@@ -206,7 +206,7 @@ impl App {
             return vec![];
         }
         let leads = (0..self.history.len()).filter_map(|r| self.history.row(r).cloned()).collect();
-        let stamp = Timestamp::now().to_zoned_datetime(self.time_zone.clone()).strftime("%Y%m%d-%H%M%S");
+        let stamp = self.clock.to_zoned_datetime(self.time_zone.clone()).strftime("%Y%m%d-%H%M%S");
         let path = dir.join(format!("leads-{stamp}.csv"));
         self.notify(Level::Info, format!("Exporting to {} …", path.display()));
         vec![Effect::Export { path, leads }]

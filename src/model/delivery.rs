@@ -160,7 +160,7 @@ impl App {
     fn send_new(&mut self, request: CreateLead) -> Vec<Effect> {
         let local_id = LocalId::new();
         let request_campaign = request.campaign_id;
-        let record = Record::submitted(local_id, request.clone(), "tui");
+        let record = Record::submitted(local_id, request.clone(), "tui").stamped(self.clock);
         self.history.push(LeadEntry::new(local_id, record.at, request));
         self.in_flight.insert(local_id, Phase::Saving);
         self.learn_layout(request_campaign);
@@ -222,7 +222,7 @@ impl App {
                     };
                     let outcome =
                         Outcome { status: Status::Failed, error: Some(error), ..Outcome::default() };
-                    entry.apply(outcome, Timestamp::now());
+                    entry.apply(outcome, self.clock);
                 }
                 let back = match typed {
                     // Nothing typed since: the lead is back where it was typed.
@@ -331,7 +331,7 @@ impl App {
     }
 
     fn save_result(&mut self, local_id: LocalId, outcome: Outcome, after: Option<Phase>) -> Vec<Effect> {
-        let record = Record::outcome(local_id, outcome.clone());
+        let record = Record::outcome(local_id, outcome.clone()).stamped(self.clock);
         let after = after.map(Box::new);
         self.in_flight.insert(local_id, Phase::SavingResult { outcome: Box::new(outcome), after });
         vec![Effect::Append(record)]
@@ -352,7 +352,7 @@ impl App {
     /// Applies a saved (or unsaveable) result to its row and tells the user.
     fn settle(&mut self, local_id: LocalId, outcome: Outcome, saved: Result<(), String>) {
         let Some(entry) = self.history.get_mut(&local_id) else { return };
-        entry.apply(outcome.clone(), Timestamp::now());
+        entry.apply(outcome.clone(), self.clock);
         let phone = entry.request.phone_number.clone();
         self.history.refilter_if_filtered();
         if let Err(reason) = saved {

@@ -185,6 +185,9 @@ pub struct App {
     pub(super) quit: bool,
     /// The time now, set by the runtime before each message (tests set it by hand).
     pub now: std::time::Instant,
+    /// The wall clock now, set with `now`: records and times shown come from it, so `update`
+    /// reads no clock of its own.
+    pub clock: jiff::Timestamp,
     /// Why sending is paused for a key, while it is.
     pub key_problem: Option<String>,
     /// The account's name, once `GET /user/me` said it.
@@ -250,6 +253,7 @@ impl App {
             form_offset: std::cell::Cell::new(0),
             quit: false,
             now: std::time::Instant::now(),
+            clock: jiff::Timestamp::now(),
             key_problem: None,
             account: None,
             owns_outbox: options.owns_outbox,

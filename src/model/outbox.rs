@@ -127,7 +127,7 @@ impl App {
         if !self.owns_outbox {
             return;
         }
-        let now = jiff::Timestamp::now();
+        let now = self.clock;
         let open: Vec<(LocalId, jiff::Timestamp)> = candidates
             .iter()
             .filter_map(|id| self.history.get(id))

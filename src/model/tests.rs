@@ -557,3 +557,22 @@ fn quitting_waits_for_leads_on_their_way_unless_asked_twice() {
     act(&mut app, Action::Quit);
     assert!(app.should_quit(), "a second Ctrl-Q quits at once");
 }
+
+/// The model reads no wall clock of its own: records and lead times come from `App::clock`,
+/// which the runtime sets before each message.
+#[test]
+fn records_are_stamped_with_the_models_clock() {
+    let mut app = app();
+    let at: jiff::Timestamp = "2026-03-01T09:30:00Z".parse().unwrap();
+    app.clock = at;
+    let (id, _) = submit_valid(&mut app, "+14155550100");
+    assert_eq!(app.history.get(&id).unwrap().submitted_at, at);
+    app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
+    let later = at + jiff::SignedDuration::from_secs(3);
+    app.clock = later;
+    app.update(Msg::Sent { local_id: id, result: Ok(created("1001")) });
+    let effects = app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
+    assert!(effects.iter().all(|e| !matches!(e, Effect::Append(_))), "{effects:?}");
+    let entry = app.history.get(&id).unwrap();
+    assert_eq!(entry.updated_at, later);
+}

@@ -164,6 +164,7 @@ fn apply(app: &mut App, msg: Msg, services: &Services, tasks: &mut JoinSet<Done>
     // Only the kind of message: its content can hold keystrokes, a pasted key, personal data.
     tracing::trace!(msg = msg.kind(), "update");
     app.now = std::time::Instant::now();
+    app.clock = jiff::Timestamp::now();
     for effect in app.update(msg) {
         effects::start(effect, services, tasks);
     }
