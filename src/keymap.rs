@@ -328,6 +328,12 @@ pub fn key_label(binding: &Binding) -> String {
     }
 }
 
+/// The key for `action` in a form field, as help writes it (empty when none is bound), for the
+/// messages that name the key to press next.
+pub fn form_key(action: Action) -> String {
+    key_for(action, Context::Text).unwrap_or_default()
+}
+
 /// The first key bound to `action` in `context`, for the footer.
 pub fn key_for(action: Action, context: Context) -> Option<String> {
     bindings().iter().find(|b| b.action == action && b.scope.covers(context)).map(key_label)

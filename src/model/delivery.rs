@@ -233,8 +233,7 @@ impl App {
                     }
                     Some(form) => {
                         self.undo_form = Some(form);
-                        let undo = crate::keymap::key_for(Action::RestoreForm, crate::keymap::Context::Text)
-                            .unwrap_or_default();
+                        let undo = crate::keymap::form_key(Action::RestoreForm);
                         format!(" {undo} brings it back into the form.")
                     }
                     None => String::new(),

@@ -2,7 +2,7 @@
 //! clearing the form and bringing it back, and keeping it on disk as a draft as it is typed.
 
 use super::{Action, App, Effect, Focus, Form, Level, Overlay};
-use crate::keymap::{Context, key_for};
+use crate::keymap::form_key;
 
 impl App {
     /// Characters typed where no text can go (Send, a checkbox, a section header): never
@@ -25,7 +25,7 @@ impl App {
             Focus::AllowDuplicate => "Duplicates",
             _ => "a header",
         };
-        let add = key_for(Action::AddContact, Context::Text).unwrap_or_default();
+        let add = form_key(Action::AddContact);
         let count = self.stray.chars().count();
         let shown: String = match count.checked_sub(40) {
             Some(skip) if skip > 0 => std::iter::once('…').chain(self.stray.chars().skip(skip + 1)).collect(),
@@ -67,7 +67,7 @@ impl App {
             Focus::SecVarValue(c, r) => Focus::SecVarKey(c, r),
             Focus::SecVarKey(c, r) => Focus::SecVarValue(c, r),
             _ => {
-                let key = key_for(Action::Rename, Context::Text).unwrap_or_default();
+                let key = form_key(Action::Rename);
                 self.notify(Level::Info, format!("{key} works on a variable row: it edits the name"));
                 return;
             }
@@ -86,7 +86,7 @@ impl App {
         self.form.clear_for_next();
         self.prefill_rows();
         self.set_focus(Focus::Phone);
-        let undo = key_for(Action::RestoreForm, Context::Text).unwrap_or_default();
+        let undo = form_key(Action::RestoreForm);
         self.notify(Level::Info, format!("Form cleared; {undo} brings it back"));
         self.form_notice = true;
     }
@@ -156,7 +156,7 @@ impl App {
         self.form = form;
         self.loaded_form = Some(self.form.draft());
         self.picker = None;
-        let undo = key_for(Action::RestoreForm, Context::Text).unwrap_or_default();
+        let undo = form_key(Action::RestoreForm);
         (kept || untouched && self.undo_form.is_some())
             .then(|| format!(" The lead you were typing is kept: {undo} brings it back."))
     }

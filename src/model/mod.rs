@@ -273,8 +273,7 @@ impl App {
         if let Some(draft) = &options.draft {
             app.form = Form::from_draft(draft);
             app.focus_first_empty();
-            let clear =
-                crate::keymap::key_for(Action::ClearForm, crate::keymap::Context::Text).unwrap_or_default();
+            let clear = crate::keymap::form_key(Action::ClearForm);
             app.notify(
                 Level::Info,
                 format!("Restored the lead you were typing when the app last closed ({clear} clears it)"),

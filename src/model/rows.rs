@@ -153,8 +153,7 @@ impl App {
         }
         self.layouts.server.remove(&campaign);
         self.prefill_rows();
-        let undo =
-            crate::keymap::key_for(Action::RestoreForm, crate::keymap::Context::Text).unwrap_or_default();
+        let undo = crate::keymap::form_key(Action::RestoreForm);
         self.notify(
             Level::Info,
             format!("Rows reset for campaign {campaign}: from its leads on the server and the assistants ({undo} undoes)"),

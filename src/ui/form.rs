@@ -125,8 +125,7 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
         rows.push(var_row(app, &form.variables, i, (Focus::VarKey(i), Focus::VarValue(i)), 2, width));
     }
 
-    let add = crate::keymap::key_for(crate::model::Action::AddContact, crate::keymap::Context::Text)
-        .unwrap_or_default();
+    let add = crate::keymap::form_key(crate::model::Action::AddContact);
     let contacts_hint = if form.secondary.is_empty() {
         format!("none · {add} adds a contact")
     } else {
