@@ -428,3 +428,24 @@ fn what_a_search_matched_is_marked_in_the_picker_and_the_history() {
     assert_eq!(marked_part(&bold_from(&backend, "Jürgen Müller")), "Müll");
     assert_eq!(marked_part(&bold_from(&backend, "+491701234567")), "17012");
 }
+
+/// A name no assistant defines is marked, not refused; a name no variable can have is said as
+/// it is typed; a long value left behind shows its start, cut with an ellipsis.
+#[test]
+fn names_are_checked_as_typed_and_values_left_behind_show_their_start() {
+    use autocalls_tui::model::{Focus, Hit};
+    let mut app = with_catalog(80, 24);
+    app.update(Msg::Action(Action::AddRow));
+    type_text(&mut app, "booth_halle");
+    app.update(Msg::Action(Action::AddRow));
+    type_text(&mut app, "bad name");
+    app.update(Msg::Clicked(Hit::Field(Focus::VarValue(0))));
+    type_text(&mut app, "hans-juergen.grosskopf@maschinenbau-ueberlaender.de");
+    app.update(Msg::Clicked(Hit::Field(Focus::Phone)));
+    let screen = render(&app).to_string();
+    let line = |name: &str| screen.lines().find(|l| l.contains(name)).unwrap_or_default().to_owned();
+    assert!(line("booth_halle").contains("? unknown name"), "{screen}");
+    assert!(line("bad name").contains("✗ not a name"), "{screen}");
+    let value = line("booth_halle");
+    assert!(value.contains("= hans-juergen.grosskopf@") && value.contains('…'), "the start, cut: {value}");
+}

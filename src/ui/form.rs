@@ -285,7 +285,8 @@ fn var_row(
     // Wide enough for the longest name in the list (and the cursor), within reason.
     let longest = rows.iter().map(|r| unicode_width::UnicodeWidthStr::width(r.key.text())).max().unwrap_or(0);
     let key_width = (longest + 1).clamp(14, 24).min(width.saturating_sub(indent + 10) / 2).max(6);
-    let value_width = (width.saturating_sub(indent + key_width + 3 + 12)).clamp(6, 48);
+    // Room kept after the value for the row's note (" ? unknown name", " ✗ name used above").
+    let value_width = (width.saturating_sub(indent + key_width + 3 + 20)).clamp(6, 48);
     let key_focused = app.focus == key_focus;
     let value_focused = app.focus == value_focus;
     let marker = if key_focused || value_focused { "▸" } else { " " };
@@ -321,9 +322,7 @@ fn var_row(
         }
         (None, true, false) => Span::styled(" ✗ needs a name", theme::error()),
         (None, false, _) if repeated => Span::styled(" ✗ name used above", theme::error()),
-        (None, false, _) if !app.is_known_name(name) => {
-            Span::styled(" ? no assistant defines this name", theme::hint())
-        }
+        (None, false, _) if !app.is_known_name(name) => Span::styled(" ? unknown name", theme::hint()),
         (None, false, true) => Span::styled(" default", theme::hint()),
         _ => Span::raw(""),
     };
