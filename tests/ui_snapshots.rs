@@ -234,9 +234,11 @@ fn picker_open_wide() {
 #[test]
 fn chosen_campaign_prefills_rows_narrow() {
     let mut app = with_catalog(80, 24);
+    type_text(&mut app, "+1 415 555 0100");
     app.update(Msg::Action(Action::NextField));
     type_text(&mut app, "acme");
     app.update(Msg::Action(Action::Activate));
+    // The phone is typed, so the focus is on the first value to fill.
     type_text(&mut app, "Ada Lovelace");
     insta::assert_snapshot!(render(&app));
 }
