@@ -33,6 +33,16 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
+/// Adds a variable row named after each of `names`, as Ctrl-N and typing the name do.
+fn add_rows(app: &mut App, names: &[&str]) {
+    for name in names {
+        app.focus = Focus::Variables;
+        act(app, Action::AddRow);
+        app.focus = Focus::VarKey(app.form.variables.len() - 1);
+        type_text(app, name);
+    }
+}
+
 /// Effects that keep the form's draft and the campaign's rows, beside what a test is about.
 pub(super) fn is_bookkeeping(effect: &Effect) -> bool {
     matches!(effect, Effect::SaveDraft { .. } | Effect::RememberLayout { .. } | Effect::FetchLayout(_))
@@ -142,12 +152,7 @@ fn typing_one_field_off_never_renames_a_variable() {
     // Seen: `booth_hallw@example.de` and `+49 30 1234503` became variable names when the
     // typist was one Tab off, and the names carried into the next lead.
     let mut app = app();
-    for name in ["customer_name", "email", "booth_hall"] {
-        app.focus = Focus::Variables;
-        act(&mut app, Action::AddRow);
-        app.focus = Focus::VarKey(app.form.variables.len() - 1);
-        type_text(&mut app, name);
-    }
+    add_rows(&mut app, &["customer_name", "email", "booth_hall"]);
     app.focus = Focus::Phone;
     // One Tab too many after every field: the text lands in a value or on Send, never a name.
     for text in ["+14155550100", "Ada", "", "ada@example.com", "w@example.de", "+49 30 1234503"] {
@@ -225,12 +230,7 @@ fn up_and_down_move_between_fields_and_are_never_caught_in_the_campaign_list() {
         name: "Hannover".into(),
         status: None,
     }])));
-    for name in ["customer_name", "email"] {
-        app.focus = Focus::Variables;
-        act(&mut app, Action::AddRow);
-        app.focus = Focus::VarKey(app.form.variables.len() - 1);
-        type_text(&mut app, name);
-    }
+    add_rows(&mut app, &["customer_name", "email"]);
     app.focus = Focus::VarValue(1);
     let mut seen = vec![];
     for _ in 0..20 {
