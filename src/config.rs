@@ -145,8 +145,8 @@ pub struct FileConfig {
     /// Seconds a whole request may take.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout_secs: Option<u64>,
-    /// Seconds a lead left open must have been quiet before this instance takes it over at
-    /// start (another instance may still be sending it).
+    /// No longer used (open leads are taken over as soon as the run holding them ends); still
+    /// read, so an old config file keeps working, with a notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_after_secs: Option<u64>,
     /// `default`, or `plain` for no colour (emphasis by bold and reverse, as with `NO_COLOR`).
@@ -293,8 +293,9 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// Whole-request timeout.
     pub request_timeout: Duration,
-    /// How long a lead left open must have been quiet before it is taken over.
-    pub resume_after: Duration,
+    /// Sentences for the user about the config file that are not errors (a setting no longer
+    /// used).
+    pub notices: Vec<String>,
     /// Draw without colour.
     pub plain: bool,
     /// Remapped keys, command name → keys, in file order.
@@ -326,7 +327,16 @@ impl Settings {
             default_campaign: file.default_campaign,
             connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
             request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(20)),
-            resume_after: Duration::from_secs(file.resume_after_secs.unwrap_or(90)),
+            notices: file
+                .resume_after_secs
+                .map(|_| {
+                    format!(
+                        "{}: `resume_after_secs` is no longer used (leads left open are taken over as soon as the window or command holding them ends); it can be removed",
+                        paths.config_file.display()
+                    )
+                })
+                .into_iter()
+                .collect(),
             plain: file.theme == Some(Theme::Plain),
             keys: file.keys.iter().map(|(name, keys)| (name.clone(), keys.keys())).collect(),
             sandbox: overrides.sandbox,

@@ -310,7 +310,11 @@ mod tui {
         user: impl AsyncFnOnce(Keys),
     ) -> App {
         let dir = history.parent().unwrap();
-        let store = HistoryStore::open(history).unwrap();
+        // The quiet time this parameter once set is gone: a lead left open is taken over as soon
+        // as the run holding it has ended, whatever `resume_after` says.
+        let _ = resume_after;
+        let run = autocalls_tui::history::RunLock::take(&dir.join("runs")).unwrap();
+        let store = HistoryStore::open(history).unwrap().with_run(run.id());
         let client = ClientOptions {
             base_url: rig.proxy.base_url(),
             key: SecretString::from(rig.sandbox.key().to_owned()),
@@ -328,9 +332,9 @@ mod tui {
         let (mut app, effects) = App::new(AppOptions {
             target: Target::Live("127.0.0.1".into()),
             campaign: Some(CAMPAIGN),
-            owns_outbox: true,
+            run: Some(run.id()),
             has_key: true,
-            resume_after,
+            rules: autocalls_tui::delivery::engine::Rules::for_timeout(REQUEST_TIMEOUT),
             // The campaign's rows are known, so the app asks the server only what the fault is
             // about (learning the rows is a `GET /user/leads` too, and would take the fault).
             layouts: [(CAMPAIGN, autocalls_tui::layout::Layout::default())].into(),

@@ -209,7 +209,7 @@ fn campaign_name(id: u64) -> Option<String> {
 }
 
 fn record(local_id: LocalId, at: Timestamp, event: Event) -> Record {
-    Record { v: 1, local_id, at, event }
+    Record { v: 1, local_id, at, run: None, event }
 }
 
 fn outcome(status: Status, error: Option<LeadError>) -> Event {

@@ -155,6 +155,23 @@ impl ApiClient {
         types::decode_lead_page(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
     }
 
+    /// Every lead matching `query`, page after page (100 a page), up to `max_pages` pages so a
+    /// huge account cannot keep it going forever. The one paging loop: look-ups and status
+    /// refreshes both go through it.
+    pub async fn all_leads(&self, query: &LeadQuery, max_pages: u64) -> Result<Vec<types::Lead>, ApiError> {
+        let mut leads = Vec::new();
+        for page in 1..=max_pages.max(1) {
+            let query = LeadQuery { per_page: Some(100), page: Some(page), ..query.clone() };
+            let result = self.leads(&query).await?;
+            let more = result.has_next();
+            leads.extend(result.data);
+            if !more {
+                break;
+            }
+        }
+        Ok(leads)
+    }
+
     /// `GET /user/me`: who the key belongs to; a cheap check that the key works.
     pub async fn me(&self) -> Result<Me, ApiError> {
         let body = self.send(self.request(reqwest::Method::GET, "/user/me")?).await?;
@@ -264,14 +281,14 @@ async fn classify_response(response: Response) -> Result<Vec<u8>, ApiError> {
         headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if status.is_redirection() {
         let target = headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("elsewhere");
-        return Err(ApiError::Auth(format!(
+        return Err(ApiError::AuthUnsure(format!(
             "the server redirected to {} instead of answering; the key was probably not accepted",
             crate::sanitize::clean(target)
         )));
     }
     if status.is_success() {
         if is_html {
-            return Err(ApiError::Auth(
+            return Err(ApiError::AuthUnsure(
                 "the server answered with a web page (a login page?) instead of JSON".into(),
             ));
         }

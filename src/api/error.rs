@@ -25,6 +25,10 @@ pub enum ApiError {
     /// The key was refused (401, or a redirect or web page instead of JSON).
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// A web page or a redirect came instead of JSON: most likely the key was not accepted (a
+    /// login page), but a request that changes the server may have been carried out all the same.
+    #[error("authentication failed: {0}")]
+    AuthUnsure(String),
     /// Too many requests; the server says when to come back.
     #[error("rate limited by the server{}", retry_text(*retry_after))]
     RateLimited {
@@ -46,11 +50,34 @@ impl ApiError {
         match self {
             ApiError::Invalid(_) => ErrorKind::Invalid,
             ApiError::Rejected { .. } => ErrorKind::Rejected,
-            ApiError::Auth(_) => ErrorKind::Auth,
+            ApiError::Auth(_) | ApiError::AuthUnsure(_) => ErrorKind::Auth,
             ApiError::RateLimited { .. } => ErrorKind::RateLimited,
             ApiError::Unreachable(_) => ErrorKind::Unreachable,
             ApiError::UnknownOutcome(_) => ErrorKind::UnknownOutcome,
         }
+    }
+}
+
+impl ApiError {
+    /// Whether the key was (probably) refused: sending waits for one that works.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, ApiError::Auth(_) | ApiError::AuthUnsure(_))
+    }
+
+    /// Whether a request that changes the server may have been carried out although it failed:
+    /// it must be looked up before it is sent again.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, ApiError::UnknownOutcome(_) | ApiError::AuthUnsure(_))
+    }
+
+    /// Whether the API refused a lead because the campaign already holds its phone number.
+    pub fn is_already_taken(&self) -> bool {
+        let ApiError::Rejected { status: 422, message, errors } = self else { return false };
+        let says = |text: &str| {
+            let text = text.to_lowercase();
+            text.contains("already been taken") || text.contains("already exists")
+        };
+        errors.get("phone_number").is_some_and(|m| m.iter().any(|m| says(m))) || says(message)
     }
 }
 

@@ -58,7 +58,13 @@ fn show(settings: &Settings) {
         ),
         ("connect timeout", format!("{} s", settings.connect_timeout.as_secs())),
         ("request timeout", format!("{} s", settings.request_timeout.as_secs())),
-        ("resume after", format!("{} s", settings.resume_after.as_secs())),
+        (
+            "settling time",
+            format!(
+                "{} s (3 request timeouts: how long an unanswered lead is looked up before it is sent again)",
+                crate::delivery::engine::Rules::for_timeout(settings.request_timeout).settle.as_secs()
+            ),
+        ),
         ("theme", if settings.plain { "plain".into() } else { "default".into() }),
         (
             "keys",
@@ -76,5 +82,8 @@ fn show(settings: &Settings) {
     ];
     for (name, value) in rows {
         println!("{name:<16} {}", crate::sanitize::clean(&value));
+    }
+    for notice in &settings.notices {
+        println!("note: {}", crate::sanitize::clean(notice));
     }
 }

@@ -2,16 +2,16 @@
 //! history (written before the request starts) and the same classification as the form.
 
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use std::time::Duration;
-
-use crate::api::types::{CreateLead, Created};
-use crate::api::{ApiClient, ApiError};
+use crate::api::types::CreateLead;
+use crate::api::{ApiClient, ErrorKind};
 use crate::cli::CreateArgs;
 use crate::config::Settings;
-use crate::delivery::{Next, backoff, look_up, next_after};
+use crate::delivery::engine::{Command, Delivery, Event, Phase, Rules, Step};
+use crate::delivery::look_up;
 use crate::history::query::LeadJson;
-use crate::history::{HistoryStore, LeadEntry, LeadError, LocalId, Outcome, Record, Status};
+use crate::history::{HistoryStore, LeadEntry, LocalId, Outcome, Record, RunLock, Status};
 use crate::lead::{self, LeadDraft, SecondaryDraft};
 
 /// Exit code: the lead was created.
@@ -42,6 +42,19 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
         Ok(store) => store,
         Err(e) => return local_failure(&e.to_string()),
     };
+    // This command's run holds the lead while it is open; when the command ends with the lead
+    // still open, the next TUI takes it over at once.
+    let run = match RunLock::take(&store.runs_dir()) {
+        Ok(run) => run,
+        Err(e) => {
+            let dir = store.runs_dir();
+            return local_failure(&format!("{}: {e}; the lead was not sent", dir.display()));
+        }
+    };
+    let store = store.with_run(run.id());
+    for notice in &settings.notices {
+        say!("note: {notice}");
+    }
     let local_id = LocalId::new();
     let submitted = Record::submitted(local_id, request.clone(), "cli");
     let mut entry = LeadEntry::new(local_id, submitted.at, request.clone());
@@ -49,91 +62,85 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
         return local_failure(&format!("{e}; the lead was not sent"));
     }
     tracing::info!(%local_id, "create: sending");
+    let lead = Lead { api: &api, request: &request, local_id, since: submitted.at, store: &store };
     let taken = known_lead_ids(&store, &request);
-    let result = deliver(&api, &request, local_id, submitted.at, &store, &mut entry, &taken).await;
-    report(&entry, &result, args.json)
+    lead.deliver(&mut entry, &taken, Rules::for_timeout(settings.request_timeout)).await;
+    drop(run);
+    report(&entry, args.json)
 }
 
-/// Tries a few times over a few seconds, by the same rules as the TUI: resend only what cannot
-/// have been created, look up what may have been. What is still open at the end stays in the
-/// history (queued or unknown) for the TUI to resume.
-async fn deliver(
-    api: &ApiClient,
-    request: &CreateLead,
+/// What `create` sends and where it writes.
+struct Lead<'a> {
+    api: &'a ApiClient,
+    request: &'a CreateLead,
     local_id: LocalId,
     since: jiff::Timestamp,
-    store: &HistoryStore,
-    entry: &mut LeadEntry,
-    taken: &[String],
-) -> Result<Created, ApiError> {
-    const MAX_SENDS: u32 = 3;
-    const MAX_LOOKUPS: u32 = 3;
-    /// Longer waits are left to the TUI: a script should not hang.
-    const MAX_WAIT: Duration = Duration::from_secs(10);
-    let salt = local_id.0.as_u64_pair().1;
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let result = api.create_lead(request).await;
-        let error = match result {
-            Ok(created) => {
-                record(store, entry, local_id, Outcome::from_result(&Ok(created.clone())));
-                return Ok(created);
-            }
-            Err(error) => error,
-        };
-        let open = |status| Outcome { status, error: Some(LeadError::from(&error)), ..Outcome::default() };
-        match next_after(&error, tries, salt) {
-            Next::GiveUp => {
-                record(store, entry, local_id, Outcome::from_result(&Err(error.clone())));
-                return Err(error);
-            }
-            Next::NeedKey => {
-                record(store, entry, local_id, open(Status::Queued));
-                return Err(error);
-            }
-            Next::RetryAfter(wait) => {
-                record(store, entry, local_id, open(Status::Queued));
-                if tries >= MAX_SENDS || wait > MAX_WAIT {
-                    return Err(error);
-                }
-                say!("{error}; trying again in {} s", wait.as_secs().max(1));
-                tokio::time::sleep(wait).await;
-            }
-            Next::LookUp => {
-                record(store, entry, local_id, open(Status::Unknown));
-                say!("{error}; checking whether the server created it");
-                let mut lookups = 0;
-                loop {
-                    lookups += 1;
-                    match look_up(api, request, since, taken).await {
-                        Ok(Some(lead)) => {
-                            let created = Created { lead, message: None };
-                            record(store, entry, local_id, Outcome::from_result(&Ok(created.clone())));
-                            return Ok(created);
-                        }
-                        // Proven not created: it may be sent again, after a pause.
-                        Ok(None) if tries < MAX_SENDS => {
-                            tokio::time::sleep(backoff(tries, salt).min(MAX_WAIT)).await;
-                            break;
-                        }
-                        Ok(None) => {
-                            record(store, entry, local_id, open(Status::Queued));
-                            return Err(error);
-                        }
-                        Err(lookup_error) if lookups >= MAX_LOOKUPS => {
-                            say!("the check failed too: {lookup_error}");
-                            return Err(error);
-                        }
-                        Err(lookup_error) => {
-                            let wait = match next_after(&lookup_error, lookups, salt) {
-                                Next::RetryAfter(wait) => wait,
-                                _ => backoff(lookups, salt),
-                            };
-                            tokio::time::sleep(wait.min(MAX_WAIT)).await;
-                        }
+    store: &'a HistoryStore,
+}
+
+impl Lead<'_> {
+    /// Drives the delivery engine (the TUI's rules) for a while: a script should not hang, so
+    /// longer waits are left to the TUI, which takes the lead over once this command has ended.
+    async fn deliver(&self, entry: &mut LeadEntry, taken: &[String], rules: Rules) {
+        /// Sends tried before the lead is left to the TUI.
+        const MAX_SENDS: u32 = 3;
+        /// The longest single wait followed (a settling lead's look-ups are followed to its end).
+        const MAX_WAIT: Duration = Duration::from_secs(10);
+        let deadline = Instant::now() + rules.settle + MAX_WAIT * 2;
+        let mut delivery = Delivery::submitted(self.local_id.0.as_u64_pair().1, rules);
+        let mut command = delivery.on(Event::Saved { ok: true }, Instant::now());
+        loop {
+            let event = match command {
+                Command::Queue => Event::Go,
+                Command::Send => {
+                    let result = self.api.create_lead(self.request).await;
+                    if let Err(e) = &result {
+                        say!("{e}");
                     }
+                    Event::Sent(result)
                 }
+                Command::LookUp => {
+                    say!("checking whether the server created it");
+                    Event::LookedUp(look_up(self.api, self.request, self.since, taken).await)
+                }
+                Command::Record(outcome) => Event::Saved { ok: self.record(entry, *outcome) },
+                Command::Wait(until) => {
+                    let now = Instant::now();
+                    let wait = until.saturating_duration_since(now);
+                    let settling = delivery.settle_at.is_some_and(|at| until <= at);
+                    let resend = matches!(delivery.phase, Phase::Waiting { next: Step::Send, .. });
+                    if until > deadline
+                        || (!settling && wait > MAX_WAIT)
+                        || (resend && delivery.tries >= MAX_SENDS)
+                    {
+                        break;
+                    }
+                    match delivery.settling_left(now) {
+                        Some(left) if settling => say!(
+                            "not on the server yet; the server may still be creating it, so it is looked up for {} s more before it is sent again",
+                            left.as_secs().max(1)
+                        ),
+                        _ if resend => say!("trying again in {} s", wait.as_secs().max(1)),
+                        _ => {}
+                    }
+                    tokio::time::sleep_until(until.into()).await;
+                    Event::WaitOver
+                }
+                Command::NeedKey | Command::Finished | Command::Nothing => break,
+            };
+            command = delivery.on(event, Instant::now());
+        }
+    }
+
+    /// Appends an outcome record and applies it to the entry that is reported.
+    fn record(&self, entry: &mut LeadEntry, outcome: Outcome) -> bool {
+        let record = Record::outcome(self.local_id, outcome.clone());
+        entry.apply(outcome, record.at);
+        match self.store.append(&record) {
+            Ok(()) => true,
+            Err(e) => {
+                say!("warning: the result could not be written to the history: {e}");
+                false
             }
         }
     }
@@ -151,15 +158,6 @@ fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<String> {
         })
         .filter_map(|e| e.lead_id.map(String::from))
         .collect()
-}
-
-/// Appends an outcome record and applies it to the entry that is reported.
-fn record(store: &HistoryStore, entry: &mut LeadEntry, local_id: LocalId, outcome: Outcome) {
-    let record = Record::outcome(local_id, outcome.clone());
-    entry.apply(outcome, record.at);
-    if let Err(e) = store.append(&record) {
-        say!("warning: the result could not be written to the history: {e}");
-    }
 }
 
 fn draft(settings: &Settings, args: &CreateArgs) -> Result<LeadDraft, String> {
@@ -216,7 +214,7 @@ fn local_failure(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn report(entry: &LeadEntry, result: &Result<crate::api::types::Created, ApiError>, json: bool) -> ExitCode {
+fn report(entry: &LeadEntry, json: bool) -> ExitCode {
     if json {
         match serde_json::to_string_pretty(&LeadJson::from(entry)) {
             Ok(text) => println!("{text}"),
@@ -224,8 +222,10 @@ fn report(entry: &LeadEntry, result: &Result<crate::api::types::Created, ApiErro
         }
     }
     let phone = &entry.request.phone_number;
-    match (entry.status, result) {
-        (Status::Created, _) => {
+    let error = entry.error.as_deref();
+    let kind = error.map(|e| e.kind);
+    match entry.status {
+        Status::Created => {
             if !json {
                 let campaign = entry
                     .campaign_name
@@ -239,32 +239,33 @@ fn report(entry: &LeadEntry, result: &Result<crate::api::types::Created, ApiErro
             }
             ExitCode::from(EXIT_CREATED)
         }
-        (_, Err(ApiError::Rejected { status, message, errors })) => {
-            say!("rejected ({status}): {message}");
-            for (field, messages) in errors {
-                say!("  {field}: {}", messages.join(" "));
+        Status::Rejected => {
+            if let Some(error) = error {
+                say!("rejected ({}): {}", error.http_status.unwrap_or_default(), error.message);
+                for (field, messages) in &error.fields {
+                    say!("  {field}: {}", messages.join(" "));
+                }
             }
             ExitCode::from(EXIT_REJECTED)
         }
-        (_, Err(e @ ApiError::Auth(_))) => {
-            say!("{e}");
+        Status::Queued if kind == Some(ErrorKind::Auth) => {
             say!("The lead is kept queued in the history; it goes out once a working key is set.");
             ExitCode::from(EXIT_REJECTED)
         }
-        (_, Err(ApiError::Invalid(message))) => {
-            say!("error: {message}");
+        Status::Failed if kind == Some(ErrorKind::Invalid) => {
+            if let Some(error) = error {
+                say!("error: {}", error.message);
+            }
             ExitCode::from(EXIT_INVALID)
         }
-        (status, Err(e)) => {
-            say!("{e}");
+        status => {
             say!(
-                "The lead is kept in the history as {} ({}); autocalls-tui resumes it, checking the server first.",
+                "The lead is kept in the history as {} ({}); autocalls-tui takes it over when it starts (or at once, if it is running), checking the server first.",
                 status.as_str(),
                 entry.local_id
             );
             ExitCode::from(EXIT_UNSURE)
         }
-        (_, Ok(_)) => ExitCode::from(EXIT_UNSURE),
     }
 }
 

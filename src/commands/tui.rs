@@ -11,8 +11,9 @@ use crossterm::execute;
 
 use crate::cache::Cache;
 use crate::config::Settings;
+use crate::delivery::engine::Rules;
 use crate::draft::DraftStore;
-use crate::history::HistoryStore;
+use crate::history::{HistoryStore, RunLock};
 use crate::model::{App, AppOptions};
 use crate::runtime::{self, Services};
 
@@ -54,8 +55,18 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
             return Err(ExitCode::FAILURE);
         }
     };
-    // One instance at a time resumes leads left open; the lock goes with the process.
-    let outbox = outbox_lock(history.path());
+    // This window's run: it holds the leads it sends, and takes over those of runs that ended.
+    let run = RunLock::take(&history.runs_dir());
+    let (history, run_problem) = match &run {
+        Ok(run) => (history.with_run(run.id()), None),
+        Err(e) => (
+            history,
+            Some(format!(
+                "leads left open by other runs cannot be taken over: {}: {e}",
+                history_runs_dir_display(settings)
+            )),
+        ),
+    };
     let cache = Cache::for_target(&settings.paths.cache_dir, settings.sandbox);
     // --campaign wins; else the campaign used last; else the config file's default.
     let remembered = cache.load_remembered();
@@ -72,15 +83,18 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
         region: settings.region,
         campaign,
         export_dir: Some(settings.paths.data_dir.join("exports")),
-        owns_outbox: outbox.is_some(),
+        run: run.as_ref().ok().map(RunLock::id),
         has_key: connection.api.is_some(),
-        resume_after: settings.resume_after,
+        rules: Rules::for_timeout(settings.request_timeout),
         layouts: remembered.layouts.into_iter().collect(),
         draft,
     });
     let mut app = app;
-    if let Some(problem) = draft_problem {
+    if let Some(problem) = draft_problem.or(run_problem) {
         app.update(crate::model::Msg::Saved(Err(problem)));
+    }
+    for notice in &settings.notices {
+        app.notify_info(notice);
     }
     let services = Services {
         api: connection.api.clone(),
@@ -102,7 +116,7 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     drop(connection);
-    drop(outbox);
+    drop(run);
     match result {
         Ok(app) => Ok(app.restart_in_sandbox),
         Err(e) => {
@@ -112,12 +126,6 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     }
 }
 
-/// Takes `<history>.outbox.lock` without waiting; `None` when another instance holds it.
-fn outbox_lock(history: &std::path::Path) -> Option<std::fs::File> {
-    let mut name = history.file_name()?.to_owned();
-    name.push(".outbox.lock");
-    let file =
-        crate::config::private_file_options().truncate(false).open(history.with_file_name(name)).ok()?;
-    file.try_lock().ok()?;
-    Some(file)
+fn history_runs_dir_display(settings: &Settings) -> String {
+    crate::history::owner::runs_dir(&settings.history_file()).display().to_string()
 }

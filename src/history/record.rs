@@ -51,6 +51,9 @@ pub struct Record {
     pub local_id: LocalId,
     /// When this record was written.
     pub at: Timestamp,
+    /// The run that wrote it, which holds the lead while it is open (see [`super::owner`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<super::RunId>,
     /// What happened.
     #[serde(flatten)]
     pub event: Event,
@@ -232,6 +235,7 @@ impl Record {
             v: SCHEMA_VERSION,
             local_id,
             at: Timestamp::now(),
+            run: None,
             event: Event::Submitted { request, origin: Some(origin.to_owned()) },
         }
     }
@@ -242,6 +246,7 @@ impl Record {
             v: SCHEMA_VERSION,
             local_id,
             at: Timestamp::now(),
+            run: None,
             event: Event::Outcome {
                 status: outcome.status,
                 lead_id: outcome.lead_id,
@@ -286,7 +291,9 @@ impl Outcome {
             },
             Err(e) => Outcome {
                 status: match e {
-                    ApiError::Rejected { .. } | ApiError::Auth(_) => Status::Rejected,
+                    ApiError::Rejected { .. } | ApiError::Auth(_) | ApiError::AuthUnsure(_) => {
+                        Status::Rejected
+                    }
                     _ => Status::Failed,
                 },
                 error: Some(LeadError::from(e)),
@@ -323,6 +330,8 @@ pub struct LeadEntry {
     pub error: Option<Box<LeadError>>,
     /// The status the server last reported (`scheduled`, `completed`, ...), when refreshed.
     pub server_status: Option<Box<str>>,
+    /// The run that wrote its latest record: while the lead is open, the one that holds it.
+    pub owner: Option<super::RunId>,
 }
 
 /// One ended send attempt.
@@ -350,6 +359,7 @@ impl LeadEntry {
             campaign_name: None,
             error: None,
             server_status: None,
+            owner: None,
         }
     }
 
@@ -366,7 +376,10 @@ impl LeadEntry {
         }
         self.error = outcome.error.map(Box::new);
         self.updated_at = at;
-        self.attempts += 1;
+        // `pending` marks a send about to start, not an attempt that ended.
+        if outcome.status != Status::Pending {
+            self.attempts += 1;
+        }
     }
 
     /// The name shown in lists: the `customer_name` variable, else the first variable's value.
@@ -400,6 +413,9 @@ impl Folder {
     pub fn add(&mut self, mut record: Record) {
         record.sanitize();
         let Folder { leads, index, orphans, names } = self;
+        if let Some(&i) = index.get(&record.local_id) {
+            leads[i].owner = record.run;
+        }
         match record.event {
             Event::Submitted { request, .. } => {
                 if let Some(&i) = index.get(&record.local_id) {
@@ -409,7 +425,9 @@ impl Folder {
                     leads[i].updated_at = record.at;
                 } else {
                     index.insert(record.local_id, leads.len());
-                    leads.push(LeadEntry::new(record.local_id, record.at, request));
+                    let mut lead = LeadEntry::new(record.local_id, record.at, request);
+                    lead.owner = record.run;
+                    leads.push(lead);
                 }
             }
             Event::Outcome { status, lead_id, campaign_name, error, response } => {

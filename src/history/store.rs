@@ -21,7 +21,8 @@ pub use scan::DamageReason;
 pub use story::Story;
 pub use tail::Tail;
 
-use super::record::{Folder, LeadEntry, Record};
+use super::owner::RunId;
+use super::record::{Folder, LeadEntry, LocalId, Outcome, Record, Status};
 
 /// The history read as leads ([`HistoryStore::load_leads`]).
 #[derive(Debug, Default)]
@@ -105,6 +106,30 @@ fn io_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> Hist
 pub struct HistoryStore {
     path: PathBuf,
     damaged_path: PathBuf,
+    /// The run whose records this store writes (named in each record it appends).
+    run: Option<RunId>,
+}
+
+/// A lead to take over from a run that may have ended, as the caller last read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// The lead.
+    pub local_id: LocalId,
+    /// The run its latest record names (none: written by an app too old to say).
+    pub owner: Option<RunId>,
+    /// Its status then, kept by the record that takes it over.
+    pub status: Status,
+}
+
+/// What became of a [`Claim`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimed {
+    /// It is this run's now (a record saying so is on disk).
+    Taken,
+    /// Its owner is still at work; it is left to it.
+    Alive(RunId),
+    /// It has records the caller has not read yet; read them, then ask again if still open.
+    Moved,
 }
 
 /// What [`HistoryStore::load`] read, and what it found wrong and repaired on the way.
@@ -134,7 +159,7 @@ impl HistoryStore {
         let path = path.into();
         let mut damaged_name = path.file_name().unwrap_or(path.as_os_str()).to_owned();
         damaged_name.push(".damaged");
-        let store = HistoryStore { damaged_path: path.with_file_name(damaged_name), path };
+        let store = HistoryStore { damaged_path: path.with_file_name(damaged_name), path, run: None };
         let path = &store.path;
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent {
@@ -154,6 +179,18 @@ impl HistoryStore {
             Err(e) => return Err(io_error(path, "create")(e)),
         }
         Ok(store)
+    }
+
+    /// The same store, naming `run` in every record it appends.
+    #[must_use]
+    pub fn with_run(mut self, run: RunId) -> Self {
+        self.run = Some(run);
+        self
+    }
+
+    /// The folder of the run lock files that say who holds open leads.
+    pub fn runs_dir(&self) -> PathBuf {
+        super::owner::runs_dir(&self.path)
     }
 
     /// The history file, for messages and the `history` command.
@@ -186,10 +223,23 @@ impl HistoryStore {
     /// Writes `record` as one line and returns only once it is on the disk, so the caller may
     /// tell the user it is saved (and, for a `submitted` record, start sending).
     pub fn append(&self, record: &Record) -> Result<(), HistoryError> {
-        let json = serde_json::to_vec(record)
-            .map_err(|source| HistoryError::Encode { path: self.path.clone(), source })?;
         let file = self.open_file()?;
         file.lock().map_err(io_error(&self.path, "lock"))?;
+        self.append_locked(&file, record)
+    }
+
+    /// Appends one line to `file`, whose exclusive lock the caller holds.
+    fn append_locked(&self, file: &File, record: &Record) -> Result<(), HistoryError> {
+        let stamped;
+        let record = match self.run {
+            Some(run) if record.run.is_none() => {
+                stamped = Record { run: Some(run), ..record.clone() };
+                &stamped
+            }
+            _ => record,
+        };
+        let json = serde_json::to_vec(record)
+            .map_err(|source| HistoryError::Encode { path: self.path.clone(), source })?;
         let len = file.metadata().map_err(io_error(&self.path, "read the size of"))?.len();
         let mut line = Vec::with_capacity(json.len() + 2);
         // A writer that crashed mid-line left no `\n`; start a new line rather than glue onto
@@ -203,7 +253,7 @@ impl HistoryStore {
         }
         line.extend_from_slice(&json);
         line.push(b'\n');
-        let written = (&file).write_all(&line).and_then(|()| file.sync_data());
+        let written = (&*file).write_all(&line).and_then(|()| file.sync_data());
         if let Err(e) = written {
             // Take back a partial line so a failed append leaves no torn tail (best effort).
             if file.set_len(len).is_ok() {
@@ -212,6 +262,55 @@ impl HistoryStore {
             return Err(io_error(&self.path, "append to")(e));
         }
         Ok(())
+    }
+
+    /// Takes over open leads whose owner has ended, as one step under the history's lock, so two
+    /// runs never both take one: a lead with records after `from` (the byte the caller has read
+    /// up to) has moved on and is left for the caller to read; a lead whose owner is alive is
+    /// left to it; every other one gets a record naming this run, with its status unchanged.
+    pub fn claim(&self, claims: &[Claim], from: u64) -> Result<Vec<Claimed>, HistoryError> {
+        let Some(run) = self.run else {
+            return Ok(claims.iter().map(|c| Claimed::Alive(c.owner.unwrap_or_default())).collect());
+        };
+        let file = self.open_file()?;
+        file.lock().map_err(io_error(&self.path, "lock"))?;
+        let len = file.metadata().map_err(io_error(&self.path, "read the size of"))?.len();
+        if from > len {
+            return Ok(vec![Claimed::Moved; claims.len()]);
+        }
+        let mut newer = Vec::new();
+        let mut since = vec![0; usize::try_from(len - from).unwrap_or(0)];
+        file.read_exact_at(&mut since, from).map_err(io_error(&self.path, "read"))?;
+        #[derive(serde::Deserialize)]
+        struct Named {
+            local_id: LocalId,
+        }
+        for line in since.split(|&b| b == b'\n') {
+            if let Ok(named) = serde_json::from_slice::<Named>(line) {
+                newer.push(named.local_id);
+            }
+        }
+        let runs = self.runs_dir();
+        let mut results = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let result = match claim.owner {
+                _ if newer.contains(&claim.local_id) => Claimed::Moved,
+                Some(owner) if owner == run => Claimed::Taken,
+                Some(owner) if super::owner::is_alive(&runs, owner) => Claimed::Alive(owner),
+                _ => {
+                    let outcome = Outcome { status: claim.status, ..Outcome::default() };
+                    self.append_locked(&file, &Record::outcome(claim.local_id, outcome))?;
+                    Claimed::Taken
+                }
+            };
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    /// Blocks until run `run` has ended (see [`super::owner::wait_until_gone`]).
+    pub fn wait_until_gone(&self, run: RunId) {
+        super::owner::wait_until_gone(&self.runs_dir(), run);
     }
 
     /// Reads every record, repairing on the way what a crash can leave: a torn last line is kept

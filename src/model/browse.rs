@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::delivery::Phase;
 use super::{App, Effect, Level, Overlay, TextInput};
 use crate::api::ApiError;
 use crate::history::query::Filter;
@@ -148,7 +147,8 @@ impl App {
             );
             return vec![];
         }
-        self.in_flight.insert(id, Phase::Saving);
+        self.in_flight
+            .insert(id, crate::delivery::engine::Delivery::submitted(super::delivery::salt(id), self.rules));
         if let Some(entry) = self.history.get_mut(&id) {
             entry.status = Status::Pending;
         }

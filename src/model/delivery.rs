@@ -1,102 +1,17 @@
-//! A lead's way from the form to the server and back into the history, as a phase per local id:
-//! saved to disk first, then sent, then its result saved, and only then reported. Answers that do
-//! not match the phase their lead is in (late, repeated, or for another lead) change nothing.
-
-use std::time::Instant;
+//! A lead's way from the form to the server and back into the history: one
+//! [`Delivery`](crate::delivery::engine::Delivery) per local id, fed the answers as they come,
+//! whose commands become effects here. Saved to disk first, then sent, then its result saved,
+//! and only then reported. Answers that do not fit the phase their lead is in (late, repeated,
+//! or for another lead) change nothing.
 
 use jiff::Timestamp;
 
 use super::{Action, App, Connection, Effect, Focus, Level, Overlay};
 use crate::api::types::{CreateLead, Created, Lead};
 use crate::api::{ApiError, ErrorKind};
-use crate::delivery::{self, Next as DeliveryNext};
+use crate::delivery::engine::{Command, Delivery, Event, Phase};
 use crate::history::{LeadEntry, LeadError, LocalId, Outcome, Record, Status};
 use crate::lead;
-
-/// What a lead waiting its turn will do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// Send the create request.
-    Send,
-    /// Look the lead up on the server first (its last outcome is unknown).
-    LookUp,
-}
-
-/// Where a lead on its way is. `tries` counts the create requests sent so far.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Phase {
-    /// Its `submitted` record is being written; nothing is sent before that ends.
-    Saving,
-    /// Waiting for a free request slot.
-    Ready {
-        /// What it will do.
-        next: Step,
-        /// Sends so far.
-        tries: u32,
-    },
-    /// The create request is under way.
-    Sending {
-        /// Sends so far, this one included.
-        tries: u32,
-    },
-    /// The lead is being looked up on the server.
-    LookingUp {
-        /// Sends so far.
-        tries: u32,
-    },
-    /// An answer came; its record is being written before the user is told. Then the lead
-    /// goes on as `after` says, or is settled when there is nothing after.
-    SavingResult {
-        /// What the answer means.
-        outcome: Box<Outcome>,
-        /// Where the lead goes next.
-        after: Option<Box<Phase>>,
-    },
-    /// Queued: waits until `until` (connection failure backoff, or the server's Retry-After).
-    Waiting {
-        /// When it may go.
-        until: Instant,
-        /// What it will do then.
-        next: Step,
-        /// Sends so far.
-        tries: u32,
-    },
-    /// The key was refused: waits for a key that works.
-    Paused {
-        /// What it will do then.
-        next: Step,
-        /// Sends so far.
-        tries: u32,
-    },
-}
-
-impl Phase {
-    /// A word for the history row.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Phase::Saving | Phase::SavingResult { .. } => "saving",
-            Phase::Sending { .. } => "sending",
-            Phase::LookingUp { .. } => "checking",
-            Phase::Ready { .. } => "next",
-            Phase::Waiting { next: Step::Send, .. } => "queued",
-            Phase::Waiting { next: Step::LookUp, .. } => "unknown",
-            Phase::Paused { .. } => "needs key",
-        }
-    }
-
-    /// Whether work is under way or about to start (quitting waits for it); leads that wait for
-    /// a retry or a key are resumed at the next start instead.
-    pub fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            Phase::Saving
-                | Phase::Ready { .. }
-                | Phase::Sending { .. }
-                | Phase::LookingUp { .. }
-                | Phase::SavingResult { .. }
-        )
-    }
-}
 
 /// The duplicate guard's question: this phone was already created in this campaign.
 #[derive(Debug, Clone, PartialEq)]
@@ -162,7 +77,7 @@ impl App {
         let request_campaign = request.campaign_id;
         let record = Record::submitted(local_id, request.clone(), "tui").stamped(self.clock);
         self.history.push(LeadEntry::new(local_id, record.at, request));
-        self.in_flight.insert(local_id, Phase::Saving);
+        self.in_flight.insert(local_id, Delivery::submitted(salt(local_id), self.rules));
         self.learn_layout(request_campaign);
         // Kept until the record is on disk: if it cannot be written, the lead goes back into the
         // form instead of living only in memory.
@@ -180,102 +95,111 @@ impl App {
         submitted: bool,
         result: Result<(), String>,
     ) -> Vec<Effect> {
-        match (self.in_flight.remove(&local_id), submitted) {
-            (Some(Phase::Saving), true) => self.saved_submission(local_id, result),
-            (Some(Phase::SavingResult { outcome, after }), false) => {
+        let Some(delivery) = self.in_flight.get(&local_id) else { return vec![] };
+        match (&delivery.phase, submitted) {
+            (Phase::Saving, true) => {
+                let ok = result.is_ok();
+                self.saved_submission(local_id, result);
+                self.feed(local_id, Event::Saved { ok })
+            }
+            (Phase::Recording { outcome, .. }, false) => {
+                let outcome = outcome.as_ref().clone();
                 // The campaign of a lead the server created is the one to start in next time (a
                 // campaign id the server refused is not remembered).
                 let created = outcome.status == Status::Created && result.is_ok();
-                self.settle(local_id, *outcome, result);
-                if let Some(after) = after {
-                    self.in_flight.insert(local_id, *after);
-                }
+                self.settle(local_id, outcome, result);
+                let mut effects = self.feed(local_id, Event::Saved { ok: true });
                 if created && let Some(entry) = self.history.get(&local_id) {
-                    return vec![Effect::RememberCampaign(entry.request.campaign_id)];
+                    effects.push(Effect::RememberCampaign(entry.request.campaign_id));
                 }
+                effects
             }
-            // Not the record this lead waits for: put its phase back as it was.
-            (Some(phase), _) => {
-                self.in_flight.insert(local_id, phase);
-            }
-            (None, _) => {}
+            // Not the record this lead waits for.
+            _ => vec![],
         }
-        vec![]
+    }
+
+    /// Feeds what happened to a lead's delivery and carries out what it asks for next.
+    pub(super) fn feed(&mut self, local_id: LocalId, event: Event) -> Vec<Effect> {
+        let Some(delivery) = self.in_flight.get_mut(&local_id) else { return vec![] };
+        let command = delivery.on(event, self.now);
+        self.carry_out(local_id, command)
+    }
+
+    /// Turns a delivery's command into effects. Waiting for a slot, a time or a key needs none:
+    /// `pump` and the key prompt give those.
+    fn carry_out(&mut self, local_id: LocalId, command: Command) -> Vec<Effect> {
+        match command {
+            Command::Nothing | Command::Queue | Command::Wait(_) | Command::NeedKey => vec![],
+            Command::Finished => {
+                self.in_flight.remove(&local_id);
+                vec![]
+            }
+            Command::Record(outcome) => {
+                vec![Effect::Append(Record::outcome(local_id, *outcome).stamped(self.clock))]
+            }
+            Command::Send => match self.history.get(&local_id) {
+                Some(entry) => vec![Effect::Send { local_id, request: entry.request.clone() }],
+                None => vec![],
+            },
+            Command::LookUp => match self.history.get(&local_id) {
+                Some(entry) => {
+                    let request = entry.request.clone();
+                    let since = entry.submitted_at;
+                    let taken =
+                        self.history.lead_ids_for(&request.phone_number, request.campaign_id, local_id);
+                    vec![Effect::LookUp { local_id, request, since, taken }]
+                }
+                None => vec![],
+            },
+        }
     }
 
     fn saved_submission(&mut self, local_id: LocalId, result: Result<(), String>) {
         let typed = self.unsaved_forms.remove(&local_id);
-        match result {
-            Ok(()) => {
-                if self.history.get(&local_id).is_some() {
-                    self.in_flight.insert(local_id, Phase::Ready { next: Step::Send, tries: 0 });
-                }
-            }
-            Err(reason) => {
-                let message = format!("not sent: the history could not be written ({reason})");
-                if let Some(entry) = self.history.get_mut(&local_id) {
-                    let error = LeadError {
-                        kind: ErrorKind::Storage,
-                        message: message.clone(),
-                        http_status: None,
-                        fields: Default::default(),
-                    };
-                    let outcome =
-                        Outcome { status: Status::Failed, error: Some(error), ..Outcome::default() };
-                    entry.apply(outcome, self.clock);
-                }
-                let back = match typed {
-                    // Nothing typed since: the lead is back where it was typed.
-                    Some(form) if !self.form.has_content() => {
-                        self.form = *form;
-                        self.set_focus(Focus::Phone);
-                        " It is back in the form.".to_owned()
-                    }
-                    Some(form) => {
-                        self.undo_form = Some(form);
-                        let undo = crate::keymap::form_key(Action::RestoreForm);
-                        format!(" {undo} brings it back into the form.")
-                    }
-                    None => String::new(),
-                };
-                self.notify(Level::Error, format!("Lead {message}.{back}"));
-            }
+        let Err(reason) = result else { return };
+        let message = format!("not sent: the history could not be written ({reason})");
+        if let Some(entry) = self.history.get_mut(&local_id) {
+            let error = LeadError {
+                kind: ErrorKind::Storage,
+                message: message.clone(),
+                http_status: None,
+                fields: Default::default(),
+            };
+            let outcome = Outcome { status: Status::Failed, error: Some(error), ..Outcome::default() };
+            entry.apply(outcome, self.clock);
         }
+        let back = match typed {
+            // Nothing typed since: the lead is back where it was typed.
+            Some(form) if !self.form.has_content() => {
+                self.form = *form;
+                self.set_focus(Focus::Phone);
+                " It is back in the form.".to_owned()
+            }
+            Some(form) => {
+                self.undo_form = Some(form);
+                let undo = crate::keymap::form_key(Action::RestoreForm);
+                format!(" {undo} brings it back into the form.")
+            }
+            None => String::new(),
+        };
+        self.notify(Level::Error, format!("Lead {message}.{back}"));
     }
 
     /// The API answered a create: the result is written before anyone is told, and the lead
-    /// goes on as the failure allows (see `crate::delivery`).
+    /// goes on as its delivery says.
     pub(super) fn sent(&mut self, local_id: LocalId, result: Result<Created, ApiError>) -> Vec<Effect> {
-        let Some(&Phase::Sending { tries }) = self.in_flight.get(&local_id) else {
-            // Not ours, or already answered: a late or repeated answer changes nothing.
+        // Not ours, or already answered: a late or repeated answer changes nothing.
+        if !self.in_flight.get(&local_id).is_some_and(|d| d.phase == Phase::Sending) {
             return vec![];
-        };
+        }
         self.note_reachability(&result);
-        let (outcome, after) = match &result {
-            Ok(_) => (Outcome::from_result(&result), None),
-            Err(error) => match delivery::next_after(error, tries, salt(local_id)) {
-                DeliveryNext::RetryAfter(wait) => {
-                    let until = self.now + wait;
-                    (
-                        Self::open_outcome(Status::Queued, error),
-                        Some(Phase::Waiting { until, next: Step::Send, tries }),
-                    )
-                }
-                DeliveryNext::LookUp => (
-                    Self::open_outcome(Status::Unknown, error),
-                    Some(Phase::Ready { next: Step::LookUp, tries }),
-                ),
-                DeliveryNext::NeedKey => {
-                    self.key_refused(error);
-                    (
-                        Self::open_outcome(Status::Queued, error),
-                        Some(Phase::Paused { next: Step::Send, tries }),
-                    )
-                }
-                DeliveryNext::GiveUp => (Outcome::from_result(&result), None),
-            },
-        };
-        self.save_result(local_id, outcome, after)
+        if let Err(error) = &result
+            && error.is_auth()
+        {
+            self.key_refused(error);
+        }
+        self.feed(local_id, Event::Sent(result))
     }
 
     /// The server was searched for a lead whose outcome was unknown.
@@ -284,61 +208,23 @@ impl App {
         local_id: LocalId,
         result: Result<Option<Lead>, ApiError>,
     ) -> Vec<Effect> {
-        let Some(&Phase::LookingUp { tries }) = self.in_flight.get(&local_id) else { return vec![] };
-        self.note_reachability(&result);
-        match result {
-            // It exists: this submission created it; never send it again.
-            Ok(Some(lead)) => {
-                let outcome = Outcome::from_result(&Ok(Created { lead, message: None }));
-                self.save_result(local_id, outcome, None)
-            }
-            // It does not: sending again cannot make a second one. After a failed send, not at
-            // once: a server failing every request must not be hammered.
-            Ok(None) if tries == 0 => {
-                self.in_flight.insert(local_id, Phase::Ready { next: Step::Send, tries });
-                vec![]
-            }
-            Ok(None) => {
-                let until = self.now + delivery::backoff(tries, salt(local_id));
-                self.in_flight.insert(local_id, Phase::Waiting { until, next: Step::Send, tries });
-                vec![]
-            }
-            Err(error) => {
-                let phase = match delivery::next_after(&error, tries.max(1), salt(local_id)) {
-                    DeliveryNext::NeedKey => {
-                        self.key_refused(&error);
-                        Phase::Paused { next: Step::LookUp, tries }
-                    }
-                    // A 429 says how long; anything else waits the usual backoff.
-                    DeliveryNext::RetryAfter(wait) => {
-                        Phase::Waiting { until: self.now + wait, next: Step::LookUp, tries }
-                    }
-                    _ => {
-                        let wait = delivery::backoff(tries.max(1), salt(local_id));
-                        Phase::Waiting { until: self.now + wait, next: Step::LookUp, tries }
-                    }
-                };
-                self.in_flight.insert(local_id, phase);
-                vec![]
-            }
+        if !self.in_flight.get(&local_id).is_some_and(|d| d.phase == Phase::LookingUp) {
+            return vec![];
         }
+        self.note_reachability(&result);
+        if let Err(error) = &result
+            && error.is_auth()
+        {
+            self.key_refused(error);
+        }
+        self.feed(local_id, Event::LookedUp(result))
     }
 
-    /// Records a final outcome for a lead that is not under way (cancelling).
-    pub(super) fn save_result_public(&mut self, local_id: LocalId, outcome: Outcome) -> Vec<Effect> {
-        self.save_result(local_id, outcome, None)
-    }
-
-    fn save_result(&mut self, local_id: LocalId, outcome: Outcome, after: Option<Phase>) -> Vec<Effect> {
-        let record = Record::outcome(local_id, outcome.clone()).stamped(self.clock);
-        let after = after.map(Box::new);
-        self.in_flight.insert(local_id, Phase::SavingResult { outcome: Box::new(outcome), after });
-        vec![Effect::Append(record)]
-    }
-
-    /// The outcome of an attempt that leaves the lead open (queued or unknown).
-    fn open_outcome(status: Status, error: &ApiError) -> Outcome {
-        Outcome { status, error: Some(LeadError::from(error)), ..Outcome::default() }
+    /// Records a final outcome for a lead that only waits (cancelling).
+    pub(super) fn finish_waiting(&mut self, local_id: LocalId, outcome: Outcome) -> Vec<Effect> {
+        let Some(delivery) = self.in_flight.get_mut(&local_id) else { return vec![] };
+        let command = delivery.finish_with(outcome);
+        self.carry_out(local_id, command)
     }
 
     fn note_reachability<T>(&mut self, result: &Result<T, ApiError>) {
@@ -350,6 +236,7 @@ impl App {
 
     /// Applies a saved (or unsaveable) result to its row and tells the user.
     fn settle(&mut self, local_id: LocalId, outcome: Outcome, saved: Result<(), String>) {
+        let settling = self.in_flight.get(&local_id).and_then(|d| d.settling_left(self.now));
         let Some(entry) = self.history.get_mut(&local_id) else { return };
         entry.apply(outcome.clone(), self.clock);
         let phone = entry.request.phone_number.clone();
@@ -365,6 +252,8 @@ impl App {
             return;
         }
         match (&outcome.status, &outcome.error) {
+            // "Sending again" needs no word: the row says it.
+            (Status::Pending, _) => {}
             (Status::Created, _) => self.notify(
                 Level::Info,
                 format!("Created {phone} (lead #{})", outcome.lead_id.as_deref().unwrap_or("?")),
@@ -372,10 +261,15 @@ impl App {
             (Status::Queued, Some(error)) => {
                 self.notify(Level::Error, format!("{phone} queued, will retry: {}", error.message));
             }
-            (Status::Unknown, Some(error)) => self.notify(
-                Level::Error,
-                format!("{phone}: {}; checking the server before sending again", error.message),
-            ),
+            (Status::Unknown, Some(error)) => {
+                let wait = settling.map_or(String::new(), |left| {
+                    format!(
+                        "; the server may still be creating it, so it is looked up for {} s before it is sent again",
+                        left.as_secs().max(1)
+                    )
+                });
+                self.notify(Level::Error, format!("{phone}: {}{wait}", error.message));
+            }
             (status, Some(error)) => {
                 self.notify(Level::Error, format!("{phone} {}: {}", status.as_str(), error.message));
             }
@@ -386,7 +280,7 @@ impl App {
     /// Quits now when nothing is on its way; otherwise waits for it, and a second request quits
     /// at once (what was saved stays in the history as pending).
     pub(super) fn request_quit(&mut self) {
-        let n = self.in_flight.values().filter(|p| p.is_busy()).count();
+        let n = self.busy_count();
         if n == 0 || self.quit_pending {
             self.quit = true;
             return;
@@ -403,9 +297,21 @@ impl App {
 
     /// After a quit was asked for: quits once nothing is under way any more.
     pub(super) fn quit_if_settled(&mut self) {
-        if self.quit_pending && !self.in_flight.values().any(Phase::is_busy) {
+        if self.quit_pending && self.busy_count() == 0 {
             self.quit = true;
         }
+    }
+}
+
+impl App {
+    /// Leads whose work is under way or about to start; with a refused key, what is ready waits
+    /// for a key and is not counted.
+    pub(super) fn busy_count(&self) -> usize {
+        let paused = self.key_problem.is_some();
+        self.in_flight
+            .values()
+            .filter(|d| d.is_busy() && !(paused && matches!(d.phase, Phase::Ready(_))))
+            .count()
     }
 }
 

@@ -3,7 +3,6 @@
 //! works). The key typed is masked on screen, tried with `GET /user/me`, and only then used and
 //! saved.
 
-use super::delivery::Phase;
 use super::{App, Effect, Level, Overlay, Target, TextInput};
 use crate::api::ApiError;
 use crate::config::ApiKey;
@@ -73,10 +72,10 @@ impl App {
                 if matches!(self.overlay, Some(Overlay::Key(_))) {
                     self.overlay = None;
                 }
-                for phase in self.in_flight.values_mut() {
-                    if let Phase::Paused { next, tries } = *phase {
-                        *phase = Phase::Ready { next, tries };
-                    }
+                let paused: Vec<_> = self.in_flight.keys().copied().collect();
+                for id in paused {
+                    let effects = self.feed(id, crate::delivery::engine::Event::KeyWorks);
+                    self.queued.extend(effects);
                 }
                 match not_saved {
                     None => self.notify(
@@ -104,7 +103,7 @@ impl App {
     pub(super) fn me(&mut self, result: Result<String, ApiError>) -> Vec<Effect> {
         match result {
             Ok(name) => self.account = Some(crate::sanitize::cleaned(&name)),
-            Err(error @ ApiError::Auth(_)) => self.key_refused(&error),
+            Err(error) if error.is_auth() => self.key_refused(&error),
             Err(_) => {}
         }
         vec![]

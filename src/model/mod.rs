@@ -21,9 +21,10 @@ use std::collections::HashMap;
 use crate::history::{LocalId, Status};
 use crate::lead::Region;
 
+pub use crate::delivery::engine::{Delivery, Phase, Step};
 pub use browse::{StoryState, StoryView};
 pub use catalog::{Catalog, Picker};
-pub use delivery::{DuplicatePrompt, Phase, Step};
+pub use delivery::DuplicatePrompt;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
@@ -95,13 +96,13 @@ pub struct AppOptions {
     pub campaign: Option<u64>,
     /// Where `x` writes exports (none: exporting is off).
     pub export_dir: Option<std::path::PathBuf>,
-    /// Whether this instance resumes the leads a previous run left open (only one instance at a
-    /// time does, see `commands::tui`).
-    pub owns_outbox: bool,
+    /// This process's run, named in its records; it takes over open leads whose run has ended.
+    /// None: it takes over nothing (its run lock could not be made).
+    pub run: Option<crate::history::RunId>,
     /// Whether an API key is configured; without one the app starts by asking for it.
     pub has_key: bool,
-    /// How long a lead left open must have been quiet before it is taken over at start.
-    pub resume_after: std::time::Duration,
+    /// The sending rules' timing.
+    pub rules: crate::delivery::engine::Rules,
     /// The rows remembered for each campaign.
     pub layouts: HashMap<u64, crate::layout::Layout>,
     /// The lead being typed when the app last closed, to restore.
@@ -115,9 +116,9 @@ impl Default for AppOptions {
             region: None,
             campaign: None,
             export_dir: None,
-            owns_outbox: true,
+            run: Some(crate::history::RunId::new()),
             has_key: true,
-            resume_after: std::time::Duration::from_secs(90),
+            rules: crate::delivery::engine::Rules::for_timeout(std::time::Duration::from_secs(20)),
             layouts: HashMap::new(),
             draft: None,
         }
@@ -171,7 +172,13 @@ pub struct App {
     /// Region for phone numbers typed without `+`.
     pub region: Option<Region>,
     /// Leads on their way, by local id: saving, sending, or saving the result.
-    pub in_flight: HashMap<LocalId, Phase>,
+    pub in_flight: HashMap<LocalId, Delivery>,
+    /// Open leads held by another run that is still at work, with that run.
+    pub elsewhere: HashMap<LocalId, crate::history::RunId>,
+    /// Open leads being taken over right now.
+    claiming: std::collections::HashSet<LocalId>,
+    /// Runs whose end is awaited, to take over their leads then.
+    watching: std::collections::HashSet<crate::history::RunId>,
     /// The user asked to quit while leads were on their way; quit once they are settled.
     pub quit_pending: bool,
     /// Terminal size.
@@ -192,10 +199,10 @@ pub struct App {
     pub key_problem: Option<String>,
     /// The account's name, once `GET /user/me` said it.
     pub account: Option<String>,
-    /// Whether this instance resumes leads left open.
-    pub(super) owns_outbox: bool,
-    /// How long a lead left open must have been quiet before it is taken over.
-    pub(super) resume_after: std::time::Duration,
+    /// This process's run.
+    pub(super) run: Option<crate::history::RunId>,
+    /// The sending rules' timing.
+    pub(super) rules: crate::delivery::engine::Rules,
     /// Set when the user chose to start again on the sandbox.
     pub restart_in_sandbox: bool,
     /// What each campaign's rows are, remembered and learnt.
@@ -244,6 +251,9 @@ impl App {
             connection: Connection::Unknown,
             region: options.region,
             in_flight: HashMap::new(),
+            elsewhere: HashMap::new(),
+            claiming: std::collections::HashSet::new(),
+            watching: std::collections::HashSet::new(),
             quit_pending: false,
             size: (80, 24),
             spinner: 0,
@@ -256,8 +266,8 @@ impl App {
             clock: jiff::Timestamp::now(),
             key_problem: None,
             account: None,
-            owns_outbox: options.owns_outbox,
-            resume_after: options.resume_after,
+            run: options.run,
+            rules: options.rules,
             restart_in_sandbox: false,
             layouts: rows::Layouts { own: options.layouts, ..rows::Layouts::default() },
             undo_form: None,
@@ -327,7 +337,7 @@ impl App {
             Action::CancelLead => self
                 .history
                 .selected_entry()
-                .is_some_and(|e| self.in_flight.get(&e.local_id).is_some_and(|p| !p.is_busy())),
+                .is_some_and(|e| self.in_flight.get(&e.local_id).is_some_and(Delivery::may_cancel)),
             Action::Retry => self
                 .history
                 .selected_entry()
@@ -441,8 +451,7 @@ impl App {
                     self.notify(Level::Error, text);
                 }
                 let open = self.history.load(entries, problems);
-                self.resume_open_leads(open);
-                vec![]
+                self.claim_open(open)
             }
             Msg::HistoryChanged => self.history_changed(),
             Msg::TailRead(result) => self.tail_read(result),
@@ -464,6 +473,8 @@ impl App {
                 vec![]
             }
             Msg::KeyTried(result) => self.key_tried(result),
+            Msg::Claimed(result) => self.claimed(result),
+            Msg::OwnerGone(run) => self.owner_gone(run),
         }
     }
 
@@ -808,6 +819,11 @@ impl App {
     fn step_focus(&mut self, step: isize) {
         let next = self.form.step(self.focus, step, self.form_campaign_id().is_some());
         self.set_focus(next);
+    }
+
+    /// Shows a notice that is not an error (a config setting no longer used, say).
+    pub fn notify_info(&mut self, text: &str) {
+        self.notify(Level::Info, text);
     }
 
     /// Sets the footer message. Messages quote servers and files, so they are cleaned here, the

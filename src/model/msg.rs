@@ -113,6 +113,10 @@ pub enum Msg {
     /// A key typed in the app was tried: when it works it is in use from now on, saved or not;
     /// else why not.
     KeyTried(Result<KeyWorks, String>),
+    /// The store answered a claim on open leads: what became of each.
+    Claimed(Result<Vec<(LocalId, crate::history::Claimed)>, String>),
+    /// A run that held open leads has ended.
+    OwnerGone(crate::history::RunId),
     /// A create request ended.
     Sent {
         /// The lead it was for.
@@ -150,6 +154,8 @@ impl Msg {
             Msg::Me(_) => "me",
             Msg::LayoutFetched { .. } => "layout-fetched",
             Msg::KeyTried(_) => "key-tried",
+            Msg::Claimed(_) => "claimed",
+            Msg::OwnerGone(_) => "owner-gone",
             Msg::Sent { .. } => "sent",
         }
     }
@@ -314,6 +320,16 @@ pub enum Effect {
     },
     /// Ask who the key belongs to; answers `Me`.
     WhoAmI,
+    /// Take over open leads whose run has ended, as the history was read up to byte `from`;
+    /// answers `Claimed`.
+    Claim {
+        /// The leads, as last read.
+        claims: Vec<crate::history::Claim>,
+        /// How far the history was read.
+        from: u64,
+    },
+    /// Wait for a run that holds open leads to end; answers `OwnerGone`.
+    WatchOwner(crate::history::RunId),
     /// Keep the form as typed (`None`: nothing is typed, remove the draft); `seq` orders the
     /// writes so an older one never replaces a newer one; answers `Saved`.
     SaveDraft {

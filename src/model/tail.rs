@@ -27,13 +27,19 @@ impl App {
             Ok(tail) if tail.reset => return vec![Effect::LoadHistory],
             Ok(tail) => {
                 self.history_end = self.history_end.max(tail.end);
-                let added = self.merge(tail.records);
+                let (added, touched) = self.merge(tail.records);
                 if let Some(problem) = tail.problems.first() {
                     self.notify(Level::Error, problem.clone());
                 } else if added > 0 {
                     let s = if added == 1 { "" } else { "s" };
                     self.notify(Level::Info, format!("{added} lead{s} added by another window"));
                 }
+                // Open leads another run wrote: taken over when their run has ended.
+                let mut effects = self.claim_open(touched);
+                if again {
+                    effects.extend(self.history_changed());
+                }
+                return effects;
             }
             Err(reason) => self.notify(Level::Error, format!("The history could not be re-read: {reason}")),
         }
@@ -41,20 +47,30 @@ impl App {
     }
 
     /// Applies records from the file that this instance has not applied yet; returns how many
-    /// new leads appeared. A record is ours (already applied) when its lead is on its way here,
-    /// or when the lead was updated at or after the record's time.
-    fn merge(&mut self, records: Vec<crate::history::Record>) -> usize {
+    /// new leads appeared, and the leads that changed. A record is ours (already applied) when
+    /// it names this run, when its lead is on its way here, or when the lead was updated at or
+    /// after the record's time.
+    fn merge(&mut self, records: Vec<crate::history::Record>) -> (usize, Vec<crate::history::LocalId>) {
         let mut added = 0;
+        let mut touched = Vec::new();
         for mut record in records {
             record.sanitize();
             // A lead this instance is working on right now has its own records in hand.
-            if self.in_flight.get(&record.local_id).is_some_and(super::delivery::Phase::is_busy) {
+            if (record.run.is_some() && record.run == self.run)
+                || self.in_flight.contains_key(&record.local_id)
+            {
                 continue;
+            }
+            touched.push(record.local_id);
+            if let Some(entry) = self.history.get_mut(&record.local_id) {
+                entry.owner = record.run;
             }
             let known = self.history.get(&record.local_id).map(|e| e.updated_at);
             match (record.event, known) {
                 (Event::Submitted { request, .. }, None) => {
-                    self.history.push(LeadEntry::new(record.local_id, record.at, request));
+                    let mut entry = LeadEntry::new(record.local_id, record.at, request);
+                    entry.owner = record.run;
+                    self.history.push(entry);
                     added += 1;
                 }
                 (_, Some(updated)) if record.at <= updated => {}
@@ -73,19 +89,18 @@ impl App {
                 (Event::Outcome { .. }, None) => {}
             }
         }
-        // A lead this instance was only waiting on, finished by another instance: let it go.
+        // A lead another run held and finished is no longer anyone's.
         let finished: Vec<_> = self
-            .in_flight
-            .iter()
-            .filter(|(id, phase)| {
-                !phase.is_busy() && self.history.get(id).is_some_and(|e| !e.status.is_open())
-            })
-            .map(|(id, _)| *id)
+            .elsewhere
+            .keys()
+            .filter(|id| self.history.get(id).is_none_or(|e| !e.status.is_open()))
+            .copied()
             .collect();
         for id in finished {
-            self.in_flight.remove(&id);
+            self.elsewhere.remove(&id);
         }
         self.history.refilter_if_filtered();
-        added
+        touched.dedup();
+        (added, touched)
     }
 }

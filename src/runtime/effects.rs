@@ -176,6 +176,29 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
                 Msg::LookedUp { local_id, result }
             },
         ),
+        Effect::Claim { claims, from } => {
+            let store = services.history.clone();
+            blocking(tasks, move || {
+                let result = store.claim(&claims, from).map_err(|e| e.to_string());
+                Msg::Claimed(result.map(|r| claims.iter().map(|c| c.local_id).zip(r).collect()))
+            });
+        }
+        Effect::WatchOwner(run) => {
+            // On a thread of its own, not the runtime's blocking pool: it may block for as long
+            // as the other run lives, and must not hold up the end of this one.
+            let store = services.history.clone();
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let spawned = std::thread::Builder::new().name("watch-run".into()).spawn(move || {
+                store.wait_until_gone(run);
+                let _ = tx.send(());
+            });
+            if spawned.is_ok() {
+                tasks.spawn(async move {
+                    let _ = rx.await;
+                    Done::Msg(Msg::OwnerGone(run))
+                });
+            }
+        }
         Effect::TryKey(key) => {
             let options = ClientOptions { key: key.0.clone(), ..services.client.clone() };
             let config_file = services.config_file.clone();
@@ -197,7 +220,7 @@ async fn try_key(
     };
     let name = match api.me().await {
         Ok(me) => crate::sanitize::cleaned(&me.name),
-        Err(ApiError::Auth(_)) => return Done::Msg(Msg::KeyTried(Err("the server refused this key".into()))),
+        Err(e) if e.is_auth() => return Done::Msg(Msg::KeyTried(Err("the server refused this key".into()))),
         Err(e) => return Done::Msg(Msg::KeyTried(Err(format!("the key could not be checked: {e}")))),
     };
     // A key that works is used from now on, saved or not: the two are reported apart.
@@ -234,21 +257,10 @@ async fn server_statuses(
     const MAX_PAGES: u64 = 200;
     let mut statuses = std::collections::HashMap::new();
     for &campaign in campaigns {
-        for page in 1..=MAX_PAGES {
-            let query = LeadQuery {
-                campaign_id: Some(campaign),
-                per_page: Some(100),
-                page: Some(page),
-                ..LeadQuery::default()
-            };
-            let result = api.leads(&query).await?;
-            for lead in &result.data {
-                if let Some(status) = &lead.status {
-                    statuses.insert(lead.id.clone(), status.clone());
-                }
-            }
-            if !result.has_next() {
-                break;
+        let query = LeadQuery { campaign_id: Some(campaign), ..LeadQuery::default() };
+        for lead in api.all_leads(&query, MAX_PAGES).await? {
+            if let Some(status) = lead.status {
+                statuses.insert(lead.id, status);
             }
         }
     }

@@ -6,6 +6,10 @@
 //! - the outcome is unknown (sent, but no answer could be read): look the lead up first, and
 //!   send again only when it is not there;
 //! - the API refused it: never again by itself.
+//!
+//! [`engine`] holds these rules as one state machine that the TUI and the command line drive.
+
+pub mod engine;
 
 use std::time::Duration;
 
@@ -25,33 +29,6 @@ pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// A lead found on the server counts as this submission's only if it was created no earlier
 /// than this before the submission (clocks differ).
 pub const CLOCK_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
-
-/// What to do after a failed create.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    /// Send again after this wait (nothing reached the server, or it asked us to wait).
-    RetryAfter(Duration),
-    /// Look the lead up before anything else: it may exist.
-    LookUp,
-    /// The key was refused: wait for a working key, then send again.
-    NeedKey,
-    /// Stop: the API refused the lead (or it could not be sent at all).
-    GiveUp,
-}
-
-/// Decides what a failure of the `tries`-th attempt allows. `salt` spreads the retries of
-/// different leads apart (pass something per lead, e.g. from its id).
-pub fn next_after(error: &ApiError, tries: u32, salt: u64) -> Next {
-    match error {
-        ApiError::Unreachable(_) => Next::RetryAfter(backoff(tries, salt)),
-        ApiError::RateLimited { retry_after } => {
-            Next::RetryAfter(retry_after.unwrap_or(DEFAULT_RETRY_AFTER).min(MAX_BACKOFF))
-        }
-        ApiError::UnknownOutcome(_) => Next::LookUp,
-        ApiError::Auth(_) => Next::NeedKey,
-        ApiError::Rejected { .. } | ApiError::Invalid(_) => Next::GiveUp,
-    }
-}
 
 /// Exponential backoff (2 s, 4 s, 8 s, ... capped at 5 min) with ±25 % jitter from `salt`.
 pub fn backoff(tries: u32, salt: u64) -> Duration {
@@ -84,39 +61,37 @@ pub async fn look_up(
     taken: &[String],
 ) -> Result<Option<Lead>, ApiError> {
     const MAX_PAGES: u64 = 20;
+    let query = LeadQuery {
+        campaign_id: Some(request.campaign_id),
+        phone_number: Some(request.phone_number.to_string()),
+        ..LeadQuery::default()
+    };
+    let leads = api.all_leads(&query, MAX_PAGES).await?;
+    Ok(newest_match(leads, request, since, taken))
+}
+
+/// The lead among `leads` that `request`, submitted at `since`, would have created (see
+/// [`look_up`]).
+fn newest_match(leads: Vec<Lead>, request: &CreateLead, since: Timestamp, taken: &[String]) -> Option<Lead> {
     let earliest = since - CLOCK_SLACK;
     let mut best: Option<(Timestamp, Lead)> = None;
-    for page in 1..=MAX_PAGES {
-        let query = LeadQuery {
-            campaign_id: Some(request.campaign_id),
-            phone_number: Some(request.phone_number.to_string()),
-            per_page: Some(100),
-            page: Some(page),
-            ..LeadQuery::default()
-        };
-        let result = api.leads(&query).await?;
-        let more = result.has_next();
-        for lead in result.data {
-            // The server matches phones partially; only the same number counts.
-            let same_phone = lead.phone_number.as_deref() == Some(request.phone_number.as_str());
-            let same_campaign = lead.campaign_id.is_none_or(|c| c == request.campaign_id);
-            // A lead without a readable time cannot be told apart: count it, to be safe.
-            let created = lead.created_at.as_deref().and_then(parse_server_time).unwrap_or(since);
-            let free = !taken.contains(&lead.id);
-            if same_phone
-                && same_campaign
-                && free
-                && created >= earliest
-                && best.as_ref().is_none_or(|(t, _)| created >= *t)
-            {
-                best = Some((created, lead));
-            }
-        }
-        if !more {
-            break;
+    for lead in leads {
+        // The server matches phones partially; only the same number counts.
+        let same_phone = lead.phone_number.as_deref() == Some(request.phone_number.as_str());
+        let same_campaign = lead.campaign_id.is_none_or(|c| c == request.campaign_id);
+        // A lead without a readable time cannot be told apart: count it, to be safe.
+        let created = lead.created_at.as_deref().and_then(parse_server_time).unwrap_or(since);
+        let free = !taken.contains(&lead.id);
+        if same_phone
+            && same_campaign
+            && free
+            && created >= earliest
+            && best.as_ref().is_none_or(|(t, _)| created >= *t)
+        {
+            best = Some((created, lead));
         }
     }
-    Ok(best.map(|(_, lead)| lead))
+    best.map(|(_, lead)| lead)
 }
 
 #[cfg(test)]
@@ -134,22 +109,6 @@ mod tests {
             }
         }
         assert_ne!(backoff(3, 1), backoff(3, 2), "different leads wait differently");
-    }
-
-    #[test]
-    fn what_each_failure_allows() {
-        let unreachable = ApiError::Unreachable("refused".into());
-        assert!(matches!(next_after(&unreachable, 1, 0), Next::RetryAfter(_)));
-        let limited = ApiError::RateLimited { retry_after: Some(Duration::from_secs(7)) };
-        assert_eq!(next_after(&limited, 1, 0), Next::RetryAfter(Duration::from_secs(7)));
-        assert_eq!(
-            next_after(&ApiError::RateLimited { retry_after: None }, 1, 0),
-            Next::RetryAfter(DEFAULT_RETRY_AFTER)
-        );
-        assert_eq!(next_after(&ApiError::UnknownOutcome("reset".into()), 1, 0), Next::LookUp);
-        assert_eq!(next_after(&ApiError::Auth("401".into()), 1, 0), Next::NeedKey);
-        let rejected = ApiError::Rejected { status: 422, message: "no".into(), errors: Default::default() };
-        assert_eq!(next_after(&rejected, 1, 0), Next::GiveUp);
     }
 
     #[test]
