@@ -189,7 +189,10 @@ async fn a_redirect_or_a_web_page_or_401_is_an_auth_failure() {
     ] {
         let (port, _server) = answer(raw).await;
         let err = client(port).create_lead(&lead()).await.unwrap_err();
-        assert!(matches!(err, ApiError::Auth(_)), "{raw}: {err:?}");
+        assert!(err.is_auth(), "{raw}: {err:?}");
+        // Only a 401 proves the request was not carried out; a redirect or a web page may come
+        // after the server did the work, so a create answered so is looked up before a re-send.
+        assert_eq!(err.outcome_unknown(), !raw.contains("401"), "{raw}: {err:?}");
         assert!(!err.to_string().contains("fixture-secret-key"));
     }
 }

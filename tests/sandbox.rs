@@ -410,8 +410,9 @@ async fn injected_faults_reach_the_client_classified() {
     assert_eq!(err, ApiError::RateLimited { retry_after: Some(Duration::from_secs(7)) });
     state.inject_fault(Fault::LoginRedirect);
     state.inject_fault(Fault::HtmlPage);
-    assert!(matches!(client.me().await, Err(ApiError::Auth(_))));
-    assert!(matches!(client.me().await, Err(ApiError::Auth(_))));
+    // A redirect or a web page: most likely the key, but a change may have been made all the same.
+    assert!(matches!(client.me().await, Err(ApiError::AuthUnsure(_))));
+    assert!(matches!(client.me().await, Err(ApiError::AuthUnsure(_))));
     assert!(client.me().await.is_ok(), "faults are used up");
 }
 

@@ -86,7 +86,7 @@ impl Lead<'_> {
         const MAX_SENDS: u32 = 3;
         /// The longest single wait followed (a settling lead's look-ups are followed to its end).
         const MAX_WAIT: Duration = Duration::from_secs(10);
-        let deadline = Instant::now() + rules.settle + MAX_WAIT * 2;
+        let deadline = Instant::now() + rules.settle + MAX_WAIT;
         let mut delivery = Delivery::submitted(self.local_id.0.as_u64_pair().1, rules);
         let mut command = delivery.on(Event::Saved { ok: true }, Instant::now());
         loop {

@@ -189,6 +189,12 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
             theme::hint(),
         ),
     ])];
+    if app.elsewhere.contains_key(&entry.local_id) {
+        lines.push(Line::from(Span::styled(
+            "Being sent by another window (or a running `create`); this one takes it over if that one ends.",
+            theme::hint(),
+        )));
+    }
     if let Some(error) = &entry.error {
         let mut text = error.message.clone();
         for (field, messages) in &error.fields {
@@ -214,9 +220,14 @@ fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
         let secs = left.as_secs() + 1;
         let left = if secs < 60 { format!("{secs}s") } else { format!("{}m", secs.div_ceil(60)) };
         format!("↻ {} {left}", entry.status.as_str())
-    } else if let Some(phase) = app.in_flight.get(&entry.local_id) {
-        let mark = if phase.is_busy() { SPINNER[app.spinner % SPINNER.len()] } else { "·" };
-        format!("{mark} {}", phase.label())
+    } else if app.elsewhere.contains_key(&entry.local_id) {
+        // Another window (or a `create`) is sending it: this one keeps its hands off.
+        "⇄ elsewhere".to_owned()
+    } else if let Some(delivery) = app.in_flight.get(&entry.local_id) {
+        // With a refused key, what is ready to go waits for a key like the rest.
+        let paused = app.key_problem.is_some() && matches!(delivery.phase, crate::model::Phase::Ready(_));
+        let mark = if delivery.is_busy() && !paused { SPINNER[app.spinner % SPINNER.len()] } else { "·" };
+        format!("{mark} {}", if paused { "needs key" } else { delivery.label() })
     } else {
         let mark = match entry.status {
             Status::Created => "✓",
