@@ -50,6 +50,8 @@ const PHONE: &str = "+14155550100";
 const CAMPAIGN: u64 = 12;
 /// The clients' request timeout here: short, so a server that never answers costs a second.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long after an unknown outcome a lead settles before it may be sent again.
+const SETTLE: Duration = Duration::from_secs(3 * REQUEST_TIMEOUT.as_secs());
 /// The clients' connect timeout here.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// The longest a case may take to end in `created` (backoffs start at 2 s).
@@ -158,11 +160,18 @@ impl Rig {
                 | Fault::Hang
                 | Fault::HangAfterForward
                 | Fault::HalfResponse
-                | Fault::FirstBytes(_) => {
-                    let checked = between.iter().any(|s| s.is(LIST) && s.forwarded && s.fault == Fault::Pass);
+                | Fault::FirstBytes(_)
+                | Fault::SlowForward(_)
+                | Fault::HtmlAfterForward => {
+                    // The server may still be working on it: only a look-up made once the
+                    // settling time (three request timeouts) has passed may let it go again.
+                    let settled = before.at + SETTLE - Duration::from_millis(100);
+                    let checked = between
+                        .iter()
+                        .any(|s| s.is(LIST) && s.forwarded && s.fault == Fault::Pass && s.at >= settled);
                     assert!(
                         checked,
-                        "a create whose outcome was unknown ({:?}) was sent again without a look-up\n{report}",
+                        "a create whose outcome was unknown ({:?}) was sent again without a look-up after the settling time\n{report}",
                         before.fault
                     );
                 }
@@ -262,6 +271,13 @@ macro_rules! every_common_fault {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_server_that_never_answers_after_creating_it() {
             case(&[Fault::HangAfterForward], 1).await;
+        }
+
+        /// Seen: the look-up right after the timeout found nothing (the server was still at
+        /// work), and the lead was sent again: two leads.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_server_slower_than_the_request_timeout() {
+            case(&[Fault::SlowForward(REQUEST_TIMEOUT * 2)], 1).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -567,6 +583,69 @@ mod tui {
         );
     }
 
+    /// Seen: the server created the lead and answered with a web page; the key prompt opened,
+    /// and typing the key again sent the lead again at once (two leads, Allow duplicate on).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_web_page_answer_then_the_key_typed_again_looks_the_lead_up_first() {
+        let rig = Rig::start().await;
+        rig.creates(&[Fault::HtmlAfterForward]);
+        let dir = tempfile::tempdir().unwrap();
+        let history = dir.path().join("history.jsonl");
+        let key = rig.sandbox.key().to_owned();
+        let app = run_loop(&rig, &history, Duration::ZERO, async |keys: Keys| {
+            keys.type_text(PHONE_TYPED);
+            keys.ctrl('s');
+            // The answer was a web page: the outcome is unknown and the key prompt is open.
+            wait_outcomes(&rig, &history, "unknown", 1).await;
+            keys.type_text(&key);
+            keys.press(KeyCode::Enter, KeyModifiers::NONE);
+            wait_outcomes(&rig, &history, "created", 1).await;
+            keys.ctrl('q');
+        })
+        .await;
+        let lead = rig.assert_one_lead(1);
+        assert_history_created(&history, &lead);
+        assert!(rig.proxy.received(LIST) >= 1, "looked up before anything else\n{}", rig.report());
+        assert_eq!(app.account.as_deref().map(str::is_empty), Some(false), "signed in again");
+    }
+
+    /// A lead held by a run that is alive (a `create` still waiting on the server) is left to
+    /// it: nothing is sent for it, and it is shown as another window's. The moment that run
+    /// ends, the running window takes it over (no restart), looks it up and sends it once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lead_held_by_a_live_run_is_left_to_it_and_taken_over_when_it_ends() {
+        let rig = Rig::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let history = dir.path().join("history.jsonl");
+        // The other run: its lock held here, its lead written as `create` writes it.
+        let other = autocalls_tui::history::RunLock::take(&dir.path().join("runs")).unwrap();
+        let store = HistoryStore::open(&history).unwrap().with_run(other.id());
+        let request = autocalls_tui::api::types::CreateLead {
+            phone_number: PHONE.into(),
+            campaign_id: CAMPAIGN,
+            variables: Default::default(),
+            allow_dupplicate: true,
+            secondary_contacts: vec![],
+        };
+        let local_id = autocalls_tui::history::LocalId::new();
+        store.append(&autocalls_tui::history::Record::submitted(local_id, request, "cli")).unwrap();
+        let other = std::sync::Mutex::new(Some(other));
+        let app = run_loop(&rig, &history, Duration::ZERO, async |keys: Keys| {
+            // Long enough for a claim, a look-up and a send, had any been made.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert_eq!(rig.proxy.received(CREATE) + rig.proxy.received(LIST), 0, "{}", rig.report());
+            // The other run ends (as a process ends, its lock with it).
+            drop(other.lock().unwrap().take());
+            wait_outcomes(&rig, &history, "created", 1).await;
+            keys.ctrl('q');
+        })
+        .await;
+        let lead = rig.assert_one_lead(1);
+        assert_history_created(&history, &lead);
+        assert!(rig.proxy.received(LIST) >= 1, "looked up first\n{}", rig.report());
+        assert!(app.elsewhere.is_empty() && app.in_flight.is_empty());
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_fault_in_a_row_still_one_lead() {
         let rig = Rig::start().await;
@@ -825,6 +904,84 @@ mod cli {
         assert_history_created(&cli.history_file(), &lead);
     }
 
+    /// Seen: a lead `create` queued offline waited 90 s of quiet before a TUI would send it.
+    /// Now the run that queued it has ended, so the TUI started next takes it at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_offline_then_the_tui_started_next_sends_it_at_once() {
+        let rig = Rig::closed().await;
+        let cli = Cli::new(&rig);
+        let out = cli.create().output().await.unwrap();
+        assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
+        assert_eq!(cli.history_json().await[0]["status"], "queued");
+        rig.proxy.open().await;
+        tui_resume(&rig, &cli.history_file()).await;
+        let lead = rig.assert_one_lead(1);
+        assert_history_created(&cli.history_file(), &lead);
+    }
+
+    /// The server answers a create with a web page after creating the lead: `create` cannot
+    /// know (exit 4, `unknown`), and sends nothing again; the TUI finds the lead.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_web_page_answer_leaves_the_lead_unknown_and_the_tui_finds_it() {
+        let rig = Rig::start().await;
+        rig.creates(&[Fault::HtmlAfterForward]);
+        let cli = Cli::new(&rig);
+        let out = cli.create().output().await.unwrap();
+        assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
+        let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(printed["status"], "unknown", "{}", describe(&out));
+        tui_resume(&rig, &cli.history_file()).await;
+        let lead = rig.assert_one_lead(1);
+        assert_history_created(&cli.history_file(), &lead);
+    }
+
+    /// A window started while a live `create` waits on a slow server sends nothing for that
+    /// lead: the create finds it and ends; the window only ever reads its records.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_window_started_while_create_waits_on_a_slow_server_sends_nothing() {
+        let rig = Rig::start().await;
+        rig.creates(&[Fault::SlowForward(REQUEST_TIMEOUT * 2)]);
+        let cli = Cli::new(&rig);
+        let history = cli.history_file();
+        let child = cli
+            .create()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for("the create's lead in the history", CASE_TIMEOUT, || history.exists(), || rig.report())
+            .await;
+        let (out, app) = tokio::join!(child.wait_with_output(), tui_resume(&rig, &history));
+        let out = out.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+        let lead = rig.assert_one_lead(1);
+        assert_history_created(&history, &lead);
+        assert_eq!(app.history.row(0).unwrap().lead_id.as_deref(), Some(lead.id.as_str()));
+    }
+
+    /// `create` killed with SIGKILL while its request is held: the next start takes the lead
+    /// over (its run is gone), looks it up first and finds it: created exactly once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn create_killed_mid_request_is_resumed_by_the_next_start_exactly_once() {
+        let rig = Rig::start().await;
+        rig.creates(&[Fault::HangAfterForward]);
+        let cli = Cli::new(&rig);
+        // A long timeout: the create must still be waiting when it is killed.
+        let config = cli.dir.path().join("config/autocalls-tui/config.toml");
+        std::fs::write(&config, "connect_timeout_secs = 1\nrequest_timeout_secs = 60\n").unwrap();
+        let mut child = cli.create().spawn().unwrap();
+        wait_for("the create forwarded", CASE_TIMEOUT, || rig.proxy.forwarded(CREATE) == 1, || rig.report())
+            .await;
+        child.start_kill().unwrap();
+        let status = child.wait().await.unwrap();
+        assert!(!status.success());
+        assert_eq!(cli.history_json().await[0]["status"], "pending");
+        tui_resume(&rig, &cli.history_file()).await;
+        let lead = rig.assert_one_lead(1);
+        assert!(rig.proxy.received(LIST) >= 1, "looked up\n{}", rig.report());
+        assert_history_created(&cli.history_file(), &lead);
+    }
+
     async fn tui_resume(rig: &Rig, history: &Path) -> App {
         super::tui::resume(rig, history).await
     }
@@ -864,8 +1021,8 @@ mod killed {
         let dirs = Dirs::new();
         let config = dirs.config().join("autocalls-tui");
         std::fs::create_dir_all(&config).unwrap();
-        // A long request timeout (the first run must still be waiting when it is killed); leads
-        // left open are taken over after 1 s of quiet instead of 90.
+        // A long request timeout (the first run must still be waiting when it is killed), and a
+        // setting an older version knew (a notice now, not an error).
         std::fs::write(
             config.join("config.toml"),
             "connect_timeout_secs = 2\nrequest_timeout_secs = 60\nresume_after_secs = 1\n",

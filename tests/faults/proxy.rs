@@ -60,6 +60,12 @@ pub enum Fault {
     /// Forwards it (the lead is created), passes back only the first this many bytes of the
     /// server's answer (say, part of the status line), then closes the connection.
     FirstBytes(usize),
+    /// A server slower than the client's timeout: holds the request this long before forwarding
+    /// it (the lead is created only then), then passes the answer back to whoever still listens.
+    SlowForward(Duration),
+    /// Forwards it (the lead is created), then answers `200` with a web page (a login page, as
+    /// a proxy in front of a misconfigured server gives) instead of the server's JSON.
+    HtmlAfterForward,
 }
 
 /// One request as the proxy saw it.
@@ -271,6 +277,21 @@ async fn serve(state: Arc<State>, mut client: TcpStream) {
         Fault::HangAfterForward => {
             send_on().await;
             hold(client).await;
+        }
+        Fault::SlowForward(delay) => {
+            tokio::time::sleep(delay).await;
+            if let Some(answer) = send_on().await {
+                reply(&mut client, &answer).await;
+            }
+        }
+        Fault::HtmlAfterForward => {
+            send_on().await;
+            let body = "<!DOCTYPE html><html><head><title>Log in</title></head><body>Log in</body></html>";
+            let page = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            reply(&mut client, page.as_bytes()).await;
         }
         Fault::HalfResponse | Fault::FirstBytes(_) => {
             if let Some(answer) = send_on().await {
