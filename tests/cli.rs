@@ -313,3 +313,26 @@ async fn the_sandbox_remembers_its_leads_between_runs() {
     let out = env.run(&create).await;
     assert_eq!(code(&out), 3, "the phone is taken in the next run too: {}", text(&out.stdout));
 }
+
+/// `resume_after_secs` set the quiet time before a lead left open was taken over; open leads are
+/// now taken over as soon as their run ends. A config that still sets it keeps working, with a
+/// notice, and every run lock is gone once `create` has ended.
+#[tokio::test]
+async fn an_old_config_with_resume_after_secs_gets_a_notice_not_an_error() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let config = env.dir.path().join("config/autocalls-tui");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "resume_after_secs = 90\n").unwrap();
+    let out = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("note:") && err.contains("`resume_after_secs` is no longer used"), "{err}");
+    let shown = text(&env.run(&["config", "show"]).await.stdout);
+    assert!(shown.contains("no longer used") && shown.contains("settling time"), "{shown}");
+    let runs = env.dir.path().join("data/autocalls-tui/runs");
+    let left: Vec<_> = std::fs::read_dir(&runs).unwrap().collect();
+    assert!(left.is_empty(), "a run that ended removes its lock file: {left:?}");
+    let history = std::fs::read_to_string(env.history_file()).unwrap();
+    assert!(history.lines().all(|l| l.contains("\"run\":\"")), "every record names its run: {history}");
+}
