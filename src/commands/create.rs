@@ -118,9 +118,9 @@ impl Lead<'_> {
                     match delivery.settling_left(now) {
                         Some(left) if settling => say!(
                             "not on the server yet; the server may still be creating it, so it is looked up for {} s more before it is sent again",
-                            left.as_secs().max(1)
+                            secs(left)
                         ),
-                        _ if resend => say!("trying again in {} s", wait.as_secs().max(1)),
+                        _ if resend => say!("trying again in {} s", secs(wait)),
                         _ => {}
                     }
                     tokio::time::sleep_until(until.into()).await;
@@ -158,6 +158,11 @@ fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<String> {
         })
         .filter_map(|e| e.lead_id.map(String::from))
         .collect()
+}
+
+/// Whole seconds as a person reads a wait: rounded, and never "0 s".
+fn secs(wait: Duration) -> u64 {
+    (wait.as_millis().div_ceil(1000) as u64).max(1)
 }
 
 fn draft(settings: &Settings, args: &CreateArgs) -> Result<LeadDraft, String> {
