@@ -91,7 +91,7 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     });
     let mut app = app;
     if let Some(problem) = draft_problem.or(run_problem) {
-        app.update(crate::model::Msg::Saved(Err(problem)));
+        app.notify_error(&problem);
     }
     for notice in &settings.notices {
         app.notify_info(notice);

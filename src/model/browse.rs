@@ -120,14 +120,14 @@ impl App {
     }
 
     /// A story was read; kept when it is the newest read of the lead on view.
-    pub(super) fn story_read(&mut self, local_id: LocalId, as_of: Timestamp, result: Result<Story, String>) {
+    pub(super) fn story_read(&mut self, local_id: LocalId, as_of: Timestamp, result: Result<Story, crate::history::HistoryError>) {
         if let Some(story) = &mut self.story
             && story.local_id == local_id
             && story.as_of == as_of
         {
             story.state = match result {
                 Ok(read) => StoryState::Read(read),
-                Err(e) => StoryState::Failed(e),
+                Err(e) => StoryState::Failed(e.to_string()),
             };
         }
     }
@@ -212,7 +212,7 @@ impl App {
         vec![Effect::Export { path, leads }]
     }
 
-    pub(super) fn exported(&mut self, result: Result<(std::path::PathBuf, usize), String>) {
+    pub(super) fn exported(&mut self, result: Result<(std::path::PathBuf, usize), super::ExportError>) {
         match result {
             Ok((path, n)) => {
                 self.notify(Level::Info, format!("Exported {n} lead{} to {}", plural(n), path.display()));

@@ -327,8 +327,14 @@ fn the_detail_view_reads_the_story_and_keeps_it_current() {
     assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 2));
 
     // A file that cannot be read says so; closing the view forgets the story.
-    app.update(Msg::StoryRead { local_id: id, as_of: later, result: Err("permission denied".into()) });
-    assert_eq!(app.story.as_ref().map(|s| &s.state), Some(&StoryState::Failed("permission denied".into())));
+    let denied = crate::history::HistoryError::Io {
+        path: "/data/history.jsonl".into(),
+        action: "open",
+        source: std::io::ErrorKind::PermissionDenied.into(),
+    };
+    app.update(Msg::StoryRead { local_id: id, as_of: later, result: Err(denied) });
+    let Some(StoryState::Failed(why)) = app.story.as_ref().map(|s| &s.state) else { panic!("{:?}", app.story) };
+    assert!(why.contains("could not open the history file /data/history.jsonl"), "{why}");
     app.update(Msg::Action(Action::Close));
     assert_eq!(app.story, None);
 }

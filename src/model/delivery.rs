@@ -10,7 +10,7 @@ use super::{Action, App, Connection, Effect, Focus, Level, Overlay};
 use crate::api::types::{CreateLead, Created, Lead};
 use crate::api::{ApiError, ErrorKind};
 use crate::delivery::engine::{Command, Delivery, Event, Phase};
-use crate::history::{LeadEntry, LeadError, LocalId, Outcome, Record, Status};
+use crate::history::{HistoryError, LeadEntry, LeadError, LocalId, Outcome, Record, Status};
 use crate::lead;
 
 /// The duplicate guard's question: this phone was already created in this campaign.
@@ -93,7 +93,7 @@ impl App {
         &mut self,
         local_id: LocalId,
         submitted: bool,
-        result: Result<(), String>,
+        result: Result<(), HistoryError>,
     ) -> Vec<Effect> {
         let Some(delivery) = self.in_flight.get(&local_id) else { return vec![] };
         match (&delivery.phase, submitted) {
@@ -155,7 +155,7 @@ impl App {
         }
     }
 
-    fn saved_submission(&mut self, local_id: LocalId, result: Result<(), String>) {
+    fn saved_submission(&mut self, local_id: LocalId, result: Result<(), HistoryError>) {
         let typed = self.unsaved_forms.remove(&local_id);
         let Err(reason) = result else { return };
         let message = format!("not sent: the history could not be written ({reason})");
@@ -235,7 +235,7 @@ impl App {
     }
 
     /// Applies a saved (or unsaveable) result to its row and tells the user.
-    fn settle(&mut self, local_id: LocalId, outcome: Outcome, saved: Result<(), String>) {
+    fn settle(&mut self, local_id: LocalId, outcome: Outcome, saved: Result<(), HistoryError>) {
         let settling = self.in_flight.get(&local_id).and_then(|d| d.settling_left(self.now));
         let Some(entry) = self.history.get_mut(&local_id) else { return };
         entry.apply(outcome.clone(), self.clock);

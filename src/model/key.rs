@@ -63,7 +63,7 @@ impl App {
     }
 
     /// A key was tried: when it works it is in use and saved, and everything paused goes on.
-    pub(super) fn key_tried(&mut self, result: Result<super::KeyWorks, String>) -> Vec<Effect> {
+    pub(super) fn key_tried(&mut self, result: Result<super::KeyWorks, super::KeyError>) -> Vec<Effect> {
         match result {
             Ok(super::KeyWorks { account, not_saved }) => {
                 let first_key = self.catalog.campaigns.is_empty();
@@ -92,7 +92,7 @@ impl App {
             Err(reason) => {
                 if let Some(Overlay::Key(prompt)) = &mut self.overlay {
                     prompt.checking = false;
-                    prompt.problem = Some(reason);
+                    prompt.problem = Some(reason.to_string());
                 }
                 vec![]
             }

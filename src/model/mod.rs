@@ -29,7 +29,7 @@ pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
 pub use key::KeyPrompt;
-pub use msg::{Action, Effect, Hit, KeyWorks, Msg};
+pub use msg::{Action, Effect, ExportError, Hit, KeyError, KeyWorks, Msg, SaveError};
 
 /// Terminals narrower than this show one pane at a time, with tabs.
 pub const WIDE_LAYOUT_MIN_WIDTH: u16 = 120;
@@ -419,7 +419,7 @@ impl App {
             Msg::AssistantsFetched(result) => self.assistants_fetched(result),
             Msg::Saved(result) => {
                 if let Err(reason) = result {
-                    self.notify(Level::Error, reason);
+                    self.notify(Level::Error, reason.to_string());
                 }
                 vec![]
             }
@@ -819,6 +819,11 @@ impl App {
     fn step_focus(&mut self, step: isize) {
         let next = self.form.step(self.focus, step, self.form_campaign_id().is_some());
         self.set_focus(next);
+    }
+
+    /// Shows an error the app found on its own (a draft it could not read, say).
+    pub fn notify_error(&mut self, text: &str) {
+        self.notify(Level::Error, text);
     }
 
     /// Shows a notice that is not an error (a config setting no longer used, say).

@@ -8,13 +8,13 @@ use jiff::Timestamp;
 use super::Focus;
 use crate::api::ApiError;
 use crate::api::types::{Assistant, Campaign, CreateLead, Created};
-use crate::history::{LeadEntry, LocalId, Record};
+use crate::history::{HistoryError, LeadEntry, LocalId, Record};
 
 /// Something that happened: a key, a paste, a resize, or finished background work.
 // A message is moved once, from the runtime into `update`; boxing the large API answer would
 // only add noise to every producer and test.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Msg {
     /// A command the key map recognised.
     Action(Action),
@@ -43,9 +43,9 @@ pub enum Msg {
     /// The history file changed (maybe another instance appended to it).
     HistoryChanged,
     /// Records appended since the last read, from any instance.
-    TailRead(Result<crate::history::store::Tail, String>),
+    TailRead(Result<crate::history::store::Tail, HistoryError>),
     /// The history file could not be read at all.
-    HistoryFailed(String),
+    HistoryFailed(HistoryError),
     /// A lead's story was read from the history file, for the detail view.
     StoryRead {
         /// The lead.
@@ -53,7 +53,7 @@ pub enum Msg {
         /// The lead's `updated_at` when the read was asked for.
         as_of: Timestamp,
         /// The attempts and the server's answer, or why the file could not be read.
-        result: Result<crate::history::Story, String>,
+        result: Result<crate::history::Story, HistoryError>,
     },
     /// A record reached the disk, or could not.
     Appended {
@@ -61,8 +61,8 @@ pub enum Msg {
         local_id: LocalId,
         /// Whether it was the record that must precede sending.
         submitted: bool,
-        /// `Err` carries the reason for the user.
-        result: Result<(), String>,
+        /// Why not, when it could not.
+        result: Result<(), HistoryError>,
     },
     /// The local time zone, to show times in.
     TimeZoneFound(jiff::tz::TimeZone),
@@ -80,7 +80,7 @@ pub enum Msg {
     /// `GET /user/assistants/outbound` ended.
     AssistantsFetched(Result<Vec<Assistant>, ApiError>),
     /// A cache or state file was written, or could not be.
-    Saved(Result<(), String>),
+    Saved(Result<(), SaveError>),
     /// A mouse click, already placed on what it hit.
     Clicked(Hit),
     /// The mouse wheel turned over a part of the screen.
@@ -93,7 +93,7 @@ pub enum Msg {
     /// The server's statuses of created leads, by server lead id.
     StatusesRefreshed(Result<std::collections::HashMap<String, String>, ApiError>),
     /// An export was written (its path and how many leads), or could not be.
-    Exported(Result<(std::path::PathBuf, usize), String>),
+    Exported(Result<(std::path::PathBuf, usize), ExportError>),
     /// A lead whose outcome was unknown was looked up (`Some` when the server has it).
     LookedUp {
         /// The lead.
@@ -112,9 +112,9 @@ pub enum Msg {
     Me(Result<String, ApiError>),
     /// A key typed in the app was tried: when it works it is in use from now on, saved or not;
     /// else why not.
-    KeyTried(Result<KeyWorks, String>),
+    KeyTried(Result<KeyWorks, KeyError>),
     /// The store answered a claim on open leads: what became of each.
-    Claimed(Result<Vec<(LocalId, crate::history::Claimed)>, String>),
+    Claimed(Result<Vec<(LocalId, crate::history::Claimed)>, HistoryError>),
     /// A run that held open leads has ended.
     OwnerGone(crate::history::RunId),
     /// A create request ended.
@@ -161,14 +161,47 @@ impl Msg {
     }
 }
 
+/// Why a key typed in the app is not in use.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The server said no.
+    #[error("the server refused this key")]
+    Refused,
+    /// The server could not be asked (or no client could be made with it).
+    #[error("the key could not be checked: {0}")]
+    NotChecked(ApiError),
+}
+
+/// A file the app keeps for itself (the cache, the remembered state, the draft) could not be
+/// written.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The cache or the remembered state.
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
+    /// The lead being typed.
+    #[error("the lead being typed could not be kept as a draft: {0}")]
+    Draft(#[from] crate::draft::DraftError),
+}
+
+/// An export could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct ExportError {
+    /// The file (or its folder).
+    pub path: std::path::PathBuf,
+    /// What went wrong.
+    pub source: std::io::Error,
+}
+
 /// A key typed in the app that the server accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct KeyWorks {
     /// The account it belongs to.
     pub account: String,
     /// Why it could not be saved in the config file, when it could not: it then serves this run
     /// only, and leads are sent all the same.
-    pub not_saved: Option<String>,
+    pub not_saved: Option<crate::config::ConfigError>,
 }
 
 /// A command, independent of the key that triggers it; the key map binds keys to these.

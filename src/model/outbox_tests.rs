@@ -199,18 +199,23 @@ fn a_refused_key_pauses_sending_until_a_key_works() {
     let [Effect::TryKey(key)] = effects.as_slice() else { panic!("{effects:?}") };
     assert_eq!(key, &crate::config::ApiKey::new("1|new-key"));
     assert!(!format!("{key:?}").contains("new-key"), "the key never shows in debug output");
-    app.update(Msg::KeyTried(Err("the server refused this key".into())));
+    app.update(Msg::KeyTried(Err(KeyError::Refused)));
     let Some(Overlay::Key(prompt)) = &app.overlay else { panic!("the prompt stays") };
     assert!(prompt.problem.as_deref().is_some_and(|p| p.contains("refused")));
     // Seen: a key that works but could not be saved was reported as a failure, and every lead
     // stayed paused.
-    let works = KeyWorks { account: "Ada's Agency".into(), not_saved: Some("Permission denied".into()) };
+    let denied = crate::config::ConfigError::Read {
+        path: "/home/ada/.config/autocalls-tui/config.toml".into(),
+        source: std::io::ErrorKind::PermissionDenied.into(),
+    };
+    let works = KeyWorks { account: "Ada's Agency".into(), not_saved: Some(denied) };
     let effects = step(&mut app, Msg::KeyTried(Ok(works)));
     assert_eq!(sends(&effects), 2, "both go as soon as a key works, saved or not");
     assert_eq!(app.account.as_deref(), Some("Ada's Agency"));
     assert!(app.overlay.is_none() && app.key_problem.is_none());
     let notice = app.notice.as_ref().unwrap();
-    assert!(notice.text.contains("could not be saved (Permission denied)"), "{}", notice.text);
+    assert!(notice.text.contains("could not be saved (config file"), "{}", notice.text);
+    assert!(notice.text.contains("permission denied"), "{}", notice.text);
 }
 
 #[test]

@@ -21,7 +21,7 @@ impl App {
         }
     }
 
-    pub(super) fn tail_read(&mut self, result: Result<Tail, String>) -> Vec<Effect> {
+    pub(super) fn tail_read(&mut self, result: Result<Tail, crate::history::HistoryError>) -> Vec<Effect> {
         let again = self.tail_reading.take() == Some(true);
         match result {
             Ok(tail) if tail.reset => return vec![Effect::LoadHistory],

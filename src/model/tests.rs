@@ -397,7 +397,10 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
     let effects = app.update(Msg::Appended {
         local_id: id,
         submitted: true,
-        result: Err("No space left on device".into()),
+        result: Err(crate::history::HistoryError::StorageFull {
+            path: "/data/history.jsonl".into(),
+            source: std::io::ErrorKind::StorageFull.into(),
+        }),
     });
     assert!(!effects.iter().any(|e| matches!(e, Effect::Send { .. })), "{effects:?}");
     // Seen: the form was cleared anyway and the lead lived only in memory.
@@ -416,7 +419,10 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
     app.update(Msg::Appended {
         local_id: id,
         submitted: true,
-        result: Err("No space left on device".into()),
+        result: Err(crate::history::HistoryError::StorageFull {
+            path: "/data/history.jsonl".into(),
+            source: std::io::ErrorKind::StorageFull.into(),
+        }),
     });
     assert_eq!(app.form.phone.text(), "+1415");
     act(&mut app, Action::RestoreForm);
@@ -425,7 +431,7 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
     assert_eq!(entry.status, Status::Failed);
     let error = entry.error.as_ref().unwrap();
     assert_eq!(error.kind, ErrorKind::Storage);
-    assert!(error.message.contains("No space left"), "{}", error.message);
+    assert!(error.message.contains("/data/history.jsonl is full"), "{}", error.message);
 }
 
 #[test]

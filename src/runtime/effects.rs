@@ -7,7 +7,7 @@ use super::{Done, Services};
 use crate::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use crate::cache::{CacheError, Cached};
 use crate::history::{Event as RecordEvent, Folded};
-use crate::model::{Effect, Msg};
+use crate::model::{Effect, ExportError, KeyError, Msg, SaveError};
 
 /// Runs blocking IO on a blocking thread; its answer is a `Msg`.
 fn blocking(tasks: &mut JoinSet<Done>, f: impl FnOnce() -> Msg + Send + 'static) {
@@ -50,19 +50,19 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
                     give_back_free_memory();
                     Msg::HistoryLoaded { entries, problems, end: loaded.end }
                 }
-                Err(e) => Msg::HistoryFailed(e.to_string()),
+                Err(e) => Msg::HistoryFailed(e),
             });
         }
         Effect::ReadTail(from) => {
             let store = services.history.clone();
-            blocking(tasks, move || Msg::TailRead(store.read_tail(from).map_err(|e| e.to_string())));
+            blocking(tasks, move || Msg::TailRead(store.read_tail(from)));
         }
         Effect::ReadStory { local_id, as_of } => {
             let store = services.history.clone();
             blocking(tasks, move || Msg::StoryRead {
                 local_id,
                 as_of,
-                result: store.story(local_id).map_err(|e| e.to_string()),
+                result: store.story(local_id),
             });
         }
         Effect::Append(record) => {
@@ -70,7 +70,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
             blocking(tasks, move || Msg::Appended {
                 local_id: record.local_id,
                 submitted: matches!(record.event, RecordEvent::Submitted { .. }),
-                result: store.append(&record).map_err(|e| e.to_string()),
+                result: store.append(&record),
             });
         }
         Effect::FindTimeZone => blocking(tasks, || Msg::TimeZoneFound(jiff::tz::TimeZone::system())),
@@ -85,19 +85,19 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
         }
         Effect::SaveCampaigns(campaigns) => {
             let cache = services.cache.clone();
-            blocking(tasks, move || Msg::Saved(cache.save_campaigns(&campaigns).map_err(|e| e.to_string())));
+            blocking(tasks, move || Msg::Saved(cache.save_campaigns(&campaigns).map_err(SaveError::from)));
         }
         Effect::SaveAssistants(assistants) => {
             let cache = services.cache.clone();
             blocking(tasks, move || {
-                Msg::Saved(cache.save_assistants(&assistants).map_err(|e| e.to_string()))
+                Msg::Saved(cache.save_assistants(&assistants).map_err(SaveError::from))
             });
         }
         Effect::RememberCampaign(id) => {
             let cache = services.cache.clone();
             blocking(tasks, move || {
                 let saved = cache.update_remembered(|r| r.last_campaign = Some(id));
-                Msg::Saved(saved.map_err(|e| e.to_string()))
+                Msg::Saved(saved.map_err(SaveError::from))
             });
         }
         Effect::RememberLayout { campaign, layout } => {
@@ -111,16 +111,14 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
                         r.layouts.remove(&campaign);
                     }
                 });
-                Msg::Saved(saved.map_err(|e| e.to_string()))
+                Msg::Saved(saved.map_err(SaveError::from))
             });
         }
         Effect::SaveDraft { seq, draft } => {
             let Some(store) = services.draft.clone() else { return };
             blocking(tasks, move || {
                 let saved = store.save(seq, draft.as_ref());
-                Msg::Saved(
-                    saved.map_err(|e| format!("the lead being typed could not be kept as a draft: {e}")),
-                )
+                Msg::Saved(saved.map_err(SaveError::from))
             });
         }
         Effect::FetchLayout(campaign) => with_api(
@@ -179,7 +177,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
         Effect::Claim { claims, from } => {
             let store = services.history.clone();
             blocking(tasks, move || {
-                let result = store.claim(&claims, from).map_err(|e| e.to_string());
+                let result = store.claim(&claims, from);
                 Msg::Claimed(result.map(|r| claims.iter().map(|c| c.local_id).zip(r).collect()))
             });
         }
@@ -216,19 +214,19 @@ async fn try_key(
 ) -> Done {
     let api = match ApiClient::new(options) {
         Ok(api) => api,
-        Err(e) => return Done::Msg(Msg::KeyTried(Err(e.to_string()))),
+        Err(e) => return Done::Msg(Msg::KeyTried(Err(KeyError::NotChecked(e)))),
     };
     let name = match api.me().await {
         Ok(me) => crate::sanitize::cleaned(&me.name),
-        Err(e) if e.is_auth() => return Done::Msg(Msg::KeyTried(Err("the server refused this key".into()))),
-        Err(e) => return Done::Msg(Msg::KeyTried(Err(format!("the key could not be checked: {e}")))),
+        Err(e) if e.is_auth() => return Done::Msg(Msg::KeyTried(Err(KeyError::Refused))),
+        Err(e) => return Done::Msg(Msg::KeyTried(Err(KeyError::NotChecked(e)))),
     };
     // A key that works is used from now on, saved or not: the two are reported apart.
     let mut not_saved = None;
     if let Some(path) = config_file {
         let saved = tokio::task::spawn_blocking(move || crate::config::save_key(&path, &key)).await;
         if let Ok(Err(e)) | Err(e) = saved.map_err(|e| crate::config::ConfigError::Invalid(e.to_string())) {
-            not_saved = Some(e.to_string());
+            not_saved = Some(e);
         }
     }
     Done::NewClient(api, Msg::KeyTried(Ok(crate::model::KeyWorks { account: name, not_saved })))
@@ -268,17 +266,17 @@ async fn server_statuses(
 }
 
 /// Writes leads as CSV to a new private file (its directory created if needed).
-fn export_csv(path: &std::path::Path, leads: &[crate::history::LeadEntry]) -> Result<usize, String> {
-    if let Some(dir) = path.parent() {
-        crate::config::create_private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+fn export_csv(path: &std::path::Path, leads: &[crate::history::LeadEntry]) -> Result<usize, ExportError> {
+    fn failed(at: &std::path::Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
+        move |source| ExportError { path: at.to_owned(), source }
     }
-    let file = crate::config::private_file_options()
-        .create_new(true)
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(dir) = path.parent() {
+        crate::config::create_private_dir(dir).map_err(failed(dir))?;
+    }
+    let file = crate::config::private_file_options().create_new(true).open(path).map_err(failed(path))?;
     let refs: Vec<&crate::history::LeadEntry> = leads.iter().collect();
     crate::history::query::write_csv(&refs, std::io::BufWriter::new(file))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| failed(path)(std::io::Error::from(e)))?;
     Ok(leads.len())
 }
 
