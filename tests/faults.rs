@@ -521,7 +521,7 @@ mod tui {
             entries.iter().all(|e| e.status == Status::Created && e.request.allow_dupplicate),
             "{report}"
         );
-        let server: Vec<String> = rig.leads().into_iter().map(|l| l.id).collect();
+        let server: Vec<String> = rig.leads().into_iter().map(|l| l.id.to_string()).collect();
         let mut local: Vec<String> =
             entries.iter().filter_map(|e| e.lead_id.as_deref().map(String::from)).collect();
         local.sort();
@@ -794,7 +794,7 @@ mod cli {
         let second = cli.create().output().await.unwrap();
         let history = cli.history_json().await;
         let report = format!("{}\n{}\nhistory: {history:#?}", describe(&second), rig.report());
-        let server: Vec<String> = rig.leads().into_iter().map(|l| l.id).collect();
+        let server: Vec<String> = rig.leads().into_iter().map(|l| l.id.to_string()).collect();
         let mut local: Vec<String> =
             history.iter().filter_map(|e| e["lead_id"].as_str().map(str::to_owned)).collect();
         local.sort();

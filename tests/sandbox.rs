@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use autocalls_tui::api::types::{CreateLead, SecondaryContact, Variables};
+use autocalls_tui::api::types::{CreateLead, LeadId, SecondaryContact, Variables};
 use autocalls_tui::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use autocalls_tui::sandbox::{
     CREATED_PHASE, DEMO_KEY, FAIL_EVERY_NTH, Fault, PROCESSING_PHASE, Sandbox, SandboxOptions,
@@ -362,7 +362,7 @@ async fn update_and_delete_as_documented() {
     let response = put("424242", json!({"status": "completed"})).await.expect("answer");
     assert_eq!(response.status().as_u16(), 404);
     assert_eq!(response.json::<Value>().await.expect("JSON"), json!({"message": "Lead not found"}));
-    let delete = |id: String| http.delete(url(&id)).bearer_auth(DEMO_KEY).send();
+    let delete = |id: LeadId| http.delete(url(&id)).bearer_auth(DEMO_KEY).send();
     let response = delete(id.clone()).await.expect("answer");
     assert_eq!(
         response.json::<Value>().await.expect("JSON"),

@@ -221,7 +221,7 @@ fn created(request: &CreateLead, server_id: u64, at: Timestamp) -> Event {
     let time = at.strftime("%Y-%m-%dT%H:%M:%S.000000Z").to_string();
     // The server's lead object, as `Outcome::from_result` keeps it.
     let lead = Lead {
-        id: server_id.to_string(),
+        id: server_id.to_string().into(),
         campaign_id: Some(request.campaign_id),
         phone_number: Some(request.phone_number.to_string()),
         variables: serde_json::to_value(&request.variables).ok(),
@@ -232,7 +232,7 @@ fn created(request: &CreateLead, server_id: u64, at: Timestamp) -> Event {
     };
     Event::Outcome {
         status: Status::Created,
-        lead_id: Some(server_id.to_string()),
+        lead_id: Some(server_id.to_string().into()),
         campaign_name: name,
         error: None,
         response: serde_json::to_value(&lead).ok(),

@@ -37,13 +37,88 @@ pub struct SecondaryContact {
     pub variables: Variables,
 }
 
+/// The server's id for a lead: what the dashboard shows and `PUT`/`DELETE /user/leads/{id}`
+/// take. Kept as the server's text, because it has been sent both as a number and as a string;
+/// read from either, written as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(transparent)]
+pub struct LeadId(CompactString);
+
+impl LeadId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for LeadId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for LeadId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for LeadId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for LeadId {
+    fn from(text: &str) -> Self {
+        LeadId(text.into())
+    }
+}
+
+impl From<String> for LeadId {
+    fn from(text: String) -> Self {
+        LeadId(text.into())
+    }
+}
+
+impl PartialEq<str> for LeadId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for LeadId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for LeadId {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<LeadId> for String {
+    fn eq(&self, other: &LeadId) -> bool {
+        *self == other.0
+    }
+}
+
+impl<'de> Deserialize<'de> for LeadId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        id_as_string(d).map(LeadId::from)
+    }
+}
+
 /// A lead as the server describes it. Only `id` is certain; every other field is optional
 /// because older API versions left them out.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
 pub struct Lead {
-    /// The server's id, kept as text: it has been both a number and a string.
-    #[serde(deserialize_with = "id_as_string")]
-    pub id: String,
+    /// The server's id.
+    pub id: LeadId,
     /// The campaign the lead belongs to.
     #[serde(default, deserialize_with = "opt_u64_lenient", skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<u64>,

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::api::types::CreateLead;
+use crate::api::types::{CreateLead, LeadId};
 use crate::api::{ApiClient, ErrorKind};
 use crate::cli::CreateArgs;
 use crate::config::Settings;
@@ -81,7 +81,7 @@ struct Lead<'a> {
 impl Lead<'_> {
     /// Drives the delivery engine (the TUI's rules) for a while: a script should not hang, so
     /// longer waits are left to the TUI, which takes the lead over once this command has ended.
-    async fn deliver(&self, entry: &mut LeadEntry, taken: &[String], rules: Rules) {
+    async fn deliver(&self, entry: &mut LeadEntry, taken: &[LeadId], rules: Rules) {
         /// Sends tried before the lead is left to the TUI.
         const MAX_SENDS: u32 = 3;
         /// The longest single wait followed (a settling lead's look-ups are followed to its end).
@@ -148,7 +148,7 @@ impl Lead<'_> {
 
 /// The server ids the history already gives to leads with this phone and campaign, so a look-up
 /// never takes an earlier lead for this one.
-fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<String> {
+fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<LeadId> {
     let Ok(folded) = store.load_leads() else { return Vec::new() };
     folded
         .leads
@@ -156,7 +156,7 @@ fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<String> {
         .filter(|e| {
             e.request.phone_number == request.phone_number && e.request.campaign_id == request.campaign_id
         })
-        .filter_map(|e| e.lead_id.map(String::from))
+        .filter_map(|e| e.lead_id)
         .collect()
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::api::types::{CreateLead, Lead};
+use crate::api::types::{CreateLead, Lead, LeadId};
 use crate::api::{ApiClient, ApiError, LeadQuery};
 
 /// Requests (sends and look-ups) the app runs at once; more wait their turn.
@@ -58,7 +58,7 @@ pub async fn look_up(
     api: &ApiClient,
     request: &CreateLead,
     since: Timestamp,
-    taken: &[String],
+    taken: &[LeadId],
 ) -> Result<Option<Lead>, ApiError> {
     const MAX_PAGES: u64 = 20;
     let query = LeadQuery {
@@ -72,7 +72,7 @@ pub async fn look_up(
 
 /// The lead among `leads` that `request`, submitted at `since`, would have created (see
 /// [`look_up`]).
-fn newest_match(leads: Vec<Lead>, request: &CreateLead, since: Timestamp, taken: &[String]) -> Option<Lead> {
+fn newest_match(leads: Vec<Lead>, request: &CreateLead, since: Timestamp, taken: &[LeadId]) -> Option<Lead> {
     let earliest = since - CLOCK_SLACK;
     let mut best: Option<(Timestamp, Lead)> = None;
     for lead in leads {

@@ -5,13 +5,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use compact_str::CompactString;
 use indexmap::IndexMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::api::types::{CreateLead, Variables};
+use crate::api::types::{CreateLead, LeadId, Variables};
 use crate::api::{ApiError, ErrorKind};
 
 /// The schema version written on every record. Readers accept this and every older version.
@@ -77,7 +76,7 @@ pub enum Event {
         status: Status,
         /// The server's lead id, once created.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        lead_id: Option<String>,
+        lead_id: Option<LeadId>,
         /// The campaign's name, when the server said it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         campaign_name: Option<String>,
@@ -264,7 +263,7 @@ pub struct Outcome {
     /// The new status.
     pub status: Status,
     /// The server's id, when created.
-    pub lead_id: Option<String>,
+    pub lead_id: Option<LeadId>,
     /// The campaign's name, when the server said it.
     pub campaign_name: Option<String>,
     /// Why it did not succeed.
@@ -279,7 +278,7 @@ impl Outcome {
         match result {
             Ok(created) => Outcome {
                 status: Status::Created,
-                lead_id: Some(crate::sanitize::cleaned(&created.lead.id)),
+                lead_id: Some(crate::sanitize::cleaned(&created.lead.id).into()),
                 campaign_name: created
                     .lead
                     .campaign
@@ -323,7 +322,7 @@ pub struct LeadEntry {
     /// How many send attempts have ended.
     pub attempts: u32,
     /// The server's id, once created.
-    pub lead_id: Option<CompactString>,
+    pub lead_id: Option<LeadId>,
     /// The campaign's name, when known (shared by every lead of the campaign after a load).
     pub campaign_name: Option<Arc<str>>,
     /// The latest error, if the latest outcome was one.
@@ -367,7 +366,7 @@ impl LeadEntry {
     pub fn apply(&mut self, outcome: Outcome, at: Timestamp) {
         self.status = outcome.status;
         if let Some(id) = outcome.lead_id {
-            self.lead_id = Some(id.into());
+            self.lead_id = Some(id);
         }
         if let Some(name) = outcome.campaign_name
             && self.campaign_name.as_deref() != Some(name.as_str())

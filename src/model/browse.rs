@@ -120,7 +120,12 @@ impl App {
     }
 
     /// A story was read; kept when it is the newest read of the lead on view.
-    pub(super) fn story_read(&mut self, local_id: LocalId, as_of: Timestamp, result: Result<Story, crate::history::HistoryError>) {
+    pub(super) fn story_read(
+        &mut self,
+        local_id: LocalId,
+        as_of: Timestamp,
+        result: Result<Story, crate::history::HistoryError>,
+    ) {
         if let Some(story) = &mut self.story
             && story.local_id == local_id
             && story.as_of == as_of
@@ -176,13 +181,16 @@ impl App {
         vec![Effect::RefreshStatuses(campaigns)]
     }
 
-    pub(super) fn statuses_refreshed(&mut self, result: Result<HashMap<String, String>, ApiError>) {
+    pub(super) fn statuses_refreshed(
+        &mut self,
+        result: Result<HashMap<crate::api::types::LeadId, String>, ApiError>,
+    ) {
         self.refreshing = false;
         match result {
             Ok(statuses) => {
                 let mut matched = 0;
                 for entry in self.history.entries_mut() {
-                    if let Some(status) = entry.lead_id.as_ref().and_then(|id| statuses.get(id.as_str())) {
+                    if let Some(status) = entry.lead_id.as_ref().and_then(|id| statuses.get(id)) {
                         entry.server_status = Some(crate::sanitize::clean(status).into());
                         matched += 1;
                     }

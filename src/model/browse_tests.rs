@@ -33,7 +33,12 @@ fn entry(
         fields: Default::default(),
     });
     e.apply(
-        Outcome { status, lead_id: lead_id.map(str::to_owned), error, ..Outcome::default() },
+        Outcome {
+            status,
+            lead_id: lead_id.map(crate::api::types::LeadId::from),
+            error,
+            ..Outcome::default()
+        },
         jiff::Timestamp::UNIX_EPOCH,
     );
     e
@@ -143,8 +148,8 @@ fn server_statuses_land_beside_the_local_ones() {
     let effects = app.update(Msg::Action(Action::RefreshStatus));
     assert_eq!(effects, [Effect::RefreshStatuses(vec![12, 17])]);
     assert!(app.refreshing);
-    let statuses: HashMap<String, String> =
-        [("1001".to_owned(), "completed".to_owned()), ("999".to_owned(), "x".to_owned())].into();
+    let statuses: HashMap<crate::api::types::LeadId, String> =
+        [("1001".into(), "completed".to_owned()), ("999".into(), "x".to_owned())].into();
     app.update(Msg::StatusesRefreshed(Ok(statuses)));
     assert!(!app.refreshing && app.statuses_at.is_some());
     assert_eq!(
@@ -333,7 +338,9 @@ fn the_detail_view_reads_the_story_and_keeps_it_current() {
         source: std::io::ErrorKind::PermissionDenied.into(),
     };
     app.update(Msg::StoryRead { local_id: id, as_of: later, result: Err(denied) });
-    let Some(StoryState::Failed(why)) = app.story.as_ref().map(|s| &s.state) else { panic!("{:?}", app.story) };
+    let Some(StoryState::Failed(why)) = app.story.as_ref().map(|s| &s.state) else {
+        panic!("{:?}", app.story)
+    };
     assert!(why.contains("could not open the history file /data/history.jsonl"), "{why}");
     app.update(Msg::Action(Action::Close));
     assert_eq!(app.story, None);

@@ -21,7 +21,7 @@ pub struct DuplicatePrompt {
     /// When the earlier lead was submitted.
     pub created_at: Timestamp,
     /// The earlier lead's server id.
-    pub lead_id: Option<String>,
+    pub lead_id: Option<crate::api::types::LeadId>,
 }
 
 impl App {
@@ -44,7 +44,7 @@ impl App {
         {
             let prompt = DuplicatePrompt {
                 created_at: earlier.submitted_at,
-                lead_id: earlier.lead_id.as_deref().map(String::from),
+                lead_id: earlier.lead_id.clone(),
                 request,
             };
             self.open_overlay(Overlay::Duplicate(Box::new(prompt)));

@@ -245,12 +245,17 @@ impl HistoryView {
     }
 
     /// The server ids that leads other than `except` with this phone and campaign already have.
-    pub fn lead_ids_for(&mut self, phone: &str, campaign: u64, except: LocalId) -> Vec<String> {
+    pub fn lead_ids_for(
+        &mut self,
+        phone: &str,
+        campaign: u64,
+        except: LocalId,
+    ) -> Vec<crate::api::types::LeadId> {
         self.with_contact(phone, campaign)
             .into_iter()
             .map(|i| &self.entries[i])
             .filter(|e| e.local_id != except)
-            .filter_map(|e| e.lead_id.as_deref().map(String::from))
+            .filter_map(|e| e.lead_id.clone())
             .collect()
     }
 

@@ -91,7 +91,7 @@ pub enum Msg {
         delta: isize,
     },
     /// The server's statuses of created leads, by server lead id.
-    StatusesRefreshed(Result<std::collections::HashMap<String, String>, ApiError>),
+    StatusesRefreshed(Result<std::collections::HashMap<crate::api::types::LeadId, String>, ApiError>),
     /// An export was written (its path and how many leads), or could not be.
     Exported(Result<(std::path::PathBuf, usize), ExportError>),
     /// A lead whose outcome was unknown was looked up (`Some` when the server has it).
@@ -349,7 +349,7 @@ pub enum Effect {
         /// When it was submitted: only leads created since count.
         since: Timestamp,
         /// Server ids other leads with this phone and campaign already have.
-        taken: Vec<String>,
+        taken: Vec<crate::api::types::LeadId>,
     },
     /// Ask who the key belongs to; answers `Me`.
     WhoAmI,

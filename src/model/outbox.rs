@@ -126,7 +126,10 @@ impl App {
     /// The store answered a claim: leads taken over are looked up first (a request may have
     /// reached the server before their run ended), and settle from their last record on; leads
     /// whose run is alive are left to it, and its end is awaited.
-    pub(super) fn claimed(&mut self, result: Result<Vec<(LocalId, Claimed)>, crate::history::HistoryError>) -> Vec<Effect> {
+    pub(super) fn claimed(
+        &mut self,
+        result: Result<Vec<(LocalId, Claimed)>, crate::history::HistoryError>,
+    ) -> Vec<Effect> {
         let results = match result {
             Ok(results) => results,
             Err(reason) => {

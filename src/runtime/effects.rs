@@ -59,11 +59,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
         }
         Effect::ReadStory { local_id, as_of } => {
             let store = services.history.clone();
-            blocking(tasks, move || Msg::StoryRead {
-                local_id,
-                as_of,
-                result: store.story(local_id),
-            });
+            blocking(tasks, move || Msg::StoryRead { local_id, as_of, result: store.story(local_id) });
         }
         Effect::Append(record) => {
             let store = services.history.clone();
@@ -89,9 +85,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
         }
         Effect::SaveAssistants(assistants) => {
             let cache = services.cache.clone();
-            blocking(tasks, move || {
-                Msg::Saved(cache.save_assistants(&assistants).map_err(SaveError::from))
-            });
+            blocking(tasks, move || Msg::Saved(cache.save_assistants(&assistants).map_err(SaveError::from)));
         }
         Effect::RememberCampaign(id) => {
             let cache = services.cache.clone();
@@ -251,7 +245,7 @@ fn found<T>(
 async fn server_statuses(
     api: &ApiClient,
     campaigns: &[u64],
-) -> Result<std::collections::HashMap<String, String>, crate::api::ApiError> {
+) -> Result<std::collections::HashMap<crate::api::types::LeadId, String>, crate::api::ApiError> {
     const MAX_PAGES: u64 = 200;
     let mut statuses = std::collections::HashMap::new();
     for &campaign in campaigns {
