@@ -6,62 +6,9 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 mod remap;
 pub use remap::{COMMANDS, bindings, install, parse_key, remap};
 
-use crate::model::{Action, App, Focus, Msg, Overlay};
+use crate::model::{Action, Msg};
 
-/// Where the focus is, as far as keys are concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
-    /// A text field: printable keys type.
-    Text,
-    /// The campaign field with its list open: typing filters, Up/Down/Enter pick.
-    Picker,
-    /// A variable name field whose suggested completion is shown after the cursor.
-    Suggest,
-    /// The Allow duplicate checkbox.
-    Checkbox,
-    /// The Submit button.
-    Button,
-    /// A section header (Variables, Secondary contacts).
-    Section,
-    /// The history list.
-    History,
-    /// The history search bar: typing filters.
-    Search,
-    /// The help overlay is open.
-    Help,
-    /// A lead's detail view is open.
-    Detail,
-    /// The API key prompt: typing goes into the (masked) key.
-    KeyPrompt,
-    /// A question waits for an answer (the duplicate guard).
-    Confirm,
-}
-
-impl Context {
-    /// Whether printable keys type into a field here.
-    pub fn is_text(self) -> bool {
-        matches!(
-            self,
-            Context::Text | Context::Picker | Context::Suggest | Context::Search | Context::KeyPrompt
-        )
-    }
-
-    /// Every context, for tables and tests.
-    pub const ALL: [Context; 12] = [
-        Context::KeyPrompt,
-        Context::Search,
-        Context::Detail,
-        Context::Text,
-        Context::Picker,
-        Context::Suggest,
-        Context::Checkbox,
-        Context::Button,
-        Context::Section,
-        Context::History,
-        Context::Help,
-        Context::Confirm,
-    ];
-}
+pub use crate::model::Context;
 
 /// Which contexts a binding works in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,27 +195,6 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('c'), CTRL, Scope::Global, Action::Quit, "quit"),
     key(KeyCode::Char('q'), CTRL, Scope::Global, Action::Quit, "quit"),
 ];
-
-/// The key context of the app's current state.
-pub fn context(app: &App) -> Context {
-    match app.overlay {
-        Some(Overlay::Help) => return Context::Help,
-        Some(Overlay::Duplicate(_)) => return Context::Confirm,
-        Some(Overlay::Detail(_)) => return Context::Detail,
-        Some(Overlay::Key(_)) => return Context::KeyPrompt,
-        None => {}
-    }
-    match app.focus {
-        Focus::History if app.history.search_input.is_some() => Context::Search,
-        Focus::History => Context::History,
-        Focus::AllowDuplicate => Context::Checkbox,
-        Focus::Submit => Context::Button,
-        Focus::Variables | Focus::Secondary => Context::Section,
-        Focus::Campaign if app.picker.is_some() => Context::Picker,
-        _ if app.key_suggestion().is_some() => Context::Suggest,
-        _ => Context::Text,
-    }
-}
 
 /// Turns a terminal event into a message, or `None` when it means nothing here.
 pub fn map_event(event: &Event, context: Context) -> Option<Msg> {

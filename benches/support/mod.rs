@@ -427,7 +427,7 @@ pub fn loaded_app(width: u16, height: u16, entries: Vec<LeadEntry>) -> App {
 pub fn press(app: &mut App, code: crossterm::event::KeyCode) {
     let key = crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE);
     let event = crossterm::event::Event::Key(key);
-    if let Some(msg) = autocalls_tui::keymap::map_event(&event, autocalls_tui::keymap::context(app)) {
+    if let Some(msg) = autocalls_tui::keymap::map_event(&event, app.context()) {
         app.update(msg);
     }
 }

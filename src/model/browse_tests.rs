@@ -78,7 +78,7 @@ fn listed(app: &App) -> Vec<&str> {
 fn search_filters_as_you_type_and_esc_clears() {
     let mut app = app();
     app.update(Msg::Action(Action::Search));
-    assert_eq!(crate::keymap::context(&app), crate::keymap::Context::Search);
+    assert_eq!(app.context(), crate::keymap::Context::Search);
     type_text(&mut app, "gr");
     assert_eq!(listed(&app), ["+14155550101"]);
     app.update(Msg::Edit(Input { key: Key::Backspace, ..Input::default() }));

@@ -218,7 +218,7 @@ fn the_duplicate_question_clears_old_notices_and_enter_does_not_send() {
     assert!(matches!(app.overlay, Some(Overlay::Duplicate(_))));
     assert_eq!(app.notice, None, "the old notice is about something else");
     let enter = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter);
-    let msg = crate::keymap::map_key(&enter, crate::keymap::context(&app)).unwrap();
+    let msg = crate::keymap::map_key(&enter, app.context()).unwrap();
     let effects = app.update(msg);
     assert!(!effects.iter().any(|e| matches!(e, Effect::Append(_))), "Enter sent: {effects:?}");
     assert!(app.overlay.is_none());

@@ -271,7 +271,7 @@ fn the_duplicate_guard_asks_before_sending_the_same_phone_again() {
     assert!(act(&mut app, Action::Submit).is_empty(), "nothing is sent before the answer");
     let Some(Overlay::Duplicate(prompt)) = &app.overlay else { panic!("no question: {:?}", app.overlay) };
     assert_eq!(prompt.lead_id.as_deref(), Some("1001"));
-    assert_eq!(crate::keymap::context(&app), crate::keymap::Context::Confirm);
+    assert_eq!(app.context(), crate::keymap::Context::Confirm);
     act(&mut app, Action::Close);
     assert!(app.overlay.is_none());
     assert_eq!(app.form.phone.text(), "+1 (415) 555-0100", "cancel leaves the form as it was");
@@ -405,4 +405,21 @@ fn enter_on_a_list_that_matches_nothing_stays_and_says_so() {
     act(&mut app, Action::Activate);
     assert_eq!(app.focus, Focus::Campaign, "nothing was taken, so the focus stays");
     assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("No campaign matches")), "{:?}", app.notice);
+}
+
+#[test]
+fn keys_and_pastes_go_where_the_user_is_not_behind_an_open_view() {
+    // Seen before routing by context: with the help open, typed letters went into the field
+    // behind it.
+    let mut app = app_with_catalog();
+    app.focus = Focus::Phone;
+    act(&mut app, Action::Help);
+    assert_eq!(app.context(), crate::model::Context::Help);
+    type_text(&mut app, "+49");
+    app.update(Msg::Paste("+4930".into()));
+    assert_eq!(app.form.phone.text(), "", "nothing typed behind the help");
+    act(&mut app, Action::Close);
+    assert_eq!(app.context(), crate::model::Context::Text);
+    type_text(&mut app, "+49");
+    assert_eq!(app.form.phone.text(), "+49");
 }

@@ -4,6 +4,7 @@
 
 mod browse;
 pub mod catalog;
+mod context;
 mod delivery;
 mod entry;
 pub mod form;
@@ -24,6 +25,7 @@ use crate::lead::Region;
 pub use crate::delivery::engine::{Delivery, Phase, Step};
 pub use browse::{StoryState, StoryView};
 pub use catalog::{Catalog, Picker};
+pub use context::Context;
 pub use delivery::DuplicatePrompt;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
@@ -363,37 +365,7 @@ impl App {
         match msg {
             Msg::Action(action) => self.act(action),
             Msg::Edit(input) => {
-                if let Some(Overlay::Key(prompt)) = &mut self.overlay {
-                    prompt.input.input(input);
-                } else if self.focus == Focus::History {
-                    // A letter no command has opens the search with it, so it is not lost.
-                    if self.history.search_input.is_none() && printable(&input).is_some() {
-                        self.open_search();
-                    }
-                    if let Some(search) = &mut self.history.search_input
-                        && search.input(input)
-                    {
-                        self.search_changed();
-                    }
-                } else if self.form.field(self.focus).is_none() {
-                    if let Some(c) = printable(&input) {
-                        self.stray_key(c);
-                    }
-                } else {
-                    let typed_over = std::mem::take(&mut self.campaign_typed_over)
-                        && self.focus == Focus::Campaign
-                        && matches!(input.key, ratatui_textarea::Key::Char(_))
-                        && !input.ctrl
-                        && !input.alt;
-                    if typed_over {
-                        self.form.campaign.set_text("");
-                    }
-                    if let Some(field) = self.form.field_mut(self.focus)
-                        && (field.input(input) || typed_over)
-                    {
-                        self.edited();
-                    }
-                }
+                self.edit(input);
                 vec![]
             }
             Msg::StatusesRefreshed(result) => {
@@ -478,101 +450,151 @@ impl App {
         }
     }
 
-    fn act(&mut self, action: Action) -> Vec<Effect> {
-        match (&self.overlay, action) {
-            (_, Action::Quit) => {
-                self.request_quit();
-                return vec![];
+    /// An editing key, sent where the user is: the key prompt, the history search, or the
+    /// focused field (a row without text says where the key did not go).
+    fn edit(&mut self, input: ratatui_textarea::Input) {
+        match self.context() {
+            Context::KeyPrompt => {
+                if let Some(Overlay::Key(prompt)) = &mut self.overlay {
+                    prompt.input.input(input);
+                }
             }
-            (Some(Overlay::Duplicate(_)), _) => return self.answer_duplicate(action),
-            (Some(Overlay::Key(_)), Action::Activate) => return self.submit_key(),
-            (Some(Overlay::Key(_)), Action::Close) => {
+            // An open view or question takes no text.
+            Context::Help | Context::Detail | Context::Confirm => {}
+            Context::History | Context::Search => {
+                // A letter no command has opens the search with it, so it is not lost.
+                if self.history.search_input.is_none() && printable(&input).is_some() {
+                    self.open_search();
+                }
+                if let Some(search) = &mut self.history.search_input
+                    && search.input(input)
+                {
+                    self.search_changed();
+                }
+            }
+            _ if self.form.field(self.focus).is_none() => {
+                if let Some(c) = printable(&input) {
+                    self.stray_key(c);
+                }
+            }
+            _ => {
+                let typed_over = std::mem::take(&mut self.campaign_typed_over)
+                    && self.focus == Focus::Campaign
+                    && matches!(input.key, ratatui_textarea::Key::Char(_))
+                    && !input.ctrl
+                    && !input.alt;
+                if typed_over {
+                    self.form.campaign.set_text("");
+                }
+                if let Some(field) = self.form.field_mut(self.focus)
+                    && (field.input(input) || typed_over)
+                {
+                    self.edited();
+                }
+            }
+        }
+    }
+
+    /// An action, routed by where the user is ([`App::context`]).
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        if action == Action::Quit {
+            self.request_quit();
+            return vec![];
+        }
+        match self.context() {
+            Context::Confirm => self.answer_duplicate(action),
+            Context::KeyPrompt => self.key_prompt_act(action),
+            Context::Help => self.then_nothing(|app| app.help_act(action)),
+            Context::Detail => self.detail_act(action),
+            Context::Search if matches!(action, Action::Activate | Action::Close) => {
+                self.then_nothing(|app| app.close_search(action == Action::Activate))
+            }
+            Context::Picker => match self.picker_act(action) {
+                Some(effects) => effects,
+                None => self.main_act(action),
+            },
+            _ => self.main_act(action),
+        }
+    }
+
+    /// The key prompt's actions: try the key, close, or go on in the sandbox.
+    fn key_prompt_act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Activate => return self.submit_key(),
+            Action::Close => {
                 self.overlay = None;
                 if self.key_problem.is_some() {
                     self.notify(Level::Error, "Sending waits for a working key: F4 opens the prompt again");
                 }
-                return vec![];
             }
-            (Some(Overlay::Key(prompt)), Action::OpenSandbox) if prompt.offer_sandbox => {
+            Action::OpenSandbox if matches!(&self.overlay, Some(Overlay::Key(prompt)) if prompt.offer_sandbox) =>
+            {
                 self.restart_in_sandbox = true;
                 self.quit = true;
-                return vec![];
             }
-            (Some(Overlay::Key(_)), _) => return vec![],
-            (Some(Overlay::Help), Action::Close | Action::Help) => {
-                self.overlay = None;
-                return vec![];
-            }
-            (Some(Overlay::Help), Action::Up | Action::Down | Action::PageUp | Action::PageDown) => {
-                let step: i16 = match action {
-                    Action::Up => -1,
-                    Action::Down => 1,
-                    Action::PageUp => -10,
-                    _ => 10,
-                };
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// The help overlay's actions: scroll, or close.
+    fn help_act(&mut self, action: Action) {
+        match action {
+            Action::Close | Action::Help => self.overlay = None,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
                 // The drawing code stops at the end; this only keeps the number sane.
-                self.help_scroll = self.help_scroll.saturating_add_signed(step).min(60);
-                return vec![];
+                self.help_scroll = self.help_scroll.saturating_add_signed(scroll_step(action)).min(60);
             }
-            (Some(Overlay::Help), _) => return vec![],
-            (Some(Overlay::Detail(_)), Action::Retry) => {
+            _ => {}
+        }
+    }
+
+    /// The detail view's actions: retry or edit the lead, scroll, or close.
+    fn detail_act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Retry => {
                 let effects = self.retry_selected();
                 self.overlay = None;
                 return effects;
             }
-            (Some(Overlay::Detail(_)), Action::EditLead) => {
+            Action::EditLead => {
                 self.overlay = None;
                 self.edit_selected();
-                return vec![];
             }
-            (Some(Overlay::Detail(_)), Action::Up | Action::Down | Action::PageUp | Action::PageDown) => {
-                let step: i16 = match action {
-                    Action::Up => -1,
-                    Action::Down => 1,
-                    Action::PageUp => -10,
-                    _ => 10,
-                };
-                self.detail_scroll = self.detail_scroll.saturating_add_signed(step).min(500);
-                return vec![];
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                self.detail_scroll = self.detail_scroll.saturating_add_signed(scroll_step(action)).min(500);
             }
-            (Some(Overlay::Detail(_)), Action::Close | Action::Activate) => {
-                self.overlay = None;
-                return vec![];
-            }
-            (Some(Overlay::Detail(_)), _) => return vec![],
-            (None, _) => {}
+            Action::Close | Action::Activate => self.overlay = None,
+            _ => {}
         }
-        if self.focus == Focus::History && self.history.search_input.is_some() {
-            match action {
-                Action::Activate => return self.then_nothing(|app| app.close_search(true)),
-                Action::Close => return self.then_nothing(|app| app.close_search(false)),
-                _ => {}
+        vec![]
+    }
+
+    /// The campaign list's own actions; `None` for the rest, which work as in any field.
+    fn picker_act(&mut self, action: Action) -> Option<Vec<Effect>> {
+        match action {
+            Action::Up => self.move_picker(-1),
+            Action::Down => self.move_picker(1),
+            Action::Close => self.picker = None,
+            Action::Activate if self.campaign_matches().is_empty() && self.form_campaign_id().is_none() => {
+                let typed = self.form.campaign.text().trim().to_owned();
+                self.notify(
+                    Level::Error,
+                    format!("No campaign matches “{typed}”: type part of its name or its id"),
+                );
             }
-        }
-        if self.picker.is_some() && self.focus == Focus::Campaign {
-            match action {
-                Action::Up => return self.then_nothing(|app| app.move_picker(-1)),
-                Action::Down => return self.then_nothing(|app| app.move_picker(1)),
-                Action::Close => return self.then_nothing(|app| app.picker = None),
-                Action::Activate
-                    if self.campaign_matches().is_empty() && self.form_campaign_id().is_none() =>
-                {
-                    let typed = self.form.campaign.text().trim().to_owned();
-                    self.notify(
-                        Level::Error,
-                        format!("No campaign matches “{typed}”: type part of its name or its id"),
-                    );
-                    return vec![];
-                }
-                Action::Activate => {
-                    self.take_campaign(None);
-                    // Next comes what is still to fill: the phone, else the first empty value.
-                    self.focus_first_empty();
-                    return vec![];
-                }
-                _ => {}
+            Action::Activate => {
+                self.take_campaign(None);
+                // Next comes what is still to fill: the phone, else the first empty value.
+                self.focus_first_empty();
             }
+            _ => return None,
         }
+        Some(vec![])
+    }
+
+    /// Actions in the form and the history list.
+    fn main_act(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => self.request_quit(),
             Action::Submit => return self.submit(),
@@ -697,9 +719,16 @@ impl App {
     /// Pasted text: variables when it reads as `name=value` lines or a JSON object and the focus
     /// is in a variable list; otherwise text for the focused field.
     fn paste(&mut self, text: &str) {
-        if let Some(Overlay::Key(prompt)) = &mut self.overlay {
-            prompt.input.insert(text.trim());
-            return;
+        match self.context() {
+            Context::KeyPrompt => {
+                if let Some(Overlay::Key(prompt)) = &mut self.overlay {
+                    prompt.input.insert(text.trim());
+                }
+                return;
+            }
+            // An open view or question takes no text.
+            Context::Help | Context::Detail | Context::Confirm => return,
+            _ => {}
         }
         if self.focus == Focus::History {
             // Pasted into the list, it is a search (as a letter typed there is).
@@ -836,6 +865,16 @@ impl App {
     pub(super) fn notify(&mut self, level: Level, text: impl Into<String>) {
         let text = crate::sanitize::cleaned(&text.into());
         self.notice = Some(Notice { level, text });
+    }
+}
+
+/// How far Up, Down, Page Up and Page Down scroll a view.
+fn scroll_step(action: Action) -> i16 {
+    match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -10,
+        _ => 10,
     }
 }
 

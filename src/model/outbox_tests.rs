@@ -228,7 +228,7 @@ fn without_a_key_the_app_starts_by_asking_for_one_and_offers_the_sandbox() {
     assert!(!effects.iter().any(|e| matches!(e, Effect::FetchCampaigns | Effect::WhoAmI)), "{effects:?}");
     let Some(Overlay::Key(prompt)) = &app.overlay else { panic!("no prompt") };
     assert!(prompt.offer_sandbox);
-    assert_eq!(crate::keymap::context(&app), crate::keymap::Context::KeyPrompt);
+    assert_eq!(app.context(), crate::keymap::Context::KeyPrompt);
     app.update(Msg::Action(Action::OpenSandbox));
     assert!(app.should_quit() && app.restart_in_sandbox);
 }

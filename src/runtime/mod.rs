@@ -147,7 +147,7 @@ where
 /// A terminal event as a message: keys through the key map, mouse clicks placed on what they hit
 /// in the last frame.
 fn translate(app: &App, event: &Event) -> Option<Msg> {
-    let Event::Mouse(mouse) = event else { return keymap::map_event(event, keymap::context(app)) };
+    let Event::Mouse(mouse) = event else { return keymap::map_event(event, app.context()) };
     let screen = Rect::new(0, 0, app.size.0, app.size.1);
     let (col, row) = (mouse.column, mouse.row);
     match mouse.kind {

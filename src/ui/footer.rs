@@ -69,7 +69,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Some(n) => Line::from(Span::raw(format!(" {}", n.text))),
         None => Line::from(""),
     };
-    let context = keymap::context(app);
+    let context = app.context();
     let mut keys = vec![Span::raw(" ")];
     let mut used = 1;
     for action in shown_actions(context).iter().filter(|a| app.is_available(**a)) {
