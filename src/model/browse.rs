@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::{App, Effect, Level, Overlay, TextInput};
+use super::{App, DetailView, Effect, Level, Overlay, TextInput};
 use crate::api::ApiError;
 use crate::history::query::Filter;
 use crate::history::{LocalId, Record, Status, Story};
@@ -92,8 +92,8 @@ impl App {
     /// Opens the selected lead's detail view.
     pub(super) fn open_detail(&mut self) {
         if let Some(entry) = self.history.selected_entry() {
-            self.detail_scroll = 0;
-            self.overlay = Some(Overlay::Detail(entry.local_id));
+            let view = DetailView { local_id: entry.local_id, scroll: 0, story: None };
+            self.overlay = Some(Overlay::Detail(Box::new(view)));
         }
     }
 
@@ -101,20 +101,17 @@ impl App {
     /// a lead whose story was not read, or that changed since (its records reach the file before
     /// the lead in memory changes, so the read finds them).
     pub(super) fn follow_story(&mut self) -> Option<Effect> {
-        let Some(Overlay::Detail(id)) = &self.overlay else {
-            self.story = None;
-            return None;
-        };
-        let entry = self.history.get(id)?;
+        let Some(Overlay::Detail(view)) = &mut self.overlay else { return None };
+        let entry = self.history.get(&view.local_id)?;
         let (local_id, as_of) = (entry.local_id, entry.updated_at);
-        match &mut self.story {
+        match &mut view.story {
             Some(story) if story.local_id == local_id => {
                 if story.as_of == as_of {
                     return None;
                 }
                 story.as_of = as_of;
             }
-            _ => self.story = Some(StoryView { local_id, as_of, state: StoryState::Reading }),
+            _ => view.story = Some(StoryView { local_id, as_of, state: StoryState::Reading }),
         }
         Some(Effect::ReadStory { local_id, as_of })
     }
@@ -126,7 +123,8 @@ impl App {
         as_of: Timestamp,
         result: Result<Story, crate::history::HistoryError>,
     ) {
-        if let Some(story) = &mut self.story
+        if let Some(Overlay::Detail(view)) = &mut self.overlay
+            && let Some(story) = &mut view.story
             && story.local_id == local_id
             && story.as_of == as_of
         {
@@ -140,7 +138,7 @@ impl App {
     /// Sends a failed or rejected lead again, as it was, under the same local id.
     pub(super) fn retry_selected(&mut self) -> Vec<Effect> {
         let target = match &self.overlay {
-            Some(Overlay::Detail(id)) => self.history.get(id),
+            Some(Overlay::Detail(view)) => self.history.get(&view.local_id),
             _ => self.history.selected_entry(),
         };
         let Some(entry) = target else { return vec![] };

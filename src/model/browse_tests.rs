@@ -124,7 +124,7 @@ fn enter_opens_the_detail_and_it_can_retry() {
     let mut app = app();
     app.update(Msg::Action(Action::Down));
     app.update(Msg::Action(Action::Activate));
-    assert_eq!(app.overlay, Some(Overlay::Detail(LocalId(uuid::Uuid::from_u128(2)))));
+    assert_eq!(app.detail().map(|d| d.local_id), Some(LocalId(uuid::Uuid::from_u128(2))));
     let effects = app.update(Msg::Action(Action::Retry));
     assert_eq!(app.overlay, None);
     let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
@@ -306,7 +306,7 @@ fn the_detail_view_reads_the_story_and_keeps_it_current() {
     let id = LocalId(uuid::Uuid::from_u128(2));
     let first = jiff::Timestamp::UNIX_EPOCH;
     assert_eq!(effects, [Effect::ReadStory { local_id: id, as_of: first }]);
-    assert_eq!(app.story.as_ref().map(|s| &s.state), Some(&StoryState::Reading));
+    assert_eq!(app.detail().and_then(|d| d.story.as_ref()).map(|s| &s.state), Some(&StoryState::Reading));
     assert!(app.update(Msg::Tick).is_empty(), "asked once");
 
     let attempt = |status| Attempt { at: first, status, error: None };
@@ -316,7 +316,9 @@ fn the_detail_view_reads_the_story_and_keeps_it_current() {
         as_of: first,
         result: Ok(story(vec![attempt(Status::Failed)])),
     });
-    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 1));
+    assert!(
+        matches!(&app.detail().and_then(|d| d.story.as_ref()).unwrap().state, StoryState::Read(s) if s.attempts.len() == 1)
+    );
 
     // Another window retried it: the lead changes, the story is read again; until then the view
     // keeps what it read, and an older read arriving late is not taken.
@@ -324,12 +326,18 @@ fn the_detail_view_reads_the_story_and_keeps_it_current() {
     app.history.get_mut(&id).unwrap().apply(Outcome { status: Status::Created, ..Outcome::default() }, later);
     let effects = app.update(Msg::Tick);
     assert_eq!(effects, [Effect::ReadStory { local_id: id, as_of: later }]);
-    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 1));
+    assert!(
+        matches!(&app.detail().and_then(|d| d.story.as_ref()).unwrap().state, StoryState::Read(s) if s.attempts.len() == 1)
+    );
     app.update(Msg::StoryRead { local_id: id, as_of: first, result: Ok(story(vec![])) });
-    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 1));
+    assert!(
+        matches!(&app.detail().and_then(|d| d.story.as_ref()).unwrap().state, StoryState::Read(s) if s.attempts.len() == 1)
+    );
     let both = vec![attempt(Status::Failed), attempt(Status::Created)];
     app.update(Msg::StoryRead { local_id: id, as_of: later, result: Ok(story(both)) });
-    assert!(matches!(&app.story.as_ref().unwrap().state, StoryState::Read(s) if s.attempts.len() == 2));
+    assert!(
+        matches!(&app.detail().and_then(|d| d.story.as_ref()).unwrap().state, StoryState::Read(s) if s.attempts.len() == 2)
+    );
 
     // A file that cannot be read says so; closing the view forgets the story.
     let denied = crate::history::HistoryError::Io {
@@ -338,10 +346,10 @@ fn the_detail_view_reads_the_story_and_keeps_it_current() {
         source: std::io::ErrorKind::PermissionDenied.into(),
     };
     app.update(Msg::StoryRead { local_id: id, as_of: later, result: Err(denied) });
-    let Some(StoryState::Failed(why)) = app.story.as_ref().map(|s| &s.state) else {
-        panic!("{:?}", app.story)
+    let Some(StoryState::Failed(why)) = app.detail().and_then(|d| d.story.as_ref()).map(|s| &s.state) else {
+        panic!("{:?}", app.overlay)
     };
     assert!(why.contains("could not open the history file /data/history.jsonl"), "{why}");
     app.update(Msg::Action(Action::Close));
-    assert_eq!(app.story, None);
+    assert_eq!(app.detail(), None, "closing the view forgets the story with it");
 }

@@ -63,7 +63,7 @@ impl App {
     /// Where the user is now: an open overlay first, then the focused part of the screen.
     pub fn context(&self) -> Context {
         match self.overlay {
-            Some(Overlay::Help) => return Context::Help,
+            Some(Overlay::Help { .. }) => return Context::Help,
             Some(Overlay::Duplicate(_)) => return Context::Confirm,
             Some(Overlay::Detail(_)) => return Context::Detail,
             Some(Overlay::Key(_)) => return Context::KeyPrompt,

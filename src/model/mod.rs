@@ -77,14 +77,28 @@ pub struct Notice {
 /// An overlay drawn above the panes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    /// The list of keys.
-    Help,
+    /// The list of keys, scrolled this far.
+    Help {
+        /// Rows scrolled.
+        scroll: u16,
+    },
     /// The duplicate guard's question.
     Duplicate(Box<DuplicatePrompt>),
     /// Everything about one lead.
-    Detail(LocalId),
+    Detail(Box<DetailView>),
     /// The API key prompt.
     Key(Box<KeyPrompt>),
+}
+
+/// The detail view: one lead, how far it is scrolled, and its story as read from the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailView {
+    /// The lead on view.
+    pub local_id: LocalId,
+    /// Rows scrolled.
+    pub scroll: u16,
+    /// Its attempts and the server's answer, once asked for.
+    pub story: Option<StoryView>,
 }
 
 /// Settings the app starts with.
@@ -142,12 +156,6 @@ pub struct App {
     pub catalog: Catalog,
     /// The campaign list, while it is open.
     pub picker: Option<Picker>,
-    /// How far the help overlay is scrolled.
-    pub help_scroll: u16,
-    /// How far the detail view is scrolled.
-    pub detail_scroll: u16,
-    /// The detail view's lead's attempts and server answer, read from the file.
-    pub story: Option<StoryView>,
     /// Whether a server status refresh is under way.
     pub refreshing: bool,
     /// When the server statuses were last refreshed.
@@ -237,9 +245,6 @@ impl App {
             history: HistoryView::default(),
             catalog: Catalog::default(),
             picker: None,
-            help_scroll: 0,
-            detail_scroll: 0,
-            story: None,
             refreshing: false,
             statuses_at: None,
             export_dir: options.export_dir,
@@ -301,6 +306,14 @@ impl App {
             app.ask_for_key(None, true);
         }
         (app, effects)
+    }
+
+    /// The detail view, when it is open.
+    pub fn detail(&self) -> Option<&DetailView> {
+        match &self.overlay {
+            Some(Overlay::Detail(view)) => Some(view),
+            _ => None,
+        }
     }
 
     /// Whether the user asked to leave.
@@ -542,8 +555,10 @@ impl App {
         match action {
             Action::Close | Action::Help => self.overlay = None,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
-                // The drawing code stops at the end; this only keeps the number sane.
-                self.help_scroll = self.help_scroll.saturating_add_signed(scroll_step(action)).min(60);
+                if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+                    // The drawing code stops at the end; this only keeps the number sane.
+                    *scroll = scroll.saturating_add_signed(scroll_step(action)).min(60);
+                }
             }
             _ => {}
         }
@@ -562,7 +577,9 @@ impl App {
                 self.edit_selected();
             }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
-                self.detail_scroll = self.detail_scroll.saturating_add_signed(scroll_step(action)).min(500);
+                if let Some(Overlay::Detail(view)) = &mut self.overlay {
+                    view.scroll = view.scroll.saturating_add_signed(scroll_step(action)).min(500);
+                }
             }
             Action::Close | Action::Activate => self.overlay = None,
             _ => {}
@@ -607,8 +624,7 @@ impl App {
             Action::ShowForm => self.set_focus(self.form_focus),
             Action::ShowHistory => self.set_focus(Focus::History),
             Action::Help => {
-                self.help_scroll = 0;
-                self.open_overlay(Overlay::Help);
+                self.open_overlay(Overlay::Help { scroll: 0 });
             }
             Action::Close if self.focus == Focus::History && self.history.is_filtered() => {
                 self.clear_filters();

@@ -438,7 +438,7 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
 fn help_overlay_swallows_other_actions_until_closed() {
     let mut app = app();
     act(&mut app, Action::Help);
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
     assert!(act(&mut app, Action::Submit).is_empty());
     act(&mut app, Action::NextField);
     assert_eq!(app.focus, Focus::Phone);

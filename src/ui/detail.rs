@@ -7,12 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::theme;
-use crate::history::{LeadEntry, LocalId};
-use crate::model::{App, StoryState};
+use crate::history::LeadEntry;
+use crate::model::{App, DetailView, StoryState};
 
-/// Draws the detail view of lead `id` over `area`.
-pub fn draw(app: &App, id: LocalId, frame: &mut Frame, area: Rect) {
-    let Some(entry) = app.history.get(&id) else { return };
+/// Draws the detail view over `area`.
+pub fn draw(app: &App, view: &DetailView, frame: &mut Frame, area: Rect) {
+    let Some(entry) = app.history.get(&view.local_id) else { return };
     let popup = Rect {
         x: area.x + area.width.saturating_sub(area.width.min(100)) / 2,
         y: area.y + 1,
@@ -33,10 +33,10 @@ pub fn draw(app: &App, id: LocalId, frame: &mut Frame, area: Rect) {
         .border_style(theme::border_focused());
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines(app, entry))
+        Paragraph::new(lines(app, view, entry))
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll, 0)),
+            .scroll((view.scroll, 0)),
         popup,
     );
 }
@@ -45,7 +45,7 @@ fn field(name: &str, value: String) -> Line<'static> {
     Line::from(vec![Span::styled(format!("{name:<14}"), theme::heading()), Span::raw(value)])
 }
 
-fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
+fn lines(app: &App, view: &DetailView, entry: &LeadEntry) -> Vec<Line<'static>> {
     let time = |t: jiff::Timestamp| {
         t.to_zoned_datetime(app.time_zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string()
     };
@@ -101,7 +101,7 @@ fn lines(app: &App, entry: &LeadEntry) -> Vec<Line<'static>> {
     }
     out.push(Line::from(""));
     out.push(Line::from(Span::styled("Attempts", theme::heading())));
-    let story = app.story.as_ref().filter(|s| s.local_id == entry.local_id).map(|s| &s.state);
+    let story = view.story.as_ref().filter(|s| s.local_id == entry.local_id).map(|s| &s.state);
     let read = match story {
         Some(StoryState::Read(read)) => Some(read),
         Some(StoryState::Failed(why)) => {

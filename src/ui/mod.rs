@@ -68,9 +68,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
     footer::draw(app, frame, areas.footer);
     match &app.overlay {
-        Some(Overlay::Help) => help::draw(frame, frame.area(), app.help_scroll),
+        Some(Overlay::Help { scroll }) => help::draw(frame, frame.area(), *scroll),
         Some(Overlay::Duplicate(prompt)) => prompt::draw(app, prompt, frame, frame.area()),
-        Some(Overlay::Detail(id)) => detail::draw(app, *id, frame, frame.area()),
+        Some(Overlay::Detail(view)) => detail::draw(app, view, frame, frame.area()),
         Some(Overlay::Key(prompt)) => key_prompt::draw(app, prompt, frame, frame.area()),
         None => {}
     }
