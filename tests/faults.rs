@@ -409,7 +409,7 @@ mod tui {
         .await;
         let entry = app.history.row(0).expect("the lead is in the history pane");
         assert_eq!(entry.status, Status::Created, "{entry:#?}");
-        assert!(app.in_flight.is_empty(), "nothing left on its way: {:?}", app.in_flight);
+        assert!(app.outbox.in_flight.is_empty(), "nothing left on its way: {:?}", app.outbox.in_flight);
         app
     }
 
@@ -643,7 +643,7 @@ mod tui {
         let lead = rig.assert_one_lead(1);
         assert_history_created(&history, &lead);
         assert!(rig.proxy.received(LIST) >= 1, "looked up first\n{}", rig.report());
-        assert!(app.elsewhere.is_empty() && app.in_flight.is_empty());
+        assert!(app.outbox.elsewhere.is_empty() && app.outbox.in_flight.is_empty());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,15 +143,17 @@ impl App {
         };
         let Some(entry) = target else { return vec![] };
         let (id, status, request) = (entry.local_id, entry.status, entry.request.clone());
-        if !matches!(status, Status::Failed | Status::Rejected) || self.in_flight.contains_key(&id) {
+        if !matches!(status, Status::Failed | Status::Rejected) || self.outbox.in_flight.contains_key(&id) {
             self.notify(
                 Level::Info,
                 format!("Only failed or rejected leads are retried; this one is {}", status.as_str()),
             );
             return vec![];
         }
-        self.in_flight
-            .insert(id, crate::delivery::engine::Delivery::submitted(super::delivery::salt(id), self.rules));
+        self.outbox.in_flight.insert(
+            id,
+            crate::delivery::engine::Delivery::submitted(super::delivery::salt(id), self.outbox.rules),
+        );
         if let Some(entry) = self.history.get_mut(&id) {
             entry.status = Status::Pending;
         }

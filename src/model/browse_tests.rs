@@ -132,7 +132,7 @@ fn enter_opens_the_detail_and_it_can_retry() {
     assert!(
         matches!(&record.event, Event::Submitted { request, .. } if request.phone_number == "+14155550101")
     );
-    assert_eq!(app.in_flight.get(&record.local_id).map(|d| &d.phase), Some(&Phase::Saving));
+    assert_eq!(app.outbox.in_flight.get(&record.local_id).map(|d| &d.phase), Some(&Phase::Saving));
 }
 
 #[test]

@@ -77,7 +77,7 @@ impl App {
         let request_campaign = request.campaign_id;
         let record = Record::submitted(local_id, request.clone(), "tui").stamped(self.clock);
         self.history.push(LeadEntry::new(local_id, record.at, request));
-        self.in_flight.insert(local_id, Delivery::submitted(salt(local_id), self.rules));
+        self.outbox.in_flight.insert(local_id, Delivery::submitted(salt(local_id), self.outbox.rules));
         self.learn_layout(request_campaign);
         // Kept until the record is on disk: if it cannot be written, the lead goes back into the
         // form instead of living only in memory.
@@ -95,7 +95,7 @@ impl App {
         submitted: bool,
         result: Result<(), HistoryError>,
     ) -> Vec<Effect> {
-        let Some(delivery) = self.in_flight.get(&local_id) else { return vec![] };
+        let Some(delivery) = self.outbox.in_flight.get(&local_id) else { return vec![] };
         match (&delivery.phase, submitted) {
             (Phase::Saving, true) => {
                 let ok = result.is_ok();
@@ -121,8 +121,7 @@ impl App {
 
     /// Feeds what happened to a lead's delivery and carries out what it asks for next.
     pub(super) fn feed(&mut self, local_id: LocalId, event: Event) -> Vec<Effect> {
-        let Some(delivery) = self.in_flight.get_mut(&local_id) else { return vec![] };
-        let command = delivery.on(event, self.now);
+        let Some(command) = self.outbox.on(local_id, event, self.now) else { return vec![] };
         self.carry_out(local_id, command)
     }
 
@@ -132,7 +131,7 @@ impl App {
         match command {
             Command::Nothing | Command::Queue | Command::Wait(_) | Command::NeedKey => vec![],
             Command::Finished => {
-                self.in_flight.remove(&local_id);
+                self.outbox.in_flight.remove(&local_id);
                 vec![]
             }
             Command::Record(outcome) => {
@@ -190,7 +189,7 @@ impl App {
     /// goes on as its delivery says.
     pub(super) fn sent(&mut self, local_id: LocalId, result: Result<Created, ApiError>) -> Vec<Effect> {
         // Not ours, or already answered: a late or repeated answer changes nothing.
-        if !self.in_flight.get(&local_id).is_some_and(|d| d.phase == Phase::Sending) {
+        if !self.outbox.in_flight.get(&local_id).is_some_and(|d| d.phase == Phase::Sending) {
             return vec![];
         }
         self.note_reachability(&result);
@@ -208,7 +207,7 @@ impl App {
         local_id: LocalId,
         result: Result<Option<Lead>, ApiError>,
     ) -> Vec<Effect> {
-        if !self.in_flight.get(&local_id).is_some_and(|d| d.phase == Phase::LookingUp) {
+        if !self.outbox.in_flight.get(&local_id).is_some_and(|d| d.phase == Phase::LookingUp) {
             return vec![];
         }
         self.note_reachability(&result);
@@ -222,7 +221,7 @@ impl App {
 
     /// Records a final outcome for a lead that only waits (cancelling).
     pub(super) fn finish_waiting(&mut self, local_id: LocalId, outcome: Outcome) -> Vec<Effect> {
-        let Some(delivery) = self.in_flight.get_mut(&local_id) else { return vec![] };
+        let Some(delivery) = self.outbox.in_flight.get_mut(&local_id) else { return vec![] };
         let command = delivery.finish_with(outcome);
         self.carry_out(local_id, command)
     }
@@ -236,7 +235,7 @@ impl App {
 
     /// Applies a saved (or unsaveable) result to its row and tells the user.
     fn settle(&mut self, local_id: LocalId, outcome: Outcome, saved: Result<(), HistoryError>) {
-        let settling = self.in_flight.get(&local_id).and_then(|d| d.settling_left(self.now));
+        let settling = self.outbox.in_flight.get(&local_id).and_then(|d| d.settling_left(self.now));
         let Some(entry) = self.history.get_mut(&local_id) else { return };
         entry.apply(outcome.clone(), self.clock);
         let phone = entry.request.phone_number.clone();
@@ -307,11 +306,7 @@ impl App {
     /// Leads whose work is under way or about to start; with a refused key, what is ready waits
     /// for a key and is not counted.
     pub(super) fn busy_count(&self) -> usize {
-        let paused = self.key_problem.is_some();
-        self.in_flight
-            .values()
-            .filter(|d| d.is_busy() && !(paused && matches!(d.phase, Phase::Ready(_))))
-            .count()
+        self.outbox.busy_count(self.key_problem.is_some())
     }
 }
 

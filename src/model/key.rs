@@ -72,7 +72,7 @@ impl App {
                 if matches!(self.overlay, Some(Overlay::Key(_))) {
                     self.overlay = None;
                 }
-                let paused: Vec<_> = self.in_flight.keys().copied().collect();
+                let paused: Vec<_> = self.outbox.in_flight.keys().copied().collect();
                 for id in paused {
                     let effects = self.feed(id, crate::delivery::engine::Event::KeyWorks);
                     self.queued.extend(effects);

@@ -13,7 +13,7 @@ pub mod input;
 mod key;
 mod load;
 pub mod msg;
-mod outbox;
+pub mod outbox;
 mod rows;
 mod tail;
 
@@ -32,6 +32,7 @@ pub use history_view::HistoryView;
 pub use input::TextInput;
 pub use key::KeyPrompt;
 pub use msg::{Action, Effect, ExportError, Hit, KeyError, KeyWorks, Msg, SaveError};
+pub use outbox::Outbox;
 
 /// Terminals narrower than this show one pane at a time, with tabs.
 pub const WIDE_LAYOUT_MIN_WIDTH: u16 = 120;
@@ -181,14 +182,8 @@ pub struct App {
     pub connection: Connection,
     /// Region for phone numbers typed without `+`.
     pub region: Option<Region>,
-    /// Leads on their way, by local id: saving, sending, or saving the result.
-    pub in_flight: HashMap<LocalId, Delivery>,
-    /// Open leads held by another run that is still at work, with that run.
-    pub elsewhere: HashMap<LocalId, crate::history::RunId>,
-    /// Open leads being taken over right now.
-    claiming: std::collections::HashSet<LocalId>,
-    /// Runs whose end is awaited, to take over their leads then.
-    watching: std::collections::HashSet<crate::history::RunId>,
+    /// The sending side: each lead on its way, and the leads other runs hold.
+    pub outbox: Outbox,
     /// The user asked to quit while leads were on their way; quit once they are settled.
     pub quit_pending: bool,
     /// Terminal size.
@@ -209,10 +204,6 @@ pub struct App {
     pub key_problem: Option<String>,
     /// The account's name, once `GET /user/me` said it.
     pub account: Option<String>,
-    /// This process's run.
-    pub(super) run: Option<crate::history::RunId>,
-    /// The sending rules' timing.
-    pub(super) rules: crate::delivery::engine::Rules,
     /// Set when the user chose to start again on the sandbox.
     pub restart_in_sandbox: bool,
     /// What each campaign's rows are, remembered and learnt.
@@ -257,10 +248,7 @@ impl App {
             target: options.target,
             connection: Connection::Unknown,
             region: options.region,
-            in_flight: HashMap::new(),
-            elsewhere: HashMap::new(),
-            claiming: std::collections::HashSet::new(),
-            watching: std::collections::HashSet::new(),
+            outbox: Outbox::new(options.run, options.rules),
             quit_pending: false,
             size: (80, 24),
             spinner: 0,
@@ -273,8 +261,6 @@ impl App {
             clock: jiff::Timestamp::now(),
             key_problem: None,
             account: None,
-            run: options.run,
-            rules: options.rules,
             restart_in_sandbox: false,
             layouts: rows::Layouts { own: options.layouts, ..rows::Layouts::default() },
             undo_form: None,
@@ -352,7 +338,7 @@ impl App {
             Action::CancelLead => self
                 .history
                 .selected_entry()
-                .is_some_and(|e| self.in_flight.get(&e.local_id).is_some_and(Delivery::may_cancel)),
+                .is_some_and(|e| self.outbox.in_flight.get(&e.local_id).is_some_and(Delivery::may_cancel)),
             Action::Retry => self
                 .history
                 .selected_entry()

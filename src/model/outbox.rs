@@ -1,39 +1,73 @@
-//! The outbox: leads waiting their turn, for a retry, or for a key. It starts as many requests
-//! as `crate::delivery::MAX_CONCURRENT` allows, wakes queued leads when their wait is over, and
-//! at start resumes the leads a previous run left open (looking each up first: a request may have
-//! reached the server before that run ended).
+//! The outbox: leads waiting their turn, for a retry, or for a key, and the leads of other runs.
+//! [`Outbox`] keeps each lead's [`Delivery`] and answers what the sending side needs to know
+//! (what may start, when to wake, what waits); the `App` methods here start requests as
+//! `crate::delivery::MAX_CONCURRENT` allows and take over the leads of runs that have ended
+//! (looking each up first: a request may have reached the server before that run ended).
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::{App, Effect, Level};
 use crate::api::ErrorKind;
 use crate::delivery::MAX_CONCURRENT;
-use crate::delivery::engine::{Delivery, Event, Phase, Step};
-use crate::history::{Claim, Claimed, LeadError, LocalId, Outcome, RunId, Status};
+use crate::delivery::engine::{Command, Delivery, Event, Phase, Rules, Step};
+use crate::history::{Claim, Claimed, LeadEntry, LeadError, LocalId, Outcome, RunId, Status};
 
-impl App {
-    /// Starts what may start: queued leads whose wait is over, then ready ones, oldest first,
-    /// while request slots are free. Nothing starts while the key is refused, and after a quit
-    /// was asked for only what was ready still goes.
-    pub(super) fn pump(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        // After a quit was asked for, what waits stays for the next start; what is ready goes.
-        if !self.quit_pending {
-            let now = self.now;
-            let over: Vec<LocalId> = self
-                .in_flight
-                .iter()
-                .filter(|(_, d)| matches!(d.phase, Phase::Waiting { until, .. } if until <= now))
-                .map(|(id, _)| *id)
-                .collect();
-            for id in over {
-                effects.extend(self.feed(id, Event::WaitOver));
-            }
+/// The sending side's state.
+#[derive(Debug)]
+pub struct Outbox {
+    /// Leads on their way, by local id: saving, sending, waiting, or saving the result.
+    pub in_flight: HashMap<LocalId, Delivery>,
+    /// Open leads held by another run that is still at work, with that run.
+    pub elsewhere: HashMap<LocalId, RunId>,
+    /// Open leads being taken over right now.
+    claiming: HashSet<LocalId>,
+    /// Runs whose end is awaited, to take over their leads then.
+    watching: HashSet<RunId>,
+    /// This process's run (none: it takes nothing over).
+    pub run: Option<RunId>,
+    /// The sending rules' timing.
+    pub rules: Rules,
+}
+
+impl Outbox {
+    /// An empty outbox for `run`.
+    pub fn new(run: Option<RunId>, rules: Rules) -> Self {
+        Outbox {
+            in_flight: HashMap::new(),
+            elsewhere: HashMap::new(),
+            claiming: HashSet::new(),
+            watching: HashSet::new(),
+            run,
+            rules,
         }
-        // Nothing starts with a refused key: what is ready waits for a key that works.
-        if self.key_problem.is_some() {
-            return effects;
-        }
+    }
+
+    /// Feeds `event` to the lead's delivery; `None` when the lead is not on its way here.
+    pub fn on(&mut self, id: LocalId, event: Event, now: Instant) -> Option<Command> {
+        Some(self.in_flight.get_mut(&id)?.on(event, now))
+    }
+
+    /// Leads whose work is under way or about to start; with a refused key (`paused`), what is
+    /// ready waits for a key and is not counted.
+    pub fn busy_count(&self, paused: bool) -> usize {
+        self.in_flight
+            .values()
+            .filter(|d| d.is_busy() && !(paused && matches!(d.phase, Phase::Ready(_))))
+            .count()
+    }
+
+    /// Leads whose wait is over at `now`.
+    fn waits_over(&self, now: Instant) -> Vec<LocalId> {
+        self.in_flight
+            .iter()
+            .filter(|(_, d)| matches!(d.phase, Phase::Waiting { until, .. } if until <= now))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Ready leads that may start now, oldest first, as free request slots allow.
+    fn may_start(&self) -> Vec<LocalId> {
         let active = self.in_flight.values().filter(|d| d.holds_slot()).count();
         let mut ready: Vec<LocalId> = self
             .in_flight
@@ -42,15 +76,11 @@ impl App {
             .map(|(id, _)| *id)
             .collect();
         ready.sort_unstable();
-        for id in ready.into_iter().take(MAX_CONCURRENT.saturating_sub(active)) {
-            effects.extend(self.feed(id, Event::Go));
-        }
-        effects
+        ready.truncate(MAX_CONCURRENT.saturating_sub(active));
+        ready
     }
 
-    /// When the runtime must wake the app next, from `now`: the spinner while requests run, the
-    /// countdown of queued leads once a second, and the end of the earliest wait. `None` when
-    /// nothing changes by itself (no timer at all).
+    /// When to wake next, from `now` (see [`App::next_wake`]).
     pub fn next_wake(&self, now: Instant) -> Option<Instant> {
         const SPINNER: Duration = Duration::from_millis(120);
         const COUNTDOWN: Duration = Duration::from_secs(1);
@@ -77,36 +107,24 @@ impl App {
         wake
     }
 
-    /// Leads on their way right now, for the header.
-    pub fn sending_count(&self) -> usize {
-        self.busy_count()
-    }
-
-    /// Leads waiting (for their turn, a retry or a key), for the header.
-    pub fn queued_count(&self) -> usize {
-        self.in_flight.len() - self.busy_count()
-    }
-
-    /// How long until a queued lead goes again, for its row.
-    pub fn wait_left(&self, id: &LocalId) -> Option<Duration> {
+    /// How long until a waiting lead goes again (while it settles, until it may be sent again).
+    pub fn wait_left(&self, id: &LocalId, now: Instant) -> Option<Duration> {
         let delivery = self.in_flight.get(id)?;
         match delivery.phase {
-            // While it settles, the time until it may be sent again.
             Phase::Waiting { next: Step::LookUp, .. } if delivery.settle_at.is_some() => {
-                delivery.settling_left(self.now)
+                delivery.settling_left(now)
             }
-            Phase::Waiting { until, .. } => Some(until.saturating_duration_since(self.now)),
+            Phase::Waiting { until, .. } => Some(until.saturating_duration_since(now)),
             _ => None,
         }
     }
 
-    /// Asks to take over those of `candidates` that are open and held by no one here: the store
-    /// decides under its lock (see `HistoryStore::claim`), so two windows never both take one.
-    pub(super) fn claim_open(&mut self, candidates: impl IntoIterator<Item = LocalId>) -> Vec<Effect> {
+    /// Of `entries`, the open leads no one here holds or is taking over, as claims; they are
+    /// marked as being taken over.
+    fn claims<'a>(&mut self, entries: impl IntoIterator<Item = &'a LeadEntry>) -> Vec<Claim> {
         let Some(run) = self.run else { return vec![] };
-        let claims: Vec<Claim> = candidates
+        let claims: Vec<Claim> = entries
             .into_iter()
-            .filter_map(|id| self.history.get(&id))
             .filter(|e| {
                 e.status.is_open()
                     && e.owner != Some(run)
@@ -116,10 +134,82 @@ impl App {
             })
             .map(|e| Claim { local_id: e.local_id, owner: e.owner, status: e.status })
             .collect();
+        self.claiming.extend(claims.iter().map(|c| c.local_id));
+        claims
+    }
+
+    /// Leaves a lead to the live run that holds it; `true` when that run's end must now be
+    /// awaited (it was not yet).
+    fn held_by(&mut self, id: LocalId, run: RunId) -> bool {
+        self.claiming.remove(&id);
+        self.elsewhere.insert(id, run);
+        self.watching.insert(run)
+    }
+
+    /// A run has ended: the leads it held, no longer anyone's.
+    fn ended(&mut self, run: RunId) -> Vec<LocalId> {
+        self.watching.remove(&run);
+        let held: Vec<LocalId> =
+            self.elsewhere.iter().filter(|(_, r)| **r == run).map(|(id, _)| *id).collect();
+        for id in &held {
+            self.elsewhere.remove(id);
+        }
+        held
+    }
+}
+
+impl App {
+    /// Starts what may start: queued leads whose wait is over, then ready ones, oldest first,
+    /// while request slots are free. Nothing starts while the key is refused, and after a quit
+    /// was asked for only what was ready still goes.
+    pub(super) fn pump(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        // After a quit was asked for, what waits stays for the next start; what is ready goes.
+        if !self.quit_pending {
+            for id in self.outbox.waits_over(self.now) {
+                effects.extend(self.feed(id, Event::WaitOver));
+            }
+        }
+        // Nothing starts with a refused key: what is ready waits for a key that works.
+        if self.key_problem.is_some() {
+            return effects;
+        }
+        for id in self.outbox.may_start() {
+            effects.extend(self.feed(id, Event::Go));
+        }
+        effects
+    }
+
+    /// When the runtime must wake the app next, from `now`: the spinner while requests run, the
+    /// countdown of queued leads once a second, and the end of the earliest wait. `None` when
+    /// nothing changes by itself (no timer at all).
+    pub fn next_wake(&self, now: Instant) -> Option<Instant> {
+        self.outbox.next_wake(now)
+    }
+
+    /// Leads on their way right now, for the header.
+    pub fn sending_count(&self) -> usize {
+        self.busy_count()
+    }
+
+    /// Leads waiting (for their turn, a retry or a key), for the header.
+    pub fn queued_count(&self) -> usize {
+        self.outbox.in_flight.len() - self.busy_count()
+    }
+
+    /// How long until a queued lead goes again, for its row.
+    pub fn wait_left(&self, id: &LocalId) -> Option<Duration> {
+        self.outbox.wait_left(id, self.now)
+    }
+
+    /// Asks to take over those of `candidates` that are open and held by no one here: the store
+    /// decides under its lock (see `HistoryStore::claim`), so two windows never both take one.
+    pub(super) fn claim_open(&mut self, candidates: impl IntoIterator<Item = LocalId>) -> Vec<Effect> {
+        let history = &self.history;
+        let claims = self.outbox.claims(candidates.into_iter().filter_map(|id| history.get(&id)));
         if claims.is_empty() {
             return vec![];
         }
-        self.claiming.extend(claims.iter().map(|c| c.local_id));
         vec![Effect::Claim { claims, from: self.history_end }]
     }
 
@@ -133,7 +223,7 @@ impl App {
         let results = match result {
             Ok(results) => results,
             Err(reason) => {
-                self.claiming.clear();
+                self.outbox.claiming.clear();
                 self.notify(Level::Error, format!("Open leads could not be taken over: {reason}"));
                 return vec![];
             }
@@ -141,15 +231,15 @@ impl App {
         let mut effects = Vec::new();
         let mut taken = 0;
         for (id, claimed) in results {
-            self.claiming.remove(&id);
             match claimed {
                 Claimed::Taken => {
+                    self.outbox.claiming.remove(&id);
                     let Some(entry) = self.history.get_mut(&id) else { continue };
-                    if !entry.status.is_open() || self.in_flight.contains_key(&id) {
+                    if !entry.status.is_open() || self.outbox.in_flight.contains_key(&id) {
                         continue;
                     }
-                    entry.owner = self.run;
-                    self.elsewhere.remove(&id);
+                    entry.owner = self.outbox.run;
+                    self.outbox.elsewhere.remove(&id);
                     let quiet =
                         Duration::try_from(self.clock.duration_since(entry.updated_at)).unwrap_or_default();
                     let delivery = Delivery::resumed(
@@ -157,19 +247,20 @@ impl App {
                         quiet,
                         self.now,
                         super::delivery::salt(id),
-                        self.rules,
+                        self.outbox.rules,
                     );
-                    self.in_flight.insert(id, delivery);
+                    self.outbox.in_flight.insert(id, delivery);
                     taken += 1;
                 }
                 Claimed::Alive(run) => {
-                    self.elsewhere.insert(id, run);
-                    if self.watching.insert(run) {
+                    if self.outbox.held_by(id, run) {
                         effects.push(Effect::WatchOwner(run));
                     }
                 }
                 // Its new records come with the next read of the file.
-                Claimed::Moved => {}
+                Claimed::Moved => {
+                    self.outbox.claiming.remove(&id);
+                }
             }
         }
         if taken > 0 && self.notice.as_ref().is_none_or(|n| n.level == Level::Info) {
@@ -186,12 +277,7 @@ impl App {
 
     /// A run that held open leads has ended: they are taken over now.
     pub(super) fn owner_gone(&mut self, run: RunId) -> Vec<Effect> {
-        self.watching.remove(&run);
-        let held: Vec<LocalId> =
-            self.elsewhere.iter().filter(|(_, r)| **r == run).map(|(id, _)| *id).collect();
-        for id in &held {
-            self.elsewhere.remove(id);
-        }
+        let held = self.outbox.ended(run);
         self.claim_open(held)
     }
 
@@ -201,7 +287,7 @@ impl App {
         let Some(entry) = self.history.selected_entry() else { return vec![] };
         let id = entry.local_id;
         let phone = entry.request.phone_number.clone();
-        match self.in_flight.get(&id) {
+        match self.outbox.in_flight.get(&id) {
             Some(delivery) if delivery.may_cancel() => {
                 let message = match entry.status {
                     Status::Unknown => "cancelled by you; it may have been created: check the dashboard",

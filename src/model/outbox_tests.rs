@@ -63,7 +63,7 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
 
 /// Where a lead on its way is.
 fn phase(app: &App, id: LocalId) -> Option<&Phase> {
-    app.in_flight.get(&id).map(|d| &d.phase)
+    app.outbox.in_flight.get(&id).map(|d| &d.phase)
 }
 
 fn created(id: &str) -> Created {
@@ -90,7 +90,7 @@ fn an_unknown_outcome_is_looked_up_and_a_found_lead_is_never_sent_again() {
     assert_eq!(sends(&effects), 0, "found: never sent again");
     let entry = app.history.get(&id).unwrap();
     assert_eq!((entry.status, entry.lead_id.as_deref()), (Status::Created, Some("4242")));
-    assert!(app.in_flight.is_empty());
+    assert!(app.outbox.in_flight.is_empty());
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn a_lead_not_found_is_sent_again_only_after_it_settled_and_a_failed_lookup_wait
     assert!(resent_at - sent_at >= Duration::from_secs(60), "re-sent {:?} after", resent_at - sent_at);
     assert!(lookups >= 3, "looked up again while it settled: {lookups}");
     assert_eq!(phase(&app, id), Some(&Phase::Sending));
-    assert_eq!(app.in_flight[&id].tries, 2);
+    assert_eq!(app.outbox.in_flight[&id].tries, 2);
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn no_more_than_four_requests_run_at_once() {
         started += sends(&effects);
     }
     assert_eq!(started, crate::delivery::MAX_CONCURRENT);
-    let first = *app.in_flight.iter().find(|(_, d)| d.phase == Phase::Sending).unwrap().0;
+    let first = *app.outbox.in_flight.iter().find(|(_, d)| d.phase == Phase::Sending).unwrap().0;
     let effects = app.update(Msg::Sent { local_id: first, result: Ok(created("1")) });
     assert_eq!(sends(&effects), 1, "the answer frees a slot for the next lead: {effects:?}");
 }
@@ -289,10 +289,10 @@ fn leads_left_open_are_taken_over_from_ended_runs_and_looked_up_first() {
     assert_eq!(looked_up_ids(&effects), [1, 2, 3], "looked up at once; none sent");
     assert_eq!(sends(&effects), 0);
     assert!(effects.contains(&Effect::WatchOwner(alive)), "the live run's end is awaited: {effects:?}");
-    assert_eq!(app.elsewhere.get(&id(5)), Some(&alive), "left to the run that holds it");
-    assert!(!app.in_flight.contains_key(&id(5)) && !app.in_flight.contains_key(&id(4)));
+    assert_eq!(app.outbox.elsewhere.get(&id(5)), Some(&alive), "left to the run that holds it");
+    assert!(!app.outbox.in_flight.contains_key(&id(5)) && !app.outbox.in_flight.contains_key(&id(4)));
     // Written just now and maybe still on the server's mind: it settles before a re-send.
-    let left = app.in_flight[&id(3)].settling_left(app.now).unwrap();
+    let left = app.outbox.in_flight[&id(3)].settling_left(app.now).unwrap();
     assert!(left > Duration::from_secs(55), "{left:?}");
     // Queued: nothing was under way; found absent, it goes at once.
     let effects = step(&mut app, Msg::LookedUp { local_id: id(2), result: Ok(None) });
@@ -304,7 +304,7 @@ fn leads_left_open_are_taken_over_from_ended_runs_and_looked_up_first() {
     assert_eq!(claims.len(), 1);
     let effects = app.update(Msg::Claimed(Ok(vec![(id(5), Claimed::Taken)])));
     assert_eq!(looked_up_ids(&effects), [5]);
-    assert!(app.elsewhere.is_empty());
+    assert!(app.outbox.elsewhere.is_empty());
 }
 
 #[test]
@@ -315,7 +315,7 @@ fn a_window_without_a_run_takes_over_nothing() {
         problems: vec![],
         end: 0,
     });
-    assert!(effects.is_empty() && other.in_flight.is_empty(), "{effects:?}");
+    assert!(effects.is_empty() && other.outbox.in_flight.is_empty(), "{effects:?}");
 }
 
 #[test]
@@ -335,7 +335,7 @@ fn a_queued_lead_can_be_cancelled_and_quitting_does_not_wait_for_it() {
     let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
     assert!(matches!(&record.event, Event::Outcome { status: Status::Failed, .. }));
     app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
-    assert!(app.in_flight.is_empty());
+    assert!(app.outbox.in_flight.is_empty());
     app.now += Duration::from_secs(3600);
     assert_eq!(sends(&app.update(Msg::Tick)), 0, "a cancelled lead is never sent");
 }

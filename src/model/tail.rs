@@ -56,8 +56,8 @@ impl App {
         for mut record in records {
             record.sanitize();
             // A lead this instance is working on right now has its own records in hand.
-            if (record.run.is_some() && record.run == self.run)
-                || self.in_flight.contains_key(&record.local_id)
+            if (record.run.is_some() && record.run == self.outbox.run)
+                || self.outbox.in_flight.contains_key(&record.local_id)
             {
                 continue;
             }
@@ -91,13 +91,14 @@ impl App {
         }
         // A lead another run held and finished is no longer anyone's.
         let finished: Vec<_> = self
+            .outbox
             .elsewhere
             .keys()
             .filter(|id| self.history.get(id).is_none_or(|e| !e.status.is_open()))
             .copied()
             .collect();
         for id in finished {
-            self.elsewhere.remove(&id);
+            self.outbox.elsewhere.remove(&id);
         }
         self.history.refilter_if_filtered();
         touched.dedup();

@@ -80,7 +80,7 @@ fn created(id: &str) -> Created {
 
 /// Where a lead on its way is.
 fn phase(app: &App, id: LocalId) -> Option<&Phase> {
-    app.in_flight.get(&id).map(|d| &d.phase)
+    app.outbox.in_flight.get(&id).map(|d| &d.phase)
 }
 
 #[test]
@@ -363,7 +363,7 @@ fn created_rejected_and_unreachable_results_end_the_row() {
     assert_eq!(entry.status, Status::Rejected);
     assert_eq!(entry.error.as_ref().map(|e| &e.fields), Some(&errors));
 
-    assert_eq!(app.in_flight.len(), 1, "only the third is still on its way");
+    assert_eq!(app.outbox.in_flight.len(), 1, "only the third is still on its way");
     assert!(app.next_wake(app.now).is_some());
     answer(&mut app, c, Err(ApiError::Unreachable("refused".into())));
     assert_eq!(app.history.get(&c).unwrap().status, Status::Queued, "nothing reached the server: queued");
@@ -547,7 +547,7 @@ fn a_result_is_reported_only_once_it_is_on_disk() {
     app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
     assert_eq!(app.history.get(&id).unwrap().status, Status::Created);
     assert!(app.notice.as_ref().unwrap().text.contains("Created +14155550100 (lead #9)"));
-    assert!(app.in_flight.is_empty());
+    assert!(app.outbox.in_flight.is_empty());
 }
 
 #[test]

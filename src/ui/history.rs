@@ -189,7 +189,7 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
             theme::hint(),
         ),
     ])];
-    if app.elsewhere.contains_key(&entry.local_id) {
+    if app.outbox.elsewhere.contains_key(&entry.local_id) {
         lines.push(Line::from(Span::styled(
             "Being sent by another window (or a running `create`); this one takes it over if that one ends.",
             theme::hint(),
@@ -220,10 +220,10 @@ fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
         let secs = left.as_secs() + 1;
         let left = if secs < 60 { format!("{secs}s") } else { format!("{}m", secs.div_ceil(60)) };
         format!("↻ {} {left}", entry.status.as_str())
-    } else if app.elsewhere.contains_key(&entry.local_id) {
+    } else if app.outbox.elsewhere.contains_key(&entry.local_id) {
         // Another window (or a `create`) is sending it: this one keeps its hands off.
         "⇄ elsewhere".to_owned()
-    } else if let Some(delivery) = app.in_flight.get(&entry.local_id) {
+    } else if let Some(delivery) = app.outbox.in_flight.get(&entry.local_id) {
         // With a refused key, what is ready to go waits for a key like the rest.
         let paused = app.key_problem.is_some() && matches!(delivery.phase, crate::model::Phase::Ready(_));
         let mark = if delivery.is_busy() && !paused { SPINNER[app.spinner % SPINNER.len()] } else { "·" };
