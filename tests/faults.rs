@@ -356,7 +356,7 @@ mod tui {
             layouts: [(CAMPAIGN, autocalls_tui::layout::Layout::default())].into(),
             ..AppOptions::default()
         });
-        app.form.allow_duplicate = true;
+        app.entry.form.allow_duplicate = true;
         let (tx, rx) = mpsc::unbounded();
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user(Keys(tx)));

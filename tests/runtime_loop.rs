@@ -83,7 +83,7 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
     let app = app.unwrap();
     let screen = terminal.backend().to_string();
 
-    assert_eq!(app.form.phone.text(), "+44 20 7946 0958", "typing went on during the send");
+    assert_eq!(app.entry.form.phone.text(), "+44 20 7946 0958", "typing went on during the send");
     assert_eq!(app.focus, Focus::Phone);
     let entry = app.history.row(0).expect("the lead is in the history pane");
     assert_eq!(entry.status, Status::Created);

@@ -114,7 +114,7 @@ fn a_new_lead_shows_in_a_filtered_list_when_it_matches() {
     app.update(Msg::Action(Action::CycleCampaign));
     app.update(Msg::Action(Action::ShowForm));
     type_text(&mut app, "+14155550199");
-    app.form.campaign.set_text("12");
+    app.entry.form.campaign.set_text("12");
     app.update(Msg::Action(Action::Submit));
     assert_eq!(listed(&app)[0], "+14155550199");
 }
@@ -182,7 +182,7 @@ fn appended_records_from_other_windows_merge_and_our_own_are_not_applied_twice()
     // Our own lead, sent and settled: its two records come back through the file.
     app.update(Msg::Action(Action::ShowForm));
     type_text(&mut app, "+14155550177");
-    app.form.campaign.set_text("12");
+    app.entry.form.campaign.set_text("12");
     let effects = app.update(Msg::Action(Action::Submit));
     let Some(Effect::Append(submitted)) = effects.first().cloned() else { panic!("{effects:?}") };
     let id = submitted.local_id;

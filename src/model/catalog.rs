@@ -83,7 +83,7 @@ impl App {
 
     /// What is typed in the campaign field, read as a search (a `#` before an id is left out).
     pub fn campaign_query(&self) -> Query {
-        Query::new(self.form.campaign.text().trim().trim_start_matches('#'), None)
+        Query::new(self.entry.form.campaign.text().trim().trim_start_matches('#'), None)
     }
 
     pub(super) fn cache_loaded(
@@ -139,7 +139,7 @@ impl App {
 
     /// The campaign id the form holds, when it is one.
     pub fn form_campaign_id(&self) -> Option<u64> {
-        crate::lead::parse_campaign_id(self.form.campaign.text()).ok()
+        crate::lead::parse_campaign_id(self.entry.form.campaign.text()).ok()
     }
 
     /// Variable names worth offering in this campaign: names used before in it (newest habits
@@ -157,11 +157,11 @@ impl App {
     /// starts with what is typed and is not used by another row of the same list.
     pub fn key_suggestion(&self) -> Option<&str> {
         let rows = match self.focus {
-            Focus::VarKey(_) => &self.form.variables,
-            Focus::SecVarKey(c, _) => &self.form.secondary.get(c)?.variables,
+            Focus::VarKey(_) => &self.entry.form.variables,
+            Focus::SecVarKey(c, _) => &self.entry.form.secondary.get(c)?.variables,
             _ => return None,
         };
-        let field = self.form.field(self.focus)?;
+        let field = self.entry.form.field(self.focus)?;
         if field.cursor() != field.text().chars().count() {
             return None;
         }
@@ -175,15 +175,15 @@ impl App {
 
     pub(super) fn accept_suggestion(&mut self) {
         let Some(suggestion) = self.key_suggestion().map(str::to_owned) else { return };
-        if let Some(field) = self.form.field_mut(self.focus) {
+        if let Some(field) = self.entry.form.field_mut(self.focus) {
             field.set_text(&suggestion);
-            self.form.errors.remove(&self.focus);
+            self.entry.form.errors.remove(&self.focus);
         }
     }
 
     /// Pre-fills the rows once the names are known, unless the user has rows already.
     fn prefill_if_empty(&mut self) {
-        if self.form.variables.is_empty() && self.form_campaign_id().is_some() {
+        if self.entry.form.variables.is_empty() && self.form_campaign_id().is_some() {
             self.prefill_rows();
         }
     }
@@ -191,14 +191,14 @@ impl App {
     /// Opens the campaign list when there is one to show.
     pub(super) fn open_picker(&mut self) {
         if !self.catalog.campaigns.is_empty() {
-            self.picker = Some(Picker::default());
+            self.entry.picker = Some(Picker::default());
             self.clamp_picker();
         }
     }
 
     fn clamp_picker(&mut self) {
         let count = self.campaign_matches().len();
-        if let Some(picker) = &mut self.picker {
+        if let Some(picker) = &mut self.entry.picker {
             picker.selected = picker.selected.min(count.saturating_sub(1));
         }
     }
@@ -206,7 +206,7 @@ impl App {
     /// Moves the highlight in the campaign list.
     pub(super) fn move_picker(&mut self, delta: isize) {
         let count = self.campaign_matches().len();
-        if let Some(picker) = &mut self.picker
+        if let Some(picker) = &mut self.entry.picker
             && count > 0
         {
             picker.selected = (picker.selected as isize + delta).rem_euclid(count as isize) as usize;
@@ -215,15 +215,15 @@ impl App {
 
     /// Takes the highlighted campaign (or the one at `index`) into the field.
     pub(super) fn take_campaign(&mut self, index: Option<usize>) {
-        let Some(picker) = self.picker else { return };
+        let Some(picker) = self.entry.picker else { return };
         let Some(id) = self.campaign_matches().get(index.unwrap_or(picker.selected)).map(|c| c.id) else {
             return;
         };
-        self.form.campaign.set_text(&id.to_string());
-        self.form.errors.remove(&Focus::Campaign);
-        self.picker = None;
-        if self.campaign_on_enter != Some(id) {
-            self.campaign_on_enter = Some(id);
+        self.entry.form.campaign.set_text(&id.to_string());
+        self.entry.form.errors.remove(&Focus::Campaign);
+        self.entry.picker = None;
+        if self.entry.campaign_on_enter != Some(id) {
+            self.entry.campaign_on_enter = Some(id);
             self.prefill_rows();
         }
     }
@@ -231,13 +231,13 @@ impl App {
     /// Leaving the campaign field: a name typed there takes the highlighted match; a number stays
     /// as typed (so an id works even when the list could not be loaded).
     pub(super) fn leave_campaign(&mut self) {
-        let typed_name = self.form_campaign_id().is_none() && !self.form.campaign.is_blank();
-        if typed_name && let Some(before) = self.campaign_on_enter {
+        let typed_name = self.form_campaign_id().is_none() && !self.entry.form.campaign.is_blank();
+        if typed_name && let Some(before) = self.entry.campaign_on_enter {
             // Words typed over a chosen campaign and left (often a value typed one field off)
             // never switch it: the campaign stays, and the notice says so. Enter or a click picks.
-            let typed = self.form.campaign.text().trim().to_owned();
-            self.form.campaign.set_text(&before.to_string());
-            self.picker = None;
+            let typed = self.entry.form.campaign.text().trim().to_owned();
+            self.entry.form.campaign.set_text(&before.to_string());
+            self.entry.picker = None;
             self.notify(
                 Level::Error,
                 format!(
@@ -246,13 +246,13 @@ impl App {
             );
             return;
         }
-        if self.picker.is_some() && typed_name {
+        if self.entry.picker.is_some() && typed_name {
             self.take_campaign(None);
         }
-        self.picker = None;
+        self.entry.picker = None;
         let chosen = self.form_campaign_id();
-        if chosen.is_some() && chosen != self.campaign_on_enter {
-            self.campaign_on_enter = chosen;
+        if chosen.is_some() && chosen != self.entry.campaign_on_enter {
+            self.entry.campaign_on_enter = chosen;
             self.prefill_rows();
         }
     }
@@ -276,7 +276,7 @@ mod tests {
             ],
             Source::Server,
         );
-        app.form.campaign.set_text(typed);
+        app.entry.form.campaign.set_text(typed);
         app.campaign_matches().iter().map(|c| c.name.clone()).collect()
     }
 

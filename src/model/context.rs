@@ -75,7 +75,7 @@ impl App {
             Focus::AllowDuplicate => Context::Checkbox,
             Focus::Submit => Context::Button,
             Focus::Variables | Focus::Secondary => Context::Section,
-            Focus::Campaign if self.picker.is_some() => Context::Picker,
+            Focus::Campaign if self.entry.picker.is_some() => Context::Picker,
             _ if self.key_suggestion().is_some() => Context::Suggest,
             _ => Context::Text,
         }

@@ -29,10 +29,10 @@ impl App {
     /// campaign (unless duplicates are allowed), then records the lead and clears the form at
     /// once. The request starts only once the record is on disk (see `appended`).
     pub(super) fn submit(&mut self) -> Vec<Effect> {
-        let request = match lead::validate(&self.form.draft_to_send(), self.region) {
+        let request = match lead::validate(&self.entry.form.draft_to_send(), self.region) {
             Ok(request) => request,
             Err(errors) => {
-                self.form.set_errors(&errors);
+                self.entry.form.set_errors(&errors);
                 let first = &errors[0];
                 self.set_focus(Focus::of_path(first.field));
                 self.notify(Level::Error, format!("Not sent: {first}"));
@@ -81,8 +81,8 @@ impl App {
         self.learn_layout(request_campaign);
         // Kept until the record is on disk: if it cannot be written, the lead goes back into the
         // form instead of living only in memory.
-        self.unsaved_forms.insert(local_id, Box::new(self.form.clone()));
-        self.form.clear_for_next();
+        self.entry.unsaved_forms.insert(local_id, Box::new(self.entry.form.clone()));
+        self.entry.form.clear_for_next();
         self.prefill_rows();
         self.set_focus(Focus::Phone);
         vec![Effect::Append(record)]
@@ -155,7 +155,7 @@ impl App {
     }
 
     fn saved_submission(&mut self, local_id: LocalId, result: Result<(), HistoryError>) {
-        let typed = self.unsaved_forms.remove(&local_id);
+        let typed = self.entry.unsaved_forms.remove(&local_id);
         let Err(reason) = result else { return };
         let message = format!("not sent: the history could not be written ({reason})");
         if let Some(entry) = self.history.get_mut(&local_id) {
@@ -170,13 +170,13 @@ impl App {
         }
         let back = match typed {
             // Nothing typed since: the lead is back where it was typed.
-            Some(form) if !self.form.has_content() => {
-                self.form = *form;
+            Some(form) if !self.entry.form.has_content() => {
+                self.entry.form = *form;
                 self.set_focus(Focus::Phone);
                 " It is back in the form.".to_owned()
             }
             Some(form) => {
-                self.undo_form = Some(form);
+                self.entry.undo_form = Some(form);
                 let undo = crate::keymap::form_key(Action::RestoreForm);
                 format!(" {undo} brings it back into the form.")
             }

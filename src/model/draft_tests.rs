@@ -31,7 +31,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn names(app: &App) -> Vec<&str> {
-    app.form.variables.iter().map(|r| r.key.text()).collect()
+    app.entry.form.variables.iter().map(|r| r.key.text()).collect()
 }
 
 fn drafts(effects: &[Effect]) -> Vec<Option<LeadDraft>> {
@@ -73,10 +73,10 @@ fn quitting_keeps_the_draft_and_the_next_start_restores_it_with_a_word() {
     let effects = act(&mut app, Action::Quit);
     assert!(app.should_quit());
     assert!(drafts(&effects).is_empty(), "quitting does not drop what was typed");
-    let draft = app.form.draft();
+    let draft = app.entry.form.draft();
 
     let app = app_in(12, HashMap::new(), Some(draft));
-    assert_eq!(app.form.variables[0].value.text(), "Jörg");
+    assert_eq!(app.entry.form.variables[0].value.text(), "Jörg");
     assert_eq!(app.focus, Focus::Phone, "the first field still to fill");
     let notice = app.notice.as_ref().expect("restoring says so");
     assert!(notice.text.contains("Restored the lead you were typing"), "{}", notice.text);
@@ -89,12 +89,12 @@ fn clearing_the_form_can_be_undone() {
     app.focus = Focus::VarValue(1);
     type_text(&mut app, "ada@example.com");
     act(&mut app, Action::ClearForm);
-    assert!(!app.form.has_content());
+    assert!(!app.entry.form.has_content());
     assert_eq!(names(&app), ["customer_name", "email", "booth_hall"], "the rows stay for the next lead");
     assert!(app.notice.as_ref().unwrap().text.contains("Alt-Z brings it back"));
     act(&mut app, Action::RestoreForm);
-    assert_eq!(app.form.phone.text(), "+14155550100");
-    assert_eq!(app.form.variables[1].value.text(), "ada@example.com");
+    assert_eq!(app.entry.form.phone.text(), "+14155550100");
+    assert_eq!(app.entry.form.variables[1].value.text(), "ada@example.com");
 }
 
 #[test]
@@ -116,11 +116,11 @@ fn loading_a_lead_over_a_typed_form_keeps_the_typed_one() {
     type_text(&mut app, "+14155550199");
     act(&mut app, Action::ShowHistory);
     act(&mut app, Action::EditLead);
-    assert_eq!(app.form.phone.text(), "+14155550111");
+    assert_eq!(app.entry.form.phone.text(), "+14155550111");
     let notice = app.notice.as_ref().unwrap();
     assert!(notice.text.contains("The lead you were typing is kept"), "{}", notice.text);
     act(&mut app, Action::RestoreForm);
-    assert_eq!(app.form.phone.text(), "+14155550199", "and it comes back");
+    assert_eq!(app.entry.form.phone.text(), "+14155550199", "and it comes back");
 }
 
 #[test]
@@ -147,11 +147,11 @@ fn a_campaigns_rows_are_remembered_as_sent_not_the_assistants_union() {
     let expected = Layout { variables: vec!["email".into(), "customer_name".into()], contacts: vec![vec![]] };
     assert_eq!(remembered, [&expected]);
     assert_eq!(names(&app), ["email", "customer_name"], "the next lead has the same rows");
-    assert_eq!(app.form.secondary.len(), 1, "and its contact, blank");
+    assert_eq!(app.entry.form.secondary.len(), 1, "and its contact, blank");
 
     let app = app_in(12, [(12, expected.clone())].into(), None);
     assert_eq!(names(&app), ["email", "customer_name"], "after a restart too");
-    assert_eq!(app.form.secondary.len(), 1);
+    assert_eq!(app.entry.form.secondary.len(), 1);
 }
 
 #[test]
@@ -162,11 +162,15 @@ fn a_blank_contact_from_the_layout_is_not_sent_and_ctrl_x_fills_it() {
     type_text(&mut app, "+14155550100");
     app.focus = Focus::VarValue(0);
     act(&mut app, Action::AddContact);
-    assert_eq!((app.focus, app.form.secondary.len()), (Focus::SecPhone(0), 1), "the blank one is used");
+    assert_eq!((app.focus, app.entry.form.secondary.len()), (Focus::SecPhone(0), 1), "the blank one is used");
     type_text(&mut app, "+442079460958");
     act(&mut app, Action::AddContact);
     assert_eq!(app.focus, Focus::SecPhone(1));
-    assert_eq!(app.form.secondary[1].variables[0].key.text(), "customer_name", "with the contacts' rows");
+    assert_eq!(
+        app.entry.form.secondary[1].variables[0].key.text(),
+        "customer_name",
+        "with the contacts' rows"
+    );
     let effects = act(&mut app, Action::Submit);
     let Some(Effect::Append(record)) = effects.iter().find(|e| matches!(e, Effect::Append(_))) else {
         panic!("{effects:?}")
@@ -222,7 +226,7 @@ fn the_duplicate_question_clears_old_notices_and_enter_does_not_send() {
     let effects = app.update(msg);
     assert!(!effects.iter().any(|e| matches!(e, Effect::Append(_))), "Enter sent: {effects:?}");
     assert!(app.overlay.is_none());
-    assert_eq!(app.form.phone.text(), "+14155550100", "the form is as it was");
+    assert_eq!(app.entry.form.phone.text(), "+14155550100", "the form is as it was");
 }
 
 #[test]
@@ -241,14 +245,14 @@ fn words_typed_over_a_chosen_campaign_never_switch_it() {
     assert_eq!(app.focus, Focus::Campaign);
     type_text(&mut app, "Weber");
     act(&mut app, Action::NextField);
-    assert_eq!(app.form.campaign.text(), "12", "the campaign stays");
+    assert_eq!(app.entry.form.campaign.text(), "12", "the campaign stays");
     let notice = app.notice.as_ref().unwrap();
     assert!(notice.text.contains("Campaign kept as #12") && notice.text.contains("Weber"), "{}", notice.text);
     // Picking on purpose still works.
     app.update(Msg::Clicked(Hit::Field(Focus::Campaign)));
     type_text(&mut app, "webinar");
     act(&mut app, Action::Activate);
-    assert_eq!(app.form.campaign.text(), "23");
+    assert_eq!(app.entry.form.campaign.text(), "23");
 }
 
 #[test]
@@ -276,7 +280,7 @@ fn loading_twice_keeps_what_was_typed_before_the_first_load() {
     act(&mut app, Action::EditLead);
     assert!(app.notice.as_ref().unwrap().text.contains("The lead you were typing is kept"));
     act(&mut app, Action::RestoreForm);
-    assert_eq!(app.form.phone.text(), "+14155550199");
+    assert_eq!(app.entry.form.phone.text(), "+14155550199");
 }
 
 #[test]
@@ -289,5 +293,5 @@ fn a_paste_where_no_text_can_go_is_a_search_in_the_list_and_said_elsewhere() {
     app.focus = Focus::AllowDuplicate;
     app.update(Msg::Paste("Ingrid Weber".into()));
     assert!(app.notice.as_ref().unwrap().text.contains("“Ingrid Weber”"), "{:?}", app.notice);
-    assert!(!app.form.allow_duplicate);
+    assert!(!app.entry.form.allow_duplicate);
 }

@@ -64,25 +64,25 @@ fn the_picker_filters_by_name_or_id_and_enter_takes() {
     let mut app = app_with_catalog();
     act(&mut app, Action::NextField);
     assert_eq!(app.focus, Focus::Campaign);
-    assert!(app.picker.is_none(), "passing through does not open the list");
+    assert!(app.entry.picker.is_none(), "passing through does not open the list");
     act(&mut app, Action::Activate);
-    assert!(app.picker.is_some(), "Enter opens it");
+    assert!(app.entry.picker.is_some(), "Enter opens it");
     assert_eq!(app.campaign_matches().len(), 3);
     type_text(&mut app, "web");
     let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["SaaS Webinar Follow-up"]);
     act(&mut app, Action::Activate);
-    assert_eq!(app.form.campaign.text(), "17");
-    assert!(app.picker.is_none());
+    assert_eq!(app.entry.form.campaign.text(), "17");
+    assert!(app.entry.picker.is_none());
     // Choosing a campaign pre-fills the suggested names with empty values, and Enter moves on to
     // what is still to fill: the phone, then the first value.
-    assert_eq!(keys(&app.form.variables), ["customer_name", "company_name", "email"]);
+    assert_eq!(keys(&app.entry.form.variables), ["customer_name", "company_name", "email"]);
     assert_eq!(app.focus, Focus::Phone, "the phone is still empty");
     type_text(&mut app, "+14155550100");
     app.update(Msg::Clicked(Hit::Field(Focus::Campaign)));
     act(&mut app, Action::Activate);
     assert_eq!(app.focus, Focus::VarValue(0));
-    assert!(app.form.variables.iter().all(|r| r.value.text().is_empty()));
+    assert!(app.entry.form.variables.iter().all(|r| r.value.text().is_empty()));
 }
 
 /// The picker lists the best match first, so Enter takes it: a word's start before its middle,
@@ -107,7 +107,7 @@ fn the_picker_lists_the_best_match_first_and_enter_takes_it() {
     let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["Hannover Messe 2025 – Rückrufe Standbesucher", "Druckerei Rundruck"]);
     act(&mut app, Action::Activate);
-    assert_eq!(app.form.campaign.text(), "12");
+    assert_eq!(app.entry.form.campaign.text(), "12");
 }
 
 /// Coming back to a Campaign field that holds a campaign (the last one, kept for the next lead),
@@ -116,26 +116,26 @@ fn the_picker_lists_the_best_match_first_and_enter_takes_it() {
 #[test]
 fn typing_into_a_filled_campaign_field_starts_a_new_search() {
     let mut app = app_with_catalog();
-    app.form.campaign.set_text("12");
+    app.entry.form.campaign.set_text("12");
     let to_campaign = |app: &mut App| app.update(Msg::Clicked(Hit::Field(Focus::Campaign)));
     let away = |app: &mut App| app.update(Msg::Clicked(Hit::Field(Focus::Phone)));
     to_campaign(&mut app);
     type_text(&mut app, "web");
-    assert_eq!(app.form.campaign.text(), "web");
+    assert_eq!(app.entry.form.campaign.text(), "web");
     let names: Vec<&str> = app.campaign_matches().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["SaaS Webinar Follow-up"]);
 
     away(&mut app);
-    app.form.campaign.set_text("12");
+    app.entry.form.campaign.set_text("12");
     to_campaign(&mut app);
     app.update(Msg::Paste("17".into()));
-    assert_eq!(app.form.campaign.text(), "17", "a paste replaces it too");
+    assert_eq!(app.entry.form.campaign.text(), "17", "a paste replaces it too");
 
     away(&mut app);
     to_campaign(&mut app);
     app.update(Msg::Edit(Input { key: Key::End, ..Input::default() }));
     type_text(&mut app, "3");
-    assert_eq!(app.form.campaign.text(), "173", "after a move, typing edits");
+    assert_eq!(app.entry.form.campaign.text(), "173", "after a move, typing edits");
 }
 
 #[test]
@@ -145,14 +145,14 @@ fn up_and_down_move_in_the_list_and_tab_takes_a_typed_name() {
     act(&mut app, Action::Activate);
     act(&mut app, Action::Down);
     act(&mut app, Action::Down);
-    assert_eq!(app.picker, Some(Picker { selected: 2 }));
+    assert_eq!(app.entry.picker, Some(Picker { selected: 2 }));
     act(&mut app, Action::Up);
     act(&mut app, Action::Close);
-    assert!(app.picker.is_none(), "Esc closes the list");
+    assert!(app.entry.picker.is_none(), "Esc closes the list");
     assert_eq!(app.focus, Focus::Campaign);
     type_text(&mut app, "hann");
     act(&mut app, Action::NextField);
-    assert_eq!(app.form.campaign.text(), "12", "a name typed and left takes the highlighted match");
+    assert_eq!(app.entry.form.campaign.text(), "12", "a name typed and left takes the highlighted match");
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn a_number_typed_and_left_is_kept_even_without_a_list() {
     let (mut app, _) = App::new(AppOptions::default());
     app.update(Msg::CampaignsFetched(Err(ApiError::Unreachable("offline".into()))));
     act(&mut app, Action::NextField);
-    assert!(app.picker.is_none(), "nothing to pick from");
+    assert!(app.entry.picker.is_none(), "nothing to pick from");
     type_text(&mut app, "4711");
     act(&mut app, Action::NextField);
     assert_eq!(app.form_campaign_id(), Some(4711));
@@ -168,7 +168,7 @@ fn a_number_typed_and_left_is_kept_even_without_a_list() {
     act(&mut app, Action::NextField);
     type_text(&mut app, "999");
     act(&mut app, Action::NextField);
-    assert_eq!(app.form.campaign.text(), "999", "a number is never replaced by a match");
+    assert_eq!(app.entry.form.campaign.text(), "999", "a number is never replaced by a match");
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn variable_names_are_suggested_and_taken_with_one_key() {
     type_text(&mut app, "em");
     assert_eq!(app.key_suggestion(), Some("email"));
     act(&mut app, Action::AcceptSuggestion);
-    assert_eq!(app.form.variables[0].key.text(), "email");
+    assert_eq!(app.entry.form.variables[0].key.text(), "email");
     assert_eq!(app.key_suggestion(), None, "nothing left to complete");
     act(&mut app, Action::AddRow);
     assert_eq!(app.key_suggestion(), Some("customer_name"), "names used in other rows are not offered");
@@ -208,18 +208,20 @@ fn pasted_pairs_become_rows_anywhere_in_a_variable_list() {
     let mut app = app_with_catalog();
     app.focus = Focus::Variables;
     app.update(Msg::Paste("customer_name=Ada Lovelace\nemail=ada@example.com\n".into()));
-    let rows: Vec<(&str, &str)> = app.form.variables.iter().map(|r| (r.key.text(), r.value.text())).collect();
+    let rows: Vec<(&str, &str)> =
+        app.entry.form.variables.iter().map(|r| (r.key.text(), r.value.text())).collect();
     assert_eq!(rows, [("customer_name", "Ada Lovelace"), ("email", "ada@example.com")]);
     app.focus = Focus::VarValue(1);
     app.update(Msg::Paste(r#"{"email": "a@b.c", "company_name": "ACME"}"#.into()));
-    let rows: Vec<(&str, &str)> = app.form.variables.iter().map(|r| (r.key.text(), r.value.text())).collect();
+    let rows: Vec<(&str, &str)> =
+        app.entry.form.variables.iter().map(|r| (r.key.text(), r.value.text())).collect();
     assert_eq!(rows, [("customer_name", "Ada Lovelace"), ("email", "a@b.c"), ("company_name", "ACME")]);
     // One `a=b` into a value is a value; outside the list pairs are text.
     app.update(Msg::Paste("x=y".into()));
-    assert_eq!(app.form.variables[1].value.text(), "a@b.cx=y");
+    assert_eq!(app.entry.form.variables[1].value.text(), "a@b.cx=y");
     app.focus = Focus::Phone;
     app.update(Msg::Paste("a=b\nc=d".into()));
-    assert_eq!(app.form.phone.text(), "a=b c=d");
+    assert_eq!(app.entry.form.phone.text(), "a=b c=d");
 }
 
 #[test]
@@ -235,13 +237,13 @@ fn contacts_move_and_take_the_primarys_variables() {
     type_text(&mut app, "+1 415 555 0101");
     act(&mut app, Action::MoveUp);
     assert_eq!(app.focus, Focus::SecPhone(0));
-    assert_eq!(app.form.secondary[0].phone.text(), "+1 415 555 0101");
+    assert_eq!(app.entry.form.secondary[0].phone.text(), "+1 415 555 0101");
     act(&mut app, Action::CopyPrimaryVars);
-    assert_eq!(keys(&app.form.secondary[0].variables), ["customer_name", "company_name"]);
-    assert!(app.form.secondary[1].variables.is_empty());
-    app.form.phone.set_text("+14155550100");
-    app.form.campaign.set_text("12");
-    let request = crate::lead::validate(&app.form.draft(), None).unwrap();
+    assert_eq!(keys(&app.entry.form.secondary[0].variables), ["customer_name", "company_name"]);
+    assert!(app.entry.form.secondary[1].variables.is_empty());
+    app.entry.form.phone.set_text("+14155550100");
+    app.entry.form.campaign.set_text("12");
+    let request = crate::lead::validate(&app.entry.form.draft(), None).unwrap();
     assert_eq!(request.secondary_contacts[0].phone_number, "+14155550101");
     assert_eq!(request.secondary_contacts[0].variables["company_name"], "ACME");
 }
@@ -265,7 +267,7 @@ fn created_entry(app: &mut App, phone: &str) {
 #[test]
 fn the_duplicate_guard_asks_before_sending_the_same_phone_again() {
     let mut app = app_with_catalog();
-    app.form.campaign.set_text("12");
+    app.entry.form.campaign.set_text("12");
     created_entry(&mut app, "+14155550100");
     type_text(&mut app, "+1 (415) 555-0100");
     assert!(act(&mut app, Action::Submit).is_empty(), "nothing is sent before the answer");
@@ -274,7 +276,7 @@ fn the_duplicate_guard_asks_before_sending_the_same_phone_again() {
     assert_eq!(app.context(), crate::keymap::Context::Confirm);
     act(&mut app, Action::Close);
     assert!(app.overlay.is_none());
-    assert_eq!(app.form.phone.text(), "+1 (415) 555-0100", "cancel leaves the form as it was");
+    assert_eq!(app.entry.form.phone.text(), "+1 (415) 555-0100", "cancel leaves the form as it was");
 
     act(&mut app, Action::Submit);
     let effects = act(&mut app, Action::AllowDuplicate);
@@ -290,7 +292,7 @@ fn the_duplicate_guard_asks_before_sending_the_same_phone_again() {
     assert!(!request.allow_dupplicate, "send anyway sends as it is");
 
     // Another campaign, or Allow duplicate already on: no question.
-    app.form.campaign.set_text("17");
+    app.entry.form.campaign.set_text("17");
     type_text(&mut app, "+14155550100");
     assert!(!act(&mut app, Action::Submit).is_empty());
 }
@@ -315,8 +317,8 @@ fn the_duplicate_guard_knows_loaded_leads_and_leads_changed_by_another_window() 
     old.apply(created("7"), jiff::Timestamp::UNIX_EPOCH);
     app.update(Msg::HistoryLoaded { entries: vec![old.clone()].into(), problems: vec![], end: 0 });
     let asks = |app: &mut App, phone: &str| {
-        app.form.phone.set_text(phone);
-        app.form.campaign.set_text("12");
+        app.entry.form.phone.set_text(phone);
+        app.entry.form.campaign.set_text("12");
         app.focus = Focus::Phone;
         let sent = act(app, Action::Submit).iter().any(|e| !super::tests::is_bookkeeping(e));
         let lead = match &app.overlay {
@@ -339,7 +341,7 @@ fn the_duplicate_guard_knows_loaded_leads_and_leads_changed_by_another_window() 
 #[test]
 fn a_rejected_lead_loads_back_with_the_servers_words_beside_its_fields() {
     let mut app = app_with_catalog();
-    app.form.campaign.set_text("12");
+    app.entry.form.campaign.set_text("12");
     app.focus = Focus::Secondary;
     act(&mut app, Action::AddRow);
     type_text(&mut app, "+44 20 7946 0958");
@@ -364,10 +366,16 @@ fn a_rejected_lead_loads_back_with_the_servers_words_beside_its_fields() {
     act(&mut app, Action::ShowHistory);
     act(&mut app, Action::EditLead);
     assert_eq!(app.focus, Focus::SecPhone(0), "the first field the server named gets the focus");
-    assert_eq!(app.form.phone.text(), "+14155550100");
-    assert_eq!(app.form.secondary[0].phone.text(), "+442079460958");
-    assert_eq!(app.form.errors.get(&Focus::SecPhone(0)).map(String::as_str), Some("The number is blocked."));
-    assert_eq!(app.form.errors.get(&Focus::Campaign).map(String::as_str), Some("The campaign is stopped."));
+    assert_eq!(app.entry.form.phone.text(), "+14155550100");
+    assert_eq!(app.entry.form.secondary[0].phone.text(), "+442079460958");
+    assert_eq!(
+        app.entry.form.errors.get(&Focus::SecPhone(0)).map(String::as_str),
+        Some("The number is blocked.")
+    );
+    assert_eq!(
+        app.entry.form.errors.get(&Focus::Campaign).map(String::as_str),
+        Some("The campaign is stopped.")
+    );
 }
 
 #[test]
@@ -381,15 +389,15 @@ fn clicks_focus_fields_switch_tabs_and_pick() {
     assert_eq!(app.focus, Focus::Submit);
     app.update(Msg::Clicked(Hit::Field(Focus::Campaign)));
     app.update(Msg::Clicked(Hit::PickerItem(2)));
-    assert_eq!(app.form.campaign.text(), "23");
+    assert_eq!(app.entry.form.campaign.text(), "23");
 }
 
 #[test]
 fn tab_from_a_section_that_rows_replaced_goes_to_the_first_row() {
     let mut app = app_with_catalog();
-    app.form.variables.clear();
+    app.entry.form.variables.clear();
     app.focus = Focus::Variables;
-    app.form.variables.push(form::VarRow::with_key("customer_name"));
+    app.entry.form.variables.push(form::VarRow::with_key("customer_name"));
     act(&mut app, Action::NextField);
     assert_eq!(app.focus, Focus::VarValue(0), "values are on the path, names are not");
     app.focus = Focus::VarValue(5);
@@ -417,9 +425,9 @@ fn keys_and_pastes_go_where_the_user_is_not_behind_an_open_view() {
     assert_eq!(app.context(), crate::model::Context::Help);
     type_text(&mut app, "+49");
     app.update(Msg::Paste("+4930".into()));
-    assert_eq!(app.form.phone.text(), "", "nothing typed behind the help");
+    assert_eq!(app.entry.form.phone.text(), "", "nothing typed behind the help");
     act(&mut app, Action::Close);
     assert_eq!(app.context(), crate::model::Context::Text);
     type_text(&mut app, "+49");
-    assert_eq!(app.form.phone.text(), "+49");
+    assert_eq!(app.entry.form.phone.text(), "+49");
 }

@@ -27,6 +27,7 @@ pub use browse::{StoryState, StoryView};
 pub use catalog::{Catalog, Picker};
 pub use context::Context;
 pub use delivery::DuplicatePrompt;
+pub use entry::Entry;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
@@ -145,18 +146,14 @@ impl Default for AppOptions {
 /// The whole state of the TUI.
 #[derive(Debug)]
 pub struct App {
-    /// The lead being typed.
-    pub form: Form,
+    /// The form side: the lead being typed and all that goes with it.
+    pub entry: Entry,
     /// Where the keyboard focus is.
     pub focus: Focus,
-    /// The last form field focused, for F2 to come back to.
-    pub form_focus: Focus,
     /// The leads entered before.
     pub history: HistoryView,
     /// Campaigns and variable names known for the account.
     pub catalog: Catalog,
-    /// The campaign list, while it is open.
-    pub picker: Option<Picker>,
     /// Whether a server status refresh is under way.
     pub refreshing: bool,
     /// When the server statuses were last refreshed.
@@ -167,11 +164,6 @@ pub struct App {
     pub(super) history_end: u64,
     /// A tail read is under way; `Some(true)` when the file changed again meanwhile.
     pub(super) tail_reading: Option<bool>,
-    /// The campaign id the field held when it got the focus, to notice a new choice.
-    pub(super) campaign_on_enter: Option<u64>,
-    /// The Campaign field was just entered holding a campaign: a character typed first starts a
-    /// new search instead of being added to it (as a browser selects a field's text on Tab).
-    campaign_typed_over: bool,
     /// An overlay, when one is open.
     pub overlay: Option<Overlay>,
     /// The footer message.
@@ -206,43 +198,23 @@ pub struct App {
     pub account: Option<String>,
     /// Set when the user chose to start again on the sandbox.
     pub restart_in_sandbox: bool,
-    /// What each campaign's rows are, remembered and learnt.
-    pub layouts: rows::Layouts,
-    /// The form as it was before it was last cleared or replaced, for Alt-Z.
-    pub undo_form: Option<Box<Form>>,
-    /// The form's content as last handed to the draft file, and that write's number.
-    saved_draft: (Option<crate::lead::LeadDraft>, u64),
     /// Effects asked for by code that returns none (a focus change that lays the form out).
     queued: Vec<Effect>,
-    /// Characters typed in a row where no text can go, to say them all in one notice.
-    stray: String,
-    /// The notice is about the form's last turn (cleared, restored): it goes at the next edit.
-    form_notice: bool,
-    /// The form as `e` loaded it: replacing it untouched keeps nothing for Alt-Z, so Alt-Z still
-    /// brings back what was typed before the first `e`.
-    loaded_form: Option<crate::lead::LeadDraft>,
-    /// The form of each lead whose first record is still being written, to put it back if the
-    /// write fails.
-    unsaved_forms: HashMap<LocalId, Box<Form>>,
 }
 
 impl App {
     /// A fresh app and the effects to start it (reading the history).
     pub fn new(options: AppOptions) -> (Self, Vec<Effect>) {
         let app = App {
-            form: Form::new(options.campaign),
+            entry: Entry::new(options.campaign, options.layouts, options.draft.clone()),
             focus: Focus::Phone,
-            form_focus: Focus::Phone,
             history: HistoryView::default(),
             catalog: Catalog::default(),
-            picker: None,
             refreshing: false,
             statuses_at: None,
             export_dir: options.export_dir,
             history_end: 0,
             tail_reading: None,
-            campaign_on_enter: None,
-            campaign_typed_over: false,
             overlay: None,
             notice: None,
             target: options.target,
@@ -262,19 +234,12 @@ impl App {
             key_problem: None,
             account: None,
             restart_in_sandbox: false,
-            layouts: rows::Layouts { own: options.layouts, ..rows::Layouts::default() },
-            undo_form: None,
-            saved_draft: (options.draft.clone(), 0),
             queued: Vec::new(),
-            stray: String::new(),
-            form_notice: false,
-            loaded_form: None,
-            unsaved_forms: HashMap::new(),
         };
         let mut app = app;
         app.history.filter.region = app.region;
         if let Some(draft) = &options.draft {
-            app.form = Form::from_draft(draft);
+            app.entry.form = Form::from_draft(draft);
             app.focus_first_empty();
             let clear = crate::keymap::form_key(Action::ClearForm);
             app.notify(
@@ -326,8 +291,8 @@ impl App {
                     Focus::VarKey(_) | Focus::VarValue(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..)
                 )
             }
-            Action::RestoreForm => self.undo_form.is_some(),
-            Action::ClearForm => self.form.has_content(),
+            Action::RestoreForm => self.entry.undo_form.is_some(),
+            Action::ClearForm => self.entry.form.has_content(),
             Action::ResetLayout => self.form_campaign_id().is_some(),
             Action::Toggle => self.focus == Focus::AllowDuplicate,
             Action::MoveUp | Action::MoveDown => self.focus.is_row(),
@@ -471,21 +436,21 @@ impl App {
                     self.search_changed();
                 }
             }
-            _ if self.form.field(self.focus).is_none() => {
+            _ if self.entry.form.field(self.focus).is_none() => {
                 if let Some(c) = printable(&input) {
                     self.stray_key(c);
                 }
             }
             _ => {
-                let typed_over = std::mem::take(&mut self.campaign_typed_over)
+                let typed_over = std::mem::take(&mut self.entry.campaign_typed_over)
                     && self.focus == Focus::Campaign
                     && matches!(input.key, ratatui_textarea::Key::Char(_))
                     && !input.ctrl
                     && !input.alt;
                 if typed_over {
-                    self.form.campaign.set_text("");
+                    self.entry.form.campaign.set_text("");
                 }
-                if let Some(field) = self.form.field_mut(self.focus)
+                if let Some(field) = self.entry.form.field_mut(self.focus)
                     && (field.input(input) || typed_over)
                 {
                     self.edited();
@@ -578,9 +543,9 @@ impl App {
         match action {
             Action::Up => self.move_picker(-1),
             Action::Down => self.move_picker(1),
-            Action::Close => self.picker = None,
+            Action::Close => self.entry.picker = None,
             Action::Activate if self.campaign_matches().is_empty() && self.form_campaign_id().is_none() => {
-                let typed = self.form.campaign.text().trim().to_owned();
+                let typed = self.entry.form.campaign.text().trim().to_owned();
                 self.notify(
                     Level::Error,
                     format!("No campaign matches “{typed}”: type part of its name or its id"),
@@ -603,11 +568,13 @@ impl App {
             Action::Submit => return self.submit(),
             Action::NextField => self.step_focus(1),
             Action::PrevField => self.step_focus(-1),
-            Action::Up if self.focus != Focus::History => self.set_focus(self.form.line_step(self.focus, -1)),
-            Action::Down if self.focus != Focus::History => {
-                self.set_focus(self.form.line_step(self.focus, 1));
+            Action::Up if self.focus != Focus::History => {
+                self.set_focus(self.entry.form.line_step(self.focus, -1));
             }
-            Action::ShowForm => self.set_focus(self.form_focus),
+            Action::Down if self.focus != Focus::History => {
+                self.set_focus(self.entry.form.line_step(self.focus, 1));
+            }
+            Action::ShowForm => self.set_focus(self.entry.form_focus),
             Action::ShowHistory => self.set_focus(Focus::History),
             Action::Help => {
                 self.open_overlay(Overlay::Help { scroll: 0 });
@@ -617,7 +584,7 @@ impl App {
             }
             Action::Close => self.notice = None,
             Action::AddRow if matches!(self.focus, Focus::Secondary | Focus::Submit) => self.add_contact(),
-            Action::AddRow => match self.form.add_row(self.focus) {
+            Action::AddRow => match self.entry.form.add_row(self.focus) {
                 Some(focus) => self.set_focus(focus),
                 None => self.notify(Level::Info, "Ctrl-N adds a row in Variables or Secondary contacts"),
             },
@@ -630,17 +597,17 @@ impl App {
             }
             Action::Rename => self.rename(),
             Action::RemoveRow => {
-                if let Some(focus) = self.form.remove_row(self.focus) {
-                    self.form.errors.clear();
+                if let Some(focus) = self.entry.form.remove_row(self.focus) {
+                    self.entry.form.errors.clear();
                     self.set_focus(focus);
                 }
             }
             // A space among letters typed on the box is part of them, not a tick.
-            Action::Toggle if self.focus == Focus::AllowDuplicate && !self.stray.is_empty() => {
+            Action::Toggle if self.focus == Focus::AllowDuplicate && !self.entry.stray.is_empty() => {
                 self.stray_key(' ');
             }
             Action::Toggle if self.focus == Focus::AllowDuplicate => {
-                self.form.allow_duplicate = !self.form.allow_duplicate;
+                self.entry.form.allow_duplicate = !self.entry.form.allow_duplicate;
             }
             Action::Activate => match self.focus {
                 Focus::Submit => return self.submit(),
@@ -663,8 +630,8 @@ impl App {
             Action::AcceptSuggestion => self.accept_suggestion(),
             Action::MoveUp | Action::MoveDown => {
                 let delta = if action == Action::MoveUp { -1 } else { 1 };
-                if let Some(focus) = self.form.move_row(self.focus, delta) {
-                    self.form.errors.clear();
+                if let Some(focus) = self.entry.form.move_row(self.focus, delta) {
+                    self.entry.form.errors.clear();
                     self.set_focus(focus);
                 }
             }
@@ -706,11 +673,13 @@ impl App {
 
     /// The focused field's text changed.
     fn edited(&mut self) {
-        self.form.errors.remove(&self.focus);
-        self.stray.clear();
+        self.entry.form.errors.remove(&self.focus);
+        self.entry.stray.clear();
         // A notice about the form's last turn is done once the typing goes on: "Not sent" once
         // every field it named is fixed, "Form cleared" and the like at once.
-        if std::mem::take(&mut self.form_notice) || self.form.errors.is_empty() && self.notice_is_not_sent() {
+        if std::mem::take(&mut self.entry.form_notice)
+            || self.entry.form.errors.is_empty() && self.notice_is_not_sent()
+        {
             self.notice = None;
         }
         if self.focus == Focus::Campaign {
@@ -744,7 +713,7 @@ impl App {
             }
             return;
         }
-        if self.form.field(self.focus).is_none() && !in_list_focus(self.focus) {
+        if self.entry.form.field(self.focus).is_none() && !in_list_focus(self.focus) {
             if !text.trim().is_empty() {
                 self.stray_paste(text);
             }
@@ -764,8 +733,8 @@ impl App {
             .filter(|p| !value_field || p.len() > 1 || text.trim_start().starts_with('{'));
         if in_list && let Some(pairs) = pairs {
             let focus = self.focus;
-            if let Some(n) = self.form.set_pairs(focus, &pairs) {
-                self.form.errors.clear();
+            if let Some(n) = self.entry.form.set_pairs(focus, &pairs) {
+                self.entry.form.errors.clear();
                 if focus == Focus::Variables {
                     self.set_focus(Focus::VarKey(0));
                 }
@@ -773,10 +742,10 @@ impl App {
                 return;
             }
         }
-        if std::mem::take(&mut self.campaign_typed_over) && self.focus == Focus::Campaign {
-            self.form.campaign.set_text("");
+        if std::mem::take(&mut self.entry.campaign_typed_over) && self.focus == Focus::Campaign {
+            self.entry.form.campaign.set_text("");
         }
-        if let Some(field) = self.form.field_mut(self.focus)
+        if let Some(field) = self.entry.form.field_mut(self.focus)
             && field.insert(text)
         {
             self.edited();
@@ -793,7 +762,7 @@ impl App {
             );
             return;
         };
-        let n = self.form.copy_primary_vars(contact);
+        let n = self.entry.form.copy_primary_vars(contact);
         self.notify(
             Level::Info,
             format!("Copied {n} variable{} into contact {}", if n == 1 { "" } else { "s" }, contact + 1),
@@ -812,7 +781,7 @@ impl App {
                     self.open_picker();
                 }
             }
-            Hit::FormTab => self.set_focus(self.form_focus),
+            Hit::FormTab => self.set_focus(self.entry.form_focus),
             Hit::HistoryPane => self.set_focus(Focus::History),
             Hit::HistoryRow(row) => {
                 self.set_focus(Focus::History);
@@ -835,20 +804,20 @@ impl App {
             self.leave_campaign();
         }
         if focus != self.focus {
-            self.stray.clear();
+            self.entry.stray.clear();
         }
         if focus == Focus::Campaign && self.focus != Focus::Campaign {
-            self.campaign_on_enter = self.form_campaign_id();
-            self.campaign_typed_over = !self.form.campaign.text().is_empty();
+            self.entry.campaign_on_enter = self.form_campaign_id();
+            self.entry.campaign_typed_over = !self.entry.form.campaign.text().is_empty();
         }
         self.focus = focus;
         if focus != Focus::History {
-            self.form_focus = focus;
+            self.entry.form_focus = focus;
         }
     }
 
     fn step_focus(&mut self, step: isize) {
-        let next = self.form.step(self.focus, step, self.form_campaign_id().is_some());
+        let next = self.entry.form.step(self.focus, step, self.form_campaign_id().is_some());
         self.set_focus(next);
     }
 

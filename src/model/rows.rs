@@ -24,10 +24,10 @@ impl App {
     /// The rows the next lead in `campaign` should offer: what was sent there before, else what
     /// its leads on the server carry, else the names used before here and the assistants'.
     pub fn layout_for(&self, campaign: u64) -> Layout {
-        if let Some(own) = self.layouts.own.get(&campaign) {
+        if let Some(own) = self.entry.layouts.own.get(&campaign) {
             return own.clone();
         }
-        if let Some(Some(server)) = self.layouts.server.get(&campaign) {
+        if let Some(Some(server)) = self.entry.layouts.server.get(&campaign) {
             return server.clone();
         }
         let variables = self.suggested_keys(Some(campaign)).into_iter().map(str::to_owned).collect();
@@ -37,7 +37,8 @@ impl App {
     /// Whether a variable name is one an assistant defines or the campaign's leads on the server
     /// carry; other names are marked in the form, not refused (an assistant list can be old).
     pub fn is_known_name(&self, name: &str) -> bool {
-        let server = self.form_campaign_id().and_then(|c| self.layouts.server.get(&c).cloned().flatten());
+        let server =
+            self.form_campaign_id().and_then(|c| self.entry.layouts.server.get(&c).cloned().flatten());
         self.catalog.variable_names.is_empty()
             || self.catalog.variable_names.contains(name)
             || server.is_some_and(|l| l.variables.iter().any(|v| v == name))
@@ -45,8 +46,8 @@ impl App {
 
     /// Whether the form's rows for `campaign` come from what was sent there (not a guess).
     pub fn layout_is_learnt(&self, campaign: u64) -> bool {
-        self.layouts.own.contains_key(&campaign)
-            || matches!(self.layouts.server.get(&campaign), Some(Some(_)))
+        self.entry.layouts.own.contains_key(&campaign)
+            || matches!(self.entry.layouts.server.get(&campaign), Some(Some(_)))
     }
 
     /// Sets the form's rows to the campaign's layout, in its order. Nothing typed is lost: a row
@@ -55,13 +56,15 @@ impl App {
     /// leads when nothing is remembered for it.
     pub(super) fn prefill_rows(&mut self) {
         let Some(campaign) = self.form_campaign_id() else { return };
-        if !self.layouts.own.contains_key(&campaign) && !self.layouts.server.contains_key(&campaign) {
+        if !self.entry.layouts.own.contains_key(&campaign)
+            && !self.entry.layouts.server.contains_key(&campaign)
+        {
             // Asked once a run; the answer re-applies the rows while they are still untouched.
-            self.layouts.server.insert(campaign, None);
+            self.entry.layouts.server.insert(campaign, None);
             self.queued.push(Effect::FetchLayout(campaign));
         }
         let layout = self.layout_for(campaign);
-        let old = std::mem::take(&mut self.form.variables);
+        let old = std::mem::take(&mut self.entry.form.variables);
         let mut rows: Vec<VarRow> = layout
             .variables
             .iter()
@@ -78,11 +81,11 @@ impl App {
                 rows.push(row);
             }
         }
-        self.form.variables = rows;
-        if self.form.secondary.iter().all(super::form::ContactForm::is_blank) {
-            self.form.secondary.clear();
+        self.entry.form.variables = rows;
+        if self.entry.form.secondary.iter().all(super::form::ContactForm::is_blank) {
+            self.entry.form.secondary.clear();
             for names in &layout.contacts {
-                self.form.add_contact(names);
+                self.entry.form.add_contact(names);
             }
         }
     }
@@ -90,13 +93,14 @@ impl App {
     /// The rows a new secondary contact gets: the campaign's contacts' rows, else those of the
     /// contact above it.
     pub(super) fn contact_rows(&self) -> Vec<String> {
-        let n = self.form.secondary.len();
+        let n = self.entry.form.secondary.len();
         let from_layout = self.form_campaign_id().map(|c| self.layout_for(c)).and_then(|l| {
             let last = l.contacts.len().checked_sub(1)?;
             l.contacts.get(n.min(last)).cloned()
         });
         from_layout.unwrap_or_else(|| {
-            self.form
+            self.entry
+                .form
                 .secondary
                 .last()
                 .map(|c| c.variables.iter().map(|r| r.key.text().trim().to_owned()).collect())
@@ -106,16 +110,17 @@ impl App {
 
     /// A lead was sent from the form: its rows are this campaign's layout from now on.
     pub(super) fn learn_layout(&mut self, campaign: u64) {
-        let names: Vec<String> = self.form.variables.iter().map(|r| r.key.text().to_owned()).collect();
+        let names: Vec<String> = self.entry.form.variables.iter().map(|r| r.key.text().to_owned()).collect();
         let contacts: Vec<(bool, Vec<String>)> = self
+            .entry
             .form
             .secondary
             .iter()
             .map(|c| (!c.phone.is_blank(), c.variables.iter().map(|r| r.key.text().to_owned()).collect()))
             .collect();
         let layout = Layout::of_form(&names, &contacts);
-        if self.layouts.own.get(&campaign) != Some(&layout) {
-            self.layouts.own.insert(campaign, layout.clone());
+        if self.entry.layouts.own.get(&campaign) != Some(&layout) {
+            self.entry.layouts.own.insert(campaign, layout.clone());
             self.queued.push(Effect::RememberLayout { campaign, layout: Some(layout) });
         }
     }
@@ -125,17 +130,17 @@ impl App {
     pub(super) fn layout_fetched(&mut self, campaign: u64, result: Result<Vec<Lead>, ApiError>) {
         let Ok(leads) = result else {
             // Asked again next time the campaign is chosen.
-            self.layouts.server.remove(&campaign);
+            self.entry.layouts.server.remove(&campaign);
             return;
         };
         let learnt = Layout::of_server_leads(&leads);
         let changed = learnt.is_some();
-        self.layouts.server.insert(campaign, learnt);
-        let untouched = self.form.variables.iter().all(|r| r.value.is_blank());
+        self.entry.layouts.server.insert(campaign, learnt);
+        let untouched = self.entry.form.variables.iter().all(|r| r.value.is_blank());
         if changed
             && untouched
             && self.form_campaign_id() == Some(campaign)
-            && !self.layouts.own.contains_key(&campaign)
+            && !self.entry.layouts.own.contains_key(&campaign)
         {
             self.prefill_rows();
         }
@@ -148,10 +153,10 @@ impl App {
             self.notify(Level::Info, "Choose a campaign first: its rows are what this resets");
             return;
         };
-        if self.layouts.own.remove(&campaign).is_some() {
+        if self.entry.layouts.own.remove(&campaign).is_some() {
             self.queued.push(Effect::RememberLayout { campaign, layout: None });
         }
-        self.layouts.server.remove(&campaign);
+        self.entry.layouts.server.remove(&campaign);
         self.prefill_rows();
         let undo = crate::keymap::form_key(Action::RestoreForm);
         self.notify(

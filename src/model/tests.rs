@@ -38,7 +38,7 @@ fn add_rows(app: &mut App, names: &[&str]) {
     for name in names {
         app.focus = Focus::Variables;
         act(app, Action::AddRow);
-        app.focus = Focus::VarKey(app.form.variables.len() - 1);
+        app.focus = Focus::VarKey(app.entry.form.variables.len() - 1);
         type_text(app, name);
     }
 }
@@ -141,15 +141,19 @@ fn rows_are_walked_by_value_and_names_change_only_on_purpose() {
     type_text(&mut app, "+4930");
     act(&mut app, Action::AddRow);
     assert_eq!(app.focus, Focus::SecPhone(1), "Ctrl-N on Send adds a contact at the end");
-    assert_eq!(app.form.variables[0].key.text(), "customer_name");
-    assert_eq!(app.form.variables[0].value.text(), "Ada");
-    assert_eq!(app.form.secondary.len(), 2);
-    assert_eq!(app.form.secondary[1].variables.len(), 1, "a new contact gets the rows of the one above");
+    assert_eq!(app.entry.form.variables[0].key.text(), "customer_name");
+    assert_eq!(app.entry.form.variables[0].value.text(), "Ada");
+    assert_eq!(app.entry.form.secondary.len(), 2);
+    assert_eq!(
+        app.entry.form.secondary[1].variables.len(),
+        1,
+        "a new contact gets the rows of the one above"
+    );
     act(&mut app, Action::RemoveRow);
-    assert_eq!((app.form.secondary.len(), app.focus), (1, Focus::SecPhone(0)));
+    assert_eq!((app.entry.form.secondary.len(), app.focus), (1, Focus::SecPhone(0)));
     app.focus = Focus::SecVarKey(0, 0);
     act(&mut app, Action::RemoveRow);
-    assert_eq!((app.form.secondary[0].variables.len(), app.focus), (0, Focus::SecPhone(0)));
+    assert_eq!((app.entry.form.secondary[0].variables.len(), app.focus), (0, Focus::SecPhone(0)));
 }
 
 #[test]
@@ -164,7 +168,7 @@ fn typing_one_field_off_never_renames_a_variable() {
         type_text(&mut app, text);
         act(&mut app, Action::NextField);
     }
-    let names: Vec<&str> = app.form.variables.iter().map(|r| r.key.text()).collect();
+    let names: Vec<&str> = app.entry.form.variables.iter().map(|r| r.key.text()).collect();
     assert_eq!(names, ["customer_name", "email", "booth_hall"]);
     assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("Not typed")), "{:?}", app.notice);
 }
@@ -214,9 +218,9 @@ fn a_printable_key_where_no_text_can_go_is_said_or_put_where_it_can() {
     app.focus = Focus::AllowDuplicate;
     type_text(&mut app, "Ingrid");
     act(&mut app, Action::Toggle);
-    assert!(!app.form.allow_duplicate);
+    assert!(!app.entry.form.allow_duplicate);
     act(&mut app, Action::Activate);
-    assert!(!app.form.allow_duplicate, "Enter moves on, it does not tick");
+    assert!(!app.entry.form.allow_duplicate, "Enter moves on, it does not tick");
     app.focus = Focus::History;
     type_text(&mut app, "ada");
     assert_eq!(
@@ -241,14 +245,14 @@ fn up_and_down_move_between_fields_and_are_never_caught_in_the_campaign_list() {
     for _ in 0..20 {
         act(&mut app, Action::Up);
         seen.push(app.focus);
-        assert!(app.picker.is_none(), "the list opens on typing or Enter, not by passing");
+        assert!(app.entry.picker.is_none(), "the list opens on typing or Enter, not by passing");
     }
     use Focus::*;
     assert_eq!(&seen[..4], [VarValue(0), Phone, AllowDuplicate, Campaign]);
     assert_eq!(app.focus, Campaign, "the top stops, it does not wrap");
     act(&mut app, Action::Down);
     assert_eq!(app.focus, AllowDuplicate, "and Down leaves it again");
-    assert_eq!(app.form.campaign.text(), "12");
+    assert_eq!(app.entry.form.campaign.text(), "12");
     app.focus = VarKey(0);
     act(&mut app, Action::Down);
     assert_eq!(app.focus, VarKey(1), "names stay names");
@@ -256,7 +260,7 @@ fn up_and_down_move_between_fields_and_are_never_caught_in_the_campaign_list() {
     assert_eq!(app.focus, Submit);
     app.focus = Campaign;
     act(&mut app, Action::Activate);
-    assert!(app.picker.is_some(), "Enter opens the list");
+    assert!(app.entry.picker.is_some(), "Enter opens the list");
 }
 
 #[test]
@@ -265,10 +269,13 @@ fn an_invalid_lead_sends_nothing_and_focuses_the_first_bad_field() {
     app.focus = Focus::Campaign;
     app.update(Msg::Action(Action::Submit));
     assert_eq!(app.focus, Focus::Phone);
-    assert_eq!(app.form.errors.get(&Focus::Phone).map(String::as_str), Some("phone number is required"));
+    assert_eq!(
+        app.entry.form.errors.get(&Focus::Phone).map(String::as_str),
+        Some("phone number is required")
+    );
     assert!(app.history.is_empty());
     type_text(&mut app, "+1 415");
-    assert!(!app.form.errors.contains_key(&Focus::Phone), "editing a field clears its error");
+    assert!(!app.entry.form.errors.contains_key(&Focus::Phone), "editing a field clears its error");
     assert!(act(&mut app, Action::Submit).is_empty());
     assert_eq!(app.notice.as_ref().map(|n| n.level), Some(Level::Error));
 }
@@ -286,10 +293,10 @@ fn a_valid_lead_is_recorded_first_then_sent_and_the_form_clears_at_once() {
     assert_eq!(request.campaign_id, 12);
     assert_eq!(request.variables["customer_name"], "Ada Lovelace");
     // Cleared for the next lead: campaign and variable names kept, values gone.
-    assert_eq!(app.form.phone.text(), "");
-    assert_eq!(app.form.campaign.text(), "12");
-    assert_eq!(app.form.variables[0].key.text(), "customer_name");
-    assert_eq!(app.form.variables[0].value.text(), "");
+    assert_eq!(app.entry.form.phone.text(), "");
+    assert_eq!(app.entry.form.campaign.text(), "12");
+    assert_eq!(app.entry.form.variables[0].key.text(), "customer_name");
+    assert_eq!(app.entry.form.variables[0].value.text(), "");
     assert_eq!(app.focus, Focus::Phone);
     assert_eq!(app.history.get(&id).map(|e| e.status), Some(Status::Pending));
     assert_eq!(phase(&app, id), Some(&Phase::Saving), "nothing is sent before the record is on disk");
@@ -306,9 +313,9 @@ fn typing_goes_on_while_a_lead_is_in_flight() {
     let (id, _) = submit_valid(&mut app, "+14155550100");
     app.update(Msg::Appended { local_id: id, submitted: true, result: Ok(()) });
     type_text(&mut app, "+44 20");
-    assert_eq!(app.form.phone.text(), "+44 20");
+    assert_eq!(app.entry.form.phone.text(), "+44 20");
     answer(&mut app, id, Ok(created("77")));
-    assert_eq!(app.form.phone.text(), "+44 20", "a result never touches the form");
+    assert_eq!(app.entry.form.phone.text(), "+44 20", "a result never touches the form");
 }
 
 /// The campaign to start in next time is remembered once the server created a lead in it, not
@@ -404,7 +411,7 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
     });
     assert!(!effects.iter().any(|e| matches!(e, Effect::Send { .. })), "{effects:?}");
     // Seen: the form was cleared anyway and the lead lived only in memory.
-    assert_eq!(app.form.phone.text(), "+14155550100", "the lead is back in the form");
+    assert_eq!(app.entry.form.phone.text(), "+14155550100", "the lead is back in the form");
     assert!(app.notice.as_ref().unwrap().text.contains("back in the form"), "{:?}", app.notice);
     assert!(
         effects
@@ -413,7 +420,7 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
         "and kept as the draft: {effects:?}"
     );
     // Typed on meanwhile: the failed lead waits for Alt-Z instead of replacing the new one.
-    app.form.phone.clear();
+    app.entry.form.phone.clear();
     let (id, _) = submit_valid(&mut app, "+14155550111");
     type_text(&mut app, "+1415");
     app.update(Msg::Appended {
@@ -424,9 +431,9 @@ fn a_history_that_cannot_be_written_means_nothing_is_sent() {
             source: std::io::ErrorKind::StorageFull.into(),
         }),
     });
-    assert_eq!(app.form.phone.text(), "+1415");
+    assert_eq!(app.entry.form.phone.text(), "+1415");
     act(&mut app, Action::RestoreForm);
-    assert_eq!(app.form.phone.text(), "+14155550111");
+    assert_eq!(app.entry.form.phone.text(), "+14155550111");
     let entry = app.history.get(&id).unwrap();
     assert_eq!(entry.status, Status::Failed);
     let error = entry.error.as_ref().unwrap();
@@ -518,7 +525,7 @@ fn history_selection_stays_in_range() {
 fn paste_lands_whole_and_clean_in_the_focused_field() {
     let mut app = app();
     app.update(Msg::Paste("tel:+1-415-555-0100\r\n".into()));
-    assert_eq!(app.form.phone.text(), "tel:+1-415-555-0100");
+    assert_eq!(app.entry.form.phone.text(), "tel:+1-415-555-0100");
     let effects: Vec<Effect> =
         act(&mut app, Action::Submit).into_iter().filter(|e| !is_bookkeeping(e)).collect();
     let [Effect::Append(record)] = effects.as_slice() else { panic!("{effects:?}") };
@@ -530,10 +537,10 @@ fn paste_lands_whole_and_clean_in_the_focused_field() {
 fn space_toggles_allow_duplicate_only_on_the_checkbox() {
     let mut app = app();
     act(&mut app, Action::Toggle);
-    assert!(!app.form.allow_duplicate);
+    assert!(!app.entry.form.allow_duplicate);
     app.focus = Focus::AllowDuplicate;
     act(&mut app, Action::Toggle);
-    assert!(app.form.allow_duplicate);
+    assert!(app.entry.form.allow_duplicate);
 }
 
 #[test]

@@ -86,7 +86,7 @@ pub fn hit(app: &App, area: Rect, col: u16, row: u16) -> Option<Hit> {
 }
 
 fn rows(app: &App, width: usize) -> Vec<Row> {
-    let form = &app.form;
+    let form = &app.entry.form;
     let mut rows = Vec::new();
     let input_width = (width.saturating_sub(LABEL + 2) / 2).clamp(12, 34);
 
@@ -211,7 +211,7 @@ fn phone_row(
     width: usize,
 ) -> Row {
     let hint_width = width.saturating_sub(LABEL + input_width + 1);
-    let hint = match (app.form.errors.get(&focus), input.is_blank()) {
+    let hint = match (app.entry.form.errors.get(&focus), input.is_blank()) {
         (Some(error), _) => {
             Span::styled(format!(" ✗ {}", ellipsize(error, hint_width.saturating_sub(3))), theme::error())
         }
@@ -234,7 +234,7 @@ fn phone_row(
 
 /// Beside the campaign field: the chosen campaign's name and status, or what is known.
 fn campaign_hint(app: &App, width: usize) -> Span<'static> {
-    if let Some(error) = app.form.errors.get(&Focus::Campaign) {
+    if let Some(error) = app.entry.form.errors.get(&Focus::Campaign) {
         return Span::styled(format!(" ✗ {}", ellipsize(error, width.saturating_sub(3))), theme::error());
     }
     let catalog = &app.catalog;
@@ -249,7 +249,7 @@ fn campaign_hint(app: &App, width: usize) -> Span<'static> {
             }
             None => (" ! not in your campaign list".into(), theme::error()),
         },
-        None if app.form.campaign.is_blank() && catalog.campaigns.is_empty() => {
+        None if app.entry.form.campaign.is_blank() && catalog.campaigns.is_empty() => {
             match (&catalog.fetch_error, &app.key_problem) {
                 (_, Some(_)) => (" the list needs the API key (F4)".into(), theme::hint()),
                 (Some(_), None) => (" offline: type the campaign id".into(), theme::hint()),
@@ -314,7 +314,7 @@ fn var_row(
     };
     let value_style = if value_focused { theme::input_focused() } else { theme::input() };
     let value = field(&row.value, value_width, value_style, "value", value_focused);
-    let note = match (app.form.errors.get(&key_focus), row.key.is_blank(), row.value.is_blank()) {
+    let note = match (app.entry.form.errors.get(&key_focus), row.key.is_blank(), row.value.is_blank()) {
         (Some(error), _, _) => Span::styled(format!(" ✗ {error}"), theme::error()),
         // Said as it is typed, not only at Ctrl-S.
         (None, false, _) if lead::check_var_name(name).is_err() => {

@@ -20,7 +20,7 @@ const MIN_WIDTH: u16 = 30;
 /// Where the list goes: under the campaign row at `field_y`, inside the form's `inner` area, as
 /// wide as its longest entry needs when there is room, and which match is its first row.
 fn placement(app: &App, inner: Rect, field_y: u16) -> Option<(Rect, usize, usize)> {
-    let picker = app.picker?;
+    let picker = app.entry.picker?;
     let matches = app.campaign_matches();
     let count = matches.len();
     let rows = count.clamp(1, MAX_ROWS);
@@ -47,7 +47,7 @@ fn entry_width(name: &str, id: u64, status: Option<&str>) -> usize {
 /// typed search matched in each name highlighted.
 pub fn draw(app: &App, frame: &mut Frame, inner: Rect, field_y: u16) {
     let Some((area, first, count)) = placement(app, inner, field_y) else { return };
-    let selected = app.picker.map(|p| p.selected).unwrap_or(0);
+    let selected = app.entry.picker.map(|p| p.selected).unwrap_or(0);
     let matches = app.campaign_matches();
     let query = app.campaign_query();
     let visible = area.height.saturating_sub(2) as usize;
