@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use ratatui_textarea::{Input, Key};
 
+use super::kit::*;
 use super::*;
 use crate::api::ApiError;
 use crate::api::types::CreateLead;
@@ -59,12 +60,6 @@ fn app() -> App {
     });
     app.update(Msg::Action(Action::ShowHistory));
     app
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
-    }
 }
 
 fn listed(app: &App) -> Vec<&str> {

@@ -3,8 +3,8 @@
 //! campaign, fed as messages.
 
 use indexmap::IndexMap;
-use ratatui_textarea::{Input, Key};
 
+use super::kit::*;
 use super::*;
 use crate::api::types::{Assistant, Lead};
 use crate::history::{Event, LeadEntry};
@@ -18,16 +18,6 @@ fn app_in(campaign: u64, layouts: HashMap<u64, Layout>, draft: Option<LeadDraft>
         ["customer_name", "email", "booth_hall"].map(|k| (k.to_owned(), "".into())).into();
     app.update(Msg::AssistantsFetched(Ok(vec![Assistant { id: 1, name: "Ava".into(), variables: vars }])));
     app
-}
-
-fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() })))
-        .collect()
-}
-
-fn act(app: &mut App, action: Action) -> Vec<Effect> {
-    app.update(Msg::Action(action))
 }
 
 fn names(app: &App) -> Vec<&str> {

@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 use ratatui_textarea::{Input, Key};
 
+use super::kit::*;
 use super::*;
 use crate::api::types::{Assistant, Campaign, CampaignRef, Created, Lead};
 use crate::api::{ApiError, ErrorKind};
@@ -24,16 +25,6 @@ fn app_with_catalog() -> App {
             .into();
     app.update(Msg::AssistantsFetched(Ok(vec![Assistant { id: 1, name: "Ava".into(), variables: vars }])));
     app
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
-    }
-}
-
-fn act(app: &mut App, action: Action) -> Vec<Effect> {
-    app.update(Msg::Action(action))
 }
 
 fn keys(rows: &[form::VarRow]) -> Vec<&str> {

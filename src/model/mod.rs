@@ -876,6 +876,8 @@ mod draft_tests;
 #[cfg(test)]
 mod entry_tests;
 #[cfg(test)]
+mod kit;
+#[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]
 mod tests;

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use ratatui_textarea::{Input, Key};
-
+use super::kit::*;
 use super::*;
 use crate::api::ApiError;
 use crate::api::types::{Created, Lead};
@@ -13,12 +12,6 @@ fn app() -> App {
     let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
     app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
     app
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
-    }
 }
 
 /// Submits a lead and lets its record reach the disk; returns its id and the effects of that.
@@ -36,42 +29,6 @@ fn answer(app: &mut App, id: LocalId, result: Result<Created, ApiError>) -> Vec<
     let effects = app.update(Msg::Sent { local_id: id, result });
     assert!(matches!(effects.as_slice(), [Effect::Append(_)]), "the result is recorded first: {effects:?}");
     app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) })
-}
-
-/// Lets every record among `effects` reach the disk, as the runtime would; returns them with
-/// all that follows.
-fn written(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
-    let mut all = Vec::new();
-    for effect in effects {
-        if let Effect::Append(record) = &effect {
-            let submitted = matches!(record.event, Event::Submitted { .. });
-            let more = app.update(Msg::Appended { local_id: record.local_id, submitted, result: Ok(()) });
-            all.push(effect);
-            all.extend(written(app, more));
-        } else {
-            all.push(effect);
-        }
-    }
-    all
-}
-
-/// Feeds `msg` and lets every record that follows reach the disk.
-fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
-    let effects = app.update(msg);
-    written(app, effects)
-}
-
-/// Where a lead on its way is.
-fn phase(app: &App, id: LocalId) -> Option<&Phase> {
-    app.outbox.in_flight.get(&id).map(|d| &d.phase)
-}
-
-fn created(id: &str) -> Created {
-    Created { lead: Lead { id: id.into(), ..Lead::default() }, message: None }
-}
-
-fn sends(effects: &[Effect]) -> usize {
-    effects.iter().filter(|e| matches!(e, Effect::Send { .. })).count()
 }
 
 #[test]

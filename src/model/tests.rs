@@ -1,10 +1,10 @@
 //! The model, fed messages: no terminal, no runtime, no network.
 
 use indexmap::IndexMap;
-use ratatui_textarea::{Input, Key};
 
+use super::kit::*;
 use super::*;
-use crate::api::types::{CampaignRef, Created, Lead};
+use crate::api::types::Created;
 use crate::api::{ApiError, ErrorKind};
 use crate::history::{Event, LeadEntry};
 
@@ -21,16 +21,6 @@ fn app() -> App {
         ]
     );
     app
-}
-
-fn act(app: &mut App, action: Action) -> Vec<Effect> {
-    app.update(Msg::Action(action))
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(Msg::Edit(Input { key: Key::Char(c), ..Input::default() }));
-    }
 }
 
 /// Adds a variable row named after each of `names`, as Ctrl-N and typing the name do.
@@ -65,17 +55,6 @@ fn answer(app: &mut App, id: LocalId, result: Result<Created, ApiError>) -> Vec<
         app.update(Msg::Appended { local_id: id, submitted: false, result: Ok(()) });
     }
     effects
-}
-
-fn created(id: &str) -> Created {
-    Created {
-        lead: Lead {
-            id: id.into(),
-            campaign: Some(CampaignRef { id: 12, name: "Hannover Messe".into() }),
-            ..Lead::default()
-        },
-        message: None,
-    }
 }
 
 /// Where a lead on its way is.
