@@ -273,6 +273,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A lead that will not be sent by itself again, for a reason of the app's own (the history
+    /// could not be written, the user cancelled it).
+    pub fn failed(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let error = LeadError { kind, message: message.into(), http_status: None, fields: IndexMap::new() };
+        Outcome { status: Status::Failed, error: Some(error), ..Outcome::default() }
+    }
+
     /// The outcome of a create call: created with the server's id, or the error's class.
     pub fn from_result(result: &Result<crate::api::types::Created, ApiError>) -> Self {
         match result {

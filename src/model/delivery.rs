@@ -10,7 +10,7 @@ use super::{Action, App, Connection, Effect, Focus, Level, Overlay};
 use crate::api::types::{CreateLead, Created, Lead};
 use crate::api::{ApiError, ErrorKind};
 use crate::delivery::engine::{Command, Delivery, Event, Phase};
-use crate::history::{HistoryError, LeadEntry, LeadError, LocalId, Outcome, Record, Status};
+use crate::history::{HistoryError, LeadEntry, LocalId, Outcome, Record, Status};
 use crate::lead;
 
 /// The duplicate guard's question: this phone was already created in this campaign.
@@ -159,14 +159,7 @@ impl App {
         let Err(reason) = result else { return };
         let message = format!("not sent: the history could not be written ({reason})");
         if let Some(entry) = self.history.get_mut(&local_id) {
-            let error = LeadError {
-                kind: ErrorKind::Storage,
-                message: message.clone(),
-                http_status: None,
-                fields: Default::default(),
-            };
-            let outcome = Outcome { status: Status::Failed, error: Some(error), ..Outcome::default() };
-            entry.apply(outcome, self.clock);
+            entry.apply(Outcome::failed(ErrorKind::Storage, message.clone()), self.clock);
         }
         let back = match typed {
             // Nothing typed since: the lead is back where it was typed.

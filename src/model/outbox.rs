@@ -11,7 +11,7 @@ use super::{App, Effect, Level};
 use crate::api::ErrorKind;
 use crate::delivery::MAX_CONCURRENT;
 use crate::delivery::engine::{Command, Delivery, Event, Phase, Rules, Step};
-use crate::history::{Claim, Claimed, LeadEntry, LeadError, LocalId, Outcome, RunId, Status};
+use crate::history::{Claim, Claimed, LeadEntry, LocalId, Outcome, RunId, Status};
 
 /// The sending side's state.
 #[derive(Debug)]
@@ -293,15 +293,8 @@ impl App {
                     Status::Unknown => "cancelled by you; it may have been created: check the dashboard",
                     _ => "cancelled by you before it was sent",
                 };
-                let error = LeadError {
-                    kind: ErrorKind::Cancelled,
-                    message: message.to_owned(),
-                    http_status: None,
-                    fields: Default::default(),
-                };
-                let outcome = Outcome { status: Status::Failed, error: Some(error), ..Outcome::default() };
                 self.notify(Level::Info, format!("Cancelled {phone}"));
-                self.finish_waiting(id, outcome)
+                self.finish_waiting(id, Outcome::failed(ErrorKind::Cancelled, message))
             }
             Some(_) => {
                 self.notify(Level::Info, format!("{phone} is being sent right now; it cannot be cancelled"));
