@@ -119,7 +119,12 @@ fn lines(app: &App, view: &DetailView, entry: &LeadEntry) -> Vec<Line<'static>> 
     }
     for attempt in read.iter().flat_map(|r| &r.attempts) {
         let why = attempt.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default();
-        out.push(Line::from(format!("  {}  {}{why}", time(attempt.at), attempt.status.as_str())));
+        // A `pending` record marks a send about to start (again, or by a run taking it over).
+        let what = match attempt.status {
+            crate::history::Status::Pending => "sending",
+            status => status.as_str(),
+        };
+        out.push(Line::from(format!("  {}  {what}{why}", time(attempt.at))));
     }
     out.push(Line::from(""));
     out.push(Line::from(Span::styled("Request as sent", theme::heading())));
