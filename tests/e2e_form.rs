@@ -6,14 +6,14 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use autocalls_tui::api::types::Lead;
 use autocalls_tui::sandbox::{SandboxOptions, SandboxState};
 use serde_json::{Value, json};
 use support::live::LiveSandbox;
-use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, keys, move_focus_until, wait_focus};
+use support::steps::{line_with, wait_line, wait_live_form};
+use support::{Dirs, Failure, POLL, TIMEOUT, TestResult, Tui, keys, move_focus_until, wait_focus};
 
 /// Ctrl-P: copy the primary's variables into a secondary contact.
 const CTRL_P: &str = "\x10";
@@ -46,22 +46,10 @@ impl Session {
         let dirs = Dirs::new();
         let tui = Tui::spawn_command_sized(live.command(&dirs, &["--region", "DE"]), rows, cols);
         let mut session = Session { tui, live, dirs };
-        session.wait_ready()?;
+        // The first frame (keys typed before raw mode would be lost), the campaign list and the
+        // assistants' variable names.
+        wait_live_form(&mut session.tui, &session.dirs)?;
         Ok(session)
-    }
-
-    /// Waits for the first frame (keys typed before raw mode would be lost), for the campaign list
-    /// (the hint beside the empty campaign field changes from "loading campaigns…") and for the
-    /// assistants' variable names (written to the cache once the app holds them; picking a
-    /// campaign before they arrive would pre-fill no rows).
-    fn wait_ready(&mut self) -> TestResult {
-        let tui = &mut self.tui;
-        tui.wait_for("New lead", TIMEOUT)?;
-        tui.wait_for("LIVE 127.0.0.1", TIMEOUT)?;
-        tui.wait_for("type to filter · Enter takes", TIMEOUT)?;
-        let assistants = self.dirs.cache().join("autocalls-tui").join("assistants.json");
-        wait_path(&self.tui, &assistants)?;
-        Ok(())
     }
 
     fn state(&self) -> SandboxState {
@@ -81,31 +69,8 @@ impl Session {
 
     /// A failure with the screen attached.
     fn fail(&self, what: &str) -> Failure {
-        Failure(self.tui.failure(what))
+        support::steps::fail(&self.tui, what)
     }
-}
-
-/// Waits until a file exists (the app writes it once it holds what it caches).
-fn wait_path(tui: &Tui, path: &Path) -> TestResult {
-    let start = Instant::now();
-    while !path.exists() {
-        if start.elapsed() >= TIMEOUT {
-            return Err(Failure(tui.failure(&format!("{} never appeared", path.display()))));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(())
-}
-
-/// Whether one screen line holds every one of `parts`.
-fn line_with(screen: &str, parts: &[&str]) -> bool {
-    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
-}
-
-/// Waits until one line holds every one of `parts`.
-fn wait_line(tui: &mut Tui, parts: &[&str]) -> TestResult {
-    tui.wait_until(&format!("a line with {parts:?}"), TIMEOUT, |s| line_with(s, parts))?;
-    Ok(())
 }
 
 /// Types a phone into the focused phone field and waits for the live check to show `e164`.
@@ -161,13 +126,13 @@ fn settled(tui: &Tui, what: &str, check: impl Fn(&str) -> bool) -> Result<String
         if start.elapsed() >= TIMEOUT {
             return Err(Failure(tui.failure(&format!("waiting for {what}: nothing after {TIMEOUT:?}"))));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(POLL);
     }
 }
 
 /// Checks a condition about the server's state, failing with the screen and `detail`.
 fn check(session: &Session, ok: bool, what: &str, detail: &dyn std::fmt::Debug) -> TestResult {
-    if ok { Ok(()) } else { Err(session.fail(&format!("{what}\n{detail:#?}"))) }
+    support::steps::check(&session.tui, ok, what, detail)
 }
 
 fn vars(lead: &Lead) -> Value {

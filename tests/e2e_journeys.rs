@@ -20,15 +20,18 @@
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 use autocalls_tui::api::types::Lead;
 use autocalls_tui::sandbox::{DEMO_KEY, Sandbox, SandboxOptions, SandboxState, router};
 use serde_json::Value;
+use support::steps::{
+    check, check_terminal_restored, fail, line_with, quit_and_check_terminal, wait_line, wait_line_within,
+    wait_path,
+};
 use support::{
-    Dirs, Failure, TIMEOUT, TestResult, Tui, focused_line, history_records, keys, move_focus_until,
+    Dirs, Failure, POLL, TIMEOUT, TestResult, Tui, focused_line, history_records, keys, move_focus_until,
     wait_focus,
 };
 
@@ -36,9 +39,6 @@ use support::{
 const CTRL_O: &str = "\x0f";
 /// Ctrl-U: delete to the start of the field.
 const CTRL_U: &str = "\x15";
-
-/// How often waits on files and on the server's state look again.
-const POLL: Duration = Duration::from_millis(20);
 
 /// A wide terminal: the form and the history side by side.
 const WIDE: (u16, u16) = (48, 160);
@@ -161,9 +161,7 @@ async fn run_to_the_end(
 /// Runs the command line (`autocalls-tui ARGS`, not the TUI) against `sandbox` with `dirs`.
 fn run_cli(dirs: &Dirs, sandbox: &Sandbox, args: &[&str]) -> Result<Output, Failure> {
     let base_url = sandbox.base_url();
-    dirs.process(args, &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)])
-        .output()
-        .map_err(|e| Failure(format!("running autocalls-tui {args:?}: {e}")))
+    dirs.run(args, &[("AUTOCALLS_API_KEY", sandbox.key()), ("AUTOCALLS_BASE_URL", &base_url)])
 }
 
 /// Starts the app in a terminal of `size` and waits until it is ready against a live (test)
@@ -187,32 +185,6 @@ fn show(tui: &Tui, label: &str) {
     if std::env::var_os("E2E_SHOW_SCREENS").is_some() {
         eprintln!("── {label}\n{}", tui.dump());
     }
-}
-
-/// A failure with the screen attached.
-fn fail(tui: &Tui, what: &str) -> Failure {
-    Failure(tui.failure(what))
-}
-
-/// Checks a condition about files or the server, failing with the screen and `detail`.
-fn check(tui: &Tui, ok: bool, what: &str, detail: &dyn std::fmt::Debug) -> TestResult {
-    if ok { Ok(()) } else { Err(fail(tui, &format!("{what}\n{detail:#?}"))) }
-}
-
-/// Whether one screen line holds every one of `parts`.
-fn line_with(screen: &str, parts: &[&str]) -> bool {
-    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
-}
-
-/// Waits until one line holds every one of `parts`.
-fn wait_line(tui: &mut Tui, parts: &[&str]) -> TestResult {
-    wait_line_within(tui, parts, TIMEOUT)
-}
-
-/// Waits until one line holds every one of `parts`, for at most `timeout`.
-fn wait_line_within(tui: &mut Tui, parts: &[&str], timeout: Duration) -> TestResult {
-    tui.wait_until(&format!("a line with {parts:?}"), timeout, |s| line_with(s, parts))?;
-    Ok(())
 }
 
 /// Types a phone into the focused phone field and waits for the live check to show it in E.164.
@@ -271,40 +243,6 @@ fn leads_with(leads: &[Lead], e164: &str) -> usize {
     leads.iter().filter(|l| l.phone_number.as_deref() == Some(e164)).count()
 }
 
-/// Waits until `path` exists, failing with the screen.
-fn wait_path(tui: &Tui, path: &Path) -> TestResult {
-    let start = Instant::now();
-    while !path.exists() {
-        if start.elapsed() >= TIMEOUT {
-            return Err(fail(tui, &format!("{} never appeared", path.display())));
-        }
-        std::thread::sleep(POLL);
-    }
-    Ok(())
-}
-
-/// Quits with Ctrl-Q (nothing on its way) and checks the app exited successfully and gave the
-/// terminal back.
-fn quit(tui: &mut Tui) -> TestResult {
-    tui.send(keys::CTRL_Q);
-    let status = tui.wait_exit(TIMEOUT)?;
-    check(tui, status.success(), "the app did not exit successfully", &status)?;
-    check_terminal_restored(tui)
-}
-
-/// After the app exited: the terminal is as a shell expects it.
-fn check_terminal_restored(tui: &Tui) -> TestResult {
-    check(tui, !tui.alternate_screen(), "the terminal is still on the alternate screen after exit", &())?;
-    check(tui, !tui.with_screen(vt100::Screen::hide_cursor), "the cursor is still hidden after exit", &())?;
-    check(
-        tui,
-        !tui.with_screen(vt100::Screen::bracketed_paste),
-        "bracketed paste is still on after exit",
-        &(),
-    )?;
-    check(tui, tui.cooked_mode() != Some(false), "the terminal is still in raw mode after exit", &())
-}
-
 // ─── 1. The first start without a key ───────────────────────────────────────────────────────────
 
 /// A made-up key, typed into the prompt: it must never be drawn.
@@ -348,7 +286,7 @@ fn first_start_without_a_key_masks_it_and_ctrl_o_opens_the_sandbox() -> TestResu
     if tui.screen().contains("abcdefgh") {
         return Err(fail(&tui, "the typed key is drawn"));
     }
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
 
     // Recorded in the sandbox's own history; the made-up key was never saved anywhere.
     let sandbox_records = history_records(&dirs.sandbox_history());
@@ -410,7 +348,7 @@ fn first_start_with_a_key_typed_in_uses_it_and_saves_it_privately() -> TestResul
     type_campaign_id(&mut tui, CAMPAIGN)?;
     tui.send(keys::CTRL_S);
     tui.wait_created(ADA.e164, TIMEOUT)?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     let leads = sandbox.state().leads();
     check(&tui, leads.len() == 1, "one lead on the server", &leads)?;
     Ok(())
@@ -482,7 +420,7 @@ fn a_rejected_lead_is_loaded_back_fixed_and_sent() -> TestResult {
         "two create requests (rejected, created)",
         &state.create_requests(),
     )?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }
 
@@ -522,7 +460,7 @@ fn a_lead_sent_while_offline_is_queued_and_goes_out_when_the_server_is_back() ->
     let leads = back.state().leads();
     check(&tui, leads.len() == 1, "exactly one lead on the server that came back", &leads)?;
     check(&tui, leads_with(&leads, ALAN.e164) == 1, "with the phone", &leads)?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }
 
@@ -598,7 +536,7 @@ fn the_history_search_narrows_the_list_and_enter_opens_the_detail() -> TestResul
     for (phone, name) in leads {
         wait_line(&mut tui, &[phone.e164, name])?;
     }
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }
 
@@ -658,7 +596,7 @@ fn resizing_to_80x24_and_back_keeps_what_was_typed() -> TestResult {
         "the variable typed before the resizes",
         &leads,
     )?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }
 
@@ -794,7 +732,7 @@ fn quitting_twice_leaves_the_lead_open_and_the_next_start_finds_it_without_sendi
         &(&lead_id, &leads),
     )?;
     check(&tui, state.create_requests() == 1, "not sent again after the restart", &state.create_requests())?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }
 
@@ -821,6 +759,6 @@ fn quitting_twice_before_the_server_acted_and_the_next_start_sends_it_once() -> 
     let leads = state.leads();
     check(&tui, leads_with(&leads, ADA.e164) == 1, "exactly one lead with the phone on the server", &leads)?;
     check(&tui, state.create_requests() <= 2, "sent at most once more", &state.create_requests())?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }

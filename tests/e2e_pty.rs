@@ -7,6 +7,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
+use support::steps::{line_with, quit_and_check_terminal};
 use support::{Dirs, TIMEOUT, TestResult, Tui, history_records, keys, wait_focus};
 
 const PHONE_TYPED: &str = "+1 (415) 555-0100";
@@ -28,31 +29,7 @@ fn start(dirs: &Dirs) -> Result<Tui, String> {
 fn type_campaign(tui: &mut Tui) -> Result<(), String> {
     tui.send(keys::TAB);
     tui.send(CAMPAIGN);
-    tui.wait_until("the campaign typed", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("Campaign") && l.contains(CAMPAIGN))
-    })
-}
-
-/// Quits with Ctrl-Q and checks the app left cleanly and gave the terminal back as it found it.
-fn quit(tui: &mut Tui) -> Result<(), String> {
-    tui.send(keys::CTRL_Q);
-    let status = tui.wait_exit(TIMEOUT)?;
-    if !status.success() {
-        return Err(tui.failure(&format!("the app did not exit successfully: {status}")));
-    }
-    if tui.alternate_screen() {
-        return Err(tui.failure("the terminal is still on the alternate screen after exit"));
-    }
-    if tui.with_screen(vt100::Screen::hide_cursor) {
-        return Err(tui.failure("the cursor is still hidden after exit"));
-    }
-    if tui.with_screen(vt100::Screen::bracketed_paste) {
-        return Err(tui.failure("bracketed paste is still on after exit"));
-    }
-    if tui.cooked_mode() == Some(false) {
-        return Err(tui.failure("the terminal is still in raw mode after exit"));
-    }
-    Ok(())
+    tui.wait_until("the campaign typed", TIMEOUT, |s| line_with(s, &["Campaign", CAMPAIGN]))
 }
 
 #[test]
@@ -77,7 +54,7 @@ fn a_lead_typed_in_the_form_is_created_and_kept_in_the_history() -> TestResult {
     wait_focus(&mut tui, "the first row", |l| l.starts_with("▸ customer_name"))?;
     tui.send("Ada Lovelace");
     tui.wait_until("the variable row filled in", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("customer_name") && l.contains("Ada Lovelace"))
+        line_with(s, &["customer_name", "Ada Lovelace"])
     })?;
     tui.send(keys::CTRL_S);
     let created = format!("Created {PHONE} (lead #");
@@ -98,7 +75,7 @@ fn a_lead_typed_in_the_form_is_created_and_kept_in_the_history() -> TestResult {
     if !screen.contains("customer_name") {
         return Err(tui.failure("the form lost the variable key after sending").into());
     }
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     drop(tui);
 
     // The history file: private, and holding the lead.
@@ -128,11 +105,11 @@ fn a_lead_typed_in_the_form_is_created_and_kept_in_the_history() -> TestResult {
     tui.send(keys::F3);
     tui.wait_gone("New lead", TIMEOUT)?;
     tui.wait_until("the lead, created, in the history pane", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains(PHONE) && l.contains("✓ created") && l.contains("Ada Lovelace"))
+        line_with(s, &[PHONE, "✓ created", "Ada Lovelace"])
     })?;
     // The selected (only) lead's detail line names the server's id.
     tui.wait_for(&format!("lead #{lead_id}"), TIMEOUT)?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }
 
@@ -145,14 +122,12 @@ fn an_invalid_phone_is_refused_on_screen_and_nothing_is_recorded() -> TestResult
     tui.send(keys::CTRL_S);
     // The footer says nothing was sent; the phone field gets the focus back and says why.
     tui.wait_for("Not sent", TIMEOUT)?;
-    tui.wait_until("the phone field focused with an error", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("▸Phone") && l.contains("✗"))
-    })?;
+    tui.wait_until("the phone field focused with an error", TIMEOUT, |s| line_with(s, &["▸Phone", "✗"]))?;
     let screen = tui.screen();
     if screen.contains("Sending") || screen.contains("Saving") || screen.contains("Created") {
         return Err(tui.failure("an invalid lead looks as if it was sent").into());
     }
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
 
     let records = history_records(&dirs.sandbox_history());
     assert!(
@@ -197,9 +172,9 @@ fn a_lead_created_from_another_window_shows_up_in_the_running_app() -> TestResul
         .map_err(|e| e.to_string())?;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     tui.wait_until("the other window's lead in the history", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("+442079460958") && l.contains("created"))
+        line_with(s, &["+442079460958", "created"])
     })?;
     tui.wait_for("1 lead added by another window", TIMEOUT)?;
-    quit(&mut tui)?;
+    quit_and_check_terminal(&mut tui)?;
     Ok(())
 }

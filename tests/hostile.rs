@@ -26,7 +26,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use support::capture::{contains_bytes, replay};
-use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, keys};
+use support::steps::{line_with, wait_line};
+use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, keys, wait_focus};
 
 /// A campaign name: a window title, a screen clear, red, and a right-to-left override. Cleaned,
 /// it reads `EvilREDtxet`.
@@ -427,22 +428,6 @@ fn check_output(tui: &Tui, findings: &mut Findings) {
     }
 }
 
-/// The form row holding the focus marker `▸`, without the pane's borders.
-fn focused_line(screen: &str) -> Option<String> {
-    let border = |c: char| matches!(c, '┃' | '│') || c.is_whitespace();
-    screen.lines().find(|l| l.contains('▸')).map(|l| l.trim_matches(border).to_owned())
-}
-
-/// Whether one screen line holds every one of `parts`.
-fn line_with(screen: &str, parts: &[&str]) -> bool {
-    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
-}
-
-fn wait_line(tui: &mut Tui, parts: &[&str]) -> TestResult {
-    tui.wait_until(&format!("a line with {parts:?}"), TIMEOUT, |s| line_with(s, parts))?;
-    Ok(())
-}
-
 /// Quits with Ctrl-Q and waits for the app to end; a second Ctrl-Q when a lead is still on its
 /// way (the app waits for it after the first).
 fn quit(tui: &mut Tui) -> TestResult {
@@ -494,9 +479,7 @@ fn hostile_server_strings_and_pastes_never_reach_the_terminal() -> TestResult {
     // The campaign list: Tab to the field (it follows Phone while no campaign is set), Enter
     // opens the list (entering the field alone does not).
     tui.send(keys::TAB);
-    tui.wait_until("the focus on Campaign", TIMEOUT, |s| {
-        focused_line(s).is_some_and(|l| l.starts_with("▸Campaign"))
-    })?;
+    wait_focus(&mut tui, "Campaign", |l| l.starts_with("▸Campaign"))?;
     tui.send(keys::ENTER);
     tui.wait_for(EVIL_CLEAN, TIMEOUT)?;
     tui.wait_for(WIPE_CLEAN, TIMEOUT)?;
@@ -509,9 +492,7 @@ fn hostile_server_strings_and_pastes_never_reach_the_terminal() -> TestResult {
     wait_line(&mut tui, &["Campaign", &format!("✓ {EVIL_CLEAN}"), "in-progress"])?;
     wait_line(&mut tui, &["custname", "="])?;
     wait_line(&mut tui, &["mailbox", "="])?;
-    tui.wait_until("the focus on a row", TIMEOUT, |s| {
-        focused_line(s).is_some_and(|l| l.starts_with("▸ custname"))
-    })?;
+    wait_focus(&mut tui, "a row", |l| l.starts_with("▸ custname"))?;
     check_now(&tui, "the pre-filled rows", &mut findings);
 
     // Pastes into the variables: one value, then a `name=value` pair.
@@ -708,9 +689,7 @@ fn a_hostile_history_file_and_cache_are_drawn_clean() -> TestResult {
     tui.send(keys::F2);
     tui.wait_for("New lead", TIMEOUT)?;
     tui.send(keys::TAB);
-    tui.wait_until("the focus on Campaign", TIMEOUT, |s| {
-        focused_line(s).is_some_and(|l| l.starts_with("▸Campaign"))
-    })?;
+    wait_focus(&mut tui, "Campaign", |l| l.starts_with("▸Campaign"))?;
     tui.send(keys::ENTER);
     tui.wait_for("CachedREDCache", TIMEOUT)?;
     let reds = check_now(&tui, "the cached campaign list", &mut findings);

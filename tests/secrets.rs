@@ -11,12 +11,12 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
 use support::capture::{contains_bytes, files_under, replay};
-use support::{Dirs, Failure, TIMEOUT, TestResult, Tui, keys};
+use support::steps::{line_with, quit, wait_live_form};
+use support::{Dirs, Failure, POLL, TIMEOUT, TestResult, Tui, keys};
 
 /// The key the sandbox accepts.
 const KEY: &str = "1|fixture-KEY-do-not-leak-7f3a";
@@ -214,11 +214,6 @@ impl Server {
     }
 }
 
-/// Runs the binary outside a terminal with the test's directories and `vars`.
-fn run_cli(dirs: &Dirs, args: &[&str], vars: &[(&str, &str)]) -> Result<Output, Failure> {
-    dirs.process(args, vars).output().map_err(|e| Failure(format!("running autocalls-tui {args:?}: {e}")))
-}
-
 /// Presses Tab until the focus is in the value of the variable row `name` (the row is marked
 /// and the cursor is right of its `=`), waiting for each press to be drawn.
 fn tab_to_value(tui: &mut Tui, name: &str) -> TestResult {
@@ -238,7 +233,7 @@ fn tab_to_value(tui: &mut Tui, name: &str) -> TestResult {
             if start.elapsed() > TIMEOUT {
                 return Err(Failure(tui.failure("waiting for a drawn frame")));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(POLL);
         };
         if before.0 {
             return Ok(());
@@ -249,26 +244,10 @@ fn tab_to_value(tui: &mut Tui, name: &str) -> TestResult {
             if start.elapsed() > TIMEOUT {
                 return Err(Failure(tui.failure(&format!("the focus did not move towards {name}"))));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(POLL);
         }
     }
     Err(Failure(tui.failure(&format!("the focus never reached the value of {name}"))))
-}
-
-/// Waits until the app shows its form with the campaigns and the assistants' names loaded.
-fn wait_ready(tui: &mut Tui, dirs: &Dirs) -> TestResult {
-    tui.wait_for("New lead", TIMEOUT)?;
-    tui.wait_for("LIVE 127.0.0.1", TIMEOUT)?;
-    tui.wait_for("type to filter · Enter takes", TIMEOUT)?;
-    let assistants = dirs.cache().join("autocalls-tui").join("assistants.json");
-    let start = Instant::now();
-    while !assistants.exists() {
-        if start.elapsed() > TIMEOUT {
-            return Err(Failure(tui.failure("the assistants were never cached")));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(())
 }
 
 /// Waits until the prompt holds all of `key`, drawn as a dot per character; fails at once, and
@@ -281,16 +260,6 @@ fn wait_masked(tui: &mut Tui, key: &str) -> TestResult {
     })?;
     if let Some(piece) = pieces.iter().find(|p| tui.screen().contains(p.as_str())) {
         return Err(Failure(tui.failure(&format!("the key prompt shows the key typed into it ({piece:?})"))));
-    }
-    Ok(())
-}
-
-/// Quits with Ctrl-Q and waits for a clean exit.
-fn quit(tui: &mut Tui) -> TestResult {
-    tui.send(keys::CTRL_Q);
-    let status = tui.wait_exit(TIMEOUT)?;
-    if !status.success() {
-        return Err(Failure(tui.failure(&format!("the app did not exit successfully: {status}"))));
     }
     Ok(())
 }
@@ -311,7 +280,7 @@ fn a_lead_sent_with_a_fixture_key_leaves_the_key_and_the_personal_data_nowhere_t
     let base_url = server.base_url();
     let env = [("AUTOCALLS_API_KEY", KEY), ("AUTOCALLS_BASE_URL", base_url.as_str())];
     let mut tui = Tui::spawn_command(dirs.command_with_env(&["--log-level", "trace"], &env));
-    wait_ready(&mut tui, &dirs)?;
+    wait_live_form(&mut tui, &dirs)?;
 
     // The lead: phone, campaign picked from the list, name and e-mail typed into their rows.
     tui.send(PHONE_TYPED);
@@ -323,14 +292,10 @@ fn a_lead_sent_with_a_fixture_key_leaves_the_key_and_the_personal_data_nowhere_t
     tui.wait_gone(" 1 campaign ", TIMEOUT)?;
     tab_to_value(&mut tui, "customer_name")?;
     tui.send(NAME);
-    tui.wait_until("the name typed", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("customer_name") && l.contains(NAME))
-    })?;
+    tui.wait_until("the name typed", TIMEOUT, |s| line_with(s, &["customer_name", NAME]))?;
     tab_to_value(&mut tui, "email")?;
     tui.send(EMAIL);
-    tui.wait_until("the e-mail typed", TIMEOUT, |s| {
-        s.lines().any(|l| l.contains("email") && l.contains(EMAIL))
-    })?;
+    tui.wait_until("the e-mail typed", TIMEOUT, |s| line_with(s, &["email", EMAIL]))?;
     tui.send(keys::CTRL_S);
     tui.wait_for(&format!("Created {PHONE} (lead #"), TIMEOUT)?;
 
@@ -368,11 +333,11 @@ fn a_lead_sent_with_a_fixture_key_leaves_the_key_and_the_personal_data_nowhere_t
         "--allow-duplicate",
         "--json",
     ];
-    let created = run_cli(&dirs, &create, &env)?;
+    let created = dirs.run(&create, &env)?;
     assert_eq!(created.status.code(), Some(0), "create failed: {}", String::from_utf8_lossy(&created.stderr));
     // A key the server refuses: exit 3, the refusal said, the key not.
     let wrong_env = [("AUTOCALLS_API_KEY", WRONG_ENV_KEY), ("AUTOCALLS_BASE_URL", base_url.as_str())];
-    let refused = run_cli(&dirs, &create, &wrong_env)?;
+    let refused = dirs.run(&create, &wrong_env)?;
     assert_eq!(
         refused.status.code(),
         Some(3),
@@ -381,7 +346,7 @@ fn a_lead_sent_with_a_fixture_key_leaves_the_key_and_the_personal_data_nowhere_t
     );
     let mut outputs = vec![("create".to_owned(), created), ("create with a refused key".to_owned(), refused)];
     for format in ["--json", "--csv", "--search=Fixture"] {
-        outputs.push((format!("history {format}"), run_cli(&dirs, &["history", format], &env)?));
+        outputs.push((format!("history {format}"), dirs.run(&["history", format], &env)?));
     }
 
     // The search.
@@ -494,7 +459,7 @@ fn a_key_typed_into_the_prompt_is_masked_then_saved_privately_and_nowhere_else()
     // The saved key works: a second start signs in without asking.
     let env = [("AUTOCALLS_BASE_URL", base_url.as_str())];
     let mut tui = Tui::spawn_command(dirs.command_with_env(&[], &env));
-    wait_ready(&mut tui, &dirs)?;
+    wait_live_form(&mut tui, &dirs)?;
     tui.wait_for("Sandbox User", TIMEOUT)?;
     if tui.screen().contains("Autocalls API key") {
         return Err(Failure(tui.failure("the saved key was not used")));

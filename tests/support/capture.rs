@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Dirs, Tui, lock, nonzero};
+use super::{Dirs, Failure, Tui, lock, nonzero};
 
 impl Tui {
     /// Every byte the app has written to its terminal so far.
@@ -33,6 +33,12 @@ impl Dirs {
             cmd.env(name, value);
         }
         cmd
+    }
+
+    /// Runs the real binary as [`Dirs::process`] prepares it, to its end, and gives its exit
+    /// status and output.
+    pub fn run(&self, args: &[&str], vars: &[(&str, &str)]) -> Result<std::process::Output, Failure> {
+        self.process(args, vars).output().map_err(|e| Failure(format!("running autocalls-tui {args:?}: {e}")))
     }
 }
 

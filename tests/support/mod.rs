@@ -23,6 +23,7 @@ use portable_pty::{Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, Pt
 pub mod capture;
 pub mod command;
 pub mod live;
+pub mod steps;
 
 /// The emulated terminal's width.
 pub const COLS: u16 = 100;
@@ -31,8 +32,8 @@ pub const ROWS: u16 = 30;
 /// How long to wait for anything to appear. Generous: the debug binary is slow to start, the
 /// first phone number parsed loads the numbering metadata, and CI machines are busy.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
-/// How often waits look at the screen again.
-const POLL: Duration = Duration::from_millis(20);
+/// How often waits look at the screen (or a file) again.
+pub const POLL: Duration = Duration::from_millis(20);
 
 /// Keys as a terminal sends them.
 pub mod keys {
