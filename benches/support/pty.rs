@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+// Reading the terminal is the test harness's own code, included by path.
+#[path = "../../tests/support/pty_read.rs"]
+mod pty_read;
+
 /// How many of the last bytes written are kept for diagnosis.
 pub const RECENT: usize = 4096;
 
@@ -200,18 +204,11 @@ impl App {
 /// cursor position requests as a terminal would.
 fn pump(reader: &mut dyn Read, shared: &Shared, writer: &Mutex<Box<dyn Write + Send>>) {
     let mut buf = [0u8; 16384];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
+    pty_read::read_until_closed(reader, &mut buf, |chunk| {
         let arrived = Instant::now();
-        let chunk = &buf[..n];
         let mut state = lock(&shared.state);
         state.parser.process(chunk);
-        state.bytes += n as u64;
+        state.bytes += chunk.len() as u64;
         state.recent.extend_from_slice(chunk);
         let excess = state.recent.len().saturating_sub(RECENT);
         state.recent.drain(..excess);
@@ -223,13 +220,12 @@ fn pump(reader: &mut dyn Read, shared: &Shared, writer: &Mutex<Box<dyn Write + S
                 probe.check = None;
             }
         }
-        if chunk.windows(4).any(|w| w == b"\x1b[6n") {
-            let (row, col) = parser.screen().cursor_position();
-            let _ = lock(writer).write_all(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
+        if chunk.windows(pty_read::CURSOR_REQUEST.len()).any(|w| w == pty_read::CURSOR_REQUEST) {
+            let _ = lock(writer).write_all(pty_read::cursor_report(parser.screen()).as_bytes());
         }
         drop(state);
         shared.changed.notify_all();
-    }
+    });
     lock(&shared.state).eof = true;
     shared.changed.notify_all();
 }

@@ -23,6 +23,7 @@ use portable_pty::{Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, Pt
 pub mod capture;
 pub mod command;
 pub mod live;
+pub mod pty_read;
 pub mod steps;
 
 /// The emulated terminal's width.
@@ -510,36 +511,27 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Moves the app's output into the emulator until the app's side closes. Answers cursor
 /// position requests (`ESC [ 6 n`) the way a terminal would, in case the app asks.
 fn pump(reader: &mut dyn Read, shared: &Shared, writer: &Mutex<Box<dyn Write + Send>>) {
-    const DSR: &[u8] = b"\x1b[6n";
+    const DSR: &[u8] = pty_read::CURSOR_REQUEST;
     let mut buf = [0u8; 8192];
     let mut tail: Vec<u8> = Vec::new();
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            // EIO: the app's side of the terminal closed.
-            Err(_) => break,
-        };
-        let chunk = &buf[..n];
+    pty_read::read_until_closed(reader, &mut buf, |chunk| {
         lock(&shared.raw).extend_from_slice(chunk);
         let mut parser = lock(&shared.parser);
         parser.process(chunk);
-        shared.processed.fetch_add(n, Ordering::SeqCst);
+        shared.processed.fetch_add(chunk.len(), Ordering::SeqCst);
         // A request may straddle two reads: look at the end of the last one too.
         tail.extend_from_slice(chunk);
         let asks = tail.windows(DSR.len()).filter(|w| *w == DSR).count();
         if asks > 0 {
-            let (row, col) = parser.screen().cursor_position();
+            let answer = pty_read::cursor_report(parser.screen()).repeat(asks);
             drop(parser);
-            let answer = format!("\x1b[{};{}R", row + 1, col + 1).repeat(asks);
             let _ = lock(writer).write_all(answer.as_bytes());
             tail.clear();
         } else {
             let keep = tail.len().saturating_sub(DSR.len() - 1);
             tail.drain(..keep);
         }
-    }
+    });
     shared.eof.store(true, Ordering::SeqCst);
 }
 
