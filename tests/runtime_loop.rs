@@ -2,57 +2,33 @@
 //! real sandbox on loopback and a real history file in a temp dir.
 #![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
+mod support;
+
 use std::time::Duration;
 
-use autocalls_tui::api::{ApiClient, ClientOptions};
 use autocalls_tui::cache::Cache;
 use autocalls_tui::history::{HistoryStore, Status, fold};
 use autocalls_tui::model::{App, AppOptions, Focus};
 use autocalls_tui::runtime::{self, Services};
 use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures::channel::mpsc;
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use secrecy::SecretString;
-
-fn key(code: KeyCode, mods: KeyModifiers) -> std::io::Result<Event> {
-    Ok(Event::Key(KeyEvent::new(code, mods)))
-}
-
-fn type_text(tx: &mpsc::UnboundedSender<std::io::Result<Event>>, text: &str) {
-    for c in text.chars() {
-        tx.unbounded_send(key(KeyCode::Char(c), KeyModifiers::NONE)).unwrap();
-    }
-}
-
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use support::event_loop::{Keys, services, wait_for};
+use support::{TIMEOUT, history_has};
 
 /// A temp dir with a history store in it, and what the loop reaches: the sandbox, that history,
 /// a cache in the temp dir.
 fn setup(sandbox: &Sandbox) -> (tempfile::TempDir, HistoryStore, Services) {
     let dir = tempfile::tempdir().unwrap();
     let store = HistoryStore::open(dir.path().join("history.jsonl")).unwrap();
-    let client = ClientOptions {
-        base_url: sandbox.base_url(),
-        key: SecretString::from(sandbox.key().to_owned()),
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(10),
-    };
-    let services = Services {
-        api: Some(ApiClient::new(client.clone()).unwrap()),
-        client,
-        config_file: None,
-        history: store.clone(),
-        cache: Cache::new(dir.path().join("cache")),
-        draft: None,
-    };
+    let services = services(
+        sandbox.base_url(),
+        sandbox.key(),
+        Duration::from_secs(2),
+        Duration::from_secs(10),
+        store.clone(),
+    );
     (dir, store, services)
 }
 
@@ -64,22 +40,25 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
             .unwrap();
     let (dir, store, services) = setup(&sandbox);
     let (app, effects) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
-    let (tx, rx) = mpsc::unbounded();
+    let (keys, events) = Keys::new();
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let history_file = dir.path().join("history.jsonl");
     // The loop owns the app on this task (the app is not `Send`); the user types alongside.
     let user = async {
-        type_text(&tx, "+1 (415) 555-0100");
-        tx.unbounded_send(key(KeyCode::Char('s'), KeyModifiers::CONTROL)).unwrap();
+        keys.type_text("+1 (415) 555-0100");
+        keys.ctrl('s');
         // While the request waits on the sandbox's latency, the next lead is already being typed.
-        type_text(&tx, "+44 20 7946 0958");
-        wait_until("the created outcome on disk", || {
-            std::fs::read_to_string(&history_file).is_ok_and(|t| t.contains("\"status\":\"created\""))
-        })
+        keys.type_text("+44 20 7946 0958");
+        wait_for(
+            "the created outcome on disk",
+            TIMEOUT,
+            || history_has(&history_file, "created"),
+            String::new,
+        )
         .await;
-        tx.unbounded_send(key(KeyCode::Char('q'), KeyModifiers::CONTROL)).unwrap();
+        keys.ctrl('q');
     };
-    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user);
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);
     let app = app.unwrap();
     let screen = terminal.backend().to_string();
 
@@ -113,19 +92,22 @@ async fn a_rejected_lead_keeps_the_servers_field_errors() {
     let (dir, _store, services) = setup(&sandbox);
     // Campaign 999 passes local checks (it is a number) but the server does not know it.
     let (app, effects) = App::new(AppOptions { campaign: Some(999), ..AppOptions::default() });
-    let (tx, rx) = mpsc::unbounded();
+    let (keys, events) = Keys::new();
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let history_file = dir.path().join("history.jsonl");
     let user = async move {
-        type_text(&tx, "+14155550100");
-        tx.unbounded_send(key(KeyCode::Char('s'), KeyModifiers::CONTROL)).unwrap();
-        wait_until("the rejected outcome on disk", || {
-            std::fs::read_to_string(&history_file).is_ok_and(|t| t.contains("\"status\":\"rejected\""))
-        })
+        keys.type_text("+14155550100");
+        keys.ctrl('s');
+        wait_for(
+            "the rejected outcome on disk",
+            TIMEOUT,
+            || history_has(&history_file, "rejected"),
+            String::new,
+        )
         .await;
-        drop(tx); // the event stream ends: the loop returns
+        drop(keys); // the event stream ends: the loop returns
     };
-    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user);
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);
     let app = app.unwrap();
     let entry = app.history.row(0).unwrap();
     assert_eq!(entry.status, Status::Rejected);
@@ -151,25 +133,28 @@ async fn a_key_that_works_but_cannot_be_saved_still_sends() {
         has_key: false,
         ..AppOptions::default()
     });
-    let (tx, rx) = mpsc::unbounded();
+    let (keys, events) = Keys::new();
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let history_file = dir.path().join("history.jsonl");
     let key_text = sandbox.key().to_owned();
     let user = async {
-        tx.unbounded_send(Ok(Event::Paste(key_text))).unwrap();
-        tx.unbounded_send(key(KeyCode::Enter, KeyModifiers::NONE)).unwrap();
+        keys.paste(key_text);
+        keys.press(KeyCode::Enter, KeyModifiers::NONE);
         // Once the key works, the campaigns are fetched with it and cached: the prompt is closed.
         let campaigns = dir.path().join("cache").join("campaigns.json");
-        wait_until("the campaigns fetched with the new key", || campaigns.exists()).await;
-        type_text(&tx, "+14155550100");
-        tx.unbounded_send(key(KeyCode::Char('s'), KeyModifiers::CONTROL)).unwrap();
-        wait_until("the created outcome on disk", || {
-            std::fs::read_to_string(&history_file).is_ok_and(|t| t.contains("\"status\":\"created\""))
-        })
+        wait_for("the campaigns fetched with the new key", TIMEOUT, || campaigns.exists(), String::new).await;
+        keys.type_text("+14155550100");
+        keys.ctrl('s');
+        wait_for(
+            "the created outcome on disk",
+            TIMEOUT,
+            || history_has(&history_file, "created"),
+            String::new,
+        )
         .await;
-        drop(tx);
+        drop(keys);
     };
-    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user);
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);
     let app = app.unwrap();
     assert_eq!(sandbox.state().leads().len(), 1);
     assert!(app.key_problem.is_none());

@@ -13,8 +13,10 @@ use tokio::process::Command;
 use crate::proxy::{CREATE, Fault, LIST};
 use crate::rig::{
     CAMPAIGN, CASE_TIMEOUT, CONNECT_TIMEOUT, PHONE_TYPED, REQUEST_TIMEOUT, Rig, assert_history_created,
-    every_common_fault, history_has, wait_for,
+    every_common_fault,
 };
+use crate::support::event_loop::wait_for;
+use crate::support::history_has;
 
 struct Cli {
     dir: tempfile::TempDir,

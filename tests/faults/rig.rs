@@ -169,27 +169,6 @@ pub fn assert_history_created(path: &Path, lead: &Lead) {
     assert_eq!(leads[0].request.phone_number, PHONE);
 }
 
-pub async fn wait_for(
-    what: &str,
-    timeout: Duration,
-    mut check: impl FnMut() -> bool,
-    report: impl Fn() -> String,
-) {
-    let deadline = tokio::time::Instant::now() + timeout;
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}\n{}",
-            report()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-pub fn history_has(path: &Path, status: &str) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|t| t.contains(&format!("\"status\":\"{status}\"")))
-}
-
 /// The faults both ways of sending (the app's loop, `create` on the command line) must come
 /// through with one lead, one test each: `case(faults on the creates, creates that reach the
 /// server)` is each module's own.

@@ -5,42 +5,20 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use autocalls_tui::api::{ApiClient, ClientOptions};
-use autocalls_tui::cache::Cache;
 use autocalls_tui::history::{HistoryStore, Status};
 use autocalls_tui::model::{App, AppOptions, Target};
-use autocalls_tui::runtime::{self, Services};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures::channel::mpsc;
+use autocalls_tui::runtime;
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use secrecy::SecretString;
 
 use crate::proxy::{CREATE, Fault, LIST};
 use crate::rig::{
     CAMPAIGN, CASE_TIMEOUT, CONNECT_TIMEOUT, PHONE, PHONE_TYPED, REQUEST_TIMEOUT, Rig,
-    assert_history_created, every_common_fault, folded, history_has, wait_for,
+    assert_history_created, every_common_fault, folded,
 };
-
-/// The keyboard: key events into the loop's event stream. Dropping it ends the stream (and
-/// the loop with it, at once).
-struct Keys(mpsc::UnboundedSender<std::io::Result<Event>>);
-
-impl Keys {
-    fn press(&self, code: KeyCode, mods: KeyModifiers) {
-        self.0.unbounded_send(Ok(Event::Key(KeyEvent::new(code, mods)))).unwrap();
-    }
-
-    fn type_text(&self, text: &str) {
-        for c in text.chars() {
-            self.press(KeyCode::Char(c), KeyModifiers::NONE);
-        }
-    }
-
-    fn ctrl(&self, c: char) {
-        self.press(KeyCode::Char(c), KeyModifiers::CONTROL);
-    }
-}
+use crate::support::event_loop::{Keys, services, wait_for};
+use crate::support::history_has;
 
 /// Runs the real loop against the proxy with the history at `history` (the cache beside it),
 /// Allow duplicate on in the form (a second create would make a second lead instead of a
@@ -52,20 +30,7 @@ async fn run_loop(rig: &Rig, history: &Path, resume_after: Duration, user: impl 
     let _ = resume_after;
     let run = autocalls_tui::history::RunLock::take(&dir.join("runs")).unwrap();
     let store = HistoryStore::open(history).unwrap().with_run(run.id());
-    let client = ClientOptions {
-        base_url: rig.proxy.base_url(),
-        key: SecretString::from(rig.sandbox.key().to_owned()),
-        connect_timeout: CONNECT_TIMEOUT,
-        request_timeout: REQUEST_TIMEOUT,
-    };
-    let services = Services {
-        api: Some(ApiClient::new(client.clone()).unwrap()),
-        client,
-        config_file: None,
-        history: store,
-        cache: Cache::new(dir.join("cache")),
-        draft: None,
-    };
+    let services = services(rig.proxy.base_url(), rig.sandbox.key(), CONNECT_TIMEOUT, REQUEST_TIMEOUT, store);
     let (mut app, effects) = App::new(AppOptions {
         target: Target::Live("127.0.0.1".into()),
         campaign: Some(CAMPAIGN),
@@ -78,9 +43,9 @@ async fn run_loop(rig: &Rig, history: &Path, resume_after: Duration, user: impl 
         ..AppOptions::default()
     });
     app.entry.form.allow_duplicate = true;
-    let (tx, rx) = mpsc::unbounded();
+    let (keys, events) = Keys::new();
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user(Keys(tx)));
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user(keys));
     app.unwrap()
 }
 

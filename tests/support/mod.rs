@@ -22,6 +22,7 @@ use portable_pty::{Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, Pt
 
 pub mod capture;
 pub mod command;
+pub mod event_loop;
 pub mod live;
 pub mod pty_read;
 pub mod steps;
@@ -611,4 +612,10 @@ pub fn history_records(path: &Path) -> Vec<serde_json::Value> {
                 .unwrap_or_else(|e| panic!("{}: a line is not JSON ({e}): {line}", path.display()))
         })
         .collect()
+}
+
+/// Whether the history file at `path` holds a record with `"status":"<status>"` (an outcome's,
+/// or that of a server's answer kept in one); not when it does not exist.
+pub fn history_has(path: &Path, status: &str) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.contains(&format!("\"status\":\"{status}\"")))
 }
