@@ -8,40 +8,17 @@ use std::path::Path;
 use std::process::Output;
 
 use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
-use tokio::process::Command;
+use support::command::{Home, text};
 
-struct Env {
-    dir: tempfile::TempDir,
-    base_url: String,
-    key: String,
+/// A fresh home for runs against `sandbox`.
+async fn env(sandbox: &Sandbox) -> Home {
+    Home::new(sandbox.base_url(), sandbox.key())
 }
 
-impl Env {
-    fn command(&self, args: &[&str]) -> Command {
-        support::command::isolated(self.dir.path(), &self.base_url, &self.key, args)
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().await.unwrap()
-    }
-
-    /// `create` with these arguments, which must succeed.
-    async fn create_ok(&self, args: &[&str]) {
-        let out = self.run(&[&["create"], args].concat()).await;
-        assert_eq!(code(&out), 0, "create {args:?}: {}", text(&out.stderr));
-    }
-
-    fn history_file(&self) -> std::path::PathBuf {
-        self.dir.path().join("data/autocalls-tui/history.jsonl")
-    }
-}
-
-async fn env(sandbox: &Sandbox) -> Env {
-    Env { dir: tempfile::tempdir().unwrap(), base_url: sandbox.base_url(), key: sandbox.key().to_owned() }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `create` with these arguments, which must succeed.
+async fn create_ok(env: &Home, args: &[&str]) {
+    let out = env.run(&[&["create"], args].concat()).await;
+    assert_eq!(code(&out), 0, "create {args:?}: {}", text(&out.stderr));
 }
 
 fn code(output: &Output) -> i32 {
@@ -183,8 +160,11 @@ async fn history_filters_and_csv() {
         ("+14155550101", "Grace, \"Amazing\"", "12"),
         ("+14155550102", "Alan", "17"),
     ] {
-        env.create_ok(&["--phone", phone, "--campaign", campaign, "--var", &format!("customer_name={name}")])
-            .await;
+        create_ok(
+            &env,
+            &["--phone", phone, "--campaign", campaign, "--var", &format!("customer_name={name}")],
+        )
+        .await;
     }
     let out = env.run(&["history", "--search", "grace"]).await;
     let table = text(&out.stdout);
@@ -210,7 +190,7 @@ async fn history_search_reads_national_numbers_through_the_region() {
         [("+491701234505", "+493012345678", "Jörg Müller"), ("+14155550100", "+14155550199", "Ada")]
     {
         let name = format!("customer_name={name}");
-        env.create_ok(&["--phone", phone, "--campaign", "12", "--secondary", secondary, "--var", &name])
+        create_ok(&env, &["--phone", phone, "--campaign", "12", "--secondary", secondary, "--var", &name])
             .await;
     }
     let phones = |out: &Output| -> Vec<String> {

@@ -3,6 +3,8 @@
 //! middle of their appends are in `history_crash.rs`.
 #![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
+mod support;
+
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use std::time::{Duration, Instant};
 use autocalls_tui::api::types::CreateLead;
 use autocalls_tui::history::store::{DamageReason, Tail};
 use autocalls_tui::history::{HistoryError, HistoryStore, LocalId, Outcome, Record, Status, fold};
+use support::capture::contains_bytes;
 
 /// Set in a child process started by the multi-process tests: the history file to write to.
 const CHILD_PATH: &str = "HISTORY_CHILD_PATH";
@@ -51,10 +54,6 @@ fn raw_append(path: &Path, bytes: &[u8]) {
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]
@@ -127,7 +126,7 @@ fn torn_tail_is_cut_and_kept_aside_then_appends_work() {
     assert_eq!(std::fs::metadata(store.path()).unwrap().len(), good_len, "tail cut off");
     assert_eq!(loaded.end, good_len, "read_tail continues where the cut tail was");
     let side = std::fs::read(store.damaged_path()).unwrap();
-    assert!(contains(&side, torn), "torn bytes kept in the side file");
+    assert!(contains_bytes(&side, torn), "torn bytes kept in the side file");
     assert_eq!(mode(store.damaged_path()), 0o600);
 
     let third = submitted("+14155550199");
@@ -147,7 +146,7 @@ fn nul_run_at_the_end_is_cut() {
     assert_eq!(loaded.records, records);
     assert_eq!(loaded.torn_tail.map(|t| t.len), Some(4096));
     assert_eq!(std::fs::metadata(store.path()).unwrap().len(), good_len);
-    assert!(contains(&std::fs::read(store.damaged_path()).unwrap(), &[0u8; 4096]));
+    assert!(contains_bytes(&std::fs::read(store.damaged_path()).unwrap(), &[0u8; 4096]));
 
     let third = submitted("+14155550199");
     store.append(&third).unwrap();
@@ -181,7 +180,7 @@ fn bad_utf8_in_a_middle_line_is_skipped_and_kept() {
     assert_eq!(loaded.damaged[0].line, 2);
     assert_eq!(loaded.damaged[0].reason, DamageReason::NotUtf8);
     assert!(loaded.problems.iter().any(|p| p.contains("line 2") && p.contains("UTF-8")));
-    assert!(contains(&std::fs::read(store.damaged_path()).unwrap(), bad));
+    assert!(contains_bytes(&std::fs::read(store.damaged_path()).unwrap(), bad));
 }
 
 #[test]

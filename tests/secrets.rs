@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
-use support::capture::{contains_bytes, files_under, replay};
+use support::capture::{contains_bytes, files_under, find_bytes, replay};
 use support::steps::{line_with, quit, wait_live_form};
 use support::{Dirs, Failure, POLL, TIMEOUT, TestResult, Tui, keys};
 
@@ -95,7 +95,7 @@ fn scan(place: &str, bytes: &[u8], needles: &[Needle]) -> Vec<String> {
     let mut findings: Vec<(String, String, usize)> = Vec::new();
     for needle in needles {
         let text = needle.text.to_ascii_lowercase();
-        let Some(at) = find(&haystack, text.as_bytes()) else { continue };
+        let Some(at) = find_bytes(&haystack, text.as_bytes()) else { continue };
         if let Some(found) = findings.iter_mut().find(|f| f.0 == needle.group) {
             found.2 += 1;
             continue;
@@ -109,13 +109,6 @@ fn scan(place: &str, bytes: &[u8], needles: &[Needle]) -> Vec<String> {
         .into_iter()
         .map(|(group, first, n)| format!("{place}: {group}: {first} ({n} of its forms found)"))
         .collect()
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The characters of every key press a trace log recorded (`Char('x')`), in order: what a reader

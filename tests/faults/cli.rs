@@ -2,7 +2,7 @@
 //! fault, the cases where it gives up and leaves the lead open (which the TUI then settles), and
 //! a second create of the same phone.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -15,20 +15,20 @@ use crate::rig::{
     CAMPAIGN, CASE_TIMEOUT, CONNECT_TIMEOUT, PHONE_TYPED, REQUEST_TIMEOUT, Rig, assert_history_created,
     every_common_fault,
 };
+use crate::support::command::{Home, text};
 use crate::support::event_loop::wait_for;
 use crate::support::history_has;
 
+/// A home for `create` runs against the rig.
 struct Cli {
-    dir: tempfile::TempDir,
-    base_url: String,
-    key: String,
+    home: Home,
 }
 
 impl Cli {
     /// A fresh home whose config file sets short timeouts.
     fn new(rig: &Rig) -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("config/autocalls-tui");
+        let home = Home::new(rig.proxy.base_url(), rig.sandbox.key());
+        let config = home.dir.path().join("config/autocalls-tui");
         std::fs::create_dir_all(&config).unwrap();
         std::fs::write(
             config.join("config.toml"),
@@ -39,17 +39,13 @@ impl Cli {
             ),
         )
         .unwrap();
-        Cli { dir, base_url: rig.proxy.base_url(), key: rig.sandbox.key().to_owned() }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        crate::support::command::isolated(self.dir.path(), &self.base_url, &self.key, args)
+        Cli { home }
     }
 
     /// `create` for our phone, duplicates allowed, as JSON.
     fn create(&self) -> Command {
         let campaign = CAMPAIGN.to_string();
-        self.command(&[
+        self.home.command(&[
             "create",
             "--phone",
             PHONE_TYPED,
@@ -60,20 +56,12 @@ impl Cli {
         ])
     }
 
-    fn history_file(&self) -> PathBuf {
-        self.dir.path().join("data/autocalls-tui/history.jsonl")
-    }
-
     /// `history --json`.
     async fn history_json(&self) -> Vec<Value> {
-        let out = self.command(&["history", "--json"]).output().await.unwrap();
+        let out = self.home.run(&["history", "--json"]).await;
         assert!(out.status.success(), "{}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn describe(out: &Output) -> String {
@@ -88,7 +76,7 @@ async fn assert_created(rig: &Rig, cli: &Cli, out: &Output, posts: usize) {
     let printed: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{report}"));
     assert_eq!(printed["status"], "created", "{report}");
     assert_eq!(printed["lead_id"], lead.id.as_str(), "{report}");
-    assert_history_created(&cli.history_file(), &lead);
+    assert_history_created(&cli.home.history_file(), &lead);
     let history = cli.history_json().await;
     assert_eq!(history.len(), 1, "{history:#?}");
     assert_eq!(history[0]["status"], "created");
@@ -174,7 +162,7 @@ async fn a_rate_limited_look_up_waits_its_retry_after() {
 async fn connection_refused_then_the_server_comes_back() {
     let rig = Rig::closed().await;
     let cli = Cli::new(&rig);
-    let history = cli.history_file();
+    let history = cli.home.history_file();
     let child = cli
         .create()
         .stdout(std::process::Stdio::piped())
@@ -224,9 +212,9 @@ async fn never_answers_and_the_look_ups_fail_too_then_the_tui_resolves_it() {
     assert_eq!(history[0]["lead_id"], Value::Null);
 
     // The TUI takes the open lead over (no quiet time here) and checks before sending.
-    let app = tui_resume(&rig, &cli.history_file()).await;
+    let app = tui_resume(&rig, &cli.home.history_file()).await;
     let lead = rig.assert_one_lead(1);
-    assert_history_created(&cli.history_file(), &lead);
+    assert_history_created(&cli.home.history_file(), &lead);
     assert_eq!(app.history.row(0).unwrap().lead_id.as_deref(), Some(lead.id.as_str()));
     assert_eq!(cli.history_json().await[0]["status"], "created");
 }
@@ -247,9 +235,9 @@ async fn never_answers_before_doing_anything_and_the_look_ups_fail_then_the_tui_
     let history = cli.history_json().await;
     assert!(matches!(history[0]["status"].as_str(), Some("unknown" | "queued")), "{history:#?}");
 
-    tui_resume(&rig, &cli.history_file()).await;
+    tui_resume(&rig, &cli.home.history_file()).await;
     let lead = rig.assert_one_lead(2);
-    assert_history_created(&cli.history_file(), &lead);
+    assert_history_created(&cli.home.history_file(), &lead);
 }
 
 /// Seen: a lead `create` queued offline waited 90 s of quiet before a TUI would send it.
@@ -262,9 +250,9 @@ async fn queued_offline_then_the_tui_started_next_sends_it_at_once() {
     assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
     assert_eq!(cli.history_json().await[0]["status"], "queued");
     rig.proxy.open().await;
-    tui_resume(&rig, &cli.history_file()).await;
+    tui_resume(&rig, &cli.home.history_file()).await;
     let lead = rig.assert_one_lead(1);
-    assert_history_created(&cli.history_file(), &lead);
+    assert_history_created(&cli.home.history_file(), &lead);
 }
 
 /// The server answers a create with a web page after creating the lead: `create` cannot
@@ -278,9 +266,9 @@ async fn a_web_page_answer_leaves_the_lead_unknown_and_the_tui_finds_it() {
     assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
     let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["status"], "unknown", "{}", describe(&out));
-    tui_resume(&rig, &cli.history_file()).await;
+    tui_resume(&rig, &cli.home.history_file()).await;
     let lead = rig.assert_one_lead(1);
-    assert_history_created(&cli.history_file(), &lead);
+    assert_history_created(&cli.home.history_file(), &lead);
 }
 
 /// A window started while a live `create` waits on a slow server sends nothing for that
@@ -290,7 +278,7 @@ async fn a_window_started_while_create_waits_on_a_slow_server_sends_nothing() {
     let rig = Rig::start().await;
     rig.creates(&[Fault::SlowForward(REQUEST_TIMEOUT * 2)]);
     let cli = Cli::new(&rig);
-    let history = cli.history_file();
+    let history = cli.home.history_file();
     let child = cli
         .create()
         .stdout(std::process::Stdio::piped())
@@ -314,7 +302,7 @@ async fn create_killed_mid_request_is_resumed_by_the_next_start_exactly_once() {
     rig.creates(&[Fault::HangAfterForward]);
     let cli = Cli::new(&rig);
     // A long timeout: the create must still be waiting when it is killed.
-    let config = cli.dir.path().join("config/autocalls-tui/config.toml");
+    let config = cli.home.dir.path().join("config/autocalls-tui/config.toml");
     std::fs::write(&config, "connect_timeout_secs = 1\nrequest_timeout_secs = 60\n").unwrap();
     let mut child = cli.create().spawn().unwrap();
     wait_for("the create forwarded", CASE_TIMEOUT, || rig.proxy.forwarded(CREATE) == 1, || rig.report())
@@ -323,10 +311,10 @@ async fn create_killed_mid_request_is_resumed_by_the_next_start_exactly_once() {
     let status = child.wait().await.unwrap();
     assert!(!status.success());
     assert_eq!(cli.history_json().await[0]["status"], "pending");
-    tui_resume(&rig, &cli.history_file()).await;
+    tui_resume(&rig, &cli.home.history_file()).await;
     let lead = rig.assert_one_lead(1);
     assert!(rig.proxy.received(LIST) >= 1, "looked up\n{}", rig.report());
-    assert_history_created(&cli.history_file(), &lead);
+    assert_history_created(&cli.home.history_file(), &lead);
 }
 
 async fn tui_resume(rig: &Rig, history: &Path) -> App {

@@ -7,6 +7,7 @@ use autocalls_tui::history::Status;
 
 use crate::proxy::{CREATE, Fault, LIST};
 use crate::rig::{CAMPAIGN, PHONE, PHONE_TYPED, Rig, assert_history_created, folded};
+use crate::support::steps::quit;
 use crate::support::{Dirs, TIMEOUT, TestResult, Tui, keys};
 
 fn poll(
@@ -66,9 +67,7 @@ fn killed_mid_request_then_restarted_looks_the_lead_up_and_never_sends_it_again(
     let mut tui = Tui::spawn_command(dirs.command_with_env(&args, &vars));
     tui.wait_for(&format!("Created {PHONE} (lead #"), TIMEOUT)?;
     eprintln!("restarted app resolved the lead in {:?}\n{}", started.elapsed(), rig.proxy.describe());
-    tui.send(keys::CTRL_Q);
-    let status = tui.wait_exit(TIMEOUT)?;
-    assert!(status.success(), "{}", tui.failure(&format!("exit: {status}")));
+    quit(&mut tui)?;
 
     let lead = rig.assert_one_lead(1);
     assert!(rig.proxy.received(LIST) >= 1, "looked up\n{}", rig.report());

@@ -10,12 +10,15 @@
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
+
+use crate::support::capture::find_bytes;
+use crate::support::lock;
 
 /// The requests a fault applies to: a method and a path (the query is not compared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,7 +331,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
-        if let Some(i) = find(&buf, b"\r\n\r\n") {
+        if let Some(i) = find_bytes(&buf, b"\r\n\r\n") {
             break i;
         }
         let n = stream.read(&mut chunk).await.ok()?;
@@ -400,7 +403,7 @@ async fn hold(mut client: TcpStream) {
 
 /// An answer with its `Connection` header (if any) replaced by `Connection: close`.
 fn with_connection_close(answer: &[u8]) -> Vec<u8> {
-    let Some(head_end) = find(answer, b"\r\n\r\n") else { return answer.to_vec() };
+    let Some(head_end) = find_bytes(answer, b"\r\n\r\n") else { return answer.to_vec() };
     let head = String::from_utf8_lossy(&answer[..head_end]);
     let mut out = String::new();
     for (i, line) in head.split("\r\n").enumerate() {
@@ -459,12 +462,4 @@ fn is_header(line: &str, name: &str) -> bool {
 
 fn header<'a>(head: &'a [String], name: &str) -> Option<&'a str> {
     head.iter().find(|l| is_header(l, name)).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim())
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -164,7 +164,15 @@ pub fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
-/// Whether `haystack` holds `needle` as bytes.
+/// Where `needle` first occurs in `haystack`, as bytes; an empty needle is found nowhere.
+pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Whether `haystack` holds `needle` as bytes (an empty needle, never).
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+    find_bytes(haystack, needle).is_some()
 }
