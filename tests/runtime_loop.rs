@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::time::Duration;
 
 use autocalls_tui::cache::Cache;
@@ -32,6 +33,12 @@ fn setup(sandbox: &Sandbox) -> (tempfile::TempDir, HistoryStore, Services) {
     (dir, store, services)
 }
 
+/// Waits until the history file holds a record with `status`.
+async fn wait_outcome(history: &Path, status: &str) {
+    let what = format!("the {status} outcome on disk");
+    wait_for(&what, TIMEOUT, || history_has(history, status), String::new).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
     let sandbox =
@@ -49,13 +56,7 @@ async fn a_typed_lead_is_recorded_sent_and_created_while_the_next_is_typed() {
         keys.ctrl('s');
         // While the request waits on the sandbox's latency, the next lead is already being typed.
         keys.type_text("+44 20 7946 0958");
-        wait_for(
-            "the created outcome on disk",
-            TIMEOUT,
-            || history_has(&history_file, "created"),
-            String::new,
-        )
-        .await;
+        wait_outcome(&history_file, "created").await;
         keys.ctrl('q');
     };
     let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);
@@ -98,13 +99,7 @@ async fn a_rejected_lead_keeps_the_servers_field_errors() {
     let user = async move {
         keys.type_text("+14155550100");
         keys.ctrl('s');
-        wait_for(
-            "the rejected outcome on disk",
-            TIMEOUT,
-            || history_has(&history_file, "rejected"),
-            String::new,
-        )
-        .await;
+        wait_outcome(&history_file, "rejected").await;
         drop(keys); // the event stream ends: the loop returns
     };
     let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);
@@ -145,13 +140,7 @@ async fn a_key_that_works_but_cannot_be_saved_still_sends() {
         wait_for("the campaigns fetched with the new key", TIMEOUT, || campaigns.exists(), String::new).await;
         keys.type_text("+14155550100");
         keys.ctrl('s');
-        wait_for(
-            "the created outcome on disk",
-            TIMEOUT,
-            || history_has(&history_file, "created"),
-            String::new,
-        )
-        .await;
+        wait_outcome(&history_file, "created").await;
         drop(keys);
     };
     let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);

@@ -17,7 +17,6 @@ use crate::rig::{
 };
 use crate::support::command::{Home, text};
 use crate::support::event_loop::wait_for;
-use crate::support::history_has;
 
 /// A home for `create` runs against the rig.
 struct Cli {
@@ -149,13 +148,7 @@ async fn a_rate_limited_look_up_waits_its_retry_after() {
     let cli = Cli::new(&rig);
     let out = cli.create().output().await.unwrap();
     assert_created(&rig, &cli, &out, 1).await;
-    let lists: Vec<_> = rig.proxy.log().into_iter().filter(|s| s.is(LIST)).collect();
-    let waited = lists[1].at.duration_since(lists[0].at);
-    assert!(
-        waited >= Duration::from_millis(4900),
-        "looked up again after {waited:?}; Retry-After said 5 s\n{}",
-        rig.report()
-    );
+    rig.assert_the_look_up_waited_its_retry_after();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,17 +162,7 @@ async fn connection_refused_then_the_server_comes_back() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let recover = async {
-        wait_for(
-            "the lead queued after a refused connection",
-            CASE_TIMEOUT,
-            || history_has(&history, "queued"),
-            || rig.report(),
-        )
-        .await;
-        assert_eq!(rig.sandbox.state().create_requests(), 0);
-        rig.proxy.open().await;
-    };
+    let recover = rig.open_once_queued(&history);
     let (out, ()) = tokio::join!(child.wait_with_output(), recover);
     let out = out.unwrap();
     assert!(text(&out.stderr).contains("trying again"), "{}", describe(&out));

@@ -11,6 +11,8 @@ use autocalls_tui::history::{HistoryStore, LeadEntry, Status, fold};
 use autocalls_tui::sandbox::{Sandbox, SandboxOptions};
 
 use crate::proxy::{CREATE, Fault, LIST, Proxy};
+use crate::support::event_loop::wait_for;
+use crate::support::history_has;
 
 /// The phone as a person types it.
 pub const PHONE_TYPED: &str = "+1 (415) 555-0100";
@@ -95,6 +97,33 @@ impl Rig {
         assert_eq!(self.proxy.pending_faults(), 0, "every queued fault was used\n{report}");
         self.check_rules();
         leads.into_iter().next().unwrap()
+    }
+
+    /// While a send runs against a [`Rig::closed`] proxy: waits until the history says the lead
+    /// is queued after the refused connection (nothing reached the server), then opens the
+    /// proxy: the server comes back.
+    pub async fn open_once_queued(&self, history: &Path) {
+        wait_for(
+            "the lead queued after a refused connection",
+            CASE_TIMEOUT,
+            || history_has(history, "queued"),
+            || self.report(),
+        )
+        .await;
+        assert_eq!(self.sandbox.state().create_requests(), 0);
+        self.proxy.open().await;
+    }
+
+    /// After a look-up answered `429` with `Retry-After: 5` (`Fault::RetryAfterSecs(5)` on
+    /// [`LIST`]): the next look-up came no sooner.
+    pub fn assert_the_look_up_waited_its_retry_after(&self) {
+        let lists: Vec<_> = self.proxy.log().into_iter().filter(|s| s.is(LIST)).collect();
+        let waited = lists[1].at.duration_since(lists[0].at);
+        assert!(
+            waited >= Duration::from_millis(4900),
+            "looked up again after {waited:?}; Retry-After said 5 s\n{}",
+            self.report()
+        );
     }
 
     /// The rules, read off the proxy's log: after a create whose outcome the client could not

@@ -18,7 +18,6 @@ use crate::rig::{
     assert_history_created, every_common_fault, folded,
 };
 use crate::support::event_loop::{Keys, services, wait_for};
-use crate::support::history_has;
 
 /// Runs the real loop against the proxy with the history at `history` (the cache beside it),
 /// Allow duplicate on in the form (a second create would make a second lead instead of a
@@ -151,18 +150,8 @@ async fn connection_refused_then_the_server_comes_back() {
     let rig = Rig::closed().await;
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
-    let recover = async {
-        // The first try was refused and the lead is queued for a retry: the server comes back.
-        wait_for(
-            "the lead queued after a refused connection",
-            CASE_TIMEOUT,
-            || history_has(&history, "queued"),
-            || rig.report(),
-        )
-        .await;
-        assert_eq!(rig.sandbox.state().create_requests(), 0);
-        rig.proxy.open().await;
-    };
+    // The first try was refused and the lead is queued for a retry: the server comes back.
+    let recover = rig.open_once_queued(&history);
     drive(&rig, &history, Duration::from_secs(90), true, recover).await;
     // The refused try never reached the proxy: the one create it saw is the retry.
     let lead = rig.assert_one_lead(1);
@@ -249,13 +238,7 @@ async fn a_rate_limited_look_up_waits_its_retry_after() {
     drive(&rig, &history, Duration::from_secs(90), true, async {}).await;
     let lead = rig.assert_one_lead(1);
     assert_history_created(&history, &lead);
-    let lists: Vec<_> = rig.proxy.log().into_iter().filter(|s| s.is(LIST)).collect();
-    let waited = lists[1].at.duration_since(lists[0].at);
-    assert!(
-        waited >= Duration::from_millis(4900),
-        "looked up again after {waited:?}; Retry-After said 5 s\n{}",
-        rig.report()
-    );
+    rig.assert_the_look_up_waited_its_retry_after();
 }
 
 /// Seen: the server created the lead and answered with a web page; the key prompt opened,
