@@ -194,7 +194,7 @@ async fn never_answers_and_the_look_ups_fail_too_then_the_tui_resolves_it() {
     assert!(matches!(history[0]["status"].as_str(), Some("unknown" | "queued")), "{history:#?}");
     assert_eq!(history[0]["lead_id"], Value::Null);
 
-    // The TUI takes the open lead over (no quiet time here) and checks before sending.
+    // The TUI takes the open lead over (its run has ended) and checks before sending.
     let app = tui_resume(&rig, &cli.home.history_file()).await;
     let lead = rig.assert_one_lead(1);
     assert_history_created(&cli.home.history_file(), &lead);

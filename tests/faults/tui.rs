@@ -19,14 +19,12 @@ use crate::rig::{
 };
 use crate::support::event_loop::{Keys, services, wait_for};
 
-/// Runs the real loop against the proxy with the history at `history` (the cache beside it),
-/// Allow duplicate on in the form (a second create would make a second lead instead of a
-/// `422`), while `user` types; returns the app once the loop has ended.
-async fn run_loop(rig: &Rig, history: &Path, resume_after: Duration, user: impl AsyncFnOnce(Keys)) -> App {
+/// Runs the real loop against the proxy with the history at `history` (the cache beside it), as
+/// a run of its own (its lock held until the loop ends, as the app's is), Allow duplicate on in
+/// the form (a second create would make a second lead instead of a `422`), while `user` types;
+/// returns the app once the loop has ended.
+async fn run_loop(rig: &Rig, history: &Path, user: impl AsyncFnOnce(Keys)) -> App {
     let dir = history.parent().unwrap();
-    // The quiet time this parameter once set is gone: a lead left open is taken over as soon
-    // as the run holding it has ended, whatever `resume_after` says.
-    let _ = resume_after;
     let run = autocalls_tui::history::RunLock::take(&dir.join("runs")).unwrap();
     let store = HistoryStore::open(history).unwrap().with_run(run.id());
     let services = services(rig.proxy.base_url(), rig.sandbox.key(), CONNECT_TIMEOUT, REQUEST_TIMEOUT, store);
@@ -75,14 +73,8 @@ async fn wait_outcomes(rig: &Rig, history: &Path, status: &str, n: usize) {
 /// When `type_lead`, types the phone and sends it (Ctrl-S); then runs `meanwhile`; then
 /// waits, feeding nothing but time, until the history holds a `created` outcome; then quits
 /// (Ctrl-Q). The lead must be settled as created, nothing left on its way.
-async fn drive(
-    rig: &Rig,
-    history: &Path,
-    resume_after: Duration,
-    type_lead: bool,
-    meanwhile: impl Future<Output = ()>,
-) -> App {
-    let app = run_loop(rig, history, resume_after, async |keys: Keys| {
+async fn drive(rig: &Rig, history: &Path, type_lead: bool, meanwhile: impl Future<Output = ()>) -> App {
+    let app = run_loop(rig, history, async |keys: Keys| {
         if type_lead {
             keys.type_text(PHONE_TYPED);
             keys.ctrl('s');
@@ -98,10 +90,10 @@ async fn drive(
     app
 }
 
-/// Starts the loop on an existing history without typing anything: the leads left open are
-/// taken over at once (no quiet time) and end created.
+/// Starts the loop on an existing history without typing anything: leads left open by a run
+/// that has ended are taken over at once (a live run's are left to it) and end created.
 pub async fn resume(rig: &Rig, history: &Path) -> App {
-    drive(rig, history, Duration::ZERO, false, async {}).await
+    drive(rig, history, false, async {}).await
 }
 
 /// One case: `faults` for the creates, `posts` creates tried in all.
@@ -111,7 +103,7 @@ async fn case(faults: &[Fault], posts: usize) {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
     let started = Instant::now();
-    let app = drive(&rig, &history, Duration::from_secs(90), true, async {}).await;
+    let app = drive(&rig, &history, true, async {}).await;
     let lead = rig.assert_one_lead(posts);
     assert_history_created(&history, &lead);
     assert_eq!(app.history.row(0).unwrap().lead_id.as_deref(), Some(lead.id.as_str()));
@@ -139,7 +131,7 @@ async fn no_answer_and_the_first_look_up_gets_none_either() {
     rig.proxy.inject(LIST, Fault::Hang);
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
-    drive(&rig, &history, Duration::from_secs(90), true, async {}).await;
+    drive(&rig, &history, true, async {}).await;
     let lead = rig.assert_one_lead(1);
     assert_history_created(&history, &lead);
     assert!(rig.proxy.received(LIST) >= 2, "{}", rig.report());
@@ -152,7 +144,7 @@ async fn connection_refused_then_the_server_comes_back() {
     let history = dir.path().join("history.jsonl");
     // The first try was refused and the lead is queued for a retry: the server comes back.
     let recover = rig.open_once_queued(&history);
-    drive(&rig, &history, Duration::from_secs(90), true, recover).await;
+    drive(&rig, &history, true, recover).await;
     // The refused try never reached the proxy: the one create it saw is the retry.
     let lead = rig.assert_one_lead(1);
     assert_history_created(&history, &lead);
@@ -172,7 +164,7 @@ async fn a_second_submission_of_the_same_phone_is_not_taken_for_the_first() {
     rig.creates(&[Fault::Pass, Fault::Hang]);
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
-    let app = run_loop(&rig, &history, Duration::from_secs(90), async |keys: Keys| {
+    let app = run_loop(&rig, &history, async |keys: Keys| {
         keys.type_text(PHONE_TYPED);
         keys.ctrl('s');
         wait_outcomes(&rig, &history, "created", 1).await;
@@ -208,7 +200,7 @@ async fn a_server_failing_with_503_is_not_hammered() {
     rig.proxy.inject_n(CREATE, Fault::StatusBefore(503), 100_000);
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
-    run_loop(&rig, &history, Duration::from_secs(90), async |keys: Keys| {
+    run_loop(&rig, &history, async |keys: Keys| {
         keys.type_text(PHONE_TYPED);
         keys.ctrl('s');
         tokio::time::sleep(Duration::from_secs(3)).await;
@@ -235,7 +227,7 @@ async fn a_rate_limited_look_up_waits_its_retry_after() {
     rig.proxy.inject(LIST, Fault::RetryAfterSecs(5));
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
-    drive(&rig, &history, Duration::from_secs(90), true, async {}).await;
+    drive(&rig, &history, true, async {}).await;
     let lead = rig.assert_one_lead(1);
     assert_history_created(&history, &lead);
     rig.assert_the_look_up_waited_its_retry_after();
@@ -250,7 +242,7 @@ async fn a_web_page_answer_then_the_key_typed_again_looks_the_lead_up_first() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
     let key = rig.sandbox.key().to_owned();
-    let app = run_loop(&rig, &history, Duration::ZERO, async |keys: Keys| {
+    let app = run_loop(&rig, &history, async |keys: Keys| {
         keys.type_text(PHONE_TYPED);
         keys.ctrl('s');
         // The answer was a web page: the outcome is unknown and the key prompt is open.
@@ -288,7 +280,7 @@ async fn a_lead_held_by_a_live_run_is_left_to_it_and_taken_over_when_it_ends() {
     let local_id = autocalls_tui::history::LocalId::new();
     store.append(&autocalls_tui::history::Record::submitted(local_id, request, "cli")).unwrap();
     let other = std::sync::Mutex::new(Some(other));
-    let app = run_loop(&rig, &history, Duration::ZERO, async |keys: Keys| {
+    let app = run_loop(&rig, &history, async |keys: Keys| {
         // Long enough for a claim, a look-up and a send, had any been made.
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(rig.proxy.received(CREATE) + rig.proxy.received(LIST), 0, "{}", rig.report());
@@ -310,7 +302,7 @@ async fn every_fault_in_a_row_still_one_lead() {
     rig.creates(&[Fault::StatusBefore(503), Fault::RetryAfterSecs(1), Fault::Hang, Fault::HalfResponse]);
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.jsonl");
-    drive(&rig, &history, Duration::from_secs(90), true, async {}).await;
+    drive(&rig, &history, true, async {}).await;
     let lead = rig.assert_one_lead(4);
     assert_history_created(&history, &lead);
 }
