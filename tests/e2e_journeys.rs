@@ -638,19 +638,6 @@ fn quitting_with_a_lead_on_its_way_finishes_it_first() -> TestResult {
     Ok(())
 }
 
-/// Writes `config.toml` with `resume_after_secs = 1`, so the next start takes over leads left open
-/// after one quiet second instead of 90.
-fn resume_after_one_second(dirs: &Dirs) -> TestResult {
-    let config_dir = dirs.config().join("autocalls-tui");
-    std::fs::create_dir_all(&config_dir).map_err(|e| Failure(format!("{}: {e}", config_dir.display())))?;
-    let config = config_dir.join("config.toml");
-    std::fs::write(&config, "resume_after_secs = 1\n")
-        .map_err(|e| Failure(format!("{}: {e}", config.display())))?;
-    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| Failure(format!("{}: {e}", config.display())))?;
-    Ok(())
-}
-
 /// Sends a lead to the slow server, then presses Ctrl-Q twice: the first says the app is
 /// finishing the lead, the second quits at once. Checks the lead is left open in the history.
 fn send_and_quit_twice(tui: &mut Tui, dirs: &Dirs) -> TestResult {
@@ -681,12 +668,12 @@ fn send_and_quit_twice(tui: &mut Tui, dirs: &Dirs) -> TestResult {
 /// The restart: the lead left open is shown, then looked up and shown created. Returns the
 /// lead id the footer names.
 fn restart_and_see_it_created(dirs: &Dirs, key: &str, base_url: &str) -> Result<(Tui, String), Failure> {
-    resume_after_one_second(dirs)?;
     let mut tui = start_live(live_command_to(dirs, key, base_url, &[]), DEFAULT)?;
     tui.send(keys::F3);
     tui.wait_for("History · 1", TIMEOUT)?;
     show(&tui, "restarted with the lead left open");
-    // Looked up (one latency), maybe sent (another), after a quiet second.
+    // Taken over at once (the run that left it open has ended): looked up (one latency), maybe
+    // sent (another).
     let lead_id = tui.wait_created(ADA.e164, TIMEOUT + 3 * LATENCY)?;
     wait_line(&mut tui, &[ADA.e164, "✓ created"])?;
     let history = history_records(&dirs.history());
