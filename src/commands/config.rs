@@ -61,7 +61,7 @@ fn show(settings: &Settings) {
         (
             "settling time",
             format!(
-                "{} s (3 request timeouts: how long an unanswered lead is looked up before it is sent again)",
+                "{} s (2 request timeouts: how long an unanswered lead is looked up before it is sent again)",
                 crate::delivery::engine::Rules::for_timeout(settings.request_timeout).settle.as_secs()
             ),
         ),

@@ -5,8 +5,9 @@
 //!
 //! The rule that keeps a slow server from getting a lead twice: after a send whose outcome is
 //! unknown, the server may still be working on it. The lead is looked up at once and then again,
-//! spread over a settling time longer than any request the server may still be working on
-//! ([`Rules::settle`]), and sent again only when a look-up made after that time says it is absent.
+//! spread over a settling time, counted from the end of the request, longer than the server may
+//! still be working on it ([`Rules::settle`]), and sent again only when a look-up made after that
+//! time says it is absent.
 //! Every way into a second send (a timeout, a reset, a 5xx, an unreadable answer, a web page
 //! instead of JSON followed by a new key, a lead taken over from a run that ended) goes through
 //! that rule.
@@ -24,15 +25,15 @@ const MAX_CHECK_GAP: Duration = Duration::from_secs(15);
 /// The timing a delivery follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
-    /// How long after a send started the server may still create the lead: three request
-    /// timeouts (60 s with the default 20 s).
+    /// How long after a send ended (the server got it by then, if at all) the server may still
+    /// create the lead: two request timeouts (40 s with the default 20 s).
     pub settle: Duration,
 }
 
 impl Rules {
     /// The rules for a client whose requests give up after `request_timeout`.
     pub fn for_timeout(request_timeout: Duration) -> Self {
-        Rules { settle: request_timeout.saturating_mul(3) }
+        Rules { settle: request_timeout.saturating_mul(2) }
     }
 }
 
@@ -136,8 +137,6 @@ pub struct Delivery {
     /// Whether the lead may have been sent before the send under way (by this run or another):
     /// then a refusal for an existing phone may be about this very lead.
     sent_before: bool,
-    /// When the send under way started.
-    sent_at: Option<Instant>,
     /// A re-send was refused because the campaign already holds the phone: the look-up decides
     /// whether that lead is this one.
     refusal: Option<Box<ApiError>>,
@@ -156,7 +155,6 @@ impl Delivery {
             settle_at: None,
             fresh: true,
             sent_before: false,
-            sent_at: None,
             refusal: None,
             salt,
             rules,
@@ -164,12 +162,12 @@ impl Delivery {
     }
 
     /// A lead another run left open, taken over: looked up first. `status` is where the history
-    /// left it and `quiet` how long ago its last record was written. A lead last recorded as
-    /// `queued` had nothing under way (every send is recorded before it starts); a `pending` or
-    /// `unknown` one may have a request the server is still working on, so it settles from its
-    /// last record on.
-    pub fn resumed(status: Status, quiet: Duration, now: Instant, salt: u64, rules: Rules) -> Self {
-        let settle_at = (status != Status::Queued).then(|| now + rules.settle.saturating_sub(quiet));
+    /// left it. A lead last recorded as `queued` had nothing under way (every send is recorded
+    /// before it starts); a `pending` or `unknown` one may have had a request under way when its
+    /// run ended. Whatever that run sent reached the server before now (the run has ended), so
+    /// the lead settles from now on.
+    pub fn resumed(status: Status, now: Instant, salt: u64, rules: Rules) -> Self {
+        let settle_at = (status != Status::Queued).then(|| now + rules.settle);
         Delivery {
             phase: Phase::Ready(Step::LookUp),
             settle_at,
@@ -216,9 +214,6 @@ impl Delivery {
                 return Command::Nothing;
             }
         };
-        if self.phase == Phase::Sending {
-            self.sent_at = Some(now);
-        }
         self.command()
     }
 
@@ -301,7 +296,8 @@ impl Delivery {
         };
         let open = |status| Outcome { status, error: Some(LeadError::from(&error)), ..Outcome::default() };
         let sent_before = std::mem::replace(&mut self.sent_before, true);
-        let settle_at = self.sent_at.unwrap_or(now) + self.rules.settle;
+        // Settled from the end of the request: whatever reached the server did so by now.
+        let settle_at = now + self.rules.settle;
         match &error {
             ApiError::Unreachable(_) => {
                 let until = now + backoff(self.tries, self.salt);

@@ -240,11 +240,8 @@ impl App {
                     }
                     entry.owner = self.outbox.run;
                     self.outbox.elsewhere.remove(&id);
-                    let quiet =
-                        Duration::try_from(self.clock.duration_since(entry.updated_at)).unwrap_or_default();
                     let delivery = Delivery::resumed(
                         entry.status,
-                        quiet,
                         self.now,
                         super::delivery::salt(id),
                         self.outbox.rules,

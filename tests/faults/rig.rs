@@ -22,8 +22,8 @@ pub const PHONE: &str = "+14155550100";
 pub const CAMPAIGN: u64 = 12;
 /// The clients' request timeout here: short, so a server that never answers costs a second.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
-/// How long after an unknown outcome a lead settles before it may be sent again.
-pub const SETTLE: Duration = Duration::from_secs(3 * REQUEST_TIMEOUT.as_secs());
+/// How long after a request with an unknown outcome a lead settles before it may be sent again.
+pub const SETTLE: Duration = Duration::from_secs(2 * REQUEST_TIMEOUT.as_secs());
 /// The clients' connect timeout here.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// The longest a case may take to end in `created` (backoffs start at 2 s).
@@ -165,8 +165,9 @@ impl Rig {
                 | Fault::SlowForward(_)
                 | Fault::HtmlAfterForward => {
                     // The server may still be working on it: only a look-up made once the
-                    // settling time (three request timeouts) has passed may let it go again.
-                    let settled = before.at + SETTLE - Duration::from_millis(100);
+                    // settling time (two request timeouts from the end of the request, which
+                    // is after the server got it) has passed may let it go again.
+                    let settled = before.at + SETTLE;
                     let checked = between
                         .iter()
                         .any(|s| s.is(LIST) && s.forwarded && s.fault == Fault::Pass && s.at >= settled);
