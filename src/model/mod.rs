@@ -6,6 +6,7 @@ mod browse;
 pub mod catalog;
 mod delivery;
 mod entry;
+mod filter_pass;
 pub mod form;
 pub mod history_view;
 pub mod input;
@@ -25,6 +26,7 @@ pub use crate::delivery::engine::{Delivery, Phase, Step};
 pub use browse::{StoryState, StoryView};
 pub use catalog::{Catalog, Picker};
 pub use delivery::DuplicatePrompt;
+pub use filter_pass::FilterPass;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
@@ -354,6 +356,7 @@ impl App {
         effects.extend(self.pump());
         effects.extend(self.follow_story());
         effects.extend(self.keep_draft());
+        effects.extend(self.history.take_pass().map(Effect::Filter));
         effects.append(&mut self.queued);
         self.quit_if_settled();
         effects
@@ -430,6 +433,10 @@ impl App {
                 } else {
                     self.form_offset.set(self.form_offset.get().saturating_add_signed(delta));
                 }
+                vec![]
+            }
+            Msg::Filtered { generation, rows } => {
+                self.history.filtered(generation, rows);
                 vec![]
             }
             Msg::Resize { width, height } => {
