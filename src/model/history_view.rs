@@ -5,7 +5,6 @@
 //! on a worker (the view hands it out with [`HistoryView::take_pass`] and takes its answer in
 //! [`HistoryView::filtered`]; until then it lists what it listed before).
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -27,8 +26,8 @@ pub struct HistoryView {
     index: HashMap<LocalId, usize>,
     /// The selected row, counted from the newest (0).
     pub selected: usize,
-    /// The first row drawn; kept by the drawing code so the selection stays in view.
-    pub offset: Cell<usize>,
+    /// The first row drawn; kept by `App::update` so the selection stays in view.
+    pub offset: usize,
     /// Whether the history file has been read.
     pub loaded: bool,
     /// Problems found in the file while reading it.

@@ -15,6 +15,7 @@ mod load;
 pub mod msg;
 mod outbox;
 mod rows;
+pub mod screen;
 mod tail;
 
 use std::collections::HashMap;
@@ -189,8 +190,8 @@ pub struct App {
     pub spinner: usize,
     /// The time zone times are shown in.
     pub time_zone: jiff::tz::TimeZone,
-    /// The form's first drawn row; kept by the drawing code so the focused field stays in view.
-    pub form_offset: std::cell::Cell<usize>,
+    /// The form's first drawn row; kept by `update` so the focused field stays in view.
+    pub form_offset: usize,
     pub(super) quit: bool,
     /// The time now, set by the runtime before each message (tests set it by hand).
     pub now: std::time::Instant,
@@ -262,7 +263,7 @@ impl App {
             // Found on a blocking thread (reading the zone database is not free); times shown
             // before it arrives, a few milliseconds in, are in UTC.
             time_zone: jiff::tz::TimeZone::UTC,
-            form_offset: std::cell::Cell::new(0),
+            form_offset: 0,
             quit: false,
             now: std::time::Instant::now(),
             clock: jiff::Timestamp::now(),
@@ -310,7 +311,7 @@ impl App {
 
     /// Whether the screen is too narrow for both panes side by side.
     pub fn is_narrow(&self) -> bool {
-        self.size.0 < WIDE_LAYOUT_MIN_WIDTH
+        screen::is_narrow(self.size.0)
     }
 
     /// Whether `action` would do something where the focus is now, so the footer offers only
@@ -359,6 +360,7 @@ impl App {
         effects.extend(self.history.take_pass().map(Effect::Filter));
         effects.append(&mut self.queued);
         self.quit_if_settled();
+        self.keep_in_view();
         effects
     }
 
@@ -431,7 +433,7 @@ impl App {
                 if history {
                     self.history.move_by(delta);
                 } else {
-                    self.form_offset.set(self.form_offset.get().saturating_add_signed(delta));
+                    self.form_offset = self.form_offset.saturating_add_signed(delta);
                 }
                 vec![]
             }
