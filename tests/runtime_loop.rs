@@ -149,3 +149,69 @@ async fn a_key_that_works_but_cannot_be_saved_still_sends() {
     assert!(app.key_problem.is_none());
     assert!(!blocker.join("config.toml").exists());
 }
+
+/// A search over the history, each pass on a worker (as a long history's are): the keys reach the
+/// search bar as they are typed, passes overlap with the history being read and with each other,
+/// and what is listed in the end is what the last search finds, newest first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_filtered_on_workers_lists_what_the_last_key_finds() {
+    use autocalls_tui::api::types::CreateLead;
+    use autocalls_tui::history::query::Filter;
+    use autocalls_tui::history::{LocalId, Outcome, Record};
+
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let (_dir, store, services) = setup(&sandbox);
+    let names = ["Ada Lovelace", "Grace Hopper", "Alan Turing"];
+    // Written in one go (an append each would flush 3,000 times).
+    let mut lines = Vec::new();
+    for n in 0..3_000u32 {
+        let request = CreateLead {
+            phone_number: format!("+1415{n:07}").into(),
+            campaign_id: 12,
+            variables: [("customer_name", names[n as usize % names.len()])].into(),
+            allow_dupplicate: false,
+            secondary_contacts: vec![],
+        };
+        // Created long ago, so the outbox has nothing to take over.
+        let id = LocalId(uuid::Uuid::from_u128(n.into()));
+        let created =
+            Outcome { status: Status::Created, lead_id: Some(format!("{n}").into()), ..Outcome::default() };
+        for record in [Record::submitted(id, request, "cli"), Record::outcome(id, created)] {
+            serde_json::to_writer(&mut lines, &record).unwrap();
+            lines.push(b'\n');
+        }
+    }
+    std::io::Write::write_all(
+        &mut std::fs::OpenOptions::new().append(true).open(store.path()).unwrap(),
+        &lines,
+    )
+    .unwrap();
+    let (mut app, effects) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
+    app.history.set_worker_from(0);
+    let (keys, rx) = Keys::new();
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let user = async {
+        keys.press(KeyCode::F(3), KeyModifiers::NONE);
+        keys.press(KeyCode::Char('/'), KeyModifiers::NONE);
+        keys.type_text("grace h");
+        keys.press(KeyCode::Backspace, KeyModifiers::NONE);
+        keys.press(KeyCode::Backspace, KeyModifiers::NONE);
+        keys.type_text(" 0001");
+        // The stream ends: the loop stops, and work under way (the passes) finishes first.
+        drop(keys);
+    };
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, rx, app, effects, services), user);
+    let app = app.unwrap();
+    assert_eq!(
+        app.history.search_input.as_ref().map(autocalls_tui::model::TextInput::text),
+        Some("grace 0001")
+    );
+    assert_eq!(app.history.total(), 3_000);
+    let (leads, _) = fold(store.load().unwrap().records);
+    let filter = Filter { search: Some("grace 0001".into()), ..Filter::default() };
+    let expected: Vec<LocalId> = filter.apply(&leads).iter().map(|e| e.local_id).collect();
+    let listed: Vec<LocalId> =
+        (0..app.history.len()).filter_map(|r| app.history.row(r)).map(|e| e.local_id).collect();
+    assert!(!expected.is_empty() && expected.len() < 3_000, "{expected:?}");
+    assert_eq!(listed, expected);
+}

@@ -19,7 +19,7 @@ use std::path::Path;
 use autocalls_tui::api::ErrorKind;
 use autocalls_tui::api::types::{CampaignRef, CreateLead, Lead, SecondaryContact, Variables};
 use autocalls_tui::history::{Event, HistoryStore, LeadEntry, LeadError, LocalId, Record, Status, fold};
-use autocalls_tui::model::{App, AppOptions, Msg, Target};
+use autocalls_tui::model::{App, AppOptions, Effect, Msg, Target};
 use jiff::{SignedDuration, Timestamp};
 
 /// Changes whenever the generated histories change, so cached copies are made again.
@@ -423,12 +423,18 @@ pub fn loaded_app(width: u16, height: u16, entries: Vec<LeadEntry>) -> App {
     app
 }
 
-/// A key as the terminal sends it, through the real key map, into `App::update`.
+/// A key as the terminal sends it, through the real key map, into `App::update`; a filter pass
+/// it hands out is run as the runtime runs it (on this thread, split across the cores when long)
+/// and its answer taken in, so the key's work is done when this returns.
 pub fn press(app: &mut App, code: crossterm::event::KeyCode) {
     let key = crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE);
     let event = crossterm::event::Event::Key(key);
     if let Some(msg) = autocalls_tui::keymap::map_event(&event, app.context()) {
-        app.update(msg);
+        for effect in app.update(msg) {
+            if let Effect::Filter(pass) = effect {
+                app.update(autocalls_tui::runtime::run_pass(&pass));
+            }
+        }
     }
 }
 

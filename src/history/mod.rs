@@ -4,6 +4,7 @@
 pub mod owner;
 pub mod query;
 pub mod record;
+pub mod search_index;
 pub mod store;
 
 pub use owner::{RunId, RunLock};

@@ -61,12 +61,16 @@ pub struct Prepared {
 impl Prepared {
     /// Whether `entry` passes, given its [`search_key`].
     pub fn matches(&self, entry: &LeadEntry, key: &str) -> bool {
-        if self.status.is_some_and(|s| s != entry.status)
-            || self.campaign.is_some_and(|c| c != entry.request.campaign_id)
-        {
+        self.matches_fields(entry.status, entry.request.campaign_id, &entry.request.phone_number, key)
+    }
+
+    /// Whether a lead with these fields passes: its status, campaign, phone and [`search_key`]
+    /// (what [`SearchIndex`](super::search_index::SearchIndex) keeps of each lead).
+    pub fn matches_fields(&self, status: Status, campaign: u64, phone: &str, key: &str) -> bool {
+        if self.status.is_some_and(|s| s != status) || self.campaign.is_some_and(|c| c != campaign) {
             return false;
         }
-        self.query.is_empty() || self.query.matches(key, &entry.request.phone_number, entry.status.as_str())
+        self.query.is_empty() || self.query.matches(key, phone, status.as_str())
     }
 
     /// Whether every lead this filter keeps is kept by `earlier` too (the same quick filters, a

@@ -87,6 +87,48 @@ fn search_filters_as_you_type_and_esc_clears() {
     assert_eq!(app.history.len(), 3, "Esc in the list clears the filter");
 }
 
+/// A long pass runs on a worker: `update` hands it out as an effect and returns at once (the
+/// search bar shows each key as it is typed), every key makes a newer pass and drops the older
+/// one, and only the newest pass's answer changes the list, whatever order the answers come in.
+#[test]
+fn only_the_newest_filter_pass_is_listed() {
+    let mut app = app();
+    app.history.set_worker_from(0);
+    app.update(Msg::Action(Action::Search));
+    let pass = |effects: Vec<Effect>| match effects.as_slice() {
+        [Effect::Filter(pass)] => pass.clone(),
+        other => panic!("one filter pass, not {other:?}"),
+    };
+    let first = pass(app.update(Msg::Edit(Input { key: Key::Char('g'), ..Input::default() })));
+    let second = pass(app.update(Msg::Edit(Input { key: Key::Char('r'), ..Input::default() })));
+    assert_eq!(app.history.search_input.as_ref().map(TextInput::text), Some("gr"), "typing goes on");
+    assert!(second.generation > first.generation);
+    assert!(!first.is_wanted(), "a newer key drops the older pass");
+    assert_eq!(listed(&app).len(), 3, "the list waits for the answer");
+
+    // The older pass answers late (it ran to its end before it was dropped): not taken.
+    let old_rows = first.matching(0..first.len());
+    assert_eq!(old_rows, None, "a pass no longer wanted stops");
+    app.update(Msg::Filtered { generation: first.generation, rows: Some(vec![0, 1, 2]) });
+    assert_eq!(listed(&app).len(), 3);
+    // The newest answers: listed, and a late answer of the older one after it changes nothing.
+    let effects = app.update(crate::runtime::run_pass(&second));
+    assert!(effects.is_empty());
+    assert_eq!(listed(&app), ["+14155550101"]);
+    app.update(Msg::Filtered { generation: first.generation, rows: Some(vec![2, 1, 0]) });
+    assert_eq!(listed(&app), ["+14155550101"]);
+    app.update(Msg::Filtered { generation: second.generation, rows: Some(vec![2, 1, 0]) });
+    assert_eq!(listed(&app), ["+14155550101"], "an answer is taken once");
+
+    // Esc while a pass is out: no filter, and the pass is dropped.
+    let third = pass(app.update(Msg::Edit(Input { key: Key::Char('a'), ..Input::default() })));
+    app.update(Msg::Action(Action::Close));
+    assert!(!third.is_wanted());
+    assert_eq!(listed(&app).len(), 3);
+    app.update(crate::runtime::run_pass(&third));
+    assert_eq!(listed(&app).len(), 3, "its answer comes too late");
+}
+
 #[test]
 fn quick_filters_cycle_through_what_is_present() {
     let mut app = app();

@@ -1,16 +1,22 @@
 //! The history pane's state: every lead the history knows, newest first on screen, and the
 //! selection. Leads are matched by local id, so a late answer can only ever update its own row.
+//!
+//! What is listed under a filter is worked out by a [`FilterPass`]: a short one here, a long one
+//! on a worker (the view hands it out with [`HistoryView::take_pass`] and takes its answer in
+//! [`HistoryView::filtered`]; until then it lists what it listed before).
 
-use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use indexmap::IndexSet;
 
 use crate::history::query::{Filter, Prepared, search_key};
+use crate::history::search_index::SearchIndex;
 use crate::history::{LeadEntry, LocalId, Status};
 use crate::matching::Query;
 
 use super::TextInput;
+use super::filter_pass::{Candidates, FilterPass};
 
 /// The leads and where the user is looking.
 #[derive(Debug, Clone, Default)]
@@ -20,8 +26,8 @@ pub struct HistoryView {
     index: HashMap<LocalId, usize>,
     /// The selected row, counted from the newest (0).
     pub selected: usize,
-    /// The first row drawn; kept by the drawing code so the selection stays in view.
-    pub offset: Cell<usize>,
+    /// The first row drawn; kept by `App::update` so the selection stays in view.
+    pub offset: usize,
     /// Whether the history file has been read.
     pub loaded: bool,
     /// Problems found in the file while reading it.
@@ -32,12 +38,15 @@ pub struct HistoryView {
     pub filter: Filter,
     /// The `/` search being typed, while it is open.
     pub search_input: Option<TextInput>,
-    /// With a filter: indices into `entries` of the matching leads, newest first.
-    visible: Option<Vec<usize>>,
-    /// Each lead's lowercased search text, built with the loaded history (or when first searched)
-    /// and dropped when the lead changes: a keystroke in the search is one substring test per
-    /// lead.
-    search_keys: Vec<Option<Box<str>>>,
+    /// With a filter: indices into `entries` of the matching leads, newest first (shared with a
+    /// pass that narrows them).
+    visible: Option<Arc<Vec<usize>>>,
+    /// Each lead's search fields (its folded search text, phone, status, campaign), built with
+    /// the loaded history: a keystroke in the search is one substring test per lead. Leads at and
+    /// past its end, and those in `stale`, are (re)made before the next pass.
+    search: SearchIndex,
+    /// Leads that changed since their search fields were made.
+    stale: Vec<usize>,
     /// The filter `visible` was made with (prepared), while it is in force: what the rows show
     /// as matched.
     listed_with: Option<Prepared>,
@@ -47,12 +56,45 @@ pub struct HistoryView {
     /// Each lead's [`contact_key`] (0 when the lead changed since): finding the leads of a phone
     /// in a campaign (the duplicate guard, look-ups) reads 8 bytes per lead, not every lead.
     contact_keys: Vec<u64>,
+    /// Passes made so far: each new one's generation.
+    generation: u64,
+    /// The pass on a worker whose answer is awaited.
+    pending: Option<Pending>,
+    /// A pass made but not handed out yet.
+    to_start: Option<FilterPass>,
+    /// From how many candidates a pass goes to a worker.
+    worker_from: WorkerFrom,
+}
+
+/// A pass on a worker, as the view remembers it until its answer comes.
+#[derive(Debug, Clone)]
+struct Pending {
+    generation: u64,
+    /// Held while the answer is wanted: dropping it (a newer pass, no filter) stops the pass.
+    _wanted: Arc<()>,
+    /// Its filter, to show as matched with its answer.
+    filter: Prepared,
+    /// How many leads there were when it was made: leads added since are judged on its answer.
+    upto: usize,
+    /// Whether no lead changed since it was made (so its answer may be narrowed later).
+    fresh: bool,
+}
+
+/// From how many candidates a pass runs on a worker rather than in `update`: below it, one pass
+/// is quicker than a frame (≈ 0.5 ms per 50,000 leads) and the list changes with the key.
+#[derive(Debug, Clone, Copy)]
+struct WorkerFrom(usize);
+
+impl Default for WorkerFrom {
+    fn default() -> Self {
+        WorkerFrom(50_000)
+    }
 }
 
 impl HistoryView {
     /// How many leads are listed (those matching the filter).
     pub fn len(&self) -> usize {
-        self.visible.as_ref().map_or(self.entries.len(), Vec::len)
+        self.visible.as_ref().map_or(self.entries.len(), |visible| visible.len())
     }
 
     /// Whether none are listed.
@@ -79,58 +121,117 @@ impl HistoryView {
         self.row(self.selected)
     }
 
-    /// All leads, oldest first, to change them (statuses from the server).
+    /// All leads, oldest first, to change them (statuses from the server). Their search fields
+    /// are made again, all of them, before the next pass.
     pub fn entries_mut(&mut self) -> &mut [LeadEntry] {
-        self.search_keys.iter_mut().for_each(|k| *k = None);
+        self.search = SearchIndex::default();
+        self.stale.clear();
         self.contact_keys.iter_mut().for_each(|k| *k = 0);
         self.listed_fresh = false;
+        if let Some(pending) = &mut self.pending {
+            pending.fresh = false;
+        }
         &mut self.entries
     }
 
     /// Re-applies the filter when there is one (after leads changed).
     pub fn refilter_if_filtered(&mut self) {
-        if self.visible.is_some() {
+        if self.is_filtered() {
             self.refilter();
         }
     }
 
-    /// Whether a filter narrows the list.
+    /// Whether a filter narrows the list (or is being applied by a pass on a worker).
     pub fn is_filtered(&self) -> bool {
-        self.visible.is_some()
+        self.visible.is_some() || self.pending.is_some()
     }
 
     /// Lists only the leads matching `self.filter` (all when it is empty), keeping the selection
-    /// on the lead it was on when that lead still matches.
+    /// on the lead it was on when that lead still matches. A pass over many leads is handed out
+    /// ([`take_pass`](Self::take_pass)) and the list changes with its answer; an older pass still
+    /// out is no longer wanted.
     pub fn refilter(&mut self) {
-        let keep = self.selected_entry().map(|e| e.local_id);
+        self.pending = None;
+        self.to_start = None;
         if self.filter.is_empty() {
+            let keep = self.selected_entry().map(|e| e.local_id);
             self.visible = None;
             self.listed_with = None;
-        } else {
-            let prepared = self.filter.prepare();
-            // A search that only grew (same quick filters, no lead changed) narrows what is listed.
-            let narrows = self.listed_fresh
-                && self.visible.is_some()
-                && self.listed_with.as_ref().is_some_and(|last| prepared.narrows(last));
-            let candidates = match (self.visible.take(), narrows) {
-                (Some(visible), true) => Candidates::Listed(visible),
-                _ => Candidates::All(self.entries.len()),
-            };
-            // Search text is made for the candidates that changed since it was last made.
-            self.search_keys.resize(self.entries.len(), None);
-            let (keys, entries) = (&mut self.search_keys, &self.entries);
-            let mut fill = |i: usize| {
-                keys[i].get_or_insert_with(|| search_key(&entries[i]).into_boxed_str());
-            };
-            match &candidates {
-                Candidates::All(n) => (0..*n).for_each(&mut fill),
-                Candidates::Listed(listed) => listed.iter().copied().for_each(&mut fill),
-            }
-            self.visible = Some(candidates.matching(&self.entries, &self.search_keys, &prepared));
-            self.listed_with = Some(prepared);
-            self.listed_fresh = true;
+            self.selected = keep.and_then(|id| self.row_of(&id)).unwrap_or(0);
+            return;
         }
+        let filter = self.filter.prepare();
+        // A search that only grew (same quick filters, no lead changed) narrows what is listed.
+        let narrows = self.listed_fresh && self.listed_with.as_ref().is_some_and(|last| filter.narrows(last));
+        let candidates = match &self.visible {
+            Some(visible) if narrows => Candidates::Listed(Arc::clone(visible)),
+            _ => Candidates::All(self.entries.len()),
+        };
+        self.index_up_to_date();
+        self.generation += 1;
+        let wanted = Arc::new(());
+        let pass = FilterPass::new(self.generation, self.search.clone(), candidates, filter.clone(), &wanted);
+        if pass.len() < self.worker_from.0 {
+            let rows = pass.matching(0..pass.len()).unwrap_or_default();
+            self.show(rows, filter, true);
+        } else {
+            let upto = self.entries.len();
+            self.pending =
+                Some(Pending { generation: self.generation, _wanted: wanted, filter, upto, fresh: true });
+            self.to_start = Some(pass);
+        }
+    }
+
+    /// The pass to run on a worker, once: its answer goes to [`filtered`](Self::filtered).
+    pub fn take_pass(&mut self) -> Option<FilterPass> {
+        self.to_start.take()
+    }
+
+    /// A pass on a worker answered: when it is the newest, its rows are listed (with the leads
+    /// added since that pass), keeping the selection on its lead. An older pass's answer, or a
+    /// pass that stopped early, changes nothing.
+    pub fn filtered(&mut self, generation: u64, rows: Option<Vec<usize>>) {
+        let Some(mut rows) = rows else { return };
+        if self.pending.as_ref().is_none_or(|p| p.generation != generation) {
+            return;
+        }
+        let Some(pending) = self.pending.take() else { return };
+        // Newest first, as `push` lists them.
+        let added = (pending.upto..self.entries.len()).rev().filter(|&i| {
+            let entry = &self.entries[i];
+            pending.filter.matches(entry, &search_key(entry))
+        });
+        let added: Vec<usize> = added.collect();
+        rows.splice(0..0, added);
+        self.show(rows, pending.filter, pending.fresh);
+    }
+
+    /// Lists `rows`, found with `filter`, keeping the selection on its lead when it is listed.
+    fn show(&mut self, rows: Vec<usize>, filter: Prepared, fresh: bool) {
+        let keep = self.selected_entry().map(|e| e.local_id);
+        self.visible = Some(Arc::new(rows));
+        self.listed_with = Some(filter);
+        self.listed_fresh = fresh;
         self.selected = keep.and_then(|id| self.row_of(&id)).unwrap_or(0);
+    }
+
+    /// Makes the search fields of leads that changed or were added since they were last made.
+    fn index_up_to_date(&mut self) {
+        self.stale.sort_unstable();
+        self.stale.dedup();
+        for i in self.stale.drain(..) {
+            if let Some(entry) = self.entries.get(i) {
+                self.search.set(i, entry);
+            }
+        }
+        for entry in self.entries.iter().skip(self.search.len()) {
+            self.search.push(entry);
+        }
+    }
+
+    /// Lets passes from `candidates` on go to a worker (tests make short passes go there too).
+    pub fn set_worker_from(&mut self, candidates: usize) {
+        self.worker_from = WorkerFrom(candidates);
     }
 
     /// The search the list is narrowed by, to show what matched in each row.
@@ -160,15 +261,23 @@ impl HistoryView {
         Some(&mut self.entries[i])
     }
 
-    /// Lead `i` may change: its search text is rebuilt when next needed.
+    /// Lead `i` may change: its search fields are made again before the next pass.
     fn changed(&mut self, i: usize) {
-        if let Some(key) = self.search_keys.get_mut(i) {
-            *key = None;
+        if i < self.search.len() {
+            self.stale.push(i);
+            // The same leads change again and again (each answer about a lead): kept short.
+            if self.stale.len() > self.entries.len().max(64) {
+                self.stale.sort_unstable();
+                self.stale.dedup();
+            }
         }
         if let Some(key) = self.contact_keys.get_mut(i) {
             *key = 0;
         }
         self.listed_fresh = false;
+        if let Some(pending) = &mut self.pending {
+            pending.fresh = false;
+        }
     }
 
     /// All leads, oldest first.
@@ -186,12 +295,15 @@ impl HistoryView {
         let matches = self.filter.matches(&entry);
         self.contact_keys.resize(self.entries.len(), 0);
         self.contact_keys.push(contact_key(&entry));
+        if self.search.len() == self.entries.len() {
+            self.search.push(&entry);
+        }
         self.entries.push(entry);
         if let Some(visible) = &mut self.visible {
             if !matches {
                 return;
             }
-            visible.insert(0, self.entries.len() - 1);
+            Arc::make_mut(visible).insert(0, self.entries.len() - 1);
         }
         if self.len() > 1 && self.selected > 0 {
             self.selected += 1;
@@ -209,10 +321,11 @@ impl HistoryView {
             entries: self.entries,
             index: self.index,
             keys_by_campaign: self.keys_by_campaign,
-            search_keys: self.search_keys,
+            search: self.search,
             contact_keys: self.contact_keys,
             open,
         } = loaded;
+        self.stale.clear();
         for entry in session {
             match self.index.get(&entry.local_id) {
                 Some(&i) if entry.updated_at <= self.entries[i].updated_at => {}
@@ -231,9 +344,8 @@ impl HistoryView {
         self.selected = 0;
         self.loaded = true;
         self.problems = problems;
-        if self.visible.is_some() {
-            self.refilter();
-        }
+        // A pass on its way looked at the leads held before: it is made again too.
+        self.refilter_if_filtered();
         open
     }
 
@@ -300,7 +412,7 @@ pub struct LoadedLeads {
     entries: Vec<LeadEntry>,
     index: HashMap<LocalId, usize>,
     keys_by_campaign: HashMap<u64, IndexSet<String>>,
-    search_keys: Vec<Option<Box<str>>>,
+    search: SearchIndex,
     contact_keys: Vec<u64>,
     /// The leads still open (pending, queued, unknown), for the outbox to take over.
     open: Vec<LocalId>,
@@ -326,60 +438,11 @@ impl From<Vec<LeadEntry>> for LoadedLeads {
         for entry in &entries {
             note_keys(&mut keys_by_campaign, entry);
         }
-        let search_keys = entries.iter().map(|e| Some(search_key(e).into_boxed_str())).collect();
+        let search = SearchIndex::new(&entries);
         let contact_keys = entries.iter().map(contact_key).collect();
         let open = entries.iter().filter(|e| e.status.is_open()).map(|e| e.local_id).collect();
-        LoadedLeads { entries, index, keys_by_campaign, search_keys, contact_keys, open }
+        LoadedLeads { entries, index, keys_by_campaign, search, contact_keys, open }
     }
-}
-
-/// The leads a filter pass looks at, newest first: all of them, or those listed before (when the
-/// search only grew).
-enum Candidates {
-    All(usize),
-    Listed(Vec<usize>),
-}
-
-impl Candidates {
-    /// Below this many, one thread filters: starting others costs more than it saves.
-    const SPLIT_FROM: usize = 50_000;
-
-    /// The candidates that match, newest first. A long pass is split across the cores (at a
-    /// million leads a full pass is ≈ 25 ms on one).
-    fn matching(&self, entries: &[LeadEntry], keys: &[Option<Box<str>>], prepared: &Prepared) -> Vec<usize> {
-        let matches = |&i: &usize| keys[i].as_deref().is_some_and(|key| prepared.matches(&entries[i], key));
-        let len = match self {
-            Candidates::All(n) => *n,
-            Candidates::Listed(listed) => listed.len(),
-        };
-        let parts = if len < Self::SPLIT_FROM { 1 } else { cores().min(len / (Self::SPLIT_FROM / 2)) };
-        let part = len.div_ceil(parts.max(1)).max(1);
-        // Part `p` of the candidates, in their order.
-        let run = |p: usize| -> Vec<usize> {
-            let (from, to) = (p * part, ((p + 1) * part).min(len));
-            match self {
-                Candidates::All(n) => (n - to..n - from).rev().filter(matches).collect(),
-                Candidates::Listed(listed) => listed[from..to].iter().copied().filter(matches).collect(),
-            }
-        };
-        if parts <= 1 {
-            return run(0);
-        }
-        std::thread::scope(|scope| {
-            let rest: Vec<_> = (1..parts).map(|p| scope.spawn(move || run(p))).collect();
-            let mut out = run(0);
-            for handle in rest {
-                out.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-            }
-            out
-        })
-    }
-}
-
-/// How many threads a long filter pass may use.
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4))
 }
 
 /// A hash of the lead's campaign and phone, never 0 (which marks a key to make again).
@@ -406,63 +469,5 @@ fn note_keys(map: &mut HashMap<u64, IndexSet<String>>, entry: &LeadEntry) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::types::CreateLead;
-    use crate::history::Outcome;
-
-    /// A history long enough that a pass is split across threads lists exactly what one pass
-    /// over every lead lists, in the same order, when searching from scratch and when narrowing;
-    /// and the selection follows its lead.
-    #[test]
-    fn a_long_pass_split_across_threads_lists_what_one_pass_lists() {
-        let names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov"];
-        let entries: Vec<LeadEntry> = (0..120_000u32)
-            .map(|n| {
-                let request = CreateLead {
-                    phone_number: format!("+1415{n:07}").into(),
-                    campaign_id: u64::from(n % 3),
-                    variables: [("customer_name", names[n as usize % names.len()])].into(),
-                    allow_dupplicate: false,
-                    secondary_contacts: vec![],
-                };
-                let mut e = LeadEntry::new(
-                    LocalId(uuid::Uuid::from_u128(n.into())),
-                    jiff::Timestamp::UNIX_EPOCH,
-                    request,
-                );
-                let status = if n % 7 == 0 { Status::Failed } else { Status::Created };
-                e.apply(Outcome { status, ..Outcome::default() }, jiff::Timestamp::UNIX_EPOCH);
-                e
-            })
-            .collect();
-        let mut view = HistoryView::default();
-        view.load(entries.clone().into(), vec![]);
-        let expect =
-            |filter: &Filter| -> Vec<LocalId> { filter.apply(&entries).iter().map(|e| e.local_id).collect() };
-        let listed = |view: &HistoryView| -> Vec<LocalId> {
-            (0..view.len()).map(|r| view.row(r).unwrap().local_id).collect()
-        };
-        for search in ["a", "ali", "alan t", "+14150", "+141500011", "zzz"] {
-            view.filter = Filter { search: Some(search.into()), ..Filter::default() };
-            view.refilter();
-            assert_eq!(listed(&view), expect(&view.filter), "{search}");
-        }
-        // Selected: a lead in the middle; a filter it passes keeps it selected.
-        view.filter = Filter::default();
-        view.refilter();
-        view.selected = 50_000;
-        let chosen = view.selected_entry().unwrap();
-        assert_eq!(chosen.status, Status::Created);
-        let chosen = chosen.local_id;
-        view.filter = Filter { status: Some(Status::Created), ..Filter::default() };
-        view.refilter();
-        assert_eq!(listed(&view), expect(&view.filter));
-        assert_eq!(
-            view.selected_entry().map(|e| e.local_id),
-            Some(chosen),
-            "the selection stays on its lead"
-        );
-        assert!(view.selected < 50_000, "fewer rows above it now");
-    }
-}
+#[path = "history_view_tests.rs"]
+mod tests;

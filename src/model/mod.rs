@@ -7,6 +7,7 @@ pub mod catalog;
 mod context;
 mod delivery;
 mod entry;
+mod filter_pass;
 pub mod form;
 pub mod history_view;
 pub mod input;
@@ -15,6 +16,7 @@ mod load;
 pub mod msg;
 pub mod outbox;
 mod rows;
+pub mod screen;
 mod tail;
 
 use std::collections::HashMap;
@@ -28,6 +30,7 @@ pub use catalog::{Catalog, Picker};
 pub use context::Context;
 pub use delivery::DuplicatePrompt;
 pub use entry::Entry;
+pub use filter_pass::FilterPass;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
 pub use input::TextInput;
@@ -184,8 +187,8 @@ pub struct App {
     pub spinner: usize,
     /// The time zone times are shown in.
     pub time_zone: jiff::tz::TimeZone,
-    /// The form's first drawn row; kept by the drawing code so the focused field stays in view.
-    pub form_offset: std::cell::Cell<usize>,
+    /// The form's first drawn row; kept by `update` so the focused field stays in view.
+    pub form_offset: usize,
     pub(super) quit: bool,
     /// The time now, set by the runtime before each message (tests set it by hand).
     pub now: std::time::Instant,
@@ -227,7 +230,7 @@ impl App {
             // Found on a blocking thread (reading the zone database is not free); times shown
             // before it arrives, a few milliseconds in, are in UTC.
             time_zone: jiff::tz::TimeZone::UTC,
-            form_offset: std::cell::Cell::new(0),
+            form_offset: 0,
             quit: false,
             now: std::time::Instant::now(),
             clock: jiff::Timestamp::now(),
@@ -274,7 +277,7 @@ impl App {
 
     /// Whether the screen is too narrow for both panes side by side.
     pub fn is_narrow(&self) -> bool {
-        self.size.0 < WIDE_LAYOUT_MIN_WIDTH
+        screen::is_narrow(self.size.0)
     }
 
     /// Whether `action` would do something where the focus is now, so the footer offers only
@@ -320,8 +323,10 @@ impl App {
         effects.extend(self.pump());
         effects.extend(self.follow_story());
         effects.extend(self.keep_draft());
+        effects.extend(self.history.take_pass().map(Effect::Filter));
         effects.append(&mut self.queued);
         self.quit_if_settled();
+        self.keep_in_view();
         effects
     }
 
@@ -364,8 +369,12 @@ impl App {
                 if history {
                     self.history.move_by(delta);
                 } else {
-                    self.form_offset.set(self.form_offset.get().saturating_add_signed(delta));
+                    self.form_offset = self.form_offset.saturating_add_signed(delta);
                 }
+                vec![]
+            }
+            Msg::Filtered { generation, rows } => {
+                self.history.filtered(generation, rows);
                 vec![]
             }
             Msg::Resize { width, height } => {

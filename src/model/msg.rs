@@ -90,6 +90,14 @@ pub enum Msg {
         /// Rows; negative is up.
         delta: isize,
     },
+    /// A filter pass on a worker ended.
+    Filtered {
+        /// The pass's generation: only the newest pass's answer is taken.
+        generation: u64,
+        /// The matching leads (indices, newest first); `None` when it stopped early, no longer
+        /// wanted.
+        rows: Option<Vec<usize>>,
+    },
     /// The server's statuses of created leads, by server lead id.
     StatusesRefreshed(Result<std::collections::HashMap<crate::api::types::LeadId, String>, ApiError>),
     /// An export was written (its path and how many leads), or could not be.
@@ -148,6 +156,7 @@ impl Msg {
             Msg::Saved(_) => "saved",
             Msg::Clicked(_) => "clicked",
             Msg::Scrolled { .. } => "scrolled",
+            Msg::Filtered { .. } => "filtered",
             Msg::StatusesRefreshed(_) => "statuses-refreshed",
             Msg::Exported(_) => "exported",
             Msg::LookedUp { .. } => "looked-up",
@@ -333,6 +342,8 @@ pub enum Effect {
     RememberCampaign(u64),
     /// Fetch the server's statuses of the leads in these campaigns; answers `StatusesRefreshed`.
     RefreshStatuses(Vec<u64>),
+    /// Run a long filter pass off the UI task; answers `Filtered`.
+    Filter(super::FilterPass),
     /// Write these leads as CSV to this path; answers `Exported`.
     Export {
         /// The file to create.

@@ -129,6 +129,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
         Effect::Export { path, leads } => {
             blocking(tasks, move || Msg::Exported(export_csv(&path, &leads).map(|n| (path, n))));
         }
+        Effect::Filter(pass) => blocking(tasks, move || super::filter::run_pass(&pass)),
         Effect::FetchCampaigns => with_api(
             services,
             tasks,

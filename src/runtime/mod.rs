@@ -22,7 +22,10 @@ use crate::history::HistoryStore;
 use crate::model::{App, Effect, Msg};
 
 mod effects;
+mod filter;
 use crate::{keymap, ui};
+
+pub use filter::run_pass;
 
 /// Events handled before a redraw when many arrive at once (a fast typist, a paste without
 /// bracketed paste).

@@ -1,5 +1,5 @@
 //! The form pane: one row per field, the focused one marked, phone numbers checked live beside
-//! them, and the rows scrolled so the focused field is always in view.
+//! them, and the rows scrolled (by the model) so the focused field is always in view.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -11,6 +11,7 @@ use super::text_field::{self, ellipsize};
 use super::theme;
 use crate::lead::{self, PhoneError};
 use crate::model::form::VarRow;
+use crate::model::screen::{FormLine, form_lines};
 use crate::model::{App, Focus, Hit, TextInput};
 
 const LABEL: usize = 12;
@@ -39,19 +40,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
         return;
     }
     let rows = rows(app, inner.width as usize);
-    let focused_row = rows.iter().position(|r| r.focus == Some(app.focus));
     let campaign_row = rows.iter().position(|r| r.focus == Some(Focus::Campaign));
     let height = inner.height as usize;
-    // Never scrolled past what fills the pane (a grown window shows the form's top again).
-    let mut offset = app.form_offset.get().min(rows.len().saturating_sub(height));
-    if let Some(row) = focused_row {
-        if row < offset {
-            offset = row;
-        } else if row >= offset + height {
-            offset = row + 1 - height;
-        }
-    }
-    app.form_offset.set(offset);
+    // Kept by the model so the focused field is in view (`App::keep_in_view`).
+    let offset = app.form_offset;
     for (i, row) in rows.into_iter().skip(offset).take(height).enumerate() {
         let y = inner.y + i as u16;
         let line_area = Rect { y, height: 1, ..inner };
@@ -73,7 +65,7 @@ pub fn hit(app: &App, area: Rect, col: u16, row: u16) -> Option<Hit> {
         return None;
     }
     let rows = rows(app, inner.width as usize);
-    let offset = app.form_offset.get();
+    let offset = app.form_offset;
     if let Some(campaign) = rows.iter().position(|r| r.focus == Some(Focus::Campaign))
         && campaign >= offset
         && let Some(index) = super::picker::hit(app, inner, inner.y + (campaign - offset) as u16, col, row)
@@ -85,74 +77,81 @@ pub fn hit(app: &App, area: Rect, col: u16, row: u16) -> Option<Hit> {
     line.hits.iter().rev().find(|(from, _)| *from <= x).map(|(_, focus)| Hit::Field(*focus))
 }
 
+/// The form's rows, one per line the model lays out ([`form_lines`]), so the two agree on where
+/// each field is.
 fn rows(app: &App, width: usize) -> Vec<Row> {
     let form = &app.entry.form;
-    let mut rows = Vec::new();
     let input_width = (width.saturating_sub(LABEL + 2) / 2).clamp(12, 34);
-
-    // The campaign's settings first: they stay from lead to lead, the lead's fields follow.
-    rows.push(text_row(
-        app,
-        Focus::Campaign,
-        label_span(app, Focus::Campaign, "Campaign"),
-        &form.campaign,
-        input_width.min(14),
-        "name or id",
-        campaign_hint(app, width.saturating_sub(LABEL + input_width.min(14) + 1)),
-    ));
-    let focused = app.focus == Focus::AllowDuplicate;
-    let check = if form.allow_duplicate { "[x]" } else { "[ ]" };
-    rows.push(Row::new(
-        Some(Focus::AllowDuplicate),
-        vec![
-            label_span(app, Focus::AllowDuplicate, "Duplicates"),
-            Span::styled(check, if focused { theme::control_focused() } else { Style::new() }),
-            Span::styled(" allow this phone twice in the campaign", theme::hint()),
-        ],
-        None,
-    ));
-    rows.push(phone_row(app, Focus::Phone, "Phone", &form.phone, input_width, width));
-
-    rows.push(section_row(
-        app,
-        Focus::Variables,
-        "Variables",
-        form.variables.is_empty(),
-        "none · Ctrl-N adds a row",
-        "empty values are not sent; the default applies",
-    ));
-    for i in 0..form.variables.len() {
-        rows.push(var_row(app, &form.variables, i, (Focus::VarKey(i), Focus::VarValue(i)), 2, width));
-    }
-
     let add = crate::keymap::form_key(crate::model::Action::AddContact);
-    let contacts_hint = if form.secondary.is_empty() {
-        format!("none · {add} adds a contact")
-    } else {
-        format!("called in this order after the primary · {add} adds")
-    };
-    rows.push(section_row(app, Focus::Secondary, "Secondary", true, &contacts_hint, ""));
-    for (c, contact) in form.secondary.iter().enumerate() {
-        let label = format!("{}. Phone", c + 1);
-        rows.push(phone_row(app, Focus::SecPhone(c), &label, &contact.phone, input_width, width));
-        for r in 0..contact.variables.len() {
-            let focuses = (Focus::SecVarKey(c, r), Focus::SecVarValue(c, r));
-            rows.push(var_row(app, &contact.variables, r, focuses, 4, width));
+    let row = |line: FormLine| match line {
+        FormLine::Campaign => text_row(
+            app,
+            Focus::Campaign,
+            label_span(app, Focus::Campaign, "Campaign"),
+            &form.campaign,
+            input_width.min(14),
+            "name or id",
+            campaign_hint(app, width.saturating_sub(LABEL + input_width.min(14) + 1)),
+        ),
+        FormLine::Duplicates => {
+            let focused = app.focus == Focus::AllowDuplicate;
+            let check = if form.allow_duplicate { "[x]" } else { "[ ]" };
+            Row::new(
+                Some(Focus::AllowDuplicate),
+                vec![
+                    label_span(app, Focus::AllowDuplicate, "Duplicates"),
+                    Span::styled(check, if focused { theme::control_focused() } else { Style::new() }),
+                    Span::styled(" allow this phone twice in the campaign", theme::hint()),
+                ],
+                None,
+            )
         }
-    }
-
-    rows.push(Row::new(None, vec![], None));
-    let focused = app.focus == Focus::Submit;
-    rows.push(Row::new(
-        Some(Focus::Submit),
-        vec![
-            Span::raw(format!("{:<LABEL$}", marker(app, Focus::Submit))),
-            Span::styled("[ Send lead ]", if focused { theme::control_focused() } else { theme::heading() }),
-            Span::styled("  Ctrl-S sends from anywhere", theme::hint()),
-        ],
-        None,
-    ));
-    rows
+        FormLine::Phone => phone_row(app, Focus::Phone, "Phone", &form.phone, input_width, width),
+        FormLine::Variables { focusable } => section_row(
+            app,
+            Focus::Variables,
+            "Variables",
+            focusable,
+            "none · Ctrl-N adds a row",
+            "empty values are not sent; the default applies",
+        ),
+        FormLine::Var(i) => {
+            var_row(app, &form.variables, i, (Focus::VarKey(i), Focus::VarValue(i)), 2, width)
+        }
+        FormLine::Secondary => {
+            let hint = if form.secondary.is_empty() {
+                format!("none · {add} adds a contact")
+            } else {
+                format!("called in this order after the primary · {add} adds")
+            };
+            section_row(app, Focus::Secondary, "Secondary", true, &hint, "")
+        }
+        FormLine::SecPhone(c) => {
+            let label = format!("{}. Phone", c + 1);
+            phone_row(app, Focus::SecPhone(c), &label, &form.secondary[c].phone, input_width, width)
+        }
+        FormLine::SecVar(c, r) => {
+            let focuses = (Focus::SecVarKey(c, r), Focus::SecVarValue(c, r));
+            var_row(app, &form.secondary[c].variables, r, focuses, 4, width)
+        }
+        FormLine::Gap => Row::new(None, vec![], None),
+        FormLine::Submit => {
+            let focused = app.focus == Focus::Submit;
+            Row::new(
+                Some(Focus::Submit),
+                vec![
+                    Span::raw(format!("{:<LABEL$}", marker(app, Focus::Submit))),
+                    Span::styled(
+                        "[ Send lead ]",
+                        if focused { theme::control_focused() } else { theme::heading() },
+                    ),
+                    Span::styled("  Ctrl-S sends from anywhere", theme::hint()),
+                ],
+                None,
+            )
+        }
+    };
+    form_lines(form).into_iter().map(row).collect()
 }
 
 /// A field as drawn: scrolled to the cursor while focused; otherwise from its start, cut with an

@@ -10,11 +10,11 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 use super::text_field::{ellipsize, marked};
 use super::theme;
 use crate::history::{LeadEntry, Status};
+use crate::model::screen::{DETAIL_ROWS, MIN_TABLE_ROWS};
 use crate::model::{App, Focus, Hit};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 const TIME_W: u16 = 11;
-const DETAIL_H: u16 = 3;
 const STATUS_W: u16 = 12;
 const PHONE_W: u16 = 16;
 const SERVER_W: u16 = 11;
@@ -41,11 +41,17 @@ fn layout(app: &App, inner: Rect) -> (Option<Rect>, Rect, Rect) {
     let bar = app.history.search_input.is_some() || app.history.is_filtered();
     let [bar_area, table, detail] = Layout::vertical([
         Constraint::Length(u16::from(bar)),
-        Constraint::Min(3),
-        Constraint::Length(DETAIL_H),
+        Constraint::Min(MIN_TABLE_ROWS),
+        Constraint::Length(DETAIL_ROWS),
     ])
     .areas(inner);
     (bar.then_some(bar_area), table, detail)
+}
+
+/// The table's area in the pane's inside `inner`.
+#[cfg(test)]
+pub(super) fn table_area(app: &App, inner: Rect) -> Rect {
+    layout(app, inner).1
 }
 
 /// Draws the history pane into `area` (border included).
@@ -108,13 +114,8 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
     let view = &app.history;
     let visible = area.height.saturating_sub(1) as usize;
     let selected = view.selected.min(view.len().saturating_sub(1));
-    let mut offset = view.offset.get();
-    if selected < offset {
-        offset = selected;
-    } else if visible > 0 && selected >= offset + visible {
-        offset = selected + 1 - visible;
-    }
-    view.offset.set(offset);
+    // Kept by the model so the selection is in view.
+    let offset = view.offset;
 
     // Time, status and phone have fixed widths; name and campaign share the rest, 3:2. The
     // server's status gets a column once it has been asked.
@@ -166,7 +167,7 @@ pub fn hit(app: &App, area: Rect, row: u16) -> Option<Hit> {
     let (_, table, _) = layout(app, Block::bordered().inner(area));
     // The table's first line is its heading.
     let line = row.checked_sub(table.y + 1)? as usize;
-    let index = app.history.offset.get() + line;
+    let index = app.history.offset + line;
     (line < table.height.saturating_sub(1) as usize && index < app.history.len())
         .then_some(Hit::HistoryRow(index))
 }

@@ -18,6 +18,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
+use crate::model::screen::{self, FOOTER_ROWS, HEADER_ROWS, MIN_BODY_ROWS, TAB_ROWS};
 use crate::model::{App, Focus, Hit, Overlay};
 
 /// Where each part of the screen is, for drawing and for placing mouse clicks.
@@ -30,10 +31,14 @@ struct Areas {
 }
 
 fn areas(app: &App, area: Rect) -> Areas {
-    let [header, body, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(HEADER_ROWS),
+        Constraint::Min(MIN_BODY_ROWS),
+        Constraint::Length(FOOTER_ROWS),
+    ])
+    .areas(area);
     if app.is_narrow() {
-        let [tabs, pane] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+        let [tabs, pane] = Layout::vertical([Constraint::Length(TAB_ROWS), Constraint::Min(1)]).areas(body);
         let history = app.focus == Focus::History;
         Areas {
             header,
@@ -43,9 +48,8 @@ fn areas(app: &App, area: Rect) -> Areas {
             footer,
         }
     } else {
-        // The form is where the typing happens: on a wide screen it takes what its hints need
-        // (up to 92 columns), and the history keeps at least 68.
-        let form_width = (body.width / 2).max(body.width.saturating_sub(68).min(92));
+        // The form is where the typing happens: on a wide screen it takes what its hints need.
+        let form_width = screen::form_width(body.width);
         let [left, right] =
             Layout::horizontal([Constraint::Length(form_width), Constraint::Min(1)]).areas(body);
         Areas { header, tabs: None, form: Some(left), history: Some(right), footer }
@@ -127,4 +131,39 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         tab(&format!("History F3{count}"), history),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AppOptions, Msg};
+
+    /// The model scrolls with the pane sizes of `model::screen`; the panes drawn here are those
+    /// sizes, at every terminal size (narrow, wide, too small).
+    #[test]
+    fn the_model_and_the_drawing_agree_on_the_pane_sizes() {
+        let (mut app, _) = App::new(AppOptions::default());
+        for width in [0, 9, 12, 20, 40, 80, 119, 120, 121, 160, 250, 400] {
+            for height in 0..=60 {
+                app.update(Msg::Resize { width, height });
+                let screen = Rect::new(0, 0, width, height);
+                app.focus = Focus::Phone;
+                let form = areas(&app, screen).form.map(|a| Block::bordered().inner(a));
+                let form = form.map(|a| (a.width, a.height));
+                assert_eq!(form, Some(screen::form_inside(app.size)), "form at {width}x{height}");
+                app.focus = Focus::History;
+                let pane = areas(&app, screen).history.map(|a| Block::bordered().inner(a));
+                for bar in [false, true] {
+                    app.history.search_input = bar.then(crate::model::TextInput::default);
+                    let table = pane.map(|inner| history::table_area(&app, inner).height);
+                    assert_eq!(
+                        table,
+                        Some(screen::table_rows(app.size, bar)),
+                        "history table at {width}x{height}, bar {bar}"
+                    );
+                }
+                app.history.search_input = None;
+            }
+        }
+    }
 }
