@@ -176,7 +176,7 @@ impl App {
             self.notify(Level::Info, "No created leads to ask the server about");
             return vec![];
         }
-        self.refreshing = true;
+        self.history.refreshing = true;
         self.notify(Level::Info, "Asking the server where your leads stand…");
         vec![Effect::RefreshStatuses(campaigns)]
     }
@@ -185,7 +185,7 @@ impl App {
         &mut self,
         result: Result<HashMap<crate::api::types::LeadId, String>, ApiError>,
     ) {
-        self.refreshing = false;
+        self.history.refreshing = false;
         match result {
             Ok(statuses) => {
                 let mut matched = 0;
@@ -195,7 +195,7 @@ impl App {
                         matched += 1;
                     }
                 }
-                self.statuses_at = Some(self.clock);
+                self.history.statuses_at = Some(self.clock);
                 self.history.refilter_if_filtered();
                 self.notify(
                     Level::Info,

@@ -184,11 +184,11 @@ fn server_statuses_land_beside_the_local_ones() {
     let mut app = app();
     let effects = app.update(Msg::Action(Action::RefreshStatus));
     assert_eq!(effects, [Effect::RefreshStatuses(vec![12, 17])]);
-    assert!(app.refreshing);
+    assert!(app.history.refreshing);
     let statuses: HashMap<crate::api::types::LeadId, String> =
         [("1001".into(), "completed".to_owned()), ("999".into(), "x".to_owned())].into();
     app.update(Msg::StatusesRefreshed(Ok(statuses)));
-    assert!(!app.refreshing && app.statuses_at.is_some());
+    assert!(!app.history.refreshing && app.history.statuses_at.is_some());
     assert_eq!(
         app.history.get(&LocalId(uuid::Uuid::from_u128(1))).unwrap().server_status.as_deref(),
         Some("completed")

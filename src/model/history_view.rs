@@ -21,6 +21,14 @@ use super::filter_pass::{Candidates, FilterPass};
 /// The leads and where the user is looking.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryView {
+    /// Whether a server status refresh is under way.
+    pub refreshing: bool,
+    /// When the server statuses were last refreshed.
+    pub statuses_at: Option<jiff::Timestamp>,
+    /// How far the history file has been read.
+    pub(super) end: u64,
+    /// A tail read is under way; `Some(true)` when the file changed again meanwhile.
+    pub(super) tail_reading: Option<bool>,
     /// Leads in submission order (oldest first); the screen shows them reversed.
     entries: Vec<LeadEntry>,
     index: HashMap<LocalId, usize>,

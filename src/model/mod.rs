@@ -153,20 +153,13 @@ pub struct App {
     pub entry: Entry,
     /// Where the keyboard focus is.
     pub focus: Focus,
-    /// The leads entered before.
+    /// The history side: the leads entered before, how far the file is read, the server's
+    /// statuses.
     pub history: HistoryView,
     /// Campaigns and variable names known for the account.
     pub catalog: Catalog,
-    /// Whether a server status refresh is under way.
-    pub refreshing: bool,
-    /// When the server statuses were last refreshed.
-    pub statuses_at: Option<jiff::Timestamp>,
     /// Where exports go.
     pub export_dir: Option<std::path::PathBuf>,
-    /// How far the history file has been read.
-    pub(super) history_end: u64,
-    /// A tail read is under way; `Some(true)` when the file changed again meanwhile.
-    pub(super) tail_reading: Option<bool>,
     /// An overlay, when one is open.
     pub overlay: Option<Overlay>,
     /// The footer message.
@@ -213,11 +206,7 @@ impl App {
             focus: Focus::Phone,
             history: HistoryView::default(),
             catalog: Catalog::default(),
-            refreshing: false,
-            statuses_at: None,
             export_dir: options.export_dir,
-            history_end: 0,
-            tail_reading: None,
             overlay: None,
             notice: None,
             target: options.target,
@@ -312,7 +301,7 @@ impl App {
                 .selected_entry()
                 .is_some_and(|e| matches!(e.status, Status::Failed | Status::Rejected)),
             Action::Export => self.export_dir.is_some() && !self.history.is_empty(),
-            Action::RefreshStatus => !self.refreshing,
+            Action::RefreshStatus => !self.history.refreshing,
             _ => true,
         }
     }
@@ -386,7 +375,7 @@ impl App {
                 vec![]
             }
             Msg::HistoryLoaded { entries, problems, end } => {
-                self.history_end = end;
+                self.history.end = end;
                 if let Some(problem) = problems.first() {
                     let more = problems.len() - 1;
                     let text = match more {

@@ -210,7 +210,7 @@ impl App {
         if claims.is_empty() {
             return vec![];
         }
-        vec![Effect::Claim { claims, from: self.history_end }]
+        vec![Effect::Claim { claims, from: self.history.end }]
     }
 
     /// The store answered a claim: leads taken over are looked up first (a request may have

@@ -12,21 +12,21 @@ impl App {
         if !self.history.loaded {
             return vec![];
         }
-        if let Some(again) = &mut self.tail_reading {
+        if let Some(again) = &mut self.history.tail_reading {
             *again = true;
             vec![]
         } else {
-            self.tail_reading = Some(false);
-            vec![Effect::ReadTail(self.history_end)]
+            self.history.tail_reading = Some(false);
+            vec![Effect::ReadTail(self.history.end)]
         }
     }
 
     pub(super) fn tail_read(&mut self, result: Result<Tail, crate::history::HistoryError>) -> Vec<Effect> {
-        let again = self.tail_reading.take() == Some(true);
+        let again = self.history.tail_reading.take() == Some(true);
         match result {
             Ok(tail) if tail.reset => return vec![Effect::LoadHistory],
             Ok(tail) => {
-                self.history_end = self.history_end.max(tail.end);
+                self.history.end = self.history.end.max(tail.end);
                 let (added, touched) = self.merge(tail.records);
                 if let Some(problem) = tail.problems.first() {
                     self.notify(Level::Error, problem.clone());

@@ -27,9 +27,9 @@ pub fn title(app: &App) -> String {
         (true, false) => format!("History · {}", view.total()),
         (true, true) => format!("History · {} of {}", view.len(), view.total()),
     };
-    if app.refreshing {
+    if app.history.refreshing {
         title.push_str(" · asking the server…");
-    } else if let Some(at) = app.statuses_at {
+    } else if let Some(at) = app.history.statuses_at {
         let at = at.to_zoned_datetime(app.time_zone.clone()).strftime("%H:%M");
         title.push_str(&format!(" · server status {at}"));
     }
@@ -119,7 +119,7 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
 
     // Time, status and phone have fixed widths; name and campaign share the rest, 3:2. The
     // server's status gets a column once it has been asked.
-    let server_w = if app.statuses_at.is_some() { SERVER_W } else { 0 };
+    let server_w = if app.history.statuses_at.is_some() { SERVER_W } else { 0 };
     let columns = if server_w > 0 { 5 } else { 4 };
     let rest = area.width.saturating_sub(TIME_W + STATUS_W + PHONE_W + server_w + columns);
     let name_w = rest * 3 / 5;
