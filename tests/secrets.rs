@@ -537,3 +537,70 @@ fn the_search_finds_what_it_looks_for() {
     let frames = replay(raw.as_bytes(), 5, 40).frames;
     assert!(frames.iter().any(|f| pieces.iter().any(|p| f.contains(p.as_str()))), "{frames:?}");
 }
+
+/// Seen: with `HTTP_PROXY` (or `http_proxy`, `ALL_PROXY`) set and a plain-http base URL on
+/// loopback, every request, `Authorization: Bearer …` included, went to the proxy. A loopback
+/// listener stands in for the proxy here: it must see no connection at all, while `create`
+/// reaches the sandbox directly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_never_goes_through_a_proxy_in_clear() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((_socket, _)) = proxy.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    for (n, variable) in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"].into_iter().enumerate() {
+        let phone = format!("+1415555010{n}");
+        let out = support::command::isolated(
+            home.path(),
+            &sandbox.base_url(),
+            sandbox.key(),
+            &["create", "--phone", &phone, "--campaign", "12"],
+        )
+        .env(variable, &proxy_url)
+        .output()
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{variable}: {stderr}");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0, "{variable} was used");
+    }
+    assert_eq!(sandbox.state().leads().len(), 4, "every lead went straight to the sandbox");
+}
+
+/// https to another host still goes through the system's proxy, as a `CONNECT` tunnel: the
+/// proxy (a loopback listener here) learns the host and nothing else, no header, no key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_goes_through_a_proxy_as_a_tunnel_only() {
+    use tokio::io::AsyncReadExt;
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let heard = tokio::spawn(async move {
+        let (mut socket, _) = proxy.accept().await.unwrap();
+        let mut head = vec![0u8; 4096];
+        let n = socket.read(&mut head).await.unwrap();
+        // Closed without answering: the tunnel never opens.
+        String::from_utf8_lossy(&head[..n]).into_owned()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let out = support::command::isolated(
+        home.path(),
+        "https://api.autocalls.invalid/api",
+        "1|fixture-secret-key",
+        &["create", "--phone", "+14155550100", "--campaign", "12"],
+    )
+    .env("HTTPS_PROXY", &proxy_url)
+    .output()
+    .await
+    .unwrap();
+    let head = tokio::time::timeout(Duration::from_secs(30), heard).await.unwrap().unwrap();
+    assert!(head.starts_with("CONNECT api.autocalls.invalid:443 "), "{head}");
+    assert!(!head.contains("fixture-secret-key") && !head.contains("Bearer"), "{head}");
+    assert_ne!(out.status.code(), Some(0), "no tunnel, no lead");
+}

@@ -94,14 +94,18 @@ impl ApiClient {
     /// root certificates (milliseconds), which must not stand before the app's first frame.
     fn http(&self) -> Result<&reqwest::Client, ApiError> {
         let (connect, whole) = self.timeouts;
+        // A proxy sees a plain-http request whole, the key with it; and loopback is this machine.
+        // So only https to another host goes through the system's proxy (as CONNECT, in which
+        // the proxy sees no more than the host).
+        let direct = self.base.scheme() != "https" || is_loopback(&self.base);
         let built = self.http.get_or_init(|| {
-            reqwest::Client::builder()
+            let builder = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(connect)
                 .timeout(whole)
-                .user_agent(concat!("autocalls-tui/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| format!("HTTP client: {e}"))
+                .user_agent(concat!("autocalls-tui/", env!("CARGO_PKG_VERSION")));
+            let builder = if direct { builder.no_proxy() } else { builder };
+            builder.build().map_err(|e| format!("HTTP client: {e}"))
         });
         built.as_ref().map_err(|e| ApiError::Invalid(e.clone()))
     }
