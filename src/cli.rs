@@ -195,6 +195,12 @@ pub fn main() -> ExitCode {
         }
     };
     let _log = commands::logging::init(&settings.paths.state_dir, &cli.global.log_level);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+        if command.is_some() {
+            eprintln!("warning: {warning}");
+        }
+    }
     runtime.block_on(async {
         match command {
             Some(args) => commands::create::run(&settings, &args).await,
@@ -205,7 +211,12 @@ pub fn main() -> ExitCode {
 
 fn history_command(global: GlobalArgs, args: &HistoryArgs) -> ExitCode {
     match Settings::resolve(global.overrides()) {
-        Ok(settings) => commands::history::run(&settings, args, global.campaign),
+        Ok(settings) => {
+            for warning in &settings.warnings {
+                eprintln!("warning: {warning}");
+            }
+            commands::history::run(&settings, args, global.campaign)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

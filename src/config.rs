@@ -250,6 +250,27 @@ pub fn private_file_options() -> std::fs::OpenOptions {
     options
 }
 
+/// A warning when `path`, which holds the API key, can be read or changed by other users (as ssh
+/// warns about a key file), with the command that fixes it.
+pub fn loose_key_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "run `chmod 600 {}`: other users can read it, and it holds the API key (mode {mode:o})",
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// Creates a directory (and its parents) that only its owner can enter.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
@@ -296,6 +317,9 @@ pub struct Settings {
     /// Sentences for the user about the config file that are not errors (a setting no longer
     /// used).
     pub notices: Vec<String>,
+    /// Sentences about risks the user should fix (the key in a file others can read), said
+    /// wherever the settings are read.
+    pub warnings: Vec<String>,
     /// Draw without colour.
     pub plain: bool,
     /// Remapped keys, command name → keys, in file order.
@@ -315,6 +339,7 @@ impl Settings {
             .or(file.default_region)
             .map(|r| r.parse().map_err(ConfigError::Invalid))
             .transpose()?;
+        let key_in_file = file.api_key.is_some();
         Ok(Settings {
             base_url: overrides
                 .base_url
@@ -337,6 +362,7 @@ impl Settings {
                 })
                 .into_iter()
                 .collect(),
+            warnings: key_in_file.then(|| loose_key_warning(&paths.config_file)).flatten().into_iter().collect(),
             plain: file.theme == Some(Theme::Plain),
             keys: file.keys.iter().map(|(name, keys)| (name.clone(), keys.keys())).collect(),
             sandbox: overrides.sandbox,

@@ -316,3 +316,45 @@ async fn an_old_config_with_resume_after_secs_gets_a_notice_not_an_error() {
     let history = std::fs::read_to_string(env.history_file()).unwrap();
     assert!(history.lines().all(|l| l.contains("\"run\":\"")), "every record names its run: {history}");
 }
+
+/// Seen: `config.toml` holding `api_key` with mode 0644, 0640 or 0604 raised no word anywhere.
+/// Now `create`, `history` and `config show` warn (as ssh does for a key file), say the `chmod`
+/// that fixes it, and `config show` marks the key; a private file, or one without the key, says
+/// nothing.
+#[tokio::test]
+async fn a_config_file_others_can_read_with_the_key_in_it_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let dir = env.dir.path().join("config/autocalls-tui");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    let warned = |stream: &str| stream.contains("other users can read it") && stream.contains("`chmod 600 ");
+    for (n, mode) in [0o644, 0o640, 0o604].into_iter().enumerate() {
+        std::fs::write(&config, format!("api_key = \"{}\"\n", sandbox.key())).unwrap();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).unwrap();
+        // The key comes from the file only.
+        let phone = format!("+1415555020{n}");
+        let out = env
+            .command(&["create", "--phone", &phone, "--campaign", "12"])
+            .env_remove("AUTOCALLS_API_KEY")
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        assert!(warned(&text(&out.stderr)), "create, mode {mode:o}: {}", text(&out.stderr));
+        let out = env.command(&["history"]).output().await.unwrap();
+        assert!(warned(&text(&out.stderr)), "history, mode {mode:o}: {}", text(&out.stderr));
+        let out = env.command(&["config", "show"]).env_remove("AUTOCALLS_API_KEY").output().await.unwrap();
+        let shown = text(&out.stdout);
+        assert!(warned(&shown) && shown.contains("readable by others"), "config show: {shown}");
+        assert!(!shown.contains(sandbox.key()), "{shown}");
+    }
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = env.command(&["config", "show"]).output().await.unwrap();
+    assert!(!warned(&text(&out.stdout)) && !warned(&text(&out.stderr)), "private: no warning");
+    std::fs::write(&config, "default_region = \"DE\"\n").unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.command(&["config", "show"]).output().await.unwrap();
+    assert!(!warned(&text(&out.stdout)), "no key in it: no warning");
+}

@@ -31,8 +31,13 @@ fn show(settings: &Settings) {
     } else {
         String::new()
     };
+    let loose = if key_source == "config file" && !settings.warnings.is_empty() {
+        " — the file is readable by others, see the warning below"
+    } else {
+        ""
+    };
     let key = match &settings.api_key {
-        Some(key) => format!("{} (from {key_source})", ApiKey(key.clone()).hint()),
+        Some(key) => format!("{} (from {key_source}){loose}", ApiKey(key.clone()).hint()),
         None => "none: the app asks for it at start (or use --sandbox)".into(),
     };
     let base_source = if std::env::var(ENV_BASE_URL).is_ok() { " (from AUTOCALLS_BASE_URL)" } else { "" };
@@ -85,5 +90,8 @@ fn show(settings: &Settings) {
     }
     for notice in &settings.notices {
         println!("note: {}", crate::sanitize::clean(notice));
+    }
+    for warning in &settings.warnings {
+        println!("warning: {}", crate::sanitize::clean(warning));
     }
 }

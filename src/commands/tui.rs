@@ -96,6 +96,9 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
     for notice in &settings.notices {
         app.notify_info(notice);
     }
+    for warning in &settings.warnings {
+        app.notify_error(&format!("Warning: {warning}"));
+    }
     let services = Services {
         api: connection.api.clone(),
         client: connection.client.clone(),
