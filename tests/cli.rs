@@ -358,3 +358,19 @@ async fn a_config_file_others_can_read_with_the_key_in_it_is_warned_about() {
     let out = env.command(&["config", "show"]).output().await.unwrap();
     assert!(!warned(&text(&out.stdout)), "no key in it: no warning");
 }
+
+/// Seen: `history` and the TUI warned about a history others can read (mode 0644); `create`
+/// said nothing. Now it does too.
+#[tokio::test]
+async fn create_warns_about_a_history_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    create_ok(&env, &["--phone", "+14155550300", "--campaign", "12"]).await;
+    std::fs::set_permissions(env.history_file(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.run(&["create", "--phone", "+14155550301", "--campaign", "12"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("warning:") && err.contains("can be read or changed by other users"), "{err}");
+    assert!(err.contains("chmod 600"), "{err}");
+}

@@ -608,3 +608,30 @@ fn a_history_larger_than_a_read_loads_whole() {
     assert_eq!(loaded.damaged.len(), 1, "{:?}", loaded.problems);
     assert_eq!(loaded.damaged[0].line, 4001);
 }
+
+/// Seen: a `history.jsonl` that is a symbolic link was followed silently: records went to the
+/// link's target, whose own lines were reported as damaged. A link is refused, with the path,
+/// and its target is left untouched.
+#[test]
+fn a_history_that_is_a_symbolic_link_is_refused_and_its_target_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("elsewhere.txt");
+    std::fs::write(&target, "not a history\n").unwrap();
+    let history = dir.path().join("history.jsonl");
+    std::os::unix::fs::symlink(&target, &history).unwrap();
+    let refused = match HistoryStore::open(&history) {
+        Err(e) => e.to_string(),
+        Ok(store) => match store.load() {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("a link was read as the history"),
+        },
+    };
+    assert!(refused.contains("symbolic link") && refused.contains("history.jsonl"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "not a history\n", "the target is untouched");
+    // A link to a folder, or a dangling one, is refused the same way.
+    std::fs::remove_file(&history).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &history).unwrap();
+    let refused = HistoryStore::open(&history).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("symbolic link"), "{refused}");
+    assert!(!dir.path().join("nowhere").exists(), "nothing created at the link's target");
+}

@@ -150,6 +150,11 @@ impl Lead<'_> {
 /// never takes an earlier lead for this one.
 fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<LeadId> {
     let Ok(folded) = store.load_leads() else { return Vec::new() };
+    // What the TUI and `history` say at start (a history others can read, damaged lines) is
+    // said here too.
+    for problem in &folded.loaded.problems {
+        say!("warning: {problem}");
+    }
     folded
         .leads
         .into_iter()

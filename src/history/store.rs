@@ -60,6 +60,14 @@ pub enum HistoryError {
         /// The error from the operating system.
         source: io::Error,
     },
+    /// The path is a symbolic link: it is not followed (records would land wherever it points).
+    #[error(
+        "the history file {path} is a symbolic link, which is not followed; put the history file itself there, or choose another --data-dir"
+    )]
+    Link {
+        /// The path.
+        path: PathBuf,
+    },
     /// The path exists but is not a regular file (a folder, a device), so it cannot hold history.
     #[error("the history file {path} is not a regular file; remove it or choose another --data-dir")]
     NotAFile {
@@ -165,7 +173,15 @@ impl HistoryStore {
         if let Some(parent) = parent {
             crate::config::create_private_dir(parent).map_err(io_error(parent, "create the folder of"))?;
         }
-        match OpenOptions::new().append(true).create_new(true).mode(0o600).open(path) {
+        // O_NOFOLLOW: a link in the file's place is refused, never followed (with O_EXCL a link
+        // already fails as existing; then `open_file` says what it is).
+        match OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+        {
             Ok(file) => {
                 file.sync_all().map_err(io_error(path, "create"))?;
                 // Make the new directory entry durable too; failing here loses nothing yet.
@@ -206,13 +222,18 @@ impl HistoryStore {
     /// Opens the history for reading and appending (never truncating on open), creating it with
     /// mode 0600 if it went missing since [`open`](Self::open).
     fn open_file(&self) -> Result<File, HistoryError> {
-        let file =
-            OpenOptions::new().read(true).append(true).create(true).mode(0o600).open(&self.path).map_err(
-                |e| match e.kind() {
-                    ErrorKind::IsADirectory => HistoryError::NotAFile { path: self.path.clone() },
-                    _ => io_error(&self.path, "open")(e),
-                },
-            )?;
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.path)
+            .map_err(|e| match e.kind() {
+                ErrorKind::IsADirectory => HistoryError::NotAFile { path: self.path.clone() },
+                _ if e.raw_os_error() == Some(libc::ELOOP) => HistoryError::Link { path: self.path.clone() },
+                _ => io_error(&self.path, "open")(e),
+            })?;
         let meta = file.metadata().map_err(io_error(&self.path, "read the metadata of"))?;
         if !meta.is_file() {
             return Err(HistoryError::NotAFile { path: self.path.clone() });

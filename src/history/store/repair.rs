@@ -176,7 +176,12 @@ impl HistoryStore {
 
     /// Appends entries to the side file (created with mode 0600) in one write, and syncs them.
     fn write_side_file(&self, entries: &[u8]) -> io::Result<()> {
-        let mut side = OpenOptions::new().append(true).create(true).mode(0o600).open(self.damaged_path())?;
+        let mut side = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(self.damaged_path())?;
         side.write_all(entries)?;
         side.sync_data()
     }
