@@ -82,11 +82,23 @@ impl FilterPass {
             }
             let end = (start + CHECK_EVERY).min(to);
             match &self.candidates {
-                Candidates::All(n) => out.extend((n - end..n - start).rev().filter(passes)),
+                Candidates::All(n) => {
+                    self.index.push_matching_rev(n - end..n - start, &self.filter, &mut out);
+                }
                 Candidates::Listed(listed) => out.extend(listed[start..end].iter().copied().filter(passes)),
             }
         }
         Some(out)
+    }
+
+    /// Its filter.
+    pub(super) fn filter(&self) -> &Prepared {
+        &self.filter
+    }
+
+    /// Its filter back, once it has run.
+    pub(super) fn into_filter(self) -> Prepared {
+        self.filter
     }
 
     /// The message that answers this pass: `rows` from [`matching`](Self::matching) over all of

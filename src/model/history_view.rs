@@ -170,12 +170,12 @@ impl HistoryView {
         self.index_up_to_date();
         self.generation += 1;
         let wanted = Arc::new(());
-        let pass = FilterPass::new(self.generation, self.search.clone(), candidates, filter.clone(), &wanted);
+        let pass = FilterPass::new(self.generation, self.search.clone(), candidates, filter, &wanted);
         if pass.len() < self.worker_from.0 {
             let rows = pass.matching(0..pass.len()).unwrap_or_default();
-            self.show(rows, filter, true);
+            self.show(rows, pass.into_filter(), true);
         } else {
-            let upto = self.entries.len();
+            let (upto, filter) = (self.entries.len(), pass.filter().clone());
             self.pending =
                 Some(Pending { generation: self.generation, _wanted: wanted, filter, upto, fresh: true });
             self.to_start = Some(pass);
