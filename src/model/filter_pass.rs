@@ -1,8 +1,8 @@
 //! A filter pass over the leads, as a value. The history view makes one whenever what it lists
-//! must be worked out again; it runs a short one itself, and hands a long one to the runtime as
-//! [`Effect::Filter`](super::Effect::Filter): the runtime runs it on a worker and answers
-//! [`Msg::Filtered`](super::Msg::Filtered) with its generation, and the view takes only the
-//! answer of its newest pass. Nothing here starts a thread.
+//! must be worked out again. In a short history it runs it itself; in a long one it hands it to
+//! the runtime as [`Effect::Filter`](super::Effect::Filter), the runtime runs it on a worker and
+//! answers [`Msg::Filtered`](super::Msg::Filtered) with its generation, and the view takes only
+//! the answer of its newest pass. Nothing here starts a thread.
 
 use std::ops::Range;
 use std::sync::{Arc, Weak};
