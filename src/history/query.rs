@@ -61,16 +61,26 @@ pub struct Prepared {
 impl Prepared {
     /// Whether `entry` passes, given its [`search_key`].
     pub fn matches(&self, entry: &LeadEntry, key: &str) -> bool {
-        self.matches_fields(entry.status, entry.request.campaign_id, &entry.request.phone_number, key)
+        self.matches_with(entry.status, entry.request.campaign_id, || (&entry.request.phone_number, key))
     }
 
-    /// Whether a lead with these fields passes: its status, campaign, phone and [`search_key`]
-    /// (what [`SearchIndex`](super::search_index::SearchIndex) keeps of each lead).
-    pub fn matches_fields(&self, status: Status, campaign: u64, phone: &str, key: &str) -> bool {
+    /// Whether a lead with this status and campaign passes, `text` giving its phone and
+    /// [`search_key`] only when the search needs them (what
+    /// [`SearchIndex`](super::search_index::SearchIndex) keeps of each lead).
+    pub fn matches_with<'a>(
+        &self,
+        status: Status,
+        campaign: u64,
+        text: impl FnOnce() -> (&'a str, &'a str),
+    ) -> bool {
         if self.status.is_some_and(|s| s != status) || self.campaign.is_some_and(|c| c != campaign) {
             return false;
         }
-        self.query.is_empty() || self.query.matches(key, phone, status.as_str())
+        if self.query.is_empty() {
+            return true;
+        }
+        let (phone, key) = text();
+        self.query.matches(key, phone, status.as_str())
     }
 
     /// Whether every lead this filter keeps is kept by `earlier` too (the same quick filters, a

@@ -87,6 +87,22 @@ impl SearchIndex {
     pub fn matches(&self, i: usize, filter: &Prepared) -> bool {
         self.chunks.get(i / CHUNK).is_some_and(|chunk| chunk.matches(i % CHUNK, filter))
     }
+
+    /// Adds to `out` the leads in `range` that pass `filter`, the newest (the highest index)
+    /// first: a pass over all leads, a chunk at a time.
+    pub fn push_matching_rev(&self, range: std::ops::Range<usize>, filter: &Prepared, out: &mut Vec<usize>) {
+        let mut end = range.end.min(self.len);
+        while end > range.start {
+            let base = (end - 1) / CHUNK * CHUNK;
+            let start = range.start.max(base);
+            if let Some(chunk) = self.chunks.get(base / CHUNK) {
+                out.extend(
+                    (start - base..end - base).rev().filter(|&r| chunk.matches(r, filter)).map(|r| base + r),
+                );
+            }
+            end = start;
+        }
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -123,13 +139,13 @@ impl Chunk {
 
     fn matches(&self, r: usize, filter: &Prepared) -> bool {
         let Some(row) = self.rows.get(r) else { return false };
-        let start = self.start(r);
-        let phone_end = start + row.phone_len as usize;
-        let (Some(phone), Some(key)) = (self.text.get(start..phone_end), self.text.get(phone_end..row.end))
-        else {
-            return false;
-        };
-        filter.matches_fields(row.status, row.campaign, phone, key)
+        // The text is read only for a search (not for a status or campaign alone).
+        filter.matches_with(row.status, row.campaign, || {
+            let start = self.start(r);
+            let phone_end = start + row.phone_len as usize;
+            let field = |range| self.text.get(range).unwrap_or_default();
+            (field(start..phone_end), field(phone_end..row.end))
+        })
     }
 }
 
@@ -163,7 +179,15 @@ mod tests {
 
     fn listed(index: &SearchIndex, filter: &Filter) -> Vec<usize> {
         let prepared = filter.prepare();
-        (0..index.len()).filter(|&i| index.matches(i, &prepared)).collect()
+        let one_by_one: Vec<usize> = (0..index.len()).filter(|&i| index.matches(i, &prepared)).collect();
+        // A pass a chunk at a time, newest first, in pieces that do not follow the chunks.
+        let mut chunked = Vec::new();
+        for piece in [0, 5, 1_023, 1_024, 1_700, index.len() + 3].windows(2).rev() {
+            index.push_matching_rev(piece[0]..piece[1], &prepared, &mut chunked);
+        }
+        chunked.reverse();
+        assert_eq!(chunked, one_by_one);
+        one_by_one
     }
 
     fn expected(entries: &[LeadEntry], filter: &Filter) -> Vec<usize> {

@@ -1,8 +1,8 @@
 //! A filter pass over the leads, as a value. The history view makes one whenever what it lists
-//! must be worked out again; it runs a short one itself, and hands a long one to the runtime as
-//! [`Effect::Filter`](super::Effect::Filter): the runtime runs it on a worker and answers
-//! [`Msg::Filtered`](super::Msg::Filtered) with its generation, and the view takes only the
-//! answer of its newest pass. Nothing here starts a thread.
+//! must be worked out again. In a short history it runs it itself; in a long one it hands it to
+//! the runtime as [`Effect::Filter`](super::Effect::Filter), the runtime runs it on a worker and
+//! answers [`Msg::Filtered`](super::Msg::Filtered) with its generation, and the view takes only
+//! the answer of its newest pass. Nothing here starts a thread.
 
 use std::ops::Range;
 use std::sync::{Arc, Weak};
@@ -82,11 +82,23 @@ impl FilterPass {
             }
             let end = (start + CHECK_EVERY).min(to);
             match &self.candidates {
-                Candidates::All(n) => out.extend((n - end..n - start).rev().filter(passes)),
+                Candidates::All(n) => {
+                    self.index.push_matching_rev(n - end..n - start, &self.filter, &mut out);
+                }
                 Candidates::Listed(listed) => out.extend(listed[start..end].iter().copied().filter(passes)),
             }
         }
         Some(out)
+    }
+
+    /// Its filter.
+    pub(super) fn filter(&self) -> &Prepared {
+        &self.filter
+    }
+
+    /// Its filter back, once it has run.
+    pub(super) fn into_filter(self) -> Prepared {
+        self.filter
     }
 
     /// The message that answers this pass: `rows` from [`matching`](Self::matching) over all of

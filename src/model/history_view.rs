@@ -1,8 +1,8 @@
 //! The history pane's state: every lead the history knows, newest first on screen, and the
 //! selection. Leads are matched by local id, so a late answer can only ever update its own row.
 //!
-//! What is listed under a filter is worked out by a [`FilterPass`]: a short one here, a long one
-//! on a worker (the view hands it out with [`HistoryView::take_pass`] and takes its answer in
+//! What is listed under a filter is worked out by a [`FilterPass`]: here in a short history, on
+//! a worker in a long one (the view hands it out with [`HistoryView::take_pass`] and takes its answer in
 //! [`HistoryView::filtered`]; until then it lists what it listed before).
 
 use std::collections::HashMap;
@@ -70,7 +70,7 @@ pub struct HistoryView {
     pending: Option<Pending>,
     /// A pass made but not handed out yet.
     to_start: Option<FilterPass>,
-    /// From how many candidates a pass goes to a worker.
+    /// From how many leads the passes go to a worker.
     worker_from: WorkerFrom,
 }
 
@@ -88,8 +88,10 @@ struct Pending {
     fresh: bool,
 }
 
-/// From how many candidates a pass runs on a worker rather than in `update`: below it, one pass
-/// is quicker than a frame (≈ 0.5 ms per 50,000 leads) and the list changes with the key.
+/// From how many leads in the history every pass runs on a worker rather than in `update`. Below
+/// it a pass is done within a frame and the list changes with the key; above it even a pass over
+/// the leads listed can take more (a word that skips letters asks nucleo about each: ≈ 13 ms for
+/// 37,000 leads listed of a million), and the keys must not wait for it.
 #[derive(Debug, Clone, Copy)]
 struct WorkerFrom(usize);
 
@@ -178,12 +180,12 @@ impl HistoryView {
         self.index_up_to_date();
         self.generation += 1;
         let wanted = Arc::new(());
-        let pass = FilterPass::new(self.generation, self.search.clone(), candidates, filter.clone(), &wanted);
-        if pass.len() < self.worker_from.0 {
+        let pass = FilterPass::new(self.generation, self.search.clone(), candidates, filter, &wanted);
+        if self.entries.len() < self.worker_from.0 {
             let rows = pass.matching(0..pass.len()).unwrap_or_default();
-            self.show(rows, filter, true);
+            self.show(rows, pass.into_filter(), true);
         } else {
-            let upto = self.entries.len();
+            let (upto, filter) = (self.entries.len(), pass.filter().clone());
             self.pending =
                 Some(Pending { generation: self.generation, _wanted: wanted, filter, upto, fresh: true });
             self.to_start = Some(pass);
@@ -237,9 +239,9 @@ impl HistoryView {
         }
     }
 
-    /// Lets passes from `candidates` on go to a worker (tests make short passes go there too).
-    pub fn set_worker_from(&mut self, candidates: usize) {
-        self.worker_from = WorkerFrom(candidates);
+    /// Lets passes go to a worker from a history of `leads` on (tests make a short one's go too).
+    pub fn set_worker_from(&mut self, leads: usize) {
+        self.worker_from = WorkerFrom(leads);
     }
 
     /// The search the list is narrowed by, to show what matched in each row.

@@ -101,21 +101,22 @@ impl FormLine {
 
 /// The form's lines, top to bottom: the campaign's settings first (they stay from lead to lead),
 /// then the lead's fields.
-pub fn form_lines(form: &Form) -> Vec<FormLine> {
-    let mut lines = vec![
+pub fn form_lines(form: &Form) -> impl Iterator<Item = FormLine> + '_ {
+    let head = [
         FormLine::Campaign,
         FormLine::Duplicates,
         FormLine::Phone,
         FormLine::Variables { focusable: form.variables.is_empty() },
     ];
-    lines.extend((0..form.variables.len()).map(FormLine::Var));
-    lines.push(FormLine::Secondary);
-    for (c, contact) in form.secondary.iter().enumerate() {
-        lines.push(FormLine::SecPhone(c));
-        lines.extend((0..contact.variables.len()).map(|r| FormLine::SecVar(c, r)));
-    }
-    lines.extend([FormLine::Gap, FormLine::Submit]);
-    lines
+    let contacts = form.secondary.iter().enumerate().flat_map(|(c, contact)| {
+        std::iter::once(FormLine::SecPhone(c))
+            .chain((0..contact.variables.len()).map(move |r| FormLine::SecVar(c, r)))
+    });
+    head.into_iter()
+        .chain((0..form.variables.len()).map(FormLine::Var))
+        .chain(std::iter::once(FormLine::Secondary))
+        .chain(contacts)
+        .chain([FormLine::Gap, FormLine::Submit])
 }
 
 impl App {
@@ -126,10 +127,17 @@ impl App {
         let (columns, rows) = form_inside(self.size);
         // Too small a pane is not drawn, and keeps its place.
         if columns >= 10 && rows > 0 {
-            let lines = form_lines(&self.entry.form);
+            // Asked after every message: counted, not collected.
+            let (mut lines, mut focused) = (0_usize, None);
+            for (i, line) in form_lines(&self.entry.form).enumerate() {
+                lines += 1;
+                if focused.is_none() && line.holds(self.focus) {
+                    focused = Some(i);
+                }
+            }
             let height = rows as usize;
-            let mut offset = self.form_offset.min(lines.len().saturating_sub(height));
-            if let Some(line) = lines.iter().position(|l| l.holds(self.focus)) {
+            let mut offset = self.form_offset.min(lines.saturating_sub(height));
+            if let Some(line) = focused {
                 if line < offset {
                     offset = line;
                 } else if line >= offset + height {
@@ -170,7 +178,7 @@ mod tests {
             app.update(Msg::Action(Action::AddRow));
         }
         assert_eq!(app.entry.form.variables.len(), 12);
-        let lines = form_lines(&app.entry.form);
+        let lines: Vec<FormLine> = form_lines(&app.entry.form).collect();
         let in_view = |app: &App| {
             let line = lines.iter().position(|l| l.holds(app.focus)).unwrap();
             (app.form_offset..app.form_offset + 6).contains(&line)

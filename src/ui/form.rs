@@ -151,7 +151,7 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
             )
         }
     };
-    form_lines(form).into_iter().map(row).collect()
+    form_lines(form).map(row).collect()
 }
 
 /// A field as drawn: scrolled to the cursor while focused; otherwise from its start, cut with an
