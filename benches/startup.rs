@@ -65,6 +65,7 @@ fn child() {
         key: sandbox.key().to_owned().into(),
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(20),
+        max_answer: autocalls_tui::api::DEFAULT_MAX_ANSWER,
     })
     .expect("a client");
     lap(&mut times);

@@ -145,6 +145,10 @@ pub struct FileConfig {
     /// Seconds a whole request may take.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout_secs: Option<u64>,
+    /// The most of one answer that is read, in MB (4 unless set): more is taken as an answer
+    /// that cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_answer_mb: Option<u64>,
     /// No longer used (open leads are taken over as soon as the run holding them ends); still
     /// read, so an old config file keeps working, with a notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,6 +318,8 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// Whole-request timeout.
     pub request_timeout: Duration,
+    /// The most of one answer that is read, in bytes.
+    pub max_answer: usize,
     /// Sentences for the user about the config file that are not errors (a setting no longer
     /// used).
     pub notices: Vec<String>,
@@ -352,6 +358,7 @@ impl Settings {
             default_campaign: file.default_campaign,
             connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
             request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(20)),
+            max_answer: max_answer(file.max_answer_mb, &paths.config_file)?,
             notices: file
                 .resume_after_secs
                 .map(|_| {
@@ -384,6 +391,19 @@ impl Settings {
     }
 }
 
+/// `max_answer_mb` in bytes: from 1 MB to 1 GB.
+fn max_answer(mb: Option<u64>, file: &Path) -> Result<usize, ConfigError> {
+    const MB: u64 = 1024 * 1024;
+    match mb {
+        None => Ok(crate::api::DEFAULT_MAX_ANSWER),
+        Some(mb @ 1..=1024) => Ok(usize::try_from(mb * MB).unwrap_or(usize::MAX)),
+        Some(mb) => Err(ConfigError::Invalid(format!(
+            "{}: max_answer_mb = {mb}: give a number of MB from 1 to 1024",
+            file.display()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +433,18 @@ mod tests {
                 std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777,
                 0o700
             );
+        }
+    }
+
+    #[test]
+    fn the_answer_limit_is_in_mb_from_1_to_1024() {
+        let file = Path::new("/x/config.toml");
+        assert_eq!(max_answer(None, file).unwrap(), 4 * 1024 * 1024);
+        assert_eq!(max_answer(Some(1), file).unwrap(), 1024 * 1024);
+        assert_eq!(max_answer(Some(1024), file).unwrap(), 1024 * 1024 * 1024);
+        for wrong in [0, 1025, u64::MAX] {
+            let said = max_answer(Some(wrong), file).unwrap_err().to_string();
+            assert!(said.contains("/x/config.toml") && said.contains("max_answer_mb"), "{said}");
         }
     }
 

@@ -16,6 +16,7 @@ fn client(port: u16) -> ApiClient {
         key: SecretString::from("1|fixture-secret-key".to_owned()),
         connect_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_millis(800),
+        max_answer: autocalls_tui::api::DEFAULT_MAX_ANSWER,
     })
     .unwrap()
 }

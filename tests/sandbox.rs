@@ -30,6 +30,7 @@ fn client_with(sandbox: &Sandbox, key: &str, timeout: Duration) -> ApiClient {
         key: SecretString::from(key.to_owned()),
         connect_timeout: Duration::from_secs(2),
         request_timeout: timeout,
+        max_answer: autocalls_tui::api::DEFAULT_MAX_ANSWER,
     };
     ApiClient::new(options).expect("client for the sandbox")
 }

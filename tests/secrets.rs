@@ -508,6 +508,7 @@ fn debug_output_of_the_key_types_is_redacted() {
         key: SecretString::from(KEY.to_owned()),
         connect_timeout: Duration::from_secs(1),
         request_timeout: Duration::from_secs(1),
+        max_answer: autocalls_tui::api::DEFAULT_MAX_ANSWER,
     };
     let client = ApiClient::new(options.clone()).unwrap();
     let shown = format!("{options:?} {client:?}");

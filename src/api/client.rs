@@ -23,7 +23,15 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// How long a whole request may take.
     pub request_timeout: Duration,
+    /// The most of an answer's body that is read, in bytes ([`DEFAULT_MAX_ANSWER`]): a lead or a
+    /// page of leads is a few KB, and a server (or something in front of it) that sends more
+    /// must not take the app's memory with it.
+    pub max_answer: usize,
 }
+
+/// How much of an answer is read unless the config says otherwise: 4 MB, a thousand times a
+/// page of leads.
+pub const DEFAULT_MAX_ANSWER: usize = 4 * 1024 * 1024;
 
 /// Filters for `GET /user/leads`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,6 +64,7 @@ pub struct Me {
 pub struct ApiClient {
     http: Arc<OnceLock<Result<reqwest::Client, String>>>,
     timeouts: (Duration, Duration),
+    max_answer: usize,
     base: Url,
     auth: HeaderValue,
 }
@@ -87,7 +96,7 @@ impl ApiClient {
             .map_err(|_| ApiError::Invalid("the API key contains characters a header cannot carry".into()))?;
         auth.set_sensitive(true);
         let timeouts = (options.connect_timeout, options.request_timeout);
-        Ok(ApiClient { http: Arc::default(), timeouts, base, auth })
+        Ok(ApiClient { http: Arc::default(), timeouts, max_answer: options.max_answer, base, auth })
     }
 
     /// The HTTP client, built by the first request: building it reads and parses the system's
@@ -203,7 +212,7 @@ impl ApiClient {
         let response = request.send().await.map_err(classify_transport);
         let status = response.as_ref().map(|r| r.status().as_u16()).map_err(|_| ());
         let result = match response {
-            Ok(response) => classify_response(response).await,
+            Ok(response) => classify_response(response, self.max_answer).await,
             Err(e) => Err(e),
         };
         let ms = started.elapsed().as_millis();
@@ -268,18 +277,25 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-async fn classify_response(response: Response) -> Result<Vec<u8>, ApiError> {
+async fn classify_response(response: Response, max_answer: usize) -> Result<Vec<u8>, ApiError> {
     let status = response.status();
     let headers = response.headers().clone();
-    let body = match response.bytes().await {
-        Ok(b) => b.to_vec(),
-        Err(e) if status.is_success() => {
+    let body = match read_body(response, max_answer).await {
+        Ok(body) => body,
+        // An error's body only adds words to the status: without them, the status still says it.
+        Err(_) if !status.is_success() => Vec::new(),
+        Err(BodyError::TooLarge) => {
+            return Err(ApiError::UnknownOutcome(format!(
+                "the answer was larger than {} (max_answer_mb in config.toml) and was not read",
+                megabytes(max_answer)
+            )));
+        }
+        Err(BodyError::Broke(e)) => {
             return Err(ApiError::UnknownOutcome(format!(
                 "the answer broke off: {}",
                 error_chain(&e.without_url())
             )));
         }
-        Err(_) => Vec::new(),
     };
     let is_html =
         headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
@@ -318,6 +334,41 @@ async fn classify_response(response: Response) -> Result<Vec<u8>, ApiError> {
                 .unwrap_or_else(|| s.canonical_reason().unwrap_or("request refused").to_owned()),
             errors: laravel.errors,
         }),
+    }
+}
+
+/// Why an answer's body was not read.
+enum BodyError {
+    /// It was (or said it would be) longer than allowed.
+    TooLarge,
+    /// The connection broke off, or the time ran out.
+    Broke(reqwest::Error),
+}
+
+/// The body, a piece at a time, stopping as soon as it grows past `max` bytes (or says with its
+/// `Content-Length` that it will): what is held never exceeds `max` and one piece.
+async fn read_body(mut response: Response, max: usize) -> Result<Vec<u8>, BodyError> {
+    let announced = response.content_length().unwrap_or(0);
+    if announced > max as u64 {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+    while let Some(piece) = response.chunk().await.map_err(BodyError::Broke)? {
+        if body.len() + piece.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok(body)
+}
+
+/// `4 MB`, `512 KB`: a limit as the config file sets it.
+fn megabytes(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 
@@ -368,6 +419,7 @@ mod tests {
             key: SecretString::from("1|secret"),
             connect_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(1),
+            max_answer: DEFAULT_MAX_ANSWER,
         }
     }
 

@@ -70,6 +70,13 @@ fn show(settings: &Settings) {
                 crate::delivery::engine::Rules::for_timeout(settings.request_timeout).settle.as_secs()
             ),
         ),
+        (
+            "answer limit",
+            format!(
+                "{} MB (max_answer_mb: more of one answer is not read)",
+                settings.max_answer / (1024 * 1024)
+            ),
+        ),
         ("theme", if settings.plain { "plain".into() } else { "default".into() }),
         (
             "keys",

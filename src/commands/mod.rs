@@ -57,6 +57,7 @@ pub async fn connect(settings: &Settings) -> Result<Connection, String> {
         key: key.clone().unwrap_or_else(|| SecretString::from(String::new())),
         connect_timeout: settings.connect_timeout,
         request_timeout: settings.request_timeout,
+        max_answer: settings.max_answer,
     };
     // Checked even without a key, so plain http to another host is refused before anything.
     let checked = ApiClient::new(client.clone()).map_err(|e| e.to_string())?;

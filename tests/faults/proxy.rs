@@ -69,6 +69,9 @@ pub enum Fault {
     /// Forwards it (the lead is created), then answers `200` with a web page (a login page, as
     /// a proxy in front of a misconfigured server gives) instead of the server's JSON.
     HtmlAfterForward,
+    /// Forwards it (the lead is created), then answers `200` with a JSON body that never ends
+    /// (chunked, as fast as the client reads) instead of the server's answer.
+    EndlessAfterForward,
 }
 
 /// One request as the proxy saw it.
@@ -295,6 +298,16 @@ async fn serve(state: Arc<State>, mut client: TcpStream) {
                 body.len()
             );
             reply(&mut client, page.as_bytes()).await;
+        }
+        Fault::EndlessAfterForward => {
+            send_on().await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n1\r\n[\r\n";
+            let piece = b"0,".repeat(16 * 1024);
+            let chunk = [format!("{:x}\r\n", piece.len()).into_bytes(), piece, b"\r\n".to_vec()].concat();
+            if client.write_all(head.as_bytes()).await.is_ok() {
+                // Until the client hangs up.
+                while client.write_all(&chunk).await.is_ok() {}
+            }
         }
         Fault::HalfResponse | Fault::FirstBytes(_) => {
             if let Some(answer) = send_on().await {

@@ -163,7 +163,8 @@ impl Rig {
                 | Fault::HalfResponse
                 | Fault::FirstBytes(_)
                 | Fault::SlowForward(_)
-                | Fault::HtmlAfterForward => {
+                | Fault::HtmlAfterForward
+                | Fault::EndlessAfterForward => {
                     // The server may still be working on it: only a look-up made once the
                     // settling time (two request timeouts from the end of the request, which
                     // is after the server got it) has passed may let it go again.
@@ -269,6 +270,13 @@ macro_rules! every_common_fault {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn part_of_the_status_line_then_the_connection_closes() {
             case(&[Fault::FirstBytes(12)], 1).await;
+        }
+
+        /// Seen: a 1,000 MB answer took `create` to 3 GB resident. Read up to the limit, it is
+        /// an answer that cannot be read: looked up, found, created.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn an_answer_that_never_ends_after_creating_it() {
+            case(&[Fault::EndlessAfterForward], 1).await;
         }
     };
 }

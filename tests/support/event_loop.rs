@@ -64,8 +64,13 @@ pub fn services(
     history: HistoryStore,
 ) -> Services {
     let dir = history.path().parent().expect("the history is in a directory");
-    let client =
-        ClientOptions { base_url, key: SecretString::from(key.to_owned()), connect_timeout, request_timeout };
+    let client = ClientOptions {
+        base_url,
+        key: SecretString::from(key.to_owned()),
+        connect_timeout,
+        request_timeout,
+        max_answer: autocalls_tui::api::DEFAULT_MAX_ANSWER,
+    };
     Services {
         api: Some(ApiClient::new(client.clone()).expect("an API client")),
         client,

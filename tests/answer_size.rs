@@ -1,0 +1,227 @@
+//! An answer cannot take the app's memory: a loopback server that streams a body without end
+//! (or announces a huge one) while the resident memory is read from `/proc`. The client reads
+//! at most `max_answer_mb` of an answer; past that the outcome is unknown, like garbage, and
+//! the lead is looked up before it is ever sent again.
+//!
+//! The in-process test is the only one that reads this process's own memory, so it runs alone
+//! (the tests here take one lock).
+#![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use autocalls_tui::api::types::CreateLead;
+use autocalls_tui::api::{ApiClient, ApiError, ClientOptions, DEFAULT_MAX_ANSWER};
+use secrecy::SecretString;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use support::command::Home;
+
+/// More than any run may hold: the server stops there, so even a client without a cap ends.
+const SERVED_AT_MOST: u64 = 600 * 1024 * 1024;
+/// How much more than idle the app may hold while such an answer comes (the issue's bound).
+const ALLOWED: u64 = 60 * 1024 * 1024;
+
+static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// How a huge answer is announced.
+#[derive(Clone, Copy)]
+enum Huge {
+    /// `Transfer-Encoding: chunked`, without end.
+    Endless,
+    /// `Content-Length` of a gigabyte, then the bytes.
+    Announced,
+}
+
+/// A server on 127.0.0.1 that answers `GET /api/user/leads` with an empty page and every
+/// other request `200` with a JSON body that does not end. Counts the bytes it wrote.
+struct Streamer {
+    port: u16,
+    written: Arc<AtomicU64>,
+    huge_answers: Arc<AtomicUsize>,
+}
+
+impl Streamer {
+    async fn start(how: Huge) -> Streamer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let written = Arc::new(AtomicU64::new(0));
+        let huge_answers = Arc::new(AtomicUsize::new(0));
+        let (w, h) = (Arc::clone(&written), Arc::clone(&huge_answers));
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, how, Arc::clone(&w), Arc::clone(&h)));
+            }
+        });
+        Streamer { port, written, huge_answers }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}/api", self.port)
+    }
+}
+
+async fn serve(mut stream: TcpStream, how: Huge, written: Arc<AtomicU64>, huge: Arc<AtomicUsize>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    if buf.starts_with(b"GET /api/user/leads") {
+        let body = r#"{"data":[],"current_page":1,"last_page":1,"total":0}"#;
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(answer.as_bytes()).await;
+        return;
+    }
+    huge.fetch_add(1, Ordering::SeqCst);
+    let head = match how {
+        Huge::Endless => {
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                .to_owned()
+        }
+        Huge::Announced => format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            1024_u64 * 1024 * 1024
+        ),
+    };
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    // `[0,0,0,...` : valid JSON as far as it goes.
+    let piece: Vec<u8> = b"0,".repeat(32 * 1024);
+    let framed = match how {
+        Huge::Endless => {
+            [format!("{:x}\r\n", piece.len()).into_bytes(), piece.clone(), b"\r\n".to_vec()].concat()
+        }
+        Huge::Announced => piece.clone(),
+    };
+    let mut sent = 0_u64;
+    if matches!(how, Huge::Endless) && stream.write_all(b"1\r\n[\r\n").await.is_err() {
+        return;
+    }
+    while sent < SERVED_AT_MOST {
+        if stream.write_all(&framed).await.is_err() {
+            return;
+        }
+        sent += framed.len() as u64;
+        written.fetch_add(framed.len() as u64, Ordering::Relaxed);
+    }
+}
+
+fn lead() -> CreateLead {
+    CreateLead {
+        phone_number: "+14155550100".into(),
+        campaign_id: 12,
+        variables: Default::default(),
+        allow_dupplicate: true,
+        secondary_contacts: vec![],
+    }
+}
+
+/// A figure from `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in bytes.
+fn proc_status(pid: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// The client itself, in this process: idle memory after one ordinary request, then an
+/// endless answer and a huge announced one. Each is cut off, reported as an unknown outcome
+/// that names the limit, and the peak stays within 60 MB of idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_reads_no_more_than_the_limit() {
+    let _alone = support::lock(&ALONE);
+    for how in [Huge::Endless, Huge::Announced] {
+        let server = Streamer::start(how).await;
+        let client = ApiClient::new(ClientOptions {
+            base_url: server.base_url(),
+            key: SecretString::from("1|fixture-secret-key".to_owned()),
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(20),
+            max_answer: DEFAULT_MAX_ANSWER,
+        })
+        .unwrap();
+        // Warm: the client is built, the runtime's threads and buffers exist.
+        let page = client.leads(&Default::default()).await.unwrap();
+        assert!(page.data.is_empty());
+        let idle = proc_status("self", "VmRSS").unwrap();
+        let started = Instant::now();
+        let err = client.create_lead(&lead()).await.unwrap_err();
+        let peak = proc_status("self", "VmHWM").unwrap();
+        let written = server.written.load(Ordering::Relaxed);
+        assert!(
+            peak < idle + ALLOWED,
+            "idle {:.1} MB, peak {:.1} MB (server wrote {:.1} MB in {:?})",
+            mb(idle),
+            mb(peak),
+            mb(written),
+            started.elapsed()
+        );
+        assert!(written < SERVED_AT_MOST, "read all {} MB the server sent", mb(written));
+        assert!(matches!(err, ApiError::UnknownOutcome(_)), "{err:?}");
+        assert!(err.outcome_unknown());
+        let said = err.to_string();
+        assert!(said.contains("larger than 4 MB") && said.contains("max_answer_mb"), "{said}");
+    }
+}
+
+/// `create`, the real binary, against a server whose create answer never ends: its memory,
+/// sampled from `/proc` while it runs, stays within 60 MB of what it held when its first
+/// request arrived; it says the answer was too large, looks the lead up (absent), tries again a
+/// few times and leaves the lead open: exit 4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_stays_small_against_an_endless_answer() {
+    let _alone = support::lock(&ALONE);
+    let server = Streamer::start(Huge::Endless).await;
+    let home = Home::new(server.base_url(), "1|fixture-secret-key");
+    let config = home.dir.path().join("config/autocalls-tui");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "request_timeout_secs = 1\n").unwrap();
+    let mut child = home
+        .command(&["create", "--phone", "+14155550100", "--campaign", "12", "--allow-duplicate"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap().to_string();
+    let (mut idle, mut peak) = (None, 0_u64);
+    let done = loop {
+        if let Some(rss) = proc_status(&pid, "VmRSS") {
+            // Idle: what it holds once it is sending (its first huge answer has begun).
+            if idle.is_none() && server.huge_answers.load(Ordering::SeqCst) > 0 {
+                idle = Some(rss);
+            }
+            peak = peak.max(rss);
+        }
+        match tokio::time::timeout(Duration::from_millis(5), child.wait()).await {
+            Ok(status) => break status.unwrap(),
+            Err(_) => continue,
+        }
+    };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
+    let idle = idle.expect("create's first request reached the server");
+    assert!(peak < idle + ALLOWED, "idle {:.1} MB, peak {:.1} MB", mb(idle), mb(peak));
+    assert_eq!(done.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("larger than 4 MB"), "{stderr}");
+    assert!(server.huge_answers.load(Ordering::SeqCst) >= 2, "sent again after the look-up");
+    // The lead stays open in the history for the next run to settle.
+    let history = std::fs::read_to_string(home.history_file()).unwrap();
+    assert!(history.contains("unknown_outcome"), "{history}");
+}
