@@ -27,7 +27,7 @@ const SERVED_AT_MOST: u64 = 600 * 1024 * 1024;
 /// How much more than idle the app may hold while such an answer comes (the bound).
 const ALLOWED: u64 = 60 * 1024 * 1024;
 
-static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// How a huge answer is announced.
 #[derive(Clone, Copy)]
@@ -146,7 +146,7 @@ fn mb(bytes: u64) -> f64 {
 /// that names the limit, and the peak stays within 60 MB of idle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_reads_no_more_than_the_limit() {
-    let _alone = support::lock(&ALONE);
+    let _alone = ALONE.lock().await;
     for how in [Huge::Endless, Huge::Announced] {
         let server = Streamer::start(how).await;
         let client = ApiClient::new(ClientOptions {
@@ -187,7 +187,7 @@ async fn the_client_reads_no_more_than_the_limit() {
 /// few times and leaves the lead open: exit 4.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_stays_small_against_an_endless_answer() {
-    let _alone = support::lock(&ALONE);
+    let _alone = ALONE.lock().await;
     let server = Streamer::start(Huge::Endless).await;
     let home = Home::new(server.base_url(), "1|fixture-secret-key");
     let config = home.dir.path().join("config/autocalls-tui");
