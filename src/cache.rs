@@ -44,6 +44,9 @@ pub enum CacheError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A link or something else than a regular file stands in the file's place: not read.
+    #[error("cache file {0}; it was ignored")]
+    File(crate::files::FileError),
     /// The file exists but cannot be used: not our JSON, or written by a newer version. Treat it
     /// as no cache; the next save replaces it.
     #[error("cache file {path} is damaged and was ignored: {reason}")]
@@ -149,12 +152,16 @@ impl Cache {
     /// nothing depends on it.
     pub fn load_remembered(&self) -> Remembered {
         let path = self.dir.join(STATE_FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        match crate::files::read(&path) {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 tracing::debug!(path = %path.display(), error = %e, "remembered state ignored");
                 Remembered::default()
             }),
-            Err(_) => Remembered::default(),
+            Ok(None) => Remembered::default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "remembered state ignored");
+                Remembered::default()
+            }
         }
     }
 
@@ -182,10 +189,11 @@ impl Cache {
 
     fn load_list<T: DeserializeOwned>(&self, name: &str) -> Result<Option<Cached<Vec<T>>>, CacheError> {
         let path = self.dir.join(name);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(CacheError::Io { path, source }),
+        let bytes = match crate::files::read(&path) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(None),
+            Err(crate::files::FileError::Io { path, source }) => return Err(CacheError::Io { path, source }),
+            Err(e) => return Err(CacheError::File(e)),
         };
         match decode_list(&bytes) {
             Ok(cached) => Ok(Some(cached)),

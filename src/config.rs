@@ -31,6 +31,9 @@ pub enum ConfigError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The config file is a link or not a regular file, or could not be read.
+    #[error("config file {0}")]
+    File(#[from] crate::files::FileError),
     /// The config file is not valid TOML for us.
     #[error("config file {path}: {message}")]
     Parse {
@@ -205,13 +208,14 @@ impl std::fmt::Debug for FileConfig {
 }
 
 impl FileConfig {
-    /// Reads the file; a missing file is an empty config.
+    /// Reads the file; a missing file is an empty config. A link or anything but a regular file
+    /// is refused: the key is written into this file.
     pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
-            Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }),
-        };
+        let Some(bytes) = crate::files::read(path)? else { return Ok(FileConfig::default()) };
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Parse {
+            path: path.to_owned(),
+            message: "it is not UTF-8 text".into(),
+        })?;
         toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: describe_toml_error(&text, &e),
@@ -226,11 +230,20 @@ impl FileConfig {
             create_private_dir(dir).map_err(io)?;
         }
         let text = toml::to_string(self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        let tmp = path.with_extension("toml.tmp");
-        let mut file = private_file_options().truncate(true).open(&tmp).map_err(io)?;
-        file.write_all(text.as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        // A new file of a unique name (never one found there, which could be a link), renamed
+        // over the old one: the rename replaces a link in its place rather than following it.
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("config.toml");
+        let tmp = path.with_file_name(format!(".{name}.{}.tmp", uuid::Uuid::now_v7().simple()));
+        let written = (|| {
+            let mut file = private_file_options().create_new(true).open(&tmp)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map_err(io)
     }
 }
 
@@ -434,6 +447,31 @@ mod tests {
                 0o700
             );
         }
+    }
+
+    #[test]
+    fn a_config_that_is_a_link_or_no_file_is_refused_and_never_written_through() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dotfiles.toml");
+        std::fs::write(&target, "default_region = \"DE\"\n").unwrap();
+        let path = dir.path().join("config.toml");
+        symlink(&target, &path).unwrap();
+        let said = FileConfig::load(&path).unwrap_err().to_string();
+        assert!(said.starts_with("config file ") && said.contains("symbolic link"), "{said}");
+        // Saving the key reads the file first: refused, the target keeps no key.
+        let err = save_key(&path, &ApiKey::new("1|secret")).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "default_region = \"DE\"\n");
+        // A folder, or a FIFO (which would hang a plain read), in its place.
+        let folder = dir.path().join("folder.toml");
+        std::fs::create_dir(&folder).unwrap();
+        assert!(FileConfig::load(&folder).unwrap_err().to_string().contains("not a regular file"));
+        let fifo = dir.path().join("fifo.toml");
+        let name = std::ffi::CString::new(fifo.clone().into_os_string().into_encoded_bytes()).unwrap();
+        // SAFETY: `name` is a valid NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert!(FileConfig::load(&fifo).unwrap_err().to_string().contains("not a regular file"));
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub enum DraftError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// The file is a link or not a regular file: it is not read (and the next draft written
+    /// replaces the link itself, never what it points to).
+    #[error("the draft {0}")]
+    File(crate::files::FileError),
     /// The file is not a draft this app can read; it was moved aside, not deleted.
     #[error("{} could not be read ({reason}); it was kept as {}", path.display(), kept.display())]
     Damaged {
@@ -65,10 +69,11 @@ impl DraftStore {
     /// The draft left by the last run, if any. A damaged file is moved aside (`.damaged`) and
     /// reported, so the next write cannot destroy what it held.
     pub fn load(&self) -> Result<Option<LeadDraft>, DraftError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(DraftError::Io { path: self.path.clone(), source }),
+        let bytes = match crate::files::read(&self.path) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(None),
+            Err(crate::files::FileError::Io { path, source }) => return Err(DraftError::Io { path, source }),
+            Err(e) => return Err(DraftError::File(e)),
         };
         match serde_json::from_slice::<Envelope>(&bytes) {
             Ok(envelope) if envelope.v == VERSION => Ok(Some(envelope.draft)),
@@ -170,6 +175,25 @@ mod tests {
         let store = DraftStore::new(dir.path().join("draft.json"));
         store.save(5, Some(&draft())).unwrap();
         store.save(4, None).unwrap();
+        assert_eq!(store.load().unwrap(), Some(draft()));
+    }
+
+    #[test]
+    fn a_draft_that_is_a_link_is_not_read_and_its_target_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("notes.txt");
+        std::fs::write(&target, b"not a draft").unwrap();
+        let path = dir.path().join("draft.json");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let store = DraftStore::new(&path);
+        let err = store.load().unwrap_err();
+        assert!(matches!(err, DraftError::File(_)), "{err:?}");
+        let said = err.to_string();
+        assert!(said.contains("draft.json") && said.contains("symbolic link"), "{said}");
+        // The next draft replaces the link itself; what it pointed to stays as it was.
+        store.save(1, Some(&draft())).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"not a draft");
+        assert!(!std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
         assert_eq!(store.load().unwrap(), Some(draft()));
     }
 

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod delivery;
 pub mod draft;
+pub mod files;
 pub mod history;
 pub mod keymap;
 pub mod layout;

@@ -85,6 +85,8 @@ impl RunLock {
     /// Creates and locks a new run's file in `dir` (made with mode 0700 if missing).
     pub fn take(dir: &Path) -> io::Result<Self> {
         crate::config::create_private_dir(dir)?;
+        // The folder is the app's own: a link there could put the locks where others see them.
+        crate::files::own_dir(dir).map_err(io::Error::other)?;
         let id = RunId::new();
         let path = lock_path(dir, id);
         let file = crate::config::private_file_options().create_new(true).open(&path)?;
@@ -110,9 +112,10 @@ impl Drop for RunLock {
 /// opened for another reason, the run is taken as alive: a lead is never taken from a live run.
 pub fn is_alive(dir: &Path, run: RunId) -> bool {
     let path = lock_path(dir, run);
-    let file = match File::open(&path) {
-        Ok(file) => file,
-        Err(e) => return e.kind() != io::ErrorKind::NotFound,
+    let file = match open_lock(&path) {
+        Some(Ok(file)) => file,
+        Some(Err(e)) => return !e.is_missing(),
+        None => return false,
     };
     match file.try_lock() {
         Ok(()) => {
@@ -126,9 +129,24 @@ pub fn is_alive(dir: &Path, run: RunId) -> bool {
 /// Blocks until run `run` has ended (at once when it has already).
 pub fn wait_until_gone(dir: &Path, run: RunId) {
     let path = lock_path(dir, run);
-    let Ok(file) = File::open(&path) else { return };
+    let Some(Ok(file)) = open_lock(&path) else { return };
     if file.lock().is_ok() {
         let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// Opens another run's lock file to try its lock; `None` when what is there is no lock file (a
+/// link, a FIFO, a folder): no run can hold it, so it is removed (a link only as a link, its
+/// target untouched) and the run taken as ended.
+fn open_lock(path: &Path) -> Option<Result<File, crate::files::FileError>> {
+    use crate::files::FileError;
+    match crate::files::open(path, File::options().read(true)) {
+        Err(e @ (FileError::Link { .. } | FileError::NotAFile { .. })) => {
+            tracing::warn!(error = %e, "not a run lock; removed");
+            let _ = std::fs::remove_file(path);
+            None
+        }
+        other => Some(other),
     }
 }
 
@@ -175,6 +193,43 @@ mod tests {
         assert!(!is_alive(&runs, id));
         assert!(!path.exists(), "the ended run's file is removed");
         wait_until_gone(&runs, id);
+    }
+
+    #[test]
+    fn what_is_not_a_lock_file_is_no_run_and_hangs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        std::fs::create_dir(&runs).unwrap();
+        // A link to a file some live process holds locked: not taken for that process's run.
+        let held = dir.path().join("held");
+        let holder = File::create(&held).unwrap();
+        holder.lock().unwrap();
+        let linked = RunId::new();
+        std::os::unix::fs::symlink(&held, lock_path(&runs, linked)).unwrap();
+        assert!(!is_alive(&runs, linked));
+        assert!(!lock_path(&runs, linked).exists() && held.exists(), "the link went, not its target");
+        // A FIFO: opening it for its lock would wait for a writer forever.
+        let piped = RunId::new();
+        let name =
+            std::ffi::CString::new(lock_path(&runs, piped).into_os_string().into_encoded_bytes()).unwrap();
+        // SAFETY: `name` is a valid NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert!(!is_alive(&runs, piped));
+        let piped_again = RunId::new();
+        // SAFETY: as above.
+        let name =
+            std::ffi::CString::new(lock_path(&runs, piped_again).into_os_string().into_encoded_bytes())
+                .unwrap();
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        wait_until_gone(&runs, piped_again);
+        // A runs folder that is a link is refused.
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let linked_runs = dir.path().join("linked-runs");
+        std::os::unix::fs::symlink(&elsewhere, &linked_runs).unwrap();
+        let err = RunLock::take(&linked_runs).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "no lock made through the link");
     }
 
     #[test]

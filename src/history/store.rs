@@ -222,22 +222,16 @@ impl HistoryStore {
     /// Opens the history for reading and appending (never truncating on open), creating it with
     /// mode 0600 if it went missing since [`open`](Self::open).
     fn open_file(&self) -> Result<File, HistoryError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&self.path)
-            .map_err(|e| match e.kind() {
-                ErrorKind::IsADirectory => HistoryError::NotAFile { path: self.path.clone() },
-                _ if e.raw_os_error() == Some(libc::ELOOP) => HistoryError::Link { path: self.path.clone() },
-                _ => io_error(&self.path, "open")(e),
-            })?;
-        let meta = file.metadata().map_err(io_error(&self.path, "read the metadata of"))?;
-        if !meta.is_file() {
-            return Err(HistoryError::NotAFile { path: self.path.clone() });
-        }
+        use crate::files::FileError;
+        let file = crate::files::open(
+            &self.path,
+            OpenOptions::new().read(true).append(true).create(true).mode(0o600),
+        )
+        .map_err(|e| match e {
+            FileError::Link { path } => HistoryError::Link { path },
+            FileError::NotAFile { path } => HistoryError::NotAFile { path },
+            FileError::Io { source, .. } => io_error(&self.path, "open")(source),
+        })?;
         Ok(file)
     }
 
