@@ -219,7 +219,8 @@ pub struct DecodeError(pub String);
 /// Decodes any of the three documented create responses: `{"data": {...}}`, the same wrapped in a
 /// one-element array (also `{"data": [{...}]}`), and `{"data": {"id": "..."}}`.
 pub fn decode_created(body: &[u8]) -> Result<Created, DecodeError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| DecodeError(e.to_string()))?;
+    let body = exact_integers(body);
+    let value: Value = serde_json::from_slice(&body).map_err(|e| DecodeError(e.to_string()))?;
     let value = first_if_array(value);
     let message = value.get("message").and_then(Value::as_str).map(str::to_owned);
     let data = match value.get("data") {
@@ -250,7 +251,8 @@ pub fn decode_lead_page(body: &[u8]) -> Result<LeadPage, DecodeError> {
         Page(Paginated),
         Bare(Vec<Lead>),
     }
-    let shape: Shape = serde_json::from_slice(body).map_err(|e| DecodeError(e.to_string()))?;
+    let shape: Shape =
+        serde_json::from_slice(&exact_integers(body)).map_err(|e| DecodeError(e.to_string()))?;
     Ok(match shape {
         Shape::Page(p) => {
             let current_page = p.current_page.unwrap_or(1);
@@ -268,7 +270,8 @@ pub fn decode_lead_page(body: &[u8]) -> Result<LeadPage, DecodeError> {
 /// Decodes a bare JSON array (campaigns, outbound assistants); a `{"data": [...]}` wrapper is
 /// accepted too.
 pub fn decode_list<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Vec<T>, DecodeError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| DecodeError(e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(&exact_integers(body)).map_err(|e| DecodeError(e.to_string()))?;
     let list = match value {
         Value::Object(mut map) if map.get("data").is_some_and(Value::is_array) => {
             map.remove("data").unwrap_or_default()
@@ -276,6 +279,56 @@ pub fn decode_list<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Vec<T>
         other => other,
     };
     serde_json::from_value(list).map_err(|e| DecodeError(e.to_string()))
+}
+
+/// The body with every integer that no 64-bit integer holds (an id past `u64::MAX`, say) put in
+/// quotes, so it is read as the server's exact text rather than rounded to a float
+/// (`123456789012345678901` would become `1.2345678901234568e20`). Everything else, strings
+/// included, is left byte for byte; a body with no such number is not copied.
+pub fn exact_integers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                // Past the string, escapes and all.
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    i += if body[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                i += 1;
+                while i < body.len() && matches!(body[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    i += 1;
+                }
+                let number = &body[start..i];
+                let integer =
+                    number.iter().enumerate().all(|(n, b)| b.is_ascii_digit() || (n == 0 && *b == b'-'));
+                let fits = std::str::from_utf8(number)
+                    .is_ok_and(|t| t.parse::<u64>().is_ok() || t.parse::<i64>().is_ok());
+                if integer && number.len() > 1 && !fits {
+                    let out = out.get_or_insert_with(|| Vec::with_capacity(body.len() + 8));
+                    out.extend_from_slice(&body[copied..start]);
+                    out.push(b'"');
+                    out.extend_from_slice(number);
+                    out.push(b'"');
+                    copied = i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    match out {
+        Some(mut out) => {
+            out.extend_from_slice(&body[copied.min(body.len())..]);
+            std::borrow::Cow::Owned(out)
+        }
+        None => std::borrow::Cow::Borrowed(body),
+    }
 }
 
 fn first_if_array(value: Value) -> Value {
@@ -320,6 +373,40 @@ fn object_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Seen: an id past 64 bits came back as `1.2345678901234568e20`.
+    #[test]
+    fn ids_past_64_bits_keep_the_servers_text() {
+        let big = "123456789012345678901";
+        let body = format!(
+            r#"{{"message":"ok","data":{{"id":{big},"campaign_id":1,"phone_number":"+1 \"{big}\""}}}}"#
+        );
+        let created = decode_created(body.as_bytes()).unwrap();
+        assert_eq!(created.lead.id, big);
+        assert_eq!(
+            created.lead.phone_number.as_deref(),
+            Some(format!("+1 \"{big}\"").as_str()),
+            "strings untouched"
+        );
+        let page = format!(
+            r#"{{"data":[{{"id":{big}}},{{"id":-99999999999999999999}},{{"id":18446744073709551615}}],"total":3}}"#
+        );
+        let page = decode_lead_page(page.as_bytes()).unwrap();
+        let ids: Vec<&str> = page.data.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, [big, "-99999999999999999999", "18446744073709551615"]);
+        // Written back as the same text.
+        assert_eq!(serde_json::to_string(&page.data[0].id).unwrap(), format!("\"{big}\""));
+    }
+
+    #[test]
+    fn only_integers_past_64_bits_are_quoted() {
+        let same = br#"{"a":[1,-2,3.5e300,1e5,0,18446744073709551615,-9223372036854775808,"99999999999999999999\"x"]}"#;
+        assert!(matches!(exact_integers(same), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            &*exact_integers(br#"[18446744073709551616,-9223372036854775809, 1]"#),
+            br#"["18446744073709551616","-9223372036854775809", 1]"#
+        );
+    }
 
     #[test]
     fn current_create_shape() {
