@@ -30,6 +30,7 @@ pub use catalog::{Catalog, Picker};
 pub use context::Context;
 pub use delivery::DuplicatePrompt;
 pub use entry::Entry;
+pub use outbox::countdown;
 pub use filter_pass::FilterPass;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;

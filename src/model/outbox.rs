@@ -90,15 +90,9 @@ impl Outbox {
             match &delivery.phase {
                 Phase::Waiting { until, .. } => {
                     at((*until).max(now));
-                    // The row counts whole seconds under a minute, whole minutes above: wake
-                    // only when what it shows changes.
+                    // The row counts down in seconds ([`countdown`]): wake when it changes.
                     let left = until.saturating_duration_since(now);
-                    if left > Duration::from_secs(60) {
-                        let shown_minutes = left.as_secs().div_ceil(60);
-                        at(*until - Duration::from_secs((shown_minutes - 1) * 60));
-                    } else {
-                        at(now + COUNTDOWN.min(left));
-                    }
+                    at(now + COUNTDOWN.min(left));
                 }
                 _ if delivery.is_busy() => at(now + SPINNER),
                 _ => {}
@@ -302,5 +296,16 @@ impl App {
                 vec![]
             }
         }
+    }
+}
+
+/// A wait as a row shows it, in seconds rounded up: `45s`, `1:20`, `59:59`, and `1h` for the
+/// longest wait there is (an hour). Seen: `2m` with 80 s left, a minute rounded up.
+pub fn countdown(left: Duration) -> String {
+    let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}:{:02}", secs / 60, secs % 60),
+        _ => format!("{}h", secs.div_ceil(3600)),
     }
 }

@@ -299,14 +299,18 @@ fn a_queued_lead_can_be_cancelled_and_quitting_does_not_wait_for_it() {
 }
 
 #[test]
-fn a_long_wait_wakes_the_app_only_when_its_countdown_changes() {
+fn a_wait_counts_down_to_the_second() {
     let mut app = app();
     let (id, _) = sent_lead(&mut app, "+14155550100");
-    answer(&mut app, id, Err(ApiError::RateLimited { retry_after: Some(Duration::from_secs(250)) }));
-    // 250 s shows as "5m" until 240 s are left: no wake before then.
+    answer(&mut app, id, Err(ApiError::RateLimited { retry_after: Some(Duration::from_secs(80)) }));
+    let left = app.wait_left(&id).unwrap();
+    assert_eq!(super::countdown(left), "1:20", "{left:?}");
+    // The row changes every second, and the app wakes for it.
     let wake = app.next_wake(app.now).unwrap();
-    assert_eq!(wake.duration_since(app.now), Duration::from_secs(10));
-    app.now += Duration::from_secs(200);
-    let wake = app.next_wake(app.now).unwrap();
-    assert_eq!(wake.duration_since(app.now), Duration::from_secs(1), "seconds are shown under a minute");
+    assert_eq!(wake.duration_since(app.now), Duration::from_secs(1));
+    app.now += Duration::from_secs(25);
+    assert_eq!(super::countdown(app.wait_left(&id).unwrap()), "55s");
+    for (secs, shown) in [(0, "1s"), (59, "1:00"), (3598, "59:59"), (3599, "1h"), (119, "2:00"), (4, "5s")] {
+        assert_eq!(super::countdown(Duration::from_millis(secs * 1000 + 300)), shown);
+    }
 }

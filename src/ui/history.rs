@@ -15,6 +15,8 @@ use crate::model::{App, Focus, Hit};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 const TIME_W: u16 = 11;
+/// Wide enough for every status (`⠋ looking up`); a row counting down (`↻ unknown 59:59`) widens
+/// it while it is on screen.
 const STATUS_W: u16 = 12;
 const PHONE_W: u16 = 16;
 const SERVER_W: u16 = 11;
@@ -121,25 +123,31 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
     // server's status gets a column once it has been asked.
     let server_w = if app.history.statuses_at.is_some() { SERVER_W } else { 0 };
     let columns = if server_w > 0 { 5 } else { 4 };
-    let rest = area.width.saturating_sub(TIME_W + STATUS_W + PHONE_W + server_w + columns);
+    let shown = offset..(offset + visible).min(view.len());
+    let statuses: Vec<Span<'static>> =
+        shown.clone().filter_map(|i| view.row(i)).map(|entry| status_span(app, entry)).collect();
+    let status_w = statuses.iter().map(|s| s.width() as u16).fold(STATUS_W, u16::max);
+    let rest = area.width.saturating_sub(TIME_W + status_w + PHONE_W + server_w + columns);
     let name_w = rest * 3 / 5;
     let campaign_w = rest - name_w;
-    let mut widths = vec![TIME_W, STATUS_W, PHONE_W];
+    let mut widths = vec![TIME_W, status_w, PHONE_W];
     if server_w > 0 {
         widths.push(server_w);
     }
     widths.extend([name_w, campaign_w]);
     // What the search matched is highlighted in the phone, the name and the campaign.
     let query = view.query();
-    let rows = (offset..(offset + visible).min(view.len())).filter_map(|i| {
+    let mut statuses = statuses.into_iter();
+    let rows = shown.filter_map(|i| {
         let entry = view.row(i)?;
+        let status = statuses.next().unwrap_or_default();
         let phone = &entry.request.phone_number;
         let name = entry.display_name();
         let (phone_marks, name_marks) =
             query.map(|q| (q.phone_marks(phone), q.marks(name))).unwrap_or_default();
         let mut cells = vec![
             Line::raw(time(app, entry)),
-            Line::from(status_span(app, entry)),
+            Line::from(status),
             Line::from(marked(phone, PHONE_W as usize, &phone_marks, Style::new())),
         ];
         if server_w > 0 {
@@ -218,9 +226,7 @@ fn time(app: &App, entry: &LeadEntry) -> String {
 fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
     let text = if let Some(left) = app.wait_left(&entry.local_id) {
         // A queued lead counts down to its next try.
-        let secs = left.as_secs() + 1;
-        let left = if secs < 60 { format!("{secs}s") } else { format!("{}m", secs.div_ceil(60)) };
-        format!("↻ {} {left}", entry.status.as_str())
+        format!("↻ {} {}", entry.status.as_str(), crate::model::countdown(left))
     } else if app.outbox.elsewhere.contains_key(&entry.local_id) {
         // Another window (or a `create`) is sending it: this one keeps its hands off.
         "⇄ elsewhere".to_owned()
