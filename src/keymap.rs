@@ -265,6 +265,19 @@ pub fn key_for(action: Action, context: Context) -> Option<String> {
     bindings().iter().find(|b| b.action == action && b.scope.covers(context)).map(key_label)
 }
 
+/// Every key bound to `action` in `context`, as the sentence that names them: `Ctrl-C or
+/// Ctrl-Q` (empty when none is bound).
+pub fn keys_for(action: Action, context: Context) -> String {
+    let mut keys: Vec<String> =
+        bindings().iter().filter(|b| b.action == action && b.scope.covers(context)).map(key_label).collect();
+    keys.dedup();
+    match keys.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,11 +278,13 @@ impl App {
             return;
         }
         self.quit_pending = true;
+        let keys = crate::keymap::keys_for(super::Action::Quit, self.context());
+        let (leads, them) = if n == 1 { ("lead", "it stays") } else { ("leads", "they stay") };
         self.notify(
             Level::Info,
             format!(
-                "Finishing {n} lead{} on the way… press Ctrl-Q again to quit now (it stays pending in the history)",
-                if n == 1 { "" } else { "s" }
+                "Finishing {n} {leads} on the way… {keys} again quits now ({them} open in the history; the next start finishes {})",
+                if n == 1 { "it" } else { "them" }
             ),
         );
     }

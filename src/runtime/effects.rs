@@ -1,23 +1,22 @@
 //! Carrying out the model's effects: each runs in the background (IO on blocking threads,
 //! HTTP on the runtime) and answers with a `Msg`. A key that works replaces the client.
 
-use tokio::task::JoinSet;
-
-use super::{Done, Services};
+use super::{Done, Services, Tasks};
 use crate::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use crate::cache::{CacheError, Cached};
 use crate::history::{Event as RecordEvent, Folded};
 use crate::model::{Effect, ExportError, KeyError, Msg, SaveError};
 
-/// Runs blocking IO on a blocking thread; its answer is a `Msg`.
-fn blocking(tasks: &mut JoinSet<Done>, f: impl FnOnce() -> Msg + Send + 'static) {
-    tasks.spawn_blocking(move || Done::Msg(f()));
+/// Runs blocking IO on a blocking thread; its answer is a `Msg`. Local work: quitting lets it
+/// finish (briefly), so nothing is left half-written.
+fn blocking(tasks: &mut Tasks, f: impl FnOnce() -> Msg + Send + 'static) {
+    tasks.local.spawn_blocking(move || Done::Msg(f()));
 }
 
 /// Runs a request with the current client, or answers at once that there is no key.
 fn with_api<F, Fut>(
     services: &Services,
-    tasks: &mut JoinSet<Done>,
+    tasks: &mut Tasks,
     no_key: impl FnOnce(ApiError) -> Msg,
     f: F,
 ) where
@@ -26,15 +25,15 @@ fn with_api<F, Fut>(
 {
     if let Some(api) = services.api.clone() {
         let future = f(api);
-        tasks.spawn(async move { Done::Msg(future.await) });
+        tasks.remote.spawn(async move { Done::Msg(future.await) });
     } else {
         let msg = no_key(ApiError::Auth("no API key yet".into()));
-        tasks.spawn(async move { Done::Msg(msg) });
+        tasks.remote.spawn(async move { Done::Msg(msg) });
     }
 }
 
 /// Starts one effect in the background; its result comes back as a `Msg`.
-pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Done>) {
+pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
     match effect {
         Effect::LoadHistory => {
             let store = services.history.clone();
@@ -186,7 +185,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
                 let _ = tx.send(());
             });
             if spawned.is_ok() {
-                tasks.spawn(async move {
+                tasks.remote.spawn(async move {
                     let _ = rx.await;
                     Done::Msg(Msg::OwnerGone(run))
                 });
@@ -195,7 +194,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut JoinSet<Don
         Effect::TryKey(key) => {
             let options = ClientOptions { key: key.0.clone(), ..services.client.clone() };
             let config_file = services.config_file.clone();
-            tasks.spawn(async move { try_key(options, key, config_file).await });
+            tasks.remote.spawn(async move { try_key(options, key, config_file).await });
         }
     }
 }

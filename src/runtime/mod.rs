@@ -30,7 +30,8 @@ pub use filter::run_pass;
 /// Events handled before a redraw when many arrive at once (a fast typist, a paste without
 /// bracketed paste).
 const MAX_BATCH: usize = 64;
-/// How long work already started may run on after the user quits.
+/// How long local work already started (a record, a cache write) may run on after the user
+/// quits. Requests are not waited for: a lead on its way stays open in the history.
 const DRAIN: Duration = Duration::from_secs(2);
 /// Rows one notch of the mouse wheel moves.
 const WHEEL_ROWS: isize = 3;
@@ -60,6 +61,27 @@ pub(crate) enum Done {
     NewClient(ApiClient, Msg),
 }
 
+/// The background work under way: local IO, which quitting lets finish, and what waits on
+/// something outside (a request, another run's end), which quitting leaves behind.
+#[derive(Default)]
+pub(crate) struct Tasks {
+    /// History, cache, draft and export IO; filter passes.
+    pub(crate) local: JoinSet<Done>,
+    /// Requests, and waits on other runs.
+    pub(crate) remote: JoinSet<Done>,
+}
+
+impl Tasks {
+    /// The next one to finish, of either kind; `None` when none is under way.
+    async fn join_next(&mut self) -> Option<Result<Done, tokio::task::JoinError>> {
+        tokio::select! {
+            Some(done) = self.local.join_next() => Some(done),
+            Some(done) = self.remote.join_next() => Some(done),
+            else => None,
+        }
+    }
+}
+
 /// Runs the app until it quits or the event stream ends, and returns its final state.
 pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
@@ -72,7 +94,7 @@ where
     B: Backend,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
-    let mut tasks: JoinSet<Done> = JoinSet::new();
+    let mut tasks = Tasks::default();
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize { width: size.width, height: size.height });
     }
@@ -139,7 +161,7 @@ where
     // Work already started (a cache write, a result being recorded) may finish, briefly; what
     // it leads to is still done, so nothing half-written is left behind.
     let deadline = tokio::time::Instant::now() + DRAIN;
-    while let Ok(Some(done)) = tokio::time::timeout_at(deadline, tasks.join_next()).await {
+    while let Ok(Some(done)) = tokio::time::timeout_at(deadline, tasks.local.join_next()).await {
         if let Ok(Done::Msg(msg) | Done::NewClient(_, msg)) = done {
             apply(&mut app, msg, &services, &mut tasks);
         }
@@ -163,7 +185,7 @@ fn translate(app: &App, event: &Event) -> Option<Msg> {
     }
 }
 
-fn apply(app: &mut App, msg: Msg, services: &Services, tasks: &mut JoinSet<Done>) -> bool {
+fn apply(app: &mut App, msg: Msg, services: &Services, tasks: &mut Tasks) -> bool {
     // Only the kind of message: its content can hold keystrokes, a pasted key, personal data.
     tracing::trace!(msg = msg.kind(), "update");
     app.now = std::time::Instant::now();
