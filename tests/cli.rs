@@ -374,3 +374,40 @@ async fn create_warns_about_a_history_others_can_read() {
     assert!(err.contains("warning:") && err.contains("can be read or changed by other users"), "{err}");
     assert!(err.contains("chmod 600"), "{err}");
 }
+
+/// Seen: `history` refused to list a history it could only read. The file is made read-only
+/// for the user running `history` (0400; as root, which reads anything, the command runs as
+/// `nobody`, who owns the files then); it lists the leads, and changes nothing.
+#[tokio::test]
+async fn history_lists_a_history_it_may_only_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    create_ok(&env, &["--phone", "+14155550400", "--campaign", "12"]).await;
+    let history = env.history_file();
+    let before = std::fs::read(&history).unwrap();
+    let mut command = env.command(&["history", "--json"]);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        const NOBODY: u32 = 65534;
+        let mut dirs = vec![env.dir.path().to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY)).unwrap();
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                std::os::unix::fs::lchown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+                if path.is_dir() && !path.is_symlink() {
+                    dirs.push(path);
+                }
+            }
+        }
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    std::fs::set_permissions(&history, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let out = command.output().await.unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let leads: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(leads[0]["phone_number"], "+14155550400", "{leads}");
+    assert_eq!(std::fs::read(&history).unwrap(), before);
+    assert_eq!(std::fs::metadata(&history).unwrap().permissions().mode() & 0o777, 0o400);
+}

@@ -635,3 +635,42 @@ fn a_history_that_is_a_symbolic_link_is_refused_and_its_target_left_alone() {
     assert!(refused.contains("symbolic link"), "{refused}");
     assert!(!dir.path().join("nowhere").exists(), "nothing created at the link's target");
 }
+
+/// Seen: `history` refused to list a read-only history (it opened the file to append, and
+/// created a missing one). Read-only, a store writes nothing: a missing history has no leads and
+/// is not created, a file with a damaged line and a torn tail is read, its problems reported and
+/// its bytes left exactly as they were, and no side file is made.
+#[test]
+fn a_store_opened_to_read_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for missing in [dir.path().join("history.jsonl"), dir.path().join("none").join("history.jsonl")] {
+        let loaded = HistoryStore::read_only(&missing).load().unwrap();
+        assert!(loaded.records.is_empty() && loaded.problems.is_empty());
+        assert!(!missing.exists() && !dir.path().join("none").exists(), "nothing created");
+    }
+
+    let (_dir, store, records) = store_with(2);
+    raw_append(store.path(), b"{not json}\n");
+    let third = submitted("+14155550177");
+    raw_append(store.path(), &line_of(&third));
+    raw_append(store.path(), br#"{"v":1,"local_id":"0196a3"#);
+    let before = std::fs::read(store.path()).unwrap();
+    std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o400)).unwrap();
+
+    let reader = HistoryStore::read_only(store.path());
+    let loaded = reader.load().unwrap();
+    assert_eq!(loaded.records, [records, vec![third]].concat());
+    assert_eq!(loaded.damaged.len(), 1);
+    assert!(loaded.torn_tail.is_some_and(|t| t.line == 5 && t.left_in_place));
+    assert!(loaded.problems.iter().any(|p| p.contains("line 3")), "{:?}", loaded.problems);
+    assert!(
+        loaded.problems.iter().any(|p| p.contains("line 5") && p.contains("cut short")),
+        "{:?}",
+        loaded.problems
+    );
+    assert_eq!(std::fs::read(store.path()).unwrap(), before, "not a byte changed");
+    assert!(!store.damaged_path().exists(), "no side file");
+    // A writer's load repairs as before once it may write.
+    std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(store.load().unwrap().torn_tail.is_some_and(|t| !t.left_in_place));
+}

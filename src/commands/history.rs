@@ -11,7 +11,7 @@ use crate::history::{Folded, HistoryStore};
 /// Prints the history. Problems found in the file go to stderr; the output stays clean.
 pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> ExitCode {
     let path = settings.history_file();
-    let Folded { leads: entries, loaded, .. } = match HistoryStore::open(&path).and_then(|s| s.load_leads()) {
+    let Folded { leads: entries, loaded, .. } = match HistoryStore::read_only(&path).load_leads() {
         Ok(folded) => folded,
         Err(e) => {
             say!("error: {e}");

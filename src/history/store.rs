@@ -116,6 +116,8 @@ pub struct HistoryStore {
     damaged_path: PathBuf,
     /// The run whose records this store writes (named in each record it appends).
     run: Option<RunId>,
+    /// Opened only to be read ([`HistoryStore::read_only`]): nothing is created or repaired.
+    read_only: bool,
 }
 
 /// A lead to take over from a run that may have ended, as the caller last read it.
@@ -167,7 +169,12 @@ impl HistoryStore {
         let path = path.into();
         let mut damaged_name = path.file_name().unwrap_or(path.as_os_str()).to_owned();
         damaged_name.push(".damaged");
-        let store = HistoryStore { damaged_path: path.with_file_name(damaged_name), path, run: None };
+        let store = HistoryStore {
+            damaged_path: path.with_file_name(damaged_name),
+            path,
+            run: None,
+            read_only: false,
+        };
         let path = &store.path;
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent {
@@ -197,6 +204,16 @@ impl HistoryStore {
         Ok(store)
     }
 
+    /// The history at `path`, to be read and never written: nothing is created (a missing file
+    /// has no leads), the file may be read-only, readers share its lock, and what a load would
+    /// repair is only reported. For `history`, which reads and writes nothing.
+    pub fn read_only(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let mut damaged_name = path.file_name().unwrap_or(path.as_os_str()).to_owned();
+        damaged_name.push(".damaged");
+        HistoryStore { damaged_path: path.with_file_name(damaged_name), path, run: None, read_only: true }
+    }
+
     /// The same store, naming `run` in every record it appends.
     #[must_use]
     pub fn with_run(mut self, run: RunId) -> Self {
@@ -220,14 +237,17 @@ impl HistoryStore {
     }
 
     /// Opens the history for reading and appending (never truncating on open), creating it with
-    /// mode 0600 if it went missing since [`open`](Self::open).
+    /// mode 0600 if it went missing since [`open`](Self::open); for reading only when the store
+    /// is [`read_only`](Self::read_only).
     fn open_file(&self) -> Result<File, HistoryError> {
         use crate::files::FileError;
-        let file = crate::files::open(
-            &self.path,
-            OpenOptions::new().read(true).append(true).create(true).mode(0o600),
-        )
-        .map_err(|e| match e {
+        let mut options = OpenOptions::new();
+        if self.read_only {
+            options.read(true);
+        } else {
+            options.read(true).append(true).create(true).mode(0o600);
+        }
+        let file = crate::files::open(&self.path, &mut options).map_err(|e| match e {
             FileError::Link { path } => HistoryError::Link { path },
             FileError::NotAFile { path } => HistoryError::NotAFile { path },
             FileError::Io { source, .. } => io_error(&self.path, "open")(source),
@@ -351,8 +371,19 @@ impl HistoryStore {
     /// [`Folder`](super::Folder), a long history is never held as records and leads at once);
     /// `records` stays empty.
     pub fn load_each(&self, sink: &mut dyn FnMut(Record)) -> Result<Loaded, HistoryError> {
-        let file = self.open_file()?;
-        file.lock().map_err(io_error(&self.path, "lock"))?;
+        let file = match self.open_file() {
+            Err(HistoryError::Io { source, .. })
+                if self.read_only && source.kind() == ErrorKind::NotFound =>
+            {
+                return Ok(Loaded::default());
+            }
+            other => other?,
+        };
+        if self.read_only {
+            file.lock_shared().map_err(io_error(&self.path, "lock"))?;
+        } else {
+            file.lock().map_err(io_error(&self.path, "lock"))?;
+        }
         let meta = file.metadata().map_err(io_error(&self.path, "read the metadata of"))?;
         let mut loaded = Loaded::default();
         let mode = meta.permissions().mode() & 0o777;

@@ -30,7 +30,6 @@ pub use catalog::{Catalog, Picker};
 pub use context::Context;
 pub use delivery::DuplicatePrompt;
 pub use entry::Entry;
-pub use outbox::countdown;
 pub use filter_pass::FilterPass;
 pub use form::{Focus, Form};
 pub use history_view::HistoryView;
@@ -38,6 +37,7 @@ pub use input::TextInput;
 pub use key::KeyPrompt;
 pub use msg::{Action, Effect, ExportError, Hit, KeyError, KeyWorks, Msg, SaveError};
 pub use outbox::Outbox;
+pub use outbox::countdown;
 
 /// Terminals narrower than this show one pane at a time, with tabs.
 pub const WIDE_LAYOUT_MIN_WIDTH: u16 = 120;

@@ -14,12 +14,8 @@ fn blocking(tasks: &mut Tasks, f: impl FnOnce() -> Msg + Send + 'static) {
 }
 
 /// Runs a request with the current client, or answers at once that there is no key.
-fn with_api<F, Fut>(
-    services: &Services,
-    tasks: &mut Tasks,
-    no_key: impl FnOnce(ApiError) -> Msg,
-    f: F,
-) where
+fn with_api<F, Fut>(services: &Services, tasks: &mut Tasks, no_key: impl FnOnce(ApiError) -> Msg, f: F)
+where
     F: FnOnce(ApiClient) -> Fut,
     Fut: std::future::Future<Output = Msg> + Send + 'static,
 {

@@ -77,6 +77,9 @@ impl HistoryStore {
         rest: &[u8],
         out: &mut Loaded,
     ) {
+        if self.read_only {
+            return self.report_only(bad, tail, len, rest.len(), out);
+        }
         self.keep_damaged_aside(bad, out);
         out.end = len;
         match tail {
@@ -125,6 +128,31 @@ impl HistoryStore {
         out.torn_tail = Some(TornTail { line, len: tail.len(), left_in_place });
     }
 
+    /// What [`repair`](Self::repair) says of a history opened read-only, where nothing is
+    /// written: every problem, each left as it is for the app's next start to repair.
+    fn report_only(&self, bad: Vec<Bad>, tail: Tail, len: u64, torn_len: usize, out: &mut Loaded) {
+        let hist = self.path().display();
+        out.end = len;
+        out.damaged = bad
+            .into_iter()
+            .map(|b| DamagedLine { line: b.line, len: b.text.len(), reason: b.reason, newly_copied: false })
+            .collect();
+        for d in out.damaged.iter().take(MAX_LINE_PROBLEMS) {
+            out.problems.push(format!("line {} of {hist} {}; it was skipped", d.line, d.reason));
+        }
+        if out.damaged.len() > MAX_LINE_PROBLEMS {
+            let more = out.damaged.len() - MAX_LINE_PROBLEMS;
+            out.problems.push(format!("{more} more damaged lines of {hist} were skipped"));
+        }
+        if let Tail::Torn { line, .. } = tail {
+            out.problems.push(format!(
+                "the last line of {hist} (line {line}) was cut short, probably by a crash; it was \
+                 skipped (the app sets it aside when it next opens the history to write)"
+            ));
+            out.torn_tail = Some(TornTail { line, len: torn_len, left_in_place: true });
+        }
+    }
+
     /// Copies damaged lines to the side file unless an earlier load already did, and reports
     /// every one, each time: they stay in the history, whose middle is never rewritten.
     fn keep_damaged_aside(&self, bad: Vec<Bad>, out: &mut Loaded) {
@@ -132,7 +160,11 @@ impl HistoryStore {
             return;
         }
         // Missing or unreadable: copy everything again, which loses nothing.
-        let copied = std::fs::read(self.damaged_path()).map(|s| copied_keys(&s)).unwrap_or_default();
+        let copied = crate::files::read(self.damaged_path())
+            .ok()
+            .flatten()
+            .map(|s| copied_keys(&s))
+            .unwrap_or_default();
         let found = now();
         let mut entries = Vec::new();
         let mut damaged: Vec<DamagedLine> = bad
