@@ -359,6 +359,11 @@ impl Settings {
             .map(|r| r.parse().map_err(ConfigError::Invalid))
             .transpose()?;
         let key_in_file = file.api_key.is_some();
+        let keys: Vec<(String, Vec<String>)> =
+            file.keys.iter().map(|(name, keys)| (name.clone(), keys.keys())).collect();
+        // Checked for every command, not only the TUI that uses them: one file, one verdict.
+        crate::keymap::remap(&keys)
+            .map_err(|message| ConfigError::Parse { path: paths.config_file.clone(), message })?;
         Ok(Settings {
             base_url: overrides
                 .base_url
@@ -384,7 +389,7 @@ impl Settings {
                 .collect(),
             warnings: key_in_file.then(|| loose_key_warning(&paths.config_file)).flatten().into_iter().collect(),
             plain: file.theme == Some(Theme::Plain),
-            keys: file.keys.iter().map(|(name, keys)| (name.clone(), keys.keys())).collect(),
+            keys,
             sandbox: overrides.sandbox,
             paths,
         })

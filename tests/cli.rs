@@ -411,3 +411,29 @@ async fn history_lists_a_history_it_may_only_read() {
     assert_eq!(std::fs::read(&history).unwrap(), before);
     assert_eq!(std::fs::metadata(&history).unwrap().permissions().mode() & 0o777, 0o400);
 }
+
+/// Seen: the TUI refused a `[keys]` entry that `create` let pass silently. The config file is
+/// checked as a whole by every command: a bad entry stops `create` (exit 2, nothing sent) and
+/// `config show` with the same sentence the TUI gives.
+#[tokio::test]
+async fn a_bad_keys_entry_is_refused_by_every_command() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let config = env.dir.path().join("config/autocalls-tui");
+    std::fs::create_dir_all(&config).unwrap();
+    for (entry, said) in [
+        ("submit = \"Ctrl-Q\"", "`Ctrl-Q` already means \"quit\""),
+        ("sumbit = \"F9\"", "`sumbit` is not a command"),
+        ("submit = \"Hyper-S\"", "`Hyper-S` is not a key"),
+    ] {
+        std::fs::write(config.join("config.toml"), format!("[keys]\n{entry}\n")).unwrap();
+        for args in [&["create", "--phone", "+14155550100", "--campaign", "12"][..], &["config", "show"]] {
+            let out = env.run(args).await;
+            let err = text(&out.stderr);
+            assert_eq!(code(&out), 2, "{args:?} {entry}: {err}");
+            assert!(err.contains("config.toml") && err.contains(said), "{args:?}: {err}");
+        }
+    }
+    assert_eq!(sandbox.state().create_requests(), 0);
+    assert!(!env.history_file().exists(), "nothing recorded either");
+}

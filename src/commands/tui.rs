@@ -31,6 +31,7 @@ pub async fn run(mut settings: Settings) -> ExitCode {
 
 /// One run of the TUI; `Ok(true)` when the user asked to go on in the sandbox.
 async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
+    // Already checked by `Settings::resolve`; still, never start with keys half applied.
     match crate::keymap::remap(&settings.keys) {
         Ok(bindings) => crate::keymap::install(bindings),
         Err(message) => {
