@@ -674,3 +674,37 @@ fn a_store_opened_to_read_writes_nothing() {
     std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
     assert!(store.load().unwrap().torn_tail.is_some_and(|t| !t.left_in_place));
 }
+
+/// The recipe README and docs/history-format.md give for reading the side file, run as written
+/// on a side file the store made from a line carrying escape sequences (a screen clear, a window
+/// title): it shows the entries and writes no control byte to the terminal. Seen: the old recipe
+/// (`grep -A1` alone) printed the raw escape bytes.
+#[test]
+fn the_documented_way_to_read_the_side_file_prints_no_control_bytes() {
+    let (_dir, store, _) = store_with(1);
+    raw_append(store.path(), b"{\"v\":1,\"x\":\"\x1b[2J\x1b]0;pwned\x07\"\n");
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.damaged.len(), 1);
+    let side = std::fs::read(store.damaged_path()).unwrap();
+    assert!(contains_bytes(&side, b"\x1b[2J"), "the side file keeps the bytes as they were");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for doc in ["README.md", "docs/history-format.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        let recipes: Vec<&str> = text
+            .split('`')
+            .filter(|part| part.contains("history.jsonl.damaged") && part.starts_with("grep"))
+            .collect();
+        assert_eq!(recipes.len(), 1, "{doc}: one recipe for the side file: {recipes:?}");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(recipes[0])
+            .current_dir(store.path().parent().unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{doc}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(contains_bytes(&out.stdout, b"#autocalls-tui-damaged kind=middle line=2"), "{doc}");
+        assert!(contains_bytes(&out.stdout, b"pwned"), "{doc}: the bad line is shown");
+        let control = out.stdout.iter().find(|&&b| b < 0x20 && b != b'\n' && b != b'\t');
+        assert_eq!(control, None, "{doc}: a control byte reaches the terminal");
+    }
+}
