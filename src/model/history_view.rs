@@ -323,9 +323,24 @@ impl HistoryView {
     /// Takes in what the file holds, with its lookups already built: nothing here grows with the
     /// history but the leads held before (submitted while the file was being read, or all of
     /// them when the file is read again after it was replaced). Of a lead in both, the newer
-    /// state is kept; a lead only held here stays. Returns the leads the file had still open.
-    pub fn load(&mut self, loaded: LoadedLeads, problems: Vec<String>) -> Vec<LocalId> {
-        let session = std::mem::take(&mut self.entries);
+    /// state is kept. A lead only held here stays at the first read (it was submitted meanwhile);
+    /// at a later one (the file was deleted or replaced) only while `on_its_way` says this
+    /// window is still sending it: the file is the record, and a row it no longer has goes.
+    /// Returns the leads the file had still open.
+    pub fn load(
+        &mut self,
+        loaded: LoadedLeads,
+        problems: Vec<String>,
+        on_its_way: impl Fn(&LocalId) -> bool,
+    ) -> Vec<LocalId> {
+        let again = self.loaded;
+        let mut session = std::mem::take(&mut self.entries);
+        if again {
+            session.retain(|entry| on_its_way(&entry.local_id));
+        }
+        // Kept in the order they were submitted, after the file's (which are older, or the file
+        // would hold them): a lead typed now is never listed below one from before.
+        session.sort_by_key(|entry| entry.submitted_at);
         let open;
         LoadedLeads {
             entries: self.entries,

@@ -41,7 +41,7 @@ fn a_long_pass_split_across_threads_lists_what_one_pass_lists() {
     let names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov"];
     let entries: Vec<LeadEntry> = (0..120_000u32).map(|n| lead(n, names[n as usize % names.len()])).collect();
     let mut view = HistoryView::default();
-    view.load(entries.clone().into(), vec![]);
+    view.load(entries.clone().into(), vec![], |_| false);
     let expect =
         |filter: &Filter| -> Vec<LocalId> { filter.apply(&entries).iter().map(|e| e.local_id).collect() };
     for search in ["a", "ali", "alan t", "+14150", "+141500011", "zzz"] {
@@ -80,7 +80,7 @@ fn a_pass_on_a_worker_takes_in_what_changed_while_it_ran() {
     let mut entries: Vec<LeadEntry> = (0..40u32).map(|n| lead(n, names[n as usize % 2])).collect();
     let mut view = HistoryView::default();
     view.set_worker_from(0);
-    view.load(entries.clone().into(), vec![]);
+    view.load(entries.clone().into(), vec![], |_| false);
     view.filter = Filter { search: Some("ada".into()), ..Filter::default() };
     view.refilter();
     assert_eq!(view.len(), 40, "nothing listed differently until the answer");

@@ -385,7 +385,8 @@ impl App {
                     };
                     self.notify(Level::Error, text);
                 }
-                let open = self.history.load(entries, problems);
+                let in_flight = &self.outbox.in_flight;
+                let open = self.history.load(entries, problems, |id| in_flight.contains_key(id));
                 self.claim_open(open)
             }
             Msg::HistoryChanged => self.history_changed(),

@@ -483,6 +483,51 @@ fn the_loaded_history_merges_with_leads_sent_meanwhile() {
     assert!(app.notice.as_ref().unwrap().text.contains("damaged"));
 }
 
+/// Seen: after the history file was deleted or replaced under a running window, rows the file
+/// no longer had stayed, and a lead typed then was listed below the older ones. Read again, the
+/// file is the record: only a lead this window is still sending stays beside what it holds,
+/// and the newest is on top.
+#[test]
+fn a_history_read_again_after_it_was_replaced_lists_what_it_holds() {
+    let mut app = app();
+    let lead = |n: u128, phone: &str, at: i64| {
+        let request = crate::api::types::CreateLead {
+            phone_number: phone.into(),
+            campaign_id: 12,
+            variables: Default::default(),
+            allow_dupplicate: false,
+            secondary_contacts: vec![],
+        };
+        LeadEntry::new(LocalId(uuid::Uuid::from_u128(n)), jiff::Timestamp::from_second(at).unwrap(), request)
+    };
+    let (a, b, c) =
+        (lead(1, "+14155550101", 100), lead(2, "+14155550102", 200), lead(3, "+14155550103", 300));
+    app.update(Msg::HistoryLoaded { entries: vec![a.clone(), b.clone()].into(), problems: vec![], end: 0 });
+    // A lead done in this window, and one still on its way.
+    let (done, _) = submit_valid(&mut app, "+14155550104");
+    app.update(Msg::Appended { local_id: done, submitted: true, result: Ok(()) });
+    let created =
+        Created { lead: crate::api::types::Lead { id: "1".into(), ..Default::default() }, message: None };
+    answer(&mut app, done, Ok(created));
+    assert!(!app.outbox.in_flight.contains_key(&done));
+    let (sending, _) = submit_valid(&mut app, "+14155550105");
+    app.update(Msg::Appended { local_id: sending, submitted: true, result: Ok(()) });
+    assert!(app.outbox.in_flight.contains_key(&sending));
+
+    // The file was replaced by one holding `c` alone.
+    app.update(Msg::HistoryLoaded { entries: vec![c.clone()].into(), problems: vec![], end: 0 });
+    let listed: Vec<LocalId> =
+        (0..app.history.len()).filter_map(|i| app.history.row(i)).map(|e| e.local_id).collect();
+    assert_eq!(listed, [sending, c.local_id], "only the file's leads and the one on its way, newest first");
+    assert!(app.history.get(&a.local_id).is_none() && app.history.get(&done).is_none());
+
+    // Deleted: the next lead typed is on top, and nothing from before is listed.
+    app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
+    let (next, _) = submit_valid(&mut app, "+14155550106");
+    assert_eq!(app.history.row(0).map(|e| e.local_id), Some(next));
+    assert_eq!(app.history.len(), 2, "the new lead and the one still on its way");
+}
+
 #[test]
 fn history_selection_stays_in_range() {
     let mut app = app();

@@ -63,7 +63,7 @@ mod tests {
             })
             .collect();
         let mut view = HistoryView::default();
-        view.load(entries.into(), vec![]);
+        view.load(entries.into(), vec![], |_| false);
         view.filter = Filter { search: Some("grace".into()), ..Filter::default() };
         view.refilter();
         let older = view.take_pass().expect("a long pass goes to a worker");
