@@ -473,9 +473,7 @@ mod tests {
         std::fs::create_dir(&folder).unwrap();
         assert!(FileConfig::load(&folder).unwrap_err().to_string().contains("not a regular file"));
         let fifo = dir.path().join("fifo.toml");
-        let name = std::ffi::CString::new(fifo.clone().into_os_string().into_encoded_bytes()).unwrap();
-        // SAFETY: `name` is a valid NUL-terminated path that lives across the call.
-        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        crate::files::make_fifo(&fifo);
         assert!(FileConfig::load(&fifo).unwrap_err().to_string().contains("not a regular file"));
     }
 

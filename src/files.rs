@@ -80,17 +80,20 @@ pub fn own_dir(dir: &Path) -> Result<(), FileError> {
     }
 }
 
+/// Makes a FIFO at `path`, for tests of what stands in a file's place.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test stops loudly at what it did not expect")]
+pub(crate) fn make_fifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `name` is a valid NUL-terminated path that lives across the call.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo {}", path.display());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
-
-    fn fifo(path: &Path) {
-        use std::os::unix::ffi::OsStrExt;
-        let name = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
-        // SAFETY: `name` is a valid NUL-terminated path that lives across the call.
-        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo {}", path.display());
-    }
 
     #[test]
     fn a_regular_file_is_read_and_a_missing_one_is_none() {
@@ -131,7 +134,7 @@ mod tests {
         let err = read(dir.path()).unwrap_err();
         assert!(matches!(err, FileError::NotAFile { .. }), "{err:?}");
         let pipe = dir.path().join("x.lock");
-        fifo(&pipe);
+        make_fifo(&pipe);
         // Without O_NONBLOCK this open would wait for a writer forever.
         let err = read(&pipe).unwrap_err();
         assert!(matches!(err, FileError::NotAFile { .. }), "{err:?}");

@@ -210,17 +210,10 @@ mod tests {
         assert!(!lock_path(&runs, linked).exists() && held.exists(), "the link went, not its target");
         // A FIFO: opening it for its lock would wait for a writer forever.
         let piped = RunId::new();
-        let name =
-            std::ffi::CString::new(lock_path(&runs, piped).into_os_string().into_encoded_bytes()).unwrap();
-        // SAFETY: `name` is a valid NUL-terminated path that lives across the call.
-        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        crate::files::make_fifo(&lock_path(&runs, piped));
         assert!(!is_alive(&runs, piped));
         let piped_again = RunId::new();
-        // SAFETY: as above.
-        let name =
-            std::ffi::CString::new(lock_path(&runs, piped_again).into_os_string().into_encoded_bytes())
-                .unwrap();
-        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        crate::files::make_fifo(&lock_path(&runs, piped_again));
         wait_until_gone(&runs, piped_again);
         // A runs folder that is a link is refused.
         let elsewhere = dir.path().join("elsewhere");
