@@ -139,6 +139,10 @@ pub struct SandboxArgs {
     /// Wait this long before every answer, to feel a slow network.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Have a colleague add a lead to campaign 12 every SECS seconds (as if entered on another
+    /// machine), to see the app flag a phone the campaign already holds.
+    #[arg(long, value_name = "SECS")]
+    pub colleague_every: Option<u64>,
 }
 
 impl GlobalArgs {

@@ -373,6 +373,132 @@ async fn update_and_delete_as_documented() {
     assert_eq!(delete(id).await.expect("answer").status().as_u16(), 404);
 }
 
+/// The client's update and delete against the sandbox: only what changes is sent and the
+/// variables merge; a lead being called is not deleted (the refusal says why); a delete of a lead
+/// already gone is `AlreadyGone`.
+#[tokio::test]
+async fn the_client_updates_and_deletes_and_a_lead_on_a_call_stays() {
+    use autocalls_tui::api::Deleted;
+    use autocalls_tui::api::types::UpdateLead;
+    let sandbox = sandbox().await;
+    let api = client(&sandbox);
+    let mut request = lead("+4915112345678", FAIR);
+    request.variables.insert("customer_name", "Ada");
+    let id = api.create_lead(&request).await.unwrap().lead.id;
+    let mut variables = Variables::new();
+    variables.insert("customer_name", "Ada Lovelace");
+    let change = UpdateLead { variables: Some(variables), ..UpdateLead::default() };
+    assert_eq!(
+        serde_json::to_value(&change).unwrap(),
+        json!({"variables": {"customer_name": "Ada Lovelace"}})
+    );
+    let said = api.update_lead(&id, &change).await.unwrap();
+    assert_eq!(said.as_deref(), Some("Lead updated successfully"));
+    let stored = sandbox.state().leads().remove(0);
+    assert_eq!(stored.variables, Some(json!({"customer_name": "Ada Lovelace"})));
+    // Being called: refused, and the message says so.
+    sandbox.state().advance_clock(CREATED_PHASE + Duration::from_secs(1));
+    let (message, _) = rejected(api.delete_lead(&id).await);
+    assert!(message.contains("being processed"), "{message}");
+    assert_eq!(sandbox.state().leads().len(), 1);
+    sandbox.state().advance_clock(PROCESSING_PHASE);
+    assert_eq!(api.delete_lead(&id).await.unwrap(), Deleted::Now);
+    assert_eq!(api.delete_lead(&id).await.unwrap(), Deleted::AlreadyGone);
+    let gone = api.update_lead(&id, &change).await.unwrap_err();
+    assert!(matches!(gone, ApiError::Rejected { status: 404, .. }), "{gone:?}");
+}
+
+/// Calls appear for a created lead as the clock moves: one in progress while it is called, then
+/// completed with a transcript; two unanswered for a lead that reaches its maximum of retries.
+/// Filtered by phone and campaign (a call names no lead), paged.
+#[tokio::test]
+async fn calls_appear_for_created_leads_as_time_goes_on() {
+    use autocalls_tui::api::CallQuery;
+    let sandbox = sandbox().await;
+    let api = client(&sandbox);
+    let mut request = lead("+14155550100", SAAS);
+    request.variables.insert("customer_name", "Grace");
+    api.create_lead(&request).await.unwrap();
+    let query = CallQuery {
+        phone_number: Some("+14155550100".into()),
+        campaign_id: Some(SAAS),
+        ..CallQuery::default()
+    };
+    assert!(api.all_calls(&query, 5).await.unwrap().is_empty(), "no call before the lead leaves created");
+    sandbox.state().advance_clock(CREATED_PHASE + Duration::from_secs(2));
+    let calls = api.all_calls(&query, 5).await.unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].status.as_deref(), Some("in-progress"));
+    sandbox.state().advance_clock(PROCESSING_PHASE);
+    let calls = api.all_calls(&query, 5).await.unwrap();
+    assert_eq!(
+        (calls[0].status.as_deref(), calls[0].answered_by.as_deref()),
+        (Some("completed"), Some("human"))
+    );
+    assert!(calls[0].transcript.iter().any(|t| t.text.contains("Grace")), "{:?}", calls[0].transcript);
+    // Another campaign's calls to the same phone are not this lead's.
+    let other = CallQuery { campaign_id: Some(FAIR), ..query.clone() };
+    assert!(api.all_calls(&other, 5).await.unwrap().is_empty());
+    // Leads until one ends with no answer: its two calls went unanswered.
+    let mut n = 1;
+    let failing = loop {
+        let id = api.create_lead(&lead(&format!("+1415555020{n}"), SAAS)).await.unwrap().lead.id;
+        if id.parse::<u64>().unwrap().is_multiple_of(FAIL_EVERY_NTH) {
+            break format!("+1415555020{n}");
+        }
+        n += 1;
+    };
+    sandbox.state().advance_clock(CREATED_PHASE + PROCESSING_PHASE);
+    let query = CallQuery { phone_number: Some(failing), ..CallQuery::default() };
+    let calls = api.all_calls(&query, 5).await.unwrap();
+    let statuses: Vec<_> = calls.iter().filter_map(|c| c.status.as_deref()).collect();
+    assert_eq!(statuses, ["no-answer", "no-answer"]);
+    // Paged: one call a page.
+    let page = api.calls(&CallQuery { per_page: Some(1), ..CallQuery::default() }).await.unwrap();
+    assert_eq!(page.data.len(), 1);
+    assert!(page.has_next());
+}
+
+/// A campaign starts only once it has leads; started and stopped, the campaign list says so.
+#[tokio::test]
+async fn campaigns_start_with_leads_and_stop() {
+    let sandbox = sandbox().await;
+    let api = client(&sandbox);
+    const DRAFT: u64 = 23;
+    let (message, _) = rejected(api.set_campaign_running(DRAFT, true).await);
+    assert!(message.contains("no leads"), "{message}");
+    api.create_lead(&lead("+14155550100", DRAFT)).await.unwrap();
+    assert_eq!(api.set_campaign_running(DRAFT, true).await.unwrap(), "in-progress");
+    let status = |campaigns: Vec<autocalls_tui::api::types::Campaign>| {
+        campaigns.into_iter().find(|c| c.id == DRAFT).and_then(|c| c.status)
+    };
+    assert_eq!(status(api.campaigns().await.unwrap()).as_deref(), Some("in-progress"));
+    assert_eq!(api.set_campaign_running(DRAFT, false).await.unwrap(), "stopped");
+    assert_eq!(status(api.campaigns().await.unwrap()).as_deref(), Some("stopped"));
+    let (_, errors) = rejected(api.set_campaign_running(999, true).await);
+    assert!(errors.contains_key("campaign_id"), "{errors:?}");
+}
+
+/// With a colleague at work, leads this client never made appear in the fair campaign, each
+/// phone once.
+#[tokio::test]
+async fn a_colleague_adds_leads_now_and_then() {
+    let options =
+        SandboxOptions { colleague_every: Some(Duration::from_millis(50)), ..SandboxOptions::default() };
+    let sandbox = Sandbox::start(options).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sandbox.state().leads().len() < 3 {
+        assert!(Instant::now() < deadline, "no colleague's leads: {:?}", sandbox.state().leads());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let leads = sandbox.state().leads();
+    assert!(leads.iter().all(|l| l.campaign_id == Some(FAIR)));
+    let mut phones: Vec<_> = leads.iter().filter_map(|l| l.phone_number.clone()).collect();
+    phones.dedup();
+    assert_eq!(phones.len(), leads.len(), "each phone once");
+    assert_eq!(sandbox.state().create_requests(), 0, "none came through the API");
+}
+
 #[tokio::test]
 async fn odd_requests_get_json_answers() {
     let sandbox = sandbox().await;

@@ -10,7 +10,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::error::ApiError;
-use super::types::{self, Assistant, Campaign, CreateLead, Created, LeadPage};
+use super::types::{
+    self, Assistant, Call, CallPage, Campaign, CreateLead, Created, LeadId, LeadPage, UpdateLead,
+};
 
 /// How to reach the API.
 #[derive(Debug, Clone)]
@@ -46,6 +48,28 @@ pub struct LeadQuery {
     pub per_page: Option<u32>,
     /// Page number, from 1.
     pub page: Option<u64>,
+}
+
+/// Filters for `GET /user/calls`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallQuery {
+    /// Calls to this number (the server matches partially).
+    pub phone_number: Option<String>,
+    /// Calls of this campaign.
+    pub campaign_id: Option<u64>,
+    /// Calls per page, 1 to 100.
+    pub per_page: Option<u32>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+}
+
+/// What `DELETE /user/leads/{id}` came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// The server deleted it.
+    Now,
+    /// The server does not have it (`404`): deleted before, by anyone.
+    AlreadyGone,
 }
 
 /// The account behind a key, from `GET /user/me`.
@@ -185,6 +209,72 @@ impl ApiClient {
         Ok(leads)
     }
 
+    /// `PUT /user/leads/{id}`: changes what `change` holds; gives the server's message. A PUT
+    /// sets the same values however often it is sent, so an unknown outcome may be sent again.
+    pub async fn update_lead(&self, id: &LeadId, change: &UpdateLead) -> Result<Option<String>, ApiError> {
+        let request = self.request_at(reqwest::Method::PUT, &["user", "leads", id.as_str()])?.json(change);
+        let body = self.send(request).await?;
+        Ok(message_of(&body))
+    }
+
+    /// `DELETE /user/leads/{id}`. A `404` is [`Deleted::AlreadyGone`], not an error.
+    pub async fn delete_lead(&self, id: &LeadId) -> Result<Deleted, ApiError> {
+        let request = self.request_at(reqwest::Method::DELETE, &["user", "leads", id.as_str()])?;
+        match self.send(request).await {
+            Ok(_) => Ok(Deleted::Now),
+            Err(ApiError::Rejected { status: 404, .. }) => Ok(Deleted::AlreadyGone),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /user/calls`: one page of calls matching the query.
+    pub async fn calls(&self, query: &CallQuery) -> Result<CallPage, ApiError> {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(phone) = &query.phone_number {
+            pairs.push(("phone_number", phone.clone()));
+        }
+        if let Some(id) = query.campaign_id {
+            pairs.push(("campaign_id", id.to_string()));
+        }
+        if let Some(n) = query.per_page {
+            pairs.push(("per_page", n.clamp(1, 100).to_string()));
+        }
+        if let Some(page) = query.page {
+            pairs.push(("page", page.to_string()));
+        }
+        let request = self.request(reqwest::Method::GET, "/user/calls")?.query(&pairs);
+        let body = self.send(request).await?;
+        types::decode_page(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
+    }
+
+    /// Every call matching `query`, page after page (100 a page), up to `max_pages` pages.
+    pub async fn all_calls(&self, query: &CallQuery, max_pages: u64) -> Result<Vec<Call>, ApiError> {
+        let mut calls = Vec::new();
+        for page in 1..=max_pages.max(1) {
+            let result =
+                self.calls(&CallQuery { per_page: Some(100), page: Some(page), ..query.clone() }).await?;
+            let more = result.has_next();
+            calls.extend(result.data);
+            if !more {
+                break;
+            }
+        }
+        Ok(calls)
+    }
+
+    /// `POST /user/campaigns/update-status`: starts (`start`) or stops a campaign; gives the
+    /// status it is in now, as the server says (or the one asked for when it does not say).
+    pub async fn set_campaign_running(&self, campaign: u64, start: bool) -> Result<String, ApiError> {
+        let action = if start { "start" } else { "stop" };
+        let body = serde_json::json!({ "campaign_id": campaign, "action": action });
+        let request = self.request(reqwest::Method::POST, "/user/campaigns/update-status")?.json(&body);
+        let answer = self.send(request).await?;
+        let value: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+        let status = value.pointer("/data/status").and_then(serde_json::Value::as_str);
+        let asked = if start { "in-progress" } else { "stopped" };
+        Ok(crate::sanitize::cleaned(status.unwrap_or(asked)))
+    }
+
     /// `GET /user/me`: who the key belongs to; a cheap check that the key works.
     pub async fn me(&self) -> Result<Me, ApiError> {
         let body = self.send(self.request(reqwest::Method::GET, "/user/me")?).await?;
@@ -193,6 +283,25 @@ impl ApiClient {
 
     fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, ApiError> {
         let url = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
+        Ok(self
+            .http()?
+            .request(method, url)
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(ACCEPT, "application/json"))
+    }
+
+    /// A request to the path made of `segments` under the base URL, each one percent-encoded
+    /// (a lead id is the server's text and goes in as one segment, whatever it holds).
+    fn request_at(
+        &self,
+        method: reqwest::Method,
+        segments: &[&str],
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| ApiError::Invalid("the base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(segments);
         Ok(self
             .http()?
             .request(method, url)
@@ -335,6 +444,13 @@ async fn classify_response(response: Response, max_answer: usize) -> Result<Vec<
             errors: laravel.errors,
         }),
     }
+}
+
+/// The `message` of a JSON answer, cleaned for display.
+fn message_of(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let text = crate::sanitize::cleaned(value.get("message")?.as_str()?);
+    (!text.is_empty()).then_some(text)
 }
 
 /// Why an answer's body was not read.

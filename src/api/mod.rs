@@ -6,5 +6,5 @@ mod error;
 pub mod types;
 mod variables;
 
-pub use client::{ApiClient, ClientOptions, DEFAULT_MAX_ANSWER, LeadQuery, Me};
+pub use client::{ApiClient, CallQuery, ClientOptions, DEFAULT_MAX_ANSWER, Deleted, LeadQuery, Me};
 pub use error::{ApiError, ErrorKind};

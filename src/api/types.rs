@@ -27,6 +27,31 @@ pub struct CreateLead {
     pub secondary_contacts: Vec<SecondaryContact>,
 }
 
+/// The body of `PUT /user/leads/{id}`: only what changes. `variables` are merged into the
+/// lead's on the server; `status` may be `created`, `completed` or `reached-max-retries`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UpdateLead {
+    /// A new E.164 phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<CompactString>,
+    /// Another campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<u64>,
+    /// A status set by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Variables to set (merged with the lead's others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<Variables>,
+}
+
+impl UpdateLead {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &UpdateLead::default()
+    }
+}
+
 /// One secondary contact of a lead, as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondaryContact {
@@ -181,25 +206,95 @@ pub struct Assistant {
     pub variables: IndexMap<String, Value>,
 }
 
-/// One page of `GET /user/leads`.
+/// One page of a Laravel paginator (`GET /user/leads`, `GET /user/calls`).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct LeadPage {
-    /// The leads on this page.
-    pub data: Vec<Lead>,
+pub struct Page<T> {
+    /// The items on this page.
+    pub data: Vec<T>,
     /// This page's number (1-based).
     pub current_page: u64,
     /// The last page's number.
     pub last_page: u64,
-    /// How many leads match in all.
+    /// How many items match in all.
     pub total: u64,
 }
 
-impl LeadPage {
+/// One page of `GET /user/leads`.
+pub type LeadPage = Page<Lead>;
+
+impl<T> Page<T> {
     /// Whether another page follows this one.
     pub fn has_next(&self) -> bool {
         self.current_page < self.last_page
     }
 }
+
+/// A call from `GET /user/calls`. A call names no lead: it is tied to one by phone and campaign.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Call {
+    /// The call's id.
+    pub id: LeadId,
+    /// `initiated`, `ringing`, `in-progress`, `completed`, `no-answer`, ... (shown as it comes).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Seconds.
+    #[serde(default, deserialize_with = "opt_u64_lenient")]
+    pub duration: Option<u64>,
+    /// `human`, `machine` or `unknown`.
+    #[serde(default)]
+    pub answered_by: Option<String>,
+    /// The number called.
+    #[serde(default)]
+    pub client_phone_number: Option<String>,
+    /// The campaign's name.
+    #[serde(default)]
+    pub campaign_name: Option<String>,
+    /// The assistant's name.
+    #[serde(default)]
+    pub assistant_name: Option<String>,
+    /// When it started, as the server wrote it.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// What was said, turn by turn (a transcript sent as one string is one turn per line).
+    #[serde(default, deserialize_with = "transcript")]
+    pub transcript: Vec<Turn>,
+}
+
+/// One turn of a call's transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Turn {
+    /// Who spoke (`assistant`, `user`, `AI`, `Customer`, ...); empty when the line does not say.
+    #[serde(default)]
+    pub sender: String,
+    /// What was said.
+    #[serde(default)]
+    pub text: String,
+    /// When, as the server wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+}
+
+/// A transcript as a string (`"AI: Hello\nCustomer: Hi"`) or a list of `{sender, timestamp,
+/// text}`; anything else is no transcript.
+fn transcript<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Turn>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(text) => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| match line.split_once(": ") {
+                Some((who, said)) if who.len() <= 20 && !who.contains(' ') => {
+                    Turn { sender: who.to_owned(), text: said.to_owned(), timestamp: None }
+                }
+                _ => Turn { sender: String::new(), text: line.to_owned(), timestamp: None },
+            })
+            .collect(),
+        Value::Array(items) => items.into_iter().filter_map(|t| serde_json::from_value(t).ok()).collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// One page of `GET /user/calls`.
+pub type CallPage = Page<Call>;
 
 /// What `POST /user/lead` answered, decoded: the lead (or as much of it as the server gave) and
 /// the server's message.
@@ -235,9 +330,15 @@ pub fn decode_created(body: &[u8]) -> Result<Created, DecodeError> {
 
 /// Decodes a page of leads: a Laravel paginator, or a bare array taken as the only page.
 pub fn decode_lead_page(body: &[u8]) -> Result<LeadPage, DecodeError> {
+    decode_page(body)
+}
+
+/// Decodes a page of `T`: a Laravel paginator, or a bare array taken as the only page.
+pub fn decode_page<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Page<T>, DecodeError> {
     #[derive(Deserialize)]
-    struct Paginated {
-        data: Vec<Lead>,
+    #[serde(bound = "T: serde::de::DeserializeOwned")]
+    struct Paginated<T> {
+        data: Vec<T>,
         #[serde(default, deserialize_with = "opt_u64_lenient")]
         current_page: Option<u64>,
         #[serde(default, deserialize_with = "opt_u64_lenient")]
@@ -246,24 +347,24 @@ pub fn decode_lead_page(body: &[u8]) -> Result<LeadPage, DecodeError> {
         total: Option<u64>,
     }
     #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Shape {
-        Page(Paginated),
-        Bare(Vec<Lead>),
+    #[serde(untagged, bound = "T: serde::de::DeserializeOwned")]
+    enum Shape<T> {
+        Page(Paginated<T>),
+        Bare(Vec<T>),
     }
-    let shape: Shape =
+    let shape: Shape<T> =
         serde_json::from_slice(&exact_integers(body)).map_err(|e| DecodeError(e.to_string()))?;
     Ok(match shape {
         Shape::Page(p) => {
             let current_page = p.current_page.unwrap_or(1);
-            LeadPage {
+            Page {
                 total: p.total.unwrap_or(p.data.len() as u64),
                 last_page: p.last_page.unwrap_or(current_page),
                 current_page,
                 data: p.data,
             }
         }
-        Shape::Bare(data) => LeadPage { total: data.len() as u64, current_page: 1, last_page: 1, data },
+        Shape::Bare(data) => Page { total: data.len() as u64, current_page: 1, last_page: 1, data },
     })
 }
 
@@ -406,6 +507,25 @@ mod tests {
             &*exact_integers(br#"[18446744073709551616,-9223372036854775809, 1]"#),
             br#"["18446744073709551616","-9223372036854775809", 1]"#
         );
+    }
+
+    #[test]
+    fn calls_with_either_transcript_shape() {
+        let body = br#"{"data":[
+            {"id":11,"status":"completed","duration":"42","answered_by":"human","client_phone_number":"+14155550100",
+             "transcript":"AI: Hello Ada.\nCustomer: Hi!\nno speaker here"},
+            {"id":"12","status":"some-new-status","transcript":[{"sender":"assistant","timestamp":"2025-06-30 11:53:20","text":"Hello"}]},
+            {"id":13,"transcript":null}],"current_page":1,"last_page":2,"total":31}"#;
+        let page: CallPage = decode_page(body).unwrap();
+        assert!(page.has_next());
+        let [a, b, c] = &page.data[..] else { panic!("{page:?}") };
+        assert_eq!((a.duration, a.answered_by.as_deref()), (Some(42), Some("human")));
+        let said: Vec<(&str, &str)> =
+            a.transcript.iter().map(|t| (t.sender.as_str(), t.text.as_str())).collect();
+        assert_eq!(said, [("AI", "Hello Ada."), ("Customer", "Hi!"), ("", "no speaker here")]);
+        assert_eq!(b.status.as_deref(), Some("some-new-status"));
+        assert_eq!(b.transcript[0].timestamp.as_deref(), Some("2025-06-30 11:53:20"));
+        assert!(c.transcript.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub async fn run(args: &SandboxArgs) -> ExitCode {
     let options = SandboxOptions {
         port: args.port,
         latency: Duration::from_millis(args.latency_ms),
+        colleague_every: args.colleague_every.map(|secs| Duration::from_secs(secs.max(1))),
         ..SandboxOptions::default()
     };
     let sandbox = match Sandbox::start(options).await {

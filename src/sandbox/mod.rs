@@ -4,6 +4,8 @@
 //! lives in memory; with a state file (as `--sandbox` gives it) its leads and next id are kept
 //! between runs.
 
+mod calls;
+mod colleague;
 mod data;
 mod frame;
 mod journal;
@@ -48,12 +50,21 @@ pub struct SandboxOptions {
     pub latency: Duration,
     /// Where to keep the leads and the next id between runs; `None` keeps them in memory only.
     pub state_file: Option<std::path::PathBuf>,
+    /// A colleague adds a lead to the fair campaign (12) this often, as someone entering leads
+    /// on another machine or in the dashboard would; `None`: nobody else does.
+    pub colleague_every: Option<Duration>,
 }
 
 impl Default for SandboxOptions {
     /// Any free port, [`DEMO_KEY`], no latency.
     fn default() -> Self {
-        SandboxOptions { port: 0, key: DEMO_KEY.to_owned(), latency: Duration::ZERO, state_file: None }
+        SandboxOptions {
+            port: 0,
+            key: DEMO_KEY.to_owned(),
+            latency: Duration::ZERO,
+            state_file: None,
+            colleague_every: None,
+        }
     }
 }
 
@@ -96,6 +107,8 @@ pub(crate) struct Store {
     pub latency: Duration,
     pub clock_offset: Duration,
     pub faults: VecDeque<Fault>,
+    /// Campaigns started or stopped since the sandbox began (the demo data's status otherwise).
+    pub campaign_status: std::collections::HashMap<u64, &'static str>,
     /// Where changes are kept between runs, when they are.
     journal: Option<journal::Journal>,
 }
@@ -105,6 +118,33 @@ impl Store {
     pub fn now(&self) -> Timestamp {
         let now = Timestamp::now();
         now.checked_add(self.clock_offset).unwrap_or(now)
+    }
+
+    /// Stores a new lead (checked already) and gives it as a create answer's `data`.
+    pub fn add(&mut self, new: validate::NewLead) -> serde_json::Value {
+        let now = self.now();
+        let id = self.next_id;
+        let secondary: Vec<data::StoredContact> = new
+            .secondary
+            .into_iter()
+            .zip(id + 1..)
+            .map(|((phone_number, variables), id)| data::StoredContact { id, phone_number, variables })
+            .collect();
+        self.next_id = id + 1 + secondary.len() as u64;
+        let lead = StoredLead {
+            id,
+            campaign_id: new.campaign_id,
+            phone_number: new.phone_number,
+            variables: new.variables,
+            created: now,
+            updated: now,
+            status_override: None,
+            secondary,
+        };
+        let data = lead.to_json(now);
+        self.leads.push(lead);
+        self.keep(id);
+        data
     }
 
     /// Keeps lead `id` as it now is (created or changed), when changes are kept.
@@ -139,6 +179,7 @@ impl SandboxState {
             latency,
             clock_offset: Duration::ZERO,
             faults: VecDeque::new(),
+            campaign_status: std::collections::HashMap::new(),
             journal: None,
         };
         SandboxState { shared: Arc::new(Shared { key: key.into(), store: Mutex::new(store) }) }
@@ -216,11 +257,14 @@ impl Sandbox {
         }
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(state.clone());
+        let colleague = options.colleague_every.map(|every| colleague::work(state.clone(), every));
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 // A dropped sender stops the server too.
                 let _ = stopped.await;
             });
+            // The colleague stops with the server.
+            let _colleague = colleague.map(|task| task.abort_handle()).map(AbortOnDrop);
             if let Err(e) = serve.await {
                 tracing::warn!("sandbox server stopped: {e}");
             }
@@ -270,6 +314,15 @@ impl Drop for Sandbox {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -15,11 +15,13 @@ use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
 use super::SandboxState;
-use super::data::{self, StoredContact, StoredLead};
+use super::data;
 use super::frame::{self, json_body, message, reply};
 use super::page::{self, Params, param};
 use super::validate::{self, Errors};
 
+/// Calls per page when `per_page` is not given.
+const CALLS_PER_PAGE: u64 = 15;
 /// Leads per page when `per_page` is not given (the documented default).
 const LEADS_PER_PAGE: u64 = 15;
 /// Assistants per page when `per_page` is not given.
@@ -32,6 +34,8 @@ pub fn router(state: SandboxState) -> Router {
         .route("/user/leads", get(list_leads))
         .route("/user/leads/{id}", put(update_lead).delete(delete_lead))
         .route("/user/campaigns", get(campaigns))
+        .route("/user/campaigns/update-status", post(campaign_status))
+        .route("/user/calls", get(list_calls))
         .route("/user/assistants/outbound", get(outbound_assistants))
         .route("/user/assistants/get", get(all_assistants))
         .route("/user/me", get(me))
@@ -60,28 +64,7 @@ async fn create_lead(State(state): State<SandboxState>, headers: HeaderMap, body
         return Errors::one("phone_number", "The phone number has already been taken for this campaign.")
             .into_response();
     }
-    let now = store.now();
-    let id = store.next_id;
-    let secondary: Vec<StoredContact> = new
-        .secondary
-        .into_iter()
-        .zip(id + 1..)
-        .map(|((phone_number, variables), id)| StoredContact { id, phone_number, variables })
-        .collect();
-    store.next_id = id + 1 + secondary.len() as u64;
-    let lead = StoredLead {
-        id,
-        campaign_id: new.campaign_id,
-        phone_number: new.phone_number,
-        variables: new.variables,
-        created: now,
-        updated: now,
-        status_override: None,
-        secondary,
-    };
-    let data = lead.to_json(now);
-    store.leads.push(lead);
-    store.keep(id);
+    let data = store.add(new);
     reply(StatusCode::OK, json!({ "message": "Lead created successfully", "data": data }))
 }
 
@@ -206,11 +189,16 @@ async fn update_lead(
     message(StatusCode::OK, "Lead updated successfully")
 }
 
-/// `DELETE /user/leads/{id}`.
+/// `DELETE /user/leads/{id}`; refused while the lead is being called.
 async fn delete_lead(State(state): State<SandboxState>, id: Result<Path<String>, PathRejection>) -> Response {
     let id = path_id(id);
     let mut store = state.lock();
+    let now = store.now();
     match id.and_then(|id| store.leads.iter().position(|l| l.id == id)) {
+        Some(index) if store.leads[index].status(store.leads[index].id, now).0 == "processing" => message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The lead is being processed and cannot be deleted right now.",
+        ),
         Some(index) => {
             let gone = store.leads.remove(index);
             store.keep_deleted(gone.id);
@@ -220,9 +208,104 @@ async fn delete_lead(State(state): State<SandboxState>, id: Result<Path<String>,
     }
 }
 
-/// `GET /user/campaigns`: a bare array.
-async fn campaigns() -> Response {
-    reply(StatusCode::OK, data::CAMPAIGNS.iter().map(data::DemoCampaign::to_json).collect())
+/// `GET /user/campaigns`: a bare array, with the status each was started or stopped to.
+async fn campaigns(State(state): State<SandboxState>) -> Response {
+    let store = state.lock();
+    let list = data::CAMPAIGNS
+        .iter()
+        .map(|c| {
+            let mut json = c.to_json();
+            if let Some(status) = store.campaign_status.get(&c.id) {
+                json["status"] = json!(status);
+            }
+            json
+        })
+        .collect();
+    reply(StatusCode::OK, list)
+}
+
+/// `POST /user/campaigns/update-status` with `{"campaign_id": ID, "action": "start" | "stop"}`.
+/// A campaign without leads does not start.
+async fn campaign_status(State(state): State<SandboxState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match json_body(&headers, body).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let mut errors = Errors::default();
+    let campaign = if let Some(id) = body.get("campaign_id").and_then(Value::as_u64) {
+        let found = data::campaign(id);
+        if found.is_none() {
+            errors.add("campaign_id", "The selected {attr} is invalid.");
+        }
+        found
+    } else {
+        errors.add("campaign_id", "The {attr} field is required.");
+        None
+    };
+    let action = body.get("action").and_then(Value::as_str);
+    let started = match action {
+        Some("start") => true,
+        Some("stop") => false,
+        Some(_) => {
+            errors.add("action", "The selected {attr} is invalid.");
+            false
+        }
+        None => {
+            errors.add("action", "The {attr} field is required.");
+            false
+        }
+    };
+    let Some(campaign) = campaign.filter(|_| errors.is_empty()) else { return errors.into_response() };
+    let mut store = state.lock();
+    if started && !store.leads.iter().any(|l| l.campaign_id == campaign.id) {
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"message": "The campaign has no leads. Add leads before starting it.", "success": false}),
+        );
+    }
+    let status = if started { "in-progress" } else { "stopped" };
+    store.campaign_status.insert(campaign.id, status);
+    let said = if started { "Campaign started successfully." } else { "Campaign stopped successfully." };
+    reply(
+        StatusCode::OK,
+        json!({"message": said, "success": true, "data": {"campaign_id": campaign.id, "status": status}}),
+    )
+}
+
+/// `GET /user/calls`: the calls of the leads, filtered by `phone_number` (partial),
+/// `campaign_id` and `status`, newest first, paged.
+async fn list_calls(
+    State(state): State<SandboxState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = page::params(raw.as_deref());
+    let mut errors = Errors::default();
+    let per_page = page::per_page(&params, CALLS_PER_PAGE, &mut errors);
+    let campaign_id = param(&params, "campaign_id").and_then(|c| {
+        c.parse::<u64>().map_err(|_| errors.add("campaign_id", "The {attr} field must be an integer.")).ok()
+    });
+    if !errors.is_empty() {
+        return errors.into_response();
+    }
+    let (phone, status) = (param(&params, "phone_number"), param(&params, "status"));
+    let store = state.lock();
+    let now = store.now();
+    let mut items: Vec<Value> = store
+        .leads
+        .iter()
+        .filter(|l| campaign_id.is_none_or(|c| l.campaign_id == c))
+        .filter(|l| phone.is_none_or(|p| phone_matches(&l.phone_number, p)))
+        .flat_map(|l| super::calls::of(l, now))
+        .filter(|c| status.is_none_or(|s| c["status"] == s))
+        .collect();
+    drop(store);
+    items.sort_by(|a, b| {
+        b["created_at"].as_str().cmp(&a["created_at"].as_str()).then(b["id"].as_u64().cmp(&a["id"].as_u64()))
+    });
+    let path = page_path(&headers, &uri);
+    reply(StatusCode::OK, page::paginate(items, page::page_number(&params), per_page, &path, &params))
 }
 
 /// `GET /user/assistants/outbound`: a bare array of the outbound assistants.
