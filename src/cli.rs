@@ -64,6 +64,26 @@ pub enum Command {
         after_help = "Examples:\n  autocalls-tui history --search lovelace\n  autocalls-tui history --status rejected --json\n  autocalls-tui history --campaign 12 --csv > leads.csv"
     )]
     History(HistoryArgs),
+    /// List the server's leads (the team's, not only this history's), every page.
+    ///
+    /// Exit codes: 0 listed; 3 refused by the API; 4 network failure.
+    #[command(
+        after_help = "Examples:\n  autocalls-tui leads --campaign 12\n  autocalls-tui leads --campaign 12 --status completed --json"
+    )]
+    Leads(LeadsArgs),
+    /// Print the calls of one lead, with their transcripts.
+    ///
+    /// ID is the server's lead id (what the dashboard shows) or a local id from this history.
+    #[command(after_help = "Examples:\n  autocalls-tui calls 1001\n  autocalls-tui calls 1001 --json")]
+    Calls(CallsArgs),
+    /// Start or stop a campaign (a campaign needs leads before it can start).
+    #[command(after_help = "Examples:\n  autocalls-tui campaign start 12\n  autocalls-tui campaign stop 12")]
+    Campaign {
+        /// `start` or `stop`.
+        action: CampaignAction,
+        /// The campaign's id.
+        id: u64,
+    },
     /// Run the fake Autocalls API alone, for scripts and demos.
     #[command(after_help = "Example:\n  autocalls-tui sandbox-server --port 8080 --latency-ms 300")]
     SandboxServer(SandboxArgs),
@@ -130,6 +150,37 @@ pub struct HistoryArgs {
     pub status: Option<Status>,
 }
 
+/// `leads`' flags (`--campaign` narrows it to one campaign).
+#[derive(Debug, Args)]
+pub struct LeadsArgs {
+    /// Only leads with this server status (created, scheduled, processing, completed, ...).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Print one JSON array; each element has `id`, `phone_number`, `campaign_id`, `status`,
+    /// `variables`, `created_at` and `local_id` (null unless the lead is in this history).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `calls`' arguments.
+#[derive(Debug, Args)]
+pub struct CallsArgs {
+    /// The server's lead id, or a local id.
+    pub id: String,
+    /// Print one JSON array of the calls.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `campaign` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CampaignAction {
+    /// Start calling.
+    Start,
+    /// Stop calling (calls in progress are ended).
+    Stop,
+}
+
 /// `sandbox-server`'s flags.
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
@@ -170,7 +221,10 @@ pub fn main() -> ExitCode {
     };
     let command = match cli.command {
         Some(Command::SandboxServer(args)) => return runtime.block_on(commands::sandbox_server::run(&args)),
-        Some(Command::Create(args)) => Some(args),
+        Some(Command::Create(args)) => Some(Work::Create(args)),
+        Some(Command::Leads(args)) => Some(Work::Leads(args)),
+        Some(Command::Calls(args)) => Some(Work::Calls(args)),
+        Some(Command::Campaign { action, id }) => Some(Work::Campaign(action, id)),
         Some(Command::History(args)) => return history_command(cli.global, &args),
         Some(Command::Config(which)) => return commands::config::run(cli.global.overrides(), &which),
         Some(Command::Completions { shell }) => {
@@ -205,12 +259,24 @@ pub fn main() -> ExitCode {
             eprintln!("warning: {warning}");
         }
     }
+    let campaign = cli.global.campaign;
     runtime.block_on(async {
         match command {
-            Some(args) => commands::create::run(&settings, &args).await,
+            Some(Work::Create(args)) => commands::create::run(&settings, &args).await,
+            Some(Work::Leads(args)) => commands::server::leads(&settings, &args, campaign).await,
+            Some(Work::Calls(args)) => commands::server::calls(&settings, &args).await,
+            Some(Work::Campaign(action, id)) => commands::server::campaign(&settings, action, id).await,
             None => commands::tui::run(settings).await,
         }
     })
+}
+
+/// A command that runs on the runtime with the settings.
+enum Work {
+    Create(CreateArgs),
+    Leads(LeadsArgs),
+    Calls(CallsArgs),
+    Campaign(CampaignAction, u64),
 }
 
 fn history_command(global: GlobalArgs, args: &HistoryArgs) -> ExitCode {

@@ -14,6 +14,7 @@ pub mod create;
 pub mod history;
 pub mod logging;
 pub mod sandbox_server;
+pub mod server;
 pub mod tui;
 
 use secrecy::SecretString;

@@ -1,0 +1,266 @@
+//! The commands that ask the server rather than the history: `leads` (the campaign's leads, the
+//! team's shared record), `calls` (what the calls of one lead said) and `campaign start|stop`.
+//! Exit codes as `create`: 0 done, 2 invalid input, 3 refused by the API, 4 network failure.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::create::{EXIT_INVALID, EXIT_REJECTED, EXIT_UNSURE};
+use crate::api::types::{Call, Lead, LeadId, Turn};
+use crate::api::{ApiClient, ApiError, CallQuery, LeadQuery};
+use crate::cli::{CallsArgs, CampaignAction, LeadsArgs};
+use crate::config::Settings;
+use crate::history::{HistoryStore, LeadEntry, LocalId};
+
+/// At most this many pages (of 100) are read of one listing: 100,000 leads or calls.
+const MAX_PAGES: u64 = 1000;
+
+/// `leads`: the server's leads, every page, newest first as the server gives them.
+pub async fn leads(settings: &Settings, args: &LeadsArgs, campaign: Option<u64>) -> ExitCode {
+    let Some((api, _connection)) = connect(settings).await else { return ExitCode::from(EXIT_INVALID) };
+    let query = LeadQuery { campaign_id: campaign, status: args.status.clone(), ..LeadQuery::default() };
+    let leads = match api.all_leads(&query, MAX_PAGES).await {
+        Ok(leads) => leads,
+        Err(e) => return failed(&e),
+    };
+    let local = local_leads(settings);
+    let rows: Vec<LeadRow> = leads.iter().map(|lead| LeadRow::new(lead, &local)).collect();
+    if args.json {
+        return print_json(&rows);
+    }
+    if rows.is_empty() {
+        say!("No leads on the server{}.", campaign.map(|c| format!(" in campaign {c}")).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    println!("{:<10} {:<20} {:<16} {:<9} {:<28} Name", "Id", "Status", "Phone", "Campaign", "Created");
+    for row in &rows {
+        let clean = |s: &str| crate::sanitize::cleaned(s);
+        println!(
+            "{:<10} {:<20} {:<16} {:<9} {:<28} {}{}",
+            clean(&row.id),
+            clean(row.status.as_deref().unwrap_or("")),
+            clean(row.phone_number.as_deref().unwrap_or("")),
+            row.campaign_id.map(|c| c.to_string()).unwrap_or_default(),
+            clean(row.created_at.as_deref().unwrap_or("")),
+            clean(&row.name()),
+            if row.local_id.is_some() { "  (yours)" } else { "" },
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// `calls ID`: the calls of one lead (the server ties calls to a phone and a campaign).
+pub async fn calls(settings: &Settings, args: &CallsArgs) -> ExitCode {
+    let Some((api, _connection)) = connect(settings).await else { return ExitCode::from(EXIT_INVALID) };
+    let target = match find(&api, settings, &args.id).await {
+        Ok(target) => target,
+        Err(code) => return code,
+    };
+    let query = CallQuery {
+        phone_number: Some(target.phone.clone()),
+        campaign_id: Some(target.campaign),
+        ..CallQuery::default()
+    };
+    let calls = match api.all_calls(&query, MAX_PAGES).await {
+        Ok(calls) => calls,
+        Err(e) => return failed(&e),
+    };
+    // The server matches the phone partially: keep the calls to exactly this number.
+    let calls: Vec<Call> = calls
+        .into_iter()
+        .filter(|c| c.client_phone_number.as_deref().is_none_or(|p| p == target.phone))
+        .collect();
+    if args.json {
+        return print_json(&calls);
+    }
+    if calls.is_empty() {
+        say!("No calls yet for lead {} ({}, campaign {}).", target.id, target.phone, target.campaign);
+        return ExitCode::SUCCESS;
+    }
+    for call in &calls {
+        let clean = |s: Option<&str>| crate::sanitize::cleaned(s.unwrap_or(""));
+        println!(
+            "{}  {}  {} s  answered by {}",
+            clean(call.created_at.as_deref()),
+            clean(call.status.as_deref()),
+            call.duration.unwrap_or(0),
+            clean(call.answered_by.as_deref().or(Some("?"))),
+        );
+        for Turn { sender, text, .. } in &call.transcript {
+            let who = if sender.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", crate::sanitize::cleaned(sender))
+            };
+            println!("    {who}{}", crate::sanitize::cleaned(text));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `campaign start|stop ID`.
+pub async fn campaign(settings: &Settings, action: CampaignAction, id: u64) -> ExitCode {
+    let Some((api, _connection)) = connect(settings).await else { return ExitCode::from(EXIT_INVALID) };
+    let start = matches!(action, CampaignAction::Start);
+    match api.set_campaign_running(id, start).await {
+        Ok(status) => {
+            println!("Campaign {id} is {status}.");
+            ExitCode::SUCCESS
+        }
+        Err(ApiError::Rejected { message, .. }) if start => {
+            say!("error: campaign {id} was not started: {message}");
+            say!("note: a campaign needs leads before it can start (create one first).");
+            ExitCode::from(EXIT_REJECTED)
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+/// A lead of `leads --json`: the server's fields, and its local id when it is in this history.
+#[derive(Debug, Serialize)]
+struct LeadRow {
+    id: String,
+    phone_number: Option<String>,
+    campaign_id: Option<u64>,
+    status: Option<String>,
+    variables: serde_json::Value,
+    created_at: Option<String>,
+    local_id: Option<LocalId>,
+}
+
+impl LeadRow {
+    fn new(lead: &Lead, local: &[LeadEntry]) -> LeadRow {
+        let local_id = local.iter().rev().find(|e| e.lead_id.as_ref() == Some(&lead.id)).map(|e| e.local_id);
+        LeadRow {
+            id: lead.id.to_string(),
+            phone_number: lead.phone_number.clone(),
+            campaign_id: lead.campaign_id.or(lead.campaign.as_ref().map(|c| c.id)),
+            status: lead.status.clone(),
+            variables: lead.variables.clone().unwrap_or_else(|| serde_json::json!({})),
+            created_at: lead.created_at.clone(),
+            local_id,
+        }
+    }
+
+    fn name(&self) -> String {
+        let vars = self.variables.as_object();
+        let name = vars.and_then(|v| v.get("customer_name")).or_else(|| vars.and_then(|v| v.values().next()));
+        name.and_then(serde_json::Value::as_str).unwrap_or("").to_owned()
+    }
+}
+
+/// The lead an `ID` names: the server's id, or a local id from this history.
+pub(super) struct Target {
+    /// The server's id.
+    pub id: LeadId,
+    /// Its phone number, E.164.
+    pub phone: String,
+    /// Its campaign.
+    pub campaign: u64,
+}
+
+/// Finds the lead `id` names: in the history (a local id, or a server id a lead here has), else
+/// among the server's leads. The error is the exit code, its reason said.
+pub(super) async fn find(api: &ApiClient, settings: &Settings, id: &str) -> Result<Target, ExitCode> {
+    let id = id.trim();
+    let local = local_leads(settings);
+    let here = match id.parse::<uuid::Uuid>() {
+        Ok(uuid) => {
+            let Some(entry) = local.iter().find(|e| e.local_id.0 == uuid) else {
+                say!("error: no lead with the local id {id} in {}", settings.history_file().display());
+                return Err(ExitCode::from(EXIT_INVALID));
+            };
+            let Some(lead_id) = &entry.lead_id else {
+                say!("error: lead {id} was never created on the server (it is {})", entry.status.as_str());
+                return Err(ExitCode::from(EXIT_INVALID));
+            };
+            Some((lead_id.clone(), entry))
+        }
+        Err(_) => {
+            local.iter().rev().find(|e| e.lead_id.as_deref() == Some(id)).map(|e| (LeadId::from(id), e))
+        }
+    };
+    if let Some((lead_id, entry)) = here {
+        let request = &entry.request;
+        return Ok(Target {
+            id: lead_id,
+            phone: request.phone_number.to_string(),
+            campaign: request.campaign_id,
+        });
+    }
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        say!("error: `{id}` is neither a lead id (a number) nor a local id (a UUID)");
+        return Err(ExitCode::from(EXIT_INVALID));
+    }
+    // There is no single-lead GET: the lead is looked for among the account's leads.
+    let leads = match api.all_leads(&LeadQuery::default(), MAX_PAGES).await {
+        Ok(leads) => leads,
+        Err(e) => return Err(failed(&e)),
+    };
+    let Some(lead) = leads.into_iter().find(|l| l.id == id) else {
+        say!("error: the server has no lead {id}");
+        return Err(ExitCode::from(EXIT_INVALID));
+    };
+    let campaign = lead.campaign_id.or(lead.campaign.map(|c| c.id));
+    if let (Some(phone), Some(campaign)) = (lead.phone_number, campaign) {
+        Ok(Target { id: lead.id, phone, campaign })
+    } else {
+        say!("error: the server did not say lead {id}'s phone and campaign");
+        Err(ExitCode::from(EXIT_UNSURE))
+    }
+}
+
+/// The leads of this history, read without writing; none when it cannot be read (said once).
+pub(super) fn local_leads(settings: &Settings) -> Vec<LeadEntry> {
+    match HistoryStore::read_only(settings.history_file()).load_leads() {
+        Ok(folded) => folded.leads,
+        Err(e) => {
+            say!("warning: {e}; leads are not matched to this history");
+            Vec::new()
+        }
+    }
+}
+
+/// The client, with the connection that keeps an in-process sandbox alive; `None` when there is
+/// no key or the URL is refused (said).
+async fn connect(settings: &Settings) -> Option<(ApiClient, super::Connection)> {
+    let connection = match super::connect(settings).await {
+        Ok(connection) => connection,
+        Err(message) => {
+            say!("error: {message}");
+            return None;
+        }
+    };
+    let Some(api) = connection.api.clone() else {
+        say!("error: {}", super::no_key_message(settings));
+        return None;
+    };
+    Some((api, connection))
+}
+
+/// Says what went wrong and gives the exit code for it.
+pub(super) fn failed(error: &ApiError) -> ExitCode {
+    say!("error: {error}");
+    ExitCode::from(match error {
+        ApiError::Invalid(_) => EXIT_INVALID,
+        ApiError::Rejected { .. } | ApiError::Auth(_) => EXIT_REJECTED,
+        _ => EXIT_UNSURE,
+    })
+}
+
+fn print_json(value: &impl Serialize) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from).and_then(|()| {
+        use std::io::Write;
+        writeln!(out)
+    }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            say!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
