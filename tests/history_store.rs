@@ -708,3 +708,30 @@ fn the_documented_way_to_read_the_side_file_prints_no_control_bytes() {
         assert_eq!(control, None, "{doc}: a control byte reaches the terminal");
     }
 }
+
+/// A history written before changes (fixes, deletes, server statuses) were recorded, kept as
+/// the app wrote it then: it loads unchanged, every line a record that writes back the same.
+#[test]
+fn a_history_from_before_changes_loads_unchanged() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/history-before-changes.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.jsonl");
+    std::fs::copy(&fixture, &path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let loaded = HistoryStore::open(&path).unwrap().load().unwrap();
+    assert!(loaded.problems.is_empty() && loaded.damaged.is_empty(), "{:?}", loaded.problems);
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    assert_eq!(loaded.records.len(), text.lines().count());
+    for (record, line) in loaded.records.iter().zip(text.lines()) {
+        assert_eq!(serde_json::to_string(record).unwrap(), line, "written back as read");
+    }
+    let (leads, orphans) = fold(loaded.records);
+    assert!(orphans.is_empty());
+    let statuses: Vec<Status> = leads.iter().map(|l| l.status).collect();
+    assert_eq!(statuses, [Status::Created, Status::Rejected, Status::Rejected, Status::Queued]);
+    assert_eq!(leads[0].display_name(), "Ada Lovelace");
+    assert_eq!(leads[0].lead_id.as_deref(), Some("1001"));
+    assert_eq!(leads[0].request.secondary_contacts.len(), 1);
+    assert!(leads.iter().all(|l| l.changes().is_empty() && !l.is_deleted()));
+    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&fixture).unwrap(), "the file is not touched");
+}

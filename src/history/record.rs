@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::change::{Change, ChangeEntry, ChangeId, ChangeStatus};
 use crate::api::types::{CreateLead, LeadId, Variables};
 use crate::api::{ApiError, ErrorKind};
 
@@ -86,6 +87,28 @@ pub enum Event {
         /// The server's answer (the lead object), for the detail view.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         response: Option<Value>,
+    },
+    /// A change of the created lead (a fix, or taking it back) is about to be sent.
+    Change {
+        /// The change's id, which its `changed` records name.
+        change_id: ChangeId,
+        /// What is asked of the server.
+        change: Change,
+    },
+    /// A change's request ended.
+    Changed {
+        /// The change.
+        change_id: ChangeId,
+        /// Where it stands now.
+        status: ChangeStatus,
+        /// Why it did not succeed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<LeadError>,
+    },
+    /// The status the server reported for the lead (`scheduled`, `completed`, ...), as it came.
+    ServerStatus {
+        /// The server's word.
+        status: String,
     },
 }
 
@@ -192,6 +215,17 @@ impl Record {
                 *vars = vars.iter().map(|(k, v)| (cleaned(k), cleaned(v))).collect();
             }
         }
+        fn error_fix(error: &mut LeadError) {
+            fix(&mut error.message);
+            let fields_clean = error.fields.iter().all(|(k, v)| is_clean(k) && v.iter().all(|m| is_clean(m)));
+            if !fields_clean {
+                error.fields = error
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (cleaned(k), v.iter().map(|m| cleaned(m)).collect()))
+                    .collect();
+            }
+        }
         match &mut self.event {
             Event::Submitted { request, origin } => {
                 fix(&mut request.phone_number);
@@ -202,21 +236,19 @@ impl Record {
                 }
                 origin.iter_mut().for_each(fix);
             }
+            Event::Change { change, .. } => {
+                if let Change::Update(update) = change {
+                    update.phone_number.iter_mut().for_each(fix);
+                    update.status.iter_mut().for_each(fix);
+                    update.variables.iter_mut().for_each(vars);
+                }
+            }
+            Event::ServerStatus { status } => fix(status),
+            Event::Changed { error, .. } => error.iter_mut().for_each(error_fix),
             Event::Outcome { lead_id, campaign_name, error, .. } => {
                 lead_id.iter_mut().for_each(fix);
                 campaign_name.iter_mut().for_each(fix);
-                if let Some(error) = error {
-                    fix(&mut error.message);
-                    let fields_clean =
-                        error.fields.iter().all(|(k, v)| is_clean(k) && v.iter().all(|m| is_clean(m)));
-                    if !fields_clean {
-                        error.fields = error
-                            .fields
-                            .iter()
-                            .map(|(k, v)| (cleaned(k), v.iter().map(|m| cleaned(m)).collect()))
-                            .collect();
-                    }
-                }
+                error.iter_mut().for_each(error_fix);
             }
         }
     }
@@ -338,6 +370,9 @@ pub struct LeadEntry {
     pub server_status: Option<Box<str>>,
     /// The run that wrote its latest record: while the lead is open, the one that holds it.
     pub owner: Option<super::RunId>,
+    /// The fixes and deletes asked for it once created (see [`super::change`]); boxed, as most
+    /// leads have none.
+    pub changes: Option<Box<Vec<ChangeEntry>>>,
 }
 
 /// One ended send attempt.
@@ -366,6 +401,7 @@ impl LeadEntry {
             error: None,
             server_status: None,
             owner: None,
+            changes: None,
         }
     }
 
@@ -385,6 +421,24 @@ impl LeadEntry {
         // `pending` marks a send about to start, not an attempt that ended.
         if outcome.status != Status::Pending {
             self.attempts += 1;
+        }
+    }
+
+    /// Takes in a record about a change or the server's status (the kinds that come after the
+    /// lead was created); false when it names a change this lead never had.
+    pub fn take(&mut self, event: Event, at: Timestamp) -> bool {
+        match event {
+            Event::Change { change_id, change } => {
+                self.begin_change(change_id, change, at);
+                true
+            }
+            Event::Changed { change_id, status, error } => self.end_change(change_id, status, error, at),
+            Event::ServerStatus { status } => {
+                self.server_status = Some(status.into_boxed_str());
+                self.updated_at = self.updated_at.max(at);
+                true
+            }
+            Event::Submitted { .. } | Event::Outcome { .. } => false,
         }
     }
 
@@ -456,6 +510,13 @@ impl Folder {
                         event: Event::Outcome { status, lead_id, campaign_name, error, response },
                         ..record
                     }),
+                }
+            }
+            event @ (Event::Change { .. } | Event::Changed { .. } | Event::ServerStatus { .. }) => {
+                let at = record.at;
+                let taken = index.get(&record.local_id).is_some_and(|&i| leads[i].take(event.clone(), at));
+                if !taken {
+                    orphans.push(Record { event, ..record });
                 }
             }
         }

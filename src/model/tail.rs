@@ -86,7 +86,15 @@ impl App {
                         entry.apply(Outcome { status, lead_id, campaign_name, error, response }, record.at);
                     }
                 }
-                (Event::Outcome { .. }, None) => {}
+                (
+                    event @ (Event::Change { .. } | Event::Changed { .. } | Event::ServerStatus { .. }),
+                    Some(_),
+                ) => {
+                    if let Some(entry) = self.history.get_mut(&record.local_id) {
+                        entry.take(event, record.at);
+                    }
+                }
+                (_, None) => {}
             }
         }
         // A lead another run held and finished is no longer anyone's.
