@@ -160,7 +160,7 @@ impl LeadEntry {
             if let Some(campaign) = update.campaign_id {
                 self.request.campaign_id = campaign;
             }
-            for (name, value) in update.variables.iter().flat_map(|v| v.iter()) {
+            for (name, value) in update.variables.iter().flat_map(crate::api::types::Variables::iter) {
                 self.request.variables.insert(name, value);
             }
             if let Some(status) = update.status {
