@@ -9,6 +9,7 @@
 //!
 //! [`engine`] holds these rules as one state machine that the TUI and the command line drive.
 
+pub mod change;
 pub mod engine;
 
 use std::time::Duration;
