@@ -71,6 +71,22 @@ pub enum Command {
         after_help = "Examples:\n  autocalls-tui leads --campaign 12\n  autocalls-tui leads --campaign 12 --status completed --json"
     )]
     Leads(LeadsArgs),
+    /// Fix a lead the server has: send only what changes (variables are merged in).
+    ///
+    /// ID is the server's lead id or a local id. `--campaign` moves it to another campaign.
+    /// Exit codes: 0 updated; 2 invalid input (nothing sent); 3 refused by the API; 4 not
+    /// finished (kept in the history).
+    #[command(
+        after_help = "Examples:\n  autocalls-tui update 1001 --var customer_name='Ada Lovelace'\n  autocalls-tui update 1001 --phone '+1 415 555 0199' --status completed --json"
+    )]
+    Update(UpdateArgs),
+    /// Take a lead back: delete it on the server (asks first unless --yes).
+    ///
+    /// ID is the server's lead id or a local id. Exit codes: 0 deleted, also when it was gone
+    /// already; 2 invalid input or not confirmed; 3 refused (a lead being called cannot be
+    /// deleted); 4 not finished (kept in the history).
+    #[command(after_help = "Examples:\n  autocalls-tui delete 1001\n  autocalls-tui delete 1001 --yes")]
+    Delete(DeleteArgs),
     /// Print the calls of one lead, with their transcripts.
     ///
     /// ID is the server's lead id (what the dashboard shows) or a local id from this history.
@@ -162,6 +178,35 @@ pub struct LeadsArgs {
     pub json: bool,
 }
 
+/// `update`'s arguments (`--campaign` is the new campaign).
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The server's lead id, or a local id.
+    pub id: String,
+    /// A new phone number, in any format (E.164 is sent).
+    #[arg(long, value_name = "PHONE")]
+    pub phone: Option<String>,
+    /// A call variable to set; repeat for more (the others stay).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Set the status by hand: created, completed or reached-max-retries.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Print the result as JSON (`id`, `local_id`, `change_id`, `status`, `error`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `delete`'s arguments.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The server's lead id, or a local id.
+    pub id: String,
+    /// Do not ask.
+    #[arg(long)]
+    pub yes: bool,
+}
+
 /// `calls`' arguments.
 #[derive(Debug, Args)]
 pub struct CallsArgs {
@@ -223,6 +268,8 @@ pub fn main() -> ExitCode {
         Some(Command::SandboxServer(args)) => return runtime.block_on(commands::sandbox_server::run(&args)),
         Some(Command::Create(args)) => Some(Work::Create(args)),
         Some(Command::Leads(args)) => Some(Work::Leads(args)),
+        Some(Command::Update(args)) => Some(Work::Update(args)),
+        Some(Command::Delete(args)) => Some(Work::Delete(args)),
         Some(Command::Calls(args)) => Some(Work::Calls(args)),
         Some(Command::Campaign { action, id }) => Some(Work::Campaign(action, id)),
         Some(Command::History(args)) => return history_command(cli.global, &args),
@@ -264,6 +311,8 @@ pub fn main() -> ExitCode {
         match command {
             Some(Work::Create(args)) => commands::create::run(&settings, &args).await,
             Some(Work::Leads(args)) => commands::server::leads(&settings, &args, campaign).await,
+            Some(Work::Update(args)) => commands::change::update(&settings, &args).await,
+            Some(Work::Delete(args)) => commands::change::delete(&settings, &args).await,
             Some(Work::Calls(args)) => commands::server::calls(&settings, &args).await,
             Some(Work::Campaign(action, id)) => commands::server::campaign(&settings, action, id).await,
             None => commands::tui::run(settings).await,
@@ -275,6 +324,8 @@ pub fn main() -> ExitCode {
 enum Work {
     Create(CreateArgs),
     Leads(LeadsArgs),
+    Update(UpdateArgs),
+    Delete(DeleteArgs),
     Calls(CallsArgs),
     Campaign(CampaignAction, u64),
 }

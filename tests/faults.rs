@@ -25,6 +25,8 @@
 //! look-up not waited out.
 #![allow(clippy::unwrap_used, reason = "a test or bench stops loudly at what it did not expect")]
 
+#[path = "faults/changes.rs"]
+mod changes;
 #[path = "faults/cli.rs"]
 mod cli;
 #[path = "faults/killed.rs"]

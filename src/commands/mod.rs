@@ -9,6 +9,7 @@ macro_rules! say {
     };
 }
 
+pub mod change;
 pub mod config;
 pub mod create;
 pub mod history;

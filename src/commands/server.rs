@@ -158,6 +158,8 @@ pub(super) struct Target {
     pub phone: String,
     /// Its campaign.
     pub campaign: u64,
+    /// Its local id, when this history holds it.
+    pub local_id: Option<LocalId>,
 }
 
 /// Finds the lead `id` names: in the history (a local id, or a server id a lead here has), else
@@ -187,6 +189,7 @@ pub(super) async fn find(api: &ApiClient, settings: &Settings, id: &str) -> Resu
             id: lead_id,
             phone: request.phone_number.to_string(),
             campaign: request.campaign_id,
+            local_id: Some(entry.local_id),
         });
     }
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -204,7 +207,7 @@ pub(super) async fn find(api: &ApiClient, settings: &Settings, id: &str) -> Resu
     };
     let campaign = lead.campaign_id.or(lead.campaign.map(|c| c.id));
     if let (Some(phone), Some(campaign)) = (lead.phone_number, campaign) {
-        Ok(Target { id: lead.id, phone, campaign })
+        Ok(Target { id: lead.id, phone, campaign, local_id: None })
     } else {
         say!("error: the server did not say lead {id}'s phone and campaign");
         Err(ExitCode::from(EXIT_UNSURE))

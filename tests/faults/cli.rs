@@ -19,13 +19,13 @@ use crate::support::command::{Home, text};
 use crate::support::event_loop::wait_for;
 
 /// A home for `create` runs against the rig.
-struct Cli {
-    home: Home,
+pub(crate) struct Cli {
+    pub(crate) home: Home,
 }
 
 impl Cli {
     /// A fresh home whose config file sets short timeouts.
-    fn new(rig: &Rig) -> Cli {
+    pub(crate) fn new(rig: &Rig) -> Cli {
         let home = Home::new(rig.proxy.base_url(), rig.sandbox.key());
         let config = home.dir.path().join("config/autocalls-tui");
         std::fs::create_dir_all(&config).unwrap();

@@ -1,0 +1,275 @@
+//! `update ID` and `delete ID`: a change of a lead the server has, written to the history before
+//! its request starts and with its outcome, and sent by the rules of
+//! [`delivery::change`](crate::delivery::change). Exit codes as `create`: 0 done (for a delete,
+//! also when the lead was gone already), 2 invalid input, 3 refused, 4 left open (the history
+//! keeps it).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use super::create::{EXIT_CREATED, EXIT_INVALID, EXIT_REJECTED, EXIT_UNSURE};
+use super::server::{Target, find};
+use crate::api::types::{UpdateLead, Variables};
+use crate::api::{ApiClient, Deleted, LeadQuery};
+use crate::cli::{DeleteArgs, UpdateArgs};
+use crate::config::Settings;
+use crate::delivery::change::{ChangeDelivery, Command, Event, Kind};
+use crate::history::{
+    Change, ChangeId, ChangeStatus, Event as RecordEvent, HistoryStore, LeadError, Record, RunLock,
+};
+
+/// At most this many requests before the change is left open for a later run.
+const MAX_SENDS: u32 = 3;
+/// The longest pause followed between them.
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// `update ID [--phone P] [--campaign ID] [--var KEY=VALUE]... [--status S] [--json]`.
+pub async fn update(settings: &Settings, args: &UpdateArgs) -> ExitCode {
+    let change = match what_changes(settings, args) {
+        Ok(change) => change,
+        Err(message) => return invalid(&message),
+    };
+    run(settings, &args.id, Change::Update(change), args.json).await
+}
+
+/// `delete ID [--yes]`: asks first unless `--yes`.
+pub async fn delete(settings: &Settings, args: &DeleteArgs) -> ExitCode {
+    if !args.yes && !confirmed(&args.id) {
+        return invalid("not deleted (answer y, or pass --yes)");
+    }
+    run(settings, &args.id, Change::Delete, false).await
+}
+
+/// Finds the lead, records the change, sends it, records and prints how it ended.
+async fn run(settings: &Settings, id: &str, change: Change, json: bool) -> ExitCode {
+    let connection = match super::connect(settings).await {
+        Ok(connection) => connection,
+        Err(message) => return invalid(&message),
+    };
+    let Some(api) = connection.api.clone() else { return invalid(&super::no_key_message(settings)) };
+    let target = match find(&api, settings, id).await {
+        Ok(target) => target,
+        Err(code) => return code,
+    };
+    let kind = match change {
+        Change::Update(_) => Kind::Update,
+        Change::Delete => Kind::Delete,
+    };
+    let journal = match Journal::open(settings, &target, &change) {
+        Ok(journal) => journal,
+        Err(code) => return code,
+    };
+    let change_id = journal.as_ref().map_or_else(ChangeId::new, |j| j.change_id);
+    let salt = change_id.0.as_u64_pair().1;
+    let (mut delivery, first) = ChangeDelivery::new(kind, salt);
+    let mut queue = std::collections::VecDeque::from([first]);
+    let mut last_error: Option<LeadError> = None;
+    let mut sends = 0;
+    let status = loop {
+        let Some(command) = queue.pop_front() else { break delivery.status };
+        let event = match command {
+            Command::Record(status, error) => {
+                if let Some(error) = &error {
+                    say!("{}", error.message);
+                }
+                if let Some(journal) = &journal {
+                    journal.ended(status, error.clone());
+                }
+                last_error = error.or(last_error);
+                continue;
+            }
+            Command::Finished(status) => break status,
+            Command::Send if sends >= MAX_SENDS => break delivery.status,
+            Command::Send => {
+                sends += 1;
+                Event::Sent(send(&api, &target, &change).await)
+            }
+            Command::LookUp => {
+                say!("checking whether the server still has lead {}", target.id);
+                Event::LookedUp(still_there(&api, &target).await)
+            }
+            Command::Wait(until) => {
+                let wait = until.saturating_duration_since(Instant::now());
+                if wait > MAX_WAIT || sends >= MAX_SENDS {
+                    break delivery.status;
+                }
+                say!("trying again in {} s", wait.as_secs().max(1));
+                tokio::time::sleep(wait).await;
+                Event::WaitOver
+            }
+        };
+        queue.extend(delivery.on(event, Instant::now()));
+    };
+    report(&target, kind, status, last_error.as_ref(), change_id, json)
+}
+
+/// The history side of a change: where its records go. `None` for a lead this history does not
+/// hold (a colleague's): the change is made, and said not to be recorded here.
+struct Journal {
+    store: HistoryStore,
+    local_id: crate::history::LocalId,
+    change_id: ChangeId,
+    _run: RunLock,
+}
+
+impl Journal {
+    fn open(settings: &Settings, target: &Target, change: &Change) -> Result<Option<Journal>, ExitCode> {
+        let Some(local_id) = target.local_id else {
+            say!("note: lead {} is not in this history; the change is made but not recorded here", target.id);
+            return Ok(None);
+        };
+        let store = HistoryStore::open(settings.history_file()).map_err(|e| local_failure(&e.to_string()))?;
+        let run = RunLock::take(&store.runs_dir())
+            .map_err(|e| local_failure(&format!("{}: {e}; nothing was sent", store.runs_dir().display())))?;
+        let store = store.with_run(run.id());
+        let change_id = ChangeId::new();
+        let record = record(local_id, RecordEvent::Change { change_id, change: change.clone() });
+        store.append(&record).map_err(|e| local_failure(&format!("{e}; nothing was sent")))?;
+        Ok(Some(Journal { store, local_id, change_id, _run: run }))
+    }
+
+    /// Writes how the change's request ended; a failure to write is said, not fatal (the
+    /// request is already made).
+    fn ended(&self, status: ChangeStatus, error: Option<LeadError>) {
+        let event = RecordEvent::Changed { change_id: self.change_id, status, error };
+        if let Err(e) = self.store.append(&record(self.local_id, event)) {
+            say!("warning: the result could not be written to the history: {e}");
+        }
+    }
+}
+
+fn record(local_id: crate::history::LocalId, event: RecordEvent) -> Record {
+    Record {
+        v: crate::history::record::SCHEMA_VERSION,
+        local_id,
+        at: jiff::Timestamp::now(),
+        run: None,
+        event,
+    }
+}
+
+/// One request: the fix (`Deleted::Now` standing for done) or the delete.
+async fn send(api: &ApiClient, target: &Target, change: &Change) -> Result<Deleted, crate::api::ApiError> {
+    match change {
+        Change::Update(update) => api.update_lead(&target.id, update).await.map(|_| Deleted::Now),
+        Change::Delete => api.delete_lead(&target.id).await,
+    }
+}
+
+/// Whether the server still lists the lead (by its phone and campaign, then its id).
+async fn still_there(api: &ApiClient, target: &Target) -> Result<bool, crate::api::ApiError> {
+    let query = LeadQuery {
+        campaign_id: Some(target.campaign),
+        phone_number: Some(target.phone.clone()),
+        ..LeadQuery::default()
+    };
+    let leads = api.all_leads(&query, 10).await?;
+    Ok(leads.iter().any(|l| l.id == target.id))
+}
+
+/// What `update`'s flags ask to change, checked as the form checks a lead.
+fn what_changes(settings: &Settings, args: &UpdateArgs) -> Result<UpdateLead, String> {
+    let phone = match &args.phone {
+        Some(phone) => Some(
+            crate::lead::parse_phone(phone, settings.region)
+                .map_err(|e| format!("--phone {phone}: {e}"))?
+                .e164
+                .into(),
+        ),
+        None => None,
+    };
+    let mut variables = Variables::new();
+    for pair in &args.vars {
+        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(format!("`{pair}` is not KEY=VALUE"));
+        };
+        crate::lead::check_var_name(key)?;
+        variables.insert(key.trim(), value.trim());
+    }
+    if let Some(status) = &args.status
+        && !["created", "completed", "reached-max-retries"].contains(&status.as_str())
+    {
+        return Err(format!(
+            "--status {status}: the API sets only created, completed or reached-max-retries"
+        ));
+    }
+    let change = UpdateLead {
+        phone_number: phone,
+        campaign_id: settings.campaign,
+        status: args.status.clone(),
+        variables: (!variables.is_empty()).then_some(variables),
+    };
+    if change.is_empty() {
+        return Err("nothing to change: give --phone, --campaign, --var or --status".into());
+    }
+    Ok(change)
+}
+
+/// Asks on the terminal whether to delete; without one (a script), the answer is no.
+fn confirmed(id: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        say!("error: deleting needs --yes when not asked on a terminal");
+        return false;
+    }
+    eprint!("Delete lead {}? This cannot be undone. [y/N] ", crate::sanitize::cleaned(id));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+fn report(
+    target: &Target,
+    kind: Kind,
+    status: ChangeStatus,
+    error: Option<&LeadError>,
+    change_id: ChangeId,
+    json: bool,
+) -> ExitCode {
+    if json {
+        let value = serde_json::json!({
+            "id": target.id.as_str(),
+            "local_id": target.local_id,
+            "change_id": change_id,
+            "status": status.as_str(),
+            "error": error.map(|e| e.message.as_str()),
+        });
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    }
+    let what = if kind == Kind::Update { "updated" } else { "deleted" };
+    let code = match status {
+        ChangeStatus::Done => {
+            if !json {
+                println!("lead #{} {what}", target.id);
+            }
+            EXIT_CREATED
+        }
+        ChangeStatus::Gone => {
+            if !json {
+                println!("lead #{} was gone already", target.id);
+            }
+            EXIT_CREATED
+        }
+        ChangeStatus::Rejected => EXIT_REJECTED,
+        ChangeStatus::Failed => EXIT_INVALID,
+        ChangeStatus::Pending | ChangeStatus::Queued | ChangeStatus::Unknown => {
+            say!(
+                "The change is kept in the history as {} ({change_id}); it was not finished here.",
+                status.as_str()
+            );
+            EXIT_UNSURE
+        }
+    };
+    ExitCode::from(code)
+}
+
+fn invalid(message: &str) -> ExitCode {
+    say!("error: {message}");
+    say!("Nothing was sent.");
+    ExitCode::from(EXIT_INVALID)
+}
+
+fn local_failure(message: &str) -> ExitCode {
+    say!("error: {message}");
+    ExitCode::FAILURE
+}

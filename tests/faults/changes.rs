@@ -1,0 +1,153 @@
+//! `update` and `delete`, the real binary, through the fault-injecting proxy: a fix whose answer
+//! is lost is sent again (a PUT sets the same values, so the lead ends as asked, never changed
+//! twice over), and a delete whose answer is lost is looked up before anything else is sent.
+
+use serde_json::Value;
+
+use crate::cli::Cli;
+use crate::proxy::{Fault, LIST, Route};
+use crate::rig::{CAMPAIGN, PHONE, PHONE_TYPED, Rig};
+use crate::support::command::text;
+
+/// A lead created through the proxy (no fault), as this history and the server hold it; gives
+/// the home and the server's id.
+async fn created(rig: &Rig) -> (Cli, String) {
+    let cli = Cli::new(rig);
+    let campaign = CAMPAIGN.to_string();
+    let args = [
+        "create",
+        "--phone",
+        PHONE_TYPED,
+        "--campaign",
+        &campaign,
+        "--var",
+        "customer_name=Ada Lovlace",
+        "--json",
+    ];
+    let out = cli.home.run(&args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (cli, printed["lead_id"].as_str().unwrap().to_owned())
+}
+
+/// The route of one lead: `PUT` or `DELETE /api/user/leads/{id}`.
+fn lead_route(method: &'static str, id: &str) -> Route {
+    Route { method, path: Box::leak(format!("/api/user/leads/{id}").into_boxed_str()) }
+}
+
+/// The history's records of changes, as JSON lines.
+fn change_records(cli: &Cli) -> Vec<Value> {
+    std::fs::read_to_string(cli.home.history_file())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["type"] == "change" || r["type"] == "changed")
+        .collect()
+}
+
+fn name_on_server(rig: &Rig) -> Option<String> {
+    let leads = rig.leads();
+    leads
+        .first()
+        .and_then(|l| l.variables.as_ref())
+        .and_then(|v| v["customer_name"].as_str())
+        .map(str::to_owned)
+}
+
+/// The server made the fix but its answer was lost (a 502 in its place): sent again, it ends
+/// done, the lead as asked; the history says unknown, then done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_whose_answer_was_lost_is_sent_again_and_ends_as_asked() {
+    let rig = Rig::start().await;
+    let (cli, id) = created(&rig).await;
+    let put = lead_route("PUT", &id);
+    rig.proxy.inject(put, Fault::StatusAfter(502));
+    let out = cli.home.run(&["update", &id, "--var", "customer_name=Ada Lovelace"]).await;
+    let report = format!("{}\n{}\n{}", text(&out.stdout), text(&out.stderr), rig.report());
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(rig.proxy.received(put), 2, "{report}");
+    assert_eq!(name_on_server(&rig).as_deref(), Some("Ada Lovelace"));
+    let records = change_records(&cli);
+    let statuses: Vec<&str> = records.iter().filter_map(|r| r["status"].as_str()).collect();
+    assert_eq!(statuses, ["unknown", "done"], "{records:#?}");
+    // The history shows the lead as it now is.
+    let out = cli.home.run(&["history", "--json"]).await;
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(history[0]["variables"]["customer_name"], "Ada Lovelace", "{history}");
+}
+
+/// A fix that never reached the server (a server that does not answer) is sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_the_server_never_saw_is_sent_again() {
+    let rig = Rig::start().await;
+    let (cli, id) = created(&rig).await;
+    let put = lead_route("PUT", &id);
+    rig.proxy.inject(put, Fault::StatusBefore(503));
+    let out = cli.home.run(&["update", &id, "--var", "customer_name=Ada Lovelace", "--json"]).await;
+    let report = format!("{}\n{}", text(&out.stderr), rig.report());
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!((rig.proxy.received(put), rig.proxy.forwarded(put)), (2, 1), "{report}");
+    assert_eq!(name_on_server(&rig).as_deref(), Some("Ada Lovelace"));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((printed["status"].as_str(), printed["id"].as_str()), (Some("done"), Some(id.as_str())));
+}
+
+/// The server deleted the lead but the connection broke before its answer: looked up (gone),
+/// done, and no second DELETE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_whose_answer_was_lost_is_looked_up_not_sent_again() {
+    let rig = Rig::start().await;
+    let (cli, id) = created(&rig).await;
+    let delete = lead_route("DELETE", &id);
+    rig.proxy.inject(delete, Fault::ResetAfterForward);
+    let out = cli.home.run(&["delete", &id, "--yes"]).await;
+    let report = format!("{}\n{}", text(&out.stderr), rig.report());
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(rig.leads().is_empty(), "{report}");
+    assert_eq!(rig.proxy.received(delete), 1, "not sent again\n{report}");
+    let log = rig.proxy.log();
+    let deleted_at = log.iter().position(|s| s.is(delete)).unwrap();
+    assert!(log[deleted_at..].iter().any(|s| s.is(LIST) && s.forwarded), "looked up after\n{report}");
+    let statuses: Vec<String> =
+        change_records(&cli).iter().filter_map(|r| r["status"].as_str().map(str::to_owned)).collect();
+    assert_eq!(statuses, ["unknown", "done"]);
+}
+
+/// A delete that never reached the server (a 503 in front of it) is looked up, found still
+/// there, and sent again: deleted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_the_server_never_saw_is_looked_up_then_sent_again() {
+    let rig = Rig::start().await;
+    let (cli, id) = created(&rig).await;
+    let delete = lead_route("DELETE", &id);
+    rig.proxy.inject(delete, Fault::StatusBefore(503));
+    let out = cli.home.run(&["delete", &id, "--yes"]).await;
+    let report = format!("{}\n{}", text(&out.stderr), rig.report());
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(rig.leads().is_empty(), "{report}");
+    let log = rig.proxy.log();
+    let order: Vec<&str> = log.iter().skip_while(|s| !s.is(delete)).map(|s| s.method.as_str()).collect();
+    assert_eq!(order, ["DELETE", "GET", "DELETE"], "{report}");
+    let statuses: Vec<String> =
+        change_records(&cli).iter().filter_map(|r| r["status"].as_str().map(str::to_owned)).collect();
+    assert_eq!(statuses, ["unknown", "pending", "done"]);
+}
+
+/// A lead being called is not deleted: exit 3, the server's reason said, the lead still there,
+/// the history saying rejected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_on_a_call_is_not_deleted_and_the_reason_is_said() {
+    let rig = Rig::start().await;
+    let (cli, id) = created(&rig).await;
+    rig.sandbox
+        .state()
+        .advance_clock(autocalls_tui::sandbox::CREATED_PHASE + std::time::Duration::from_secs(1));
+    let out = cli.home.run(&["delete", &id, "--yes"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("being processed"), "{}", text(&out.stderr));
+    assert_eq!(rig.leads().len(), 1);
+    assert_eq!(rig.leads()[0].phone_number.as_deref(), Some(PHONE));
+    let statuses: Vec<String> =
+        change_records(&cli).iter().filter_map(|r| r["status"].as_str().map(str::to_owned)).collect();
+    assert_eq!(statuses, ["rejected"]);
+}
