@@ -67,7 +67,7 @@ fn write_table(entries: &[&crate::history::LeadEntry], out: &mut impl Write) -> 
             out,
             "{:<16} {:<9} {:<16} {:<10} {:<24} {}",
             e.submitted_at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M"),
-            e.status.as_str(),
+            if e.is_deleted() { "deleted" } else { e.status.as_str() },
             e.request.phone_number,
             e.lead_id.as_deref().map(|id| format!("#{id}")).unwrap_or_default(),
             name,

@@ -147,6 +147,12 @@ pub struct LeadJson<'a> {
     pub error: Option<&'a LeadError>,
     /// Attempts that have ended.
     pub attempts: u32,
+    /// Whether it was taken back (deleted on the server).
+    pub deleted: bool,
+    /// The status the server last reported, or null.
+    pub server_status: Option<&'a str>,
+    /// How many fixes and deletes were asked for it.
+    pub changes: usize,
 }
 
 impl<'a> From<&'a LeadEntry> for LeadJson<'a> {
@@ -165,6 +171,9 @@ impl<'a> From<&'a LeadEntry> for LeadJson<'a> {
             updated_at: e.updated_at.to_string(),
             error: e.error.as_deref(),
             attempts: e.attempts,
+            deleted: e.is_deleted(),
+            server_status: e.server_status.as_deref(),
+            changes: e.changes().len(),
         }
     }
 }

@@ -111,6 +111,16 @@ async fn a_delete_whose_answer_was_lost_is_looked_up_not_sent_again() {
     let statuses: Vec<String> =
         change_records(&cli).iter().filter_map(|r| r["status"].as_str().map(str::to_owned)).collect();
     assert_eq!(statuses, ["unknown", "done"]);
+    // The history says it was taken back.
+    let out = cli.home.run(&["history", "--json"]).await;
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (history[0]["deleted"].as_bool(), history[0]["changes"].as_u64()),
+        (Some(true), Some(1)),
+        "{history}"
+    );
+    let table = text(&cli.home.run(&["history"]).await.stdout);
+    assert!(table.lines().nth(1).is_some_and(|l| l.contains("deleted")), "{table}");
 }
 
 /// A delete that never reached the server (a 503 in front of it) is looked up, found still
