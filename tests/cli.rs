@@ -110,20 +110,41 @@ async fn invalid_input_exits_2_and_sends_nothing() {
 async fn a_rejected_lead_exits_3_with_the_field_errors() {
     let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
     let env = env(&sandbox).await;
-    let first = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
-    assert_eq!(code(&first), 0, "{}", text(&first.stderr));
-    let dup = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
-    assert_eq!(code(&dup), 3);
-    assert!(text(&dup.stderr).contains("phone_number"), "{}", text(&dup.stderr));
-    let allowed =
-        env.run(&["create", "--phone", "+14155550100", "--campaign", "12", "--allow-duplicate"]).await;
-    assert_eq!(code(&allowed), 0, "{}", text(&allowed.stderr));
-
+    let bad = env.run(&["create", "--phone", "+14155550100", "--campaign", "99"]).await;
+    assert_eq!(code(&bad), 3);
+    assert!(text(&bad.stderr).contains("campaign_id"), "{}", text(&bad.stderr));
     let out = env.run(&["history", "--json", "--status", "rejected"]).await;
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["error"]["http_status"], 422);
-    assert!(list[0]["error"]["fields"]["phone_number"].is_array());
+    assert!(list[0]["error"]["fields"]["campaign_id"].is_array());
+}
+
+/// The campaign is the team's record: a phone it already holds, from this history or created
+/// anywhere else (here, a colleague's, made on the server directly), is not sent without
+/// --allow-duplicate: exit 3 with what the server holds, nothing sent or recorded.
+#[tokio::test]
+async fn a_phone_the_campaign_already_holds_is_not_sent_again() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let env = env(&sandbox).await;
+    let first = env.run(&["create", "--phone", "+14155550100", "--campaign", "12"]).await;
+    assert_eq!(code(&first), 0, "{}", text(&first.stderr));
+    let colleague = Home::new(sandbox.base_url(), sandbox.key());
+    let theirs = colleague.run(&["create", "--phone", "+14155550111", "--campaign", "12"]).await;
+    assert_eq!(code(&theirs), 0);
+    let lines = lines_in(&env.history_file());
+    for phone in ["+14155550100", "+1 415 555 0111"] {
+        let dup = env.run(&["create", "--phone", phone, "--campaign", "12"]).await;
+        let err = text(&dup.stderr);
+        assert_eq!(code(&dup), 3, "{err}");
+        assert!(err.contains("already in this campaign: #") && err.contains("status created"), "{err}");
+        assert!(err.contains("Nothing was sent"), "{err}");
+    }
+    assert_eq!(sandbox.state().create_requests(), 2, "only the two first creates reached the server");
+    assert_eq!(lines_in(&env.history_file()), lines, "nothing recorded");
+    let allowed =
+        env.run(&["create", "--phone", "+14155550100", "--campaign", "12", "--allow-duplicate"]).await;
+    assert_eq!(code(&allowed), 0, "{}", text(&allowed.stderr));
 }
 
 #[tokio::test]

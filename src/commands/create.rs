@@ -38,6 +38,20 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
         Err(message) => return invalid(&[message]),
     };
     let Some(api) = connection.api.clone() else { return invalid(&[super::no_key_message(settings)]) };
+    // The campaign is the team's: a phone someone else entered is as taken as one from here.
+    // Asked before anything is written; when the server cannot be asked, the send itself finds
+    // out (the API refuses a duplicate).
+    if !request.allow_dupplicate {
+        match crate::delivery::already_in_campaign(&api, &request.phone_number, request.campaign_id).await {
+            Ok(Some(lead)) => {
+                say!("{}: {}", request.phone_number, crate::delivery::already_there(&lead));
+                say!("Nothing was sent (--allow-duplicate sends it all the same).");
+                return ExitCode::from(EXIT_REJECTED);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::info!(error = %e, "the duplicate check could not ask the server"),
+        }
+    }
     let store = match HistoryStore::open(settings.history_file()) {
         Ok(store) => store,
         Err(e) => return local_failure(&e.to_string()),

@@ -71,6 +71,41 @@ pub async fn look_up(
     Ok(newest_match(leads, request, since, taken))
 }
 
+/// The newest lead the campaign already holds with this phone, created anywhere (this app, a
+/// colleague's, the dashboard): what the duplicate guard asks before a lead without Allow
+/// duplicate is sent.
+pub async fn already_in_campaign(
+    api: &ApiClient,
+    phone: &str,
+    campaign: u64,
+) -> Result<Option<Lead>, ApiError> {
+    let query = LeadQuery {
+        campaign_id: Some(campaign),
+        phone_number: Some(phone.to_owned()),
+        ..LeadQuery::default()
+    };
+    let leads = api.all_leads(&query, 5).await?;
+    // The server matches phones partially: only the same number counts.
+    Ok(leads
+        .into_iter()
+        .filter(|l| l.phone_number.as_deref() == Some(phone) && l.campaign_id.is_none_or(|c| c == campaign))
+        .max_by_key(|l| l.created_at.as_deref().and_then(parse_server_time)))
+}
+
+/// How a lead the campaign already holds is said: `already in this campaign: #1001, created
+/// 2025-06-30 11:53, status completed`.
+pub fn already_there(lead: &Lead) -> String {
+    let mut text = format!("already in this campaign: #{}", crate::sanitize::cleaned(&lead.id));
+    if let Some(created) = &lead.created_at {
+        let shown: String = crate::sanitize::cleaned(created).chars().take(16).collect();
+        text.push_str(&format!(", created {shown}"));
+    }
+    if let Some(status) = &lead.status {
+        text.push_str(&format!(", status {}", crate::sanitize::cleaned(status)));
+    }
+    text
+}
+
 /// The lead among `leads` that `request`, submitted at `since`, would have created (see
 /// [`look_up`]).
 fn newest_match(leads: Vec<Lead>, request: &CreateLead, since: Timestamp, taken: &[LeadId]) -> Option<Lead> {
