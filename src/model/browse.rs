@@ -181,21 +181,37 @@ impl App {
         vec![Effect::RefreshStatuses(campaigns)]
     }
 
+    /// Takes in the server's statuses, and keeps in the history the ones that changed, so they
+    /// survive a restart.
     pub(super) fn statuses_refreshed(
         &mut self,
         result: Result<HashMap<crate::api::types::LeadId, String>, ApiError>,
-    ) {
+    ) -> Vec<Effect> {
         self.history.refreshing = false;
+        let mut noted = Vec::new();
         match result {
             Ok(statuses) => {
                 let mut matched = 0;
+                let clock = self.clock;
                 for entry in self.history.entries_mut() {
                     if let Some(status) = entry.lead_id.as_ref().and_then(|id| statuses.get(id)) {
-                        entry.server_status = Some(crate::sanitize::clean(status).into());
+                        let status = crate::sanitize::cleaned(status);
+                        if entry.server_status.as_deref() != Some(status.as_str()) {
+                            let event = crate::history::Event::ServerStatus { status: status.clone() };
+                            noted.push(Record {
+                                v: crate::history::record::SCHEMA_VERSION,
+                                local_id: entry.local_id,
+                                at: clock,
+                                run: None,
+                                event,
+                            });
+                            entry.server_status = Some(status.into());
+                        }
                         matched += 1;
                     }
                 }
                 self.history.statuses_at = Some(self.clock);
+                self.history.server_statuses = true;
                 self.history.refilter_if_filtered();
                 self.notify(
                     Level::Info,
@@ -204,6 +220,7 @@ impl App {
             }
             Err(e) => self.notify(Level::Error, format!("Could not refresh the server status: {e}")),
         }
+        if noted.is_empty() { vec![] } else { vec![Effect::Note(noted)] }
     }
 
     /// Writes what is listed, in the order shown, to a new CSV file in the export directory.

@@ -187,12 +187,18 @@ fn server_statuses_land_beside_the_local_ones() {
     assert!(app.history.refreshing);
     let statuses: HashMap<crate::api::types::LeadId, String> =
         [("1001".into(), "completed".to_owned()), ("999".into(), "x".to_owned())].into();
-    app.update(Msg::StatusesRefreshed(Ok(statuses)));
+    let effects = app.update(Msg::StatusesRefreshed(Ok(statuses.clone())));
     assert!(!app.history.refreshing && app.history.statuses_at.is_some());
     assert_eq!(
         app.history.get(&LocalId(uuid::Uuid::from_u128(1))).unwrap().server_status.as_deref(),
         Some("completed")
     );
+    // Kept in the history, so a restart still shows it: one record, for the lead it changed.
+    let [Effect::Note(records)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].local_id, LocalId(uuid::Uuid::from_u128(1)));
+    assert_eq!(records[0].event, Event::ServerStatus { status: "completed".into() });
+    assert!(app.update(Msg::StatusesRefreshed(Ok(statuses))).is_empty(), "nothing new, nothing written");
     assert_eq!(app.history.get(&LocalId(uuid::Uuid::from_u128(3))).unwrap().server_status, None);
     app.update(Msg::StatusesRefreshed(Err(ApiError::Unreachable("down".into()))));
     assert_eq!(app.notice.as_ref().unwrap().level, Level::Error);

@@ -25,6 +25,8 @@ pub struct HistoryView {
     pub refreshing: bool,
     /// When the server statuses were last refreshed.
     pub statuses_at: Option<jiff::Timestamp>,
+    /// Whether any lead has a status from the server (refreshed now, or kept in the history).
+    pub server_statuses: bool,
     /// How far the history file has been read.
     pub(super) end: u64,
     /// A tail read is under way; `Some(true)` when the file changed again meanwhile.
@@ -368,6 +370,7 @@ impl HistoryView {
         self.listed_fresh = false;
         self.selected = 0;
         self.loaded = true;
+        self.server_statuses = self.entries.iter().any(|e| e.server_status.is_some());
         self.problems = problems;
         // A pass on its way looked at the leads held before: it is made again too.
         self.refilter_if_filtered();

@@ -327,8 +327,11 @@ impl App {
                 self.edit(input);
                 vec![]
             }
-            Msg::StatusesRefreshed(result) => {
-                self.statuses_refreshed(result);
+            Msg::StatusesRefreshed(result) => self.statuses_refreshed(result),
+            Msg::Noted(result) => {
+                if let Err(e) = result {
+                    self.notify(Level::Error, format!("The server's statuses could not be kept: {e}"));
+                }
                 vec![]
             }
             Msg::Exported(result) => {

@@ -64,6 +64,8 @@ pub enum Msg {
         /// Why not, when it could not.
         result: Result<(), HistoryError>,
     },
+    /// Records of what was seen reached the disk, or could not.
+    Noted(Result<(), HistoryError>),
     /// The local time zone, to show times in.
     TimeZoneFound(jiff::tz::TimeZone),
     /// The cached campaigns and assistants were read (either may be absent).
@@ -149,6 +151,7 @@ impl Msg {
             Msg::HistoryFailed(_) => "history-failed",
             Msg::StoryRead { .. } => "story-read",
             Msg::Appended { .. } => "appended",
+            Msg::Noted(_) => "noted",
             Msg::TimeZoneFound(_) => "time-zone-found",
             Msg::CacheLoaded { .. } => "cache-loaded",
             Msg::CampaignsFetched(_) => "campaigns-fetched",
@@ -326,6 +329,8 @@ pub enum Effect {
     },
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
+    /// Append records that only note what was seen (the server's statuses); answers `Noted`.
+    Note(Vec<Record>),
     /// Find the local time zone; answers `TimeZoneFound`.
     FindTimeZone,
     /// Read the cached campaigns and assistants; answers `CacheLoaded`.

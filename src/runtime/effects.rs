@@ -64,6 +64,10 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 result: store.append(&record),
             });
         }
+        Effect::Note(records) => {
+            let store = services.history.clone();
+            blocking(tasks, move || Msg::Noted(records.iter().try_for_each(|r| store.append(r))));
+        }
         Effect::FindTimeZone => blocking(tasks, || Msg::TimeZoneFound(jiff::tz::TimeZone::system())),
         Effect::LoadCache => {
             let cache = services.cache.clone();

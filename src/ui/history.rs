@@ -121,7 +121,7 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
 
     // Time, status and phone have fixed widths; name and campaign share the rest, 3:2. The
     // server's status gets a column once it has been asked.
-    let server_w = if app.history.statuses_at.is_some() { SERVER_W } else { 0 };
+    let server_w = if app.history.server_statuses { SERVER_W } else { 0 };
     let columns = if server_w > 0 { 5 } else { 4 };
     let shown = offset..(offset + visible).min(view.len());
     let statuses: Vec<Span<'static>> =
