@@ -48,6 +48,10 @@ pub fn open(path: &Path, options: &mut OpenOptions) -> Result<File, FileError> {
             |source| match source.kind() {
                 ErrorKind::IsADirectory => FileError::NotAFile { path: path.to_owned() },
                 _ if source.raw_os_error() == Some(libc::ELOOP) => FileError::Link { path: path.to_owned() },
+                // A FIFO opened to write without a reader (O_NONBLOCK), or a device with none.
+                _ if source.raw_os_error() == Some(libc::ENXIO) => {
+                    FileError::NotAFile { path: path.to_owned() }
+                }
                 _ => FileError::Io { path: path.to_owned(), source },
             },
         )?;
@@ -137,6 +141,9 @@ mod tests {
         make_fifo(&pipe);
         // Without O_NONBLOCK this open would wait for a writer forever.
         let err = read(&pipe).unwrap_err();
+        assert!(matches!(err, FileError::NotAFile { .. }), "{err:?}");
+        // And this one for a reader.
+        let err = open(&pipe, OpenOptions::new().append(true)).unwrap_err();
         assert!(matches!(err, FileError::NotAFile { .. }), "{err:?}");
         assert!(err.to_string().contains("not a regular file"), "{err}");
     }

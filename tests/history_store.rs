@@ -735,3 +735,27 @@ fn a_history_from_before_changes_loads_unchanged() {
     assert!(leads.iter().all(|l| l.changes().is_empty() && !l.is_deleted()));
     assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&fixture).unwrap(), "the file is not touched");
 }
+
+/// Seen: a FIFO in the side file's place hung the load (and with it create, and the TUI with a
+/// lead in hand) on `open`, waiting for a reader, with the history's lock held. Now the load
+/// goes on: the damaged line is reported as not copied, the FIFO left as it is.
+#[test]
+fn a_fifo_in_the_side_files_place_hangs_nothing() {
+    let (_dir, store, records) = store_with(1);
+    raw_append(store.path(), b"{not json}\n");
+    let name = std::ffi::CString::new(store.damaged_path().as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: `name` is a valid NUL-terminated path that lives across the call.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = store.clone();
+    std::thread::spawn(move || tx.send(reader.load()).unwrap());
+    let loaded = rx.recv_timeout(Duration::from_secs(10)).expect("the load ends").unwrap();
+    assert_eq!(loaded.records, records);
+    assert!(
+        loaded.problems.iter().any(|p| p.contains("could not copy") && p.contains("not a regular file")),
+        "{:?}",
+        loaded.problems
+    );
+    // Appends are not held up either.
+    store.append(&submitted("+14155550199")).unwrap();
+}

@@ -32,8 +32,9 @@ impl Journal {
     pub fn open(path: &Path) -> std::io::Result<(Journal, Vec<StoredLead>, Option<u64>)> {
         let mut leads: Vec<StoredLead> = Vec::new();
         let mut next_id = None;
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
+        match crate::files::read(path) {
+            Ok(Some(bytes)) => {
+                let text = String::from_utf8_lossy(&bytes);
                 for (n, raw) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
                     let Ok(line) = serde_json::from_str::<Line>(raw) else {
                         tracing::warn!(path = %path.display(), line = n + 1, "sandbox state line skipped");
@@ -51,8 +52,8 @@ impl Journal {
                     }
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+            Ok(None) => {}
+            Err(e) => return Err(std::io::Error::other(e)),
         }
         Ok((Journal { path: path.to_path_buf() }, leads, next_id))
     }
@@ -74,7 +75,9 @@ impl Journal {
             }
             let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
             text.push(b'\n');
-            let mut file = crate::config::private_file_options().append(true).open(&self.path)?;
+            let mut options = crate::config::private_file_options();
+            let mut file =
+                crate::files::open(&self.path, options.append(true)).map_err(std::io::Error::other)?;
             file.write_all(&text)?;
             file.sync_data()
         })();

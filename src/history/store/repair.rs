@@ -208,12 +208,11 @@ impl HistoryStore {
 
     /// Appends entries to the side file (created with mode 0600) in one write, and syncs them.
     fn write_side_file(&self, entries: &[u8]) -> io::Result<()> {
-        let mut side = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(self.damaged_path())?;
+        // Not through a link, and never blocked by a FIFO in its place: the history's lock is
+        // held meanwhile, so a wait here would hold up every window.
+        let mut side =
+            crate::files::open(self.damaged_path(), OpenOptions::new().append(true).create(true).mode(0o600))
+                .map_err(io::Error::other)?;
         side.write_all(entries)?;
         side.sync_data()
     }
