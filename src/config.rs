@@ -175,13 +175,38 @@ pub enum Theme {
 }
 
 /// One key or several, in the `[keys]` table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum KeyList {
     /// `submit = "F9"`.
     One(String),
     /// `quit = ["Ctrl-Q", "F10"]`.
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for KeyList {
+    /// A key name or a list of key names; anything else is said as such (not as serde's "did not
+    /// match any variant of untagged enum").
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = KeyList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key such as \"Ctrl-S\" or \"F9\", or a list of them")
+            }
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<KeyList, E> {
+                Ok(KeyList::One(key.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<KeyList, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = seq.next_element::<String>()? {
+                    keys.push(key);
+                }
+                Ok(KeyList::Many(keys))
+            }
+        }
+        deserializer.deserialize_any(Keys)
+    }
 }
 
 impl KeyList {
@@ -475,6 +500,19 @@ mod tests {
         let fifo = dir.path().join("fifo.toml");
         crate::files::make_fifo(&fifo);
         assert!(FileConfig::load(&fifo).unwrap_err().to_string().contains("not a regular file"));
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_name_says_what_a_key_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[keys]\nsubmit = 5\n").unwrap();
+        let said = FileConfig::load(&path).unwrap_err().to_string();
+        assert!(said.contains("line 2") && said.contains("a key such as"), "{said}");
+        std::fs::write(&path, "[keys]\nquit = [\"Ctrl-Q\", \"F10\"]\nsubmit = \"F9\"\n").unwrap();
+        let keys = FileConfig::load(&path).unwrap().keys;
+        assert_eq!(keys["quit"].keys(), ["Ctrl-Q", "F10"]);
+        assert_eq!(keys["submit"].keys(), ["F9"]);
     }
 
     #[test]

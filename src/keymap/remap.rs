@@ -114,28 +114,54 @@ pub fn remap(overrides: &[(String, Vec<String>)]) -> Result<Vec<Binding>, String
             let names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
             return Err(format!("[keys] `{name}` is not a command; the commands are: {}", names.join(", ")));
         };
-        let template =
-            *bindings.iter().find(|b| b.action == action).ok_or(format!("[keys] `{name}` has no key"))?;
+        if keys.is_empty() {
+            return Err(format!(
+                "[keys] {name}: give at least one key (an empty list leaves it no key at all)"
+            ));
+        }
+        // Every place the command works by default, each once: a new key works in all of them
+        // (quit from the form and the history as well as from a question).
+        let mut templates: Vec<Binding> = Vec::new();
+        for b in bindings.iter().filter(|b| b.action == action) {
+            if !templates.iter().any(|t| t.scope == b.scope) {
+                templates.push(*b);
+            }
+        }
+        if templates.is_empty() {
+            return Err(format!("[keys] `{name}` has no key"));
+        }
         bindings.retain(|b| b.action != action);
         for key in keys {
             let (code, mods) = parse_key(key).map_err(|e| format!("[keys] {name}: {e}"))?;
-            let new = Binding { code, mods, ..template };
-            let typed = matches!(code, KeyCode::Char(_)) && (mods - KeyModifiers::SHIFT).is_empty();
-            if typed && [Context::Text, Context::Search].iter().any(|c| new.scope.covers(*c)) {
-                return Err(format!(
-                    "[keys] {name}: `{key}` would be typed into fields; use Ctrl-, Alt- or an F-key"
-                ));
+            for template in &templates {
+                let new = Binding { code, mods, ..*template };
+                let typed = matches!(code, KeyCode::Char(_)) && (mods - KeyModifiers::SHIFT).is_empty();
+                if typed && [Context::Text, Context::Search].iter().any(|c| new.scope.covers(*c)) {
+                    return Err(format!(
+                        "[keys] {name}: `{key}` would be typed into fields; use Ctrl-, Alt- or an F-key"
+                    ));
+                }
+                let clash = bindings.iter().find(|b| {
+                    b.action != action
+                        && b.code == code
+                        && b.mods == mods
+                        && Context::ALL.iter().any(|c| b.scope.covers(*c) && new.scope.covers(*c))
+                });
+                if let Some(other) = clash {
+                    return Err(format!(
+                        "[keys] {name}: `{}` already means \"{}\"",
+                        key_label(&new),
+                        other.help
+                    ));
+                }
+                // Placed first so it wins over broader defaults with the same key elsewhere.
+                let same = |b: &Binding| {
+                    b.code == code && b.mods == mods && b.scope == new.scope && b.action == action
+                };
+                if !bindings.iter().any(same) {
+                    bindings.insert(0, new);
+                }
             }
-            let clash = bindings.iter().find(|b| {
-                b.code == code
-                    && b.mods == mods
-                    && Context::ALL.iter().any(|c| b.scope.covers(*c) && new.scope.covers(*c))
-            });
-            if let Some(other) = clash {
-                return Err(format!("[keys] {name}: `{}` already means \"{}\"", key_label(&new), other.help));
-            }
-            // Placed first so it wins over broader defaults with the same key elsewhere.
-            bindings.insert(0, new);
         }
     }
     Ok(bindings)
@@ -178,8 +204,29 @@ mod tests {
         assert_eq!(find(KeyCode::Char('s'), KeyModifiers::CONTROL), None);
     }
 
+    /// Seen: `quit = "F10"` (or the example's `quit = ["Ctrl-Q", "Ctrl-C"]`) left quit only in
+    /// the questions' scope: neither key quit from the form or the history.
+    #[test]
+    fn a_remapped_command_works_everywhere_its_default_did() {
+        for keys in [vec!["F10".to_owned()], vec!["Ctrl-Q".to_owned(), "Ctrl-C".to_owned()]] {
+            let bindings = remap(&[("quit".into(), keys.clone())]).unwrap();
+            let (code, mods) = parse_key(&keys[0]).unwrap();
+            for context in [Context::Text, Context::History, Context::Confirm, Context::KeyPrompt] {
+                let found = bindings
+                    .iter()
+                    .find(|b| b.code == code && b.mods == mods && b.scope.covers(context))
+                    .map(|b| b.action);
+                assert_eq!(found, Some(Action::Quit), "{keys:?} in {context:?}");
+            }
+        }
+        // So a key already meaning quit anywhere is a clash for another command.
+        let clash = remap(&[("quit".into(), vec!["F9".into()]), ("submit".into(), vec!["F9".into()])]);
+        assert!(clash.unwrap_err().contains("already means"));
+    }
+
     #[test]
     fn mistakes_are_reported() {
+        assert!(remap(&[("quit".into(), vec![])]).unwrap_err().contains("at least one key"));
         let err = |name: &str, key: &str| remap(&[(name.into(), vec![key.into()])]).unwrap_err();
         assert!(err("sumbit", "F9").contains("not a command"));
         assert!(err("submit", "Hyper-Q").contains("not a key"));
