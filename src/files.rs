@@ -16,6 +16,18 @@ pub enum FileError {
         /// The path.
         path: PathBuf,
     },
+    /// A folder the app keeps for itself is a symbolic link; it is not followed.
+    #[error("{} is a symbolic link, which is not followed; make it a folder of its own", path.display())]
+    LinkedFolder {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A folder the app keeps for itself is something else (a file, a FIFO).
+    #[error("{} is not a folder; remove it, and the app makes the folder", path.display())]
+    NotAFolder {
+        /// The path.
+        path: PathBuf,
+    },
     /// The path is a folder, a FIFO, a device or a socket.
     #[error("{} is not a regular file", path.display())]
     NotAFile {
@@ -74,12 +86,27 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
     Ok(Some(bytes))
 }
 
-/// Checks that the folder `dir` (one the app makes for itself) is not a symbolic link.
+/// Makes the folder `dir` (one the app keeps for itself, mode 0700) unless it is there, and
+/// checks that it is a folder and not a symbolic link to one.
 pub fn own_dir(dir: &Path) -> Result<(), FileError> {
+    let check = |meta: std::fs::Metadata| {
+        if meta.file_type().is_symlink() {
+            Err(FileError::LinkedFolder { path: dir.to_owned() })
+        } else if !meta.is_dir() {
+            Err(FileError::NotAFolder { path: dir.to_owned() })
+        } else {
+            Ok(())
+        }
+    };
     match std::fs::symlink_metadata(dir) {
-        Ok(meta) if meta.file_type().is_symlink() => Err(FileError::Link { path: dir.to_owned() }),
-        Ok(meta) if !meta.is_dir() => Err(FileError::NotAFile { path: dir.to_owned() }),
-        Ok(_) => Ok(()),
+        Ok(meta) => check(meta),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            crate::config::create_private_dir(dir)
+                .map_err(|source| FileError::Io { path: dir.to_owned(), source })?;
+            std::fs::symlink_metadata(dir)
+                .map_err(|source| FileError::Io { path: dir.to_owned(), source })
+                .and_then(check)
+        }
         Err(source) => Err(FileError::Io { path: dir.to_owned(), source }),
     }
 }
@@ -154,11 +181,22 @@ mod tests {
         let real = dir.path().join("real");
         std::fs::create_dir(&real).unwrap();
         own_dir(&real).unwrap();
+        let made = dir.path().join("made");
+        own_dir(&made).unwrap();
+        assert!(made.is_dir(), "a missing one is made");
         let link = dir.path().join("runs");
         symlink(&real, &link).unwrap();
-        assert!(matches!(own_dir(&link), Err(FileError::Link { .. })));
+        let err = own_dir(&link).unwrap_err();
+        assert!(err.to_string().contains("make it a folder of its own"), "{err}");
         let file = dir.path().join("file");
         std::fs::write(&file, b"").unwrap();
-        assert!(matches!(own_dir(&file), Err(FileError::NotAFile { .. })));
+        assert!(matches!(own_dir(&file), Err(FileError::NotAFolder { .. })));
+        // A dangling link is a link, not a missing folder.
+        let dangling = dir.path().join("dangling");
+        symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        assert!(matches!(own_dir(&dangling), Err(FileError::LinkedFolder { .. })));
+        let pipe = dir.path().join("pipe");
+        make_fifo(&pipe);
+        assert!(own_dir(&pipe).unwrap_err().to_string().contains("not a folder"));
     }
 }

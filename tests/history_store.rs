@@ -682,7 +682,7 @@ fn a_store_opened_to_read_writes_nothing() {
 #[test]
 fn the_documented_way_to_read_the_side_file_prints_no_control_bytes() {
     let (_dir, store, _) = store_with(1);
-    raw_append(store.path(), b"{\"v\":1,\"x\":\"\x1b[2J\x1b]0;pwned\x07\"\n");
+    raw_append(store.path(), b"{\"v\":1,\"x\":\"\x1b[2J\x1b]0;pwned\x07\t\r\"\n");
     let loaded = store.load().unwrap();
     assert_eq!(loaded.damaged.len(), 1);
     let side = std::fs::read(store.damaged_path()).unwrap();
@@ -704,7 +704,7 @@ fn the_documented_way_to_read_the_side_file_prints_no_control_bytes() {
         assert!(out.status.success(), "{doc}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(contains_bytes(&out.stdout, b"#autocalls-tui-damaged kind=middle line=2"), "{doc}");
         assert!(contains_bytes(&out.stdout, b"pwned"), "{doc}: the bad line is shown");
-        let control = out.stdout.iter().find(|&&b| b < 0x20 && b != b'\n' && b != b'\t');
+        let control = out.stdout.iter().find(|&&b| (b < 0x20 && b != b'\n') || b == 0x7f);
         assert_eq!(control, None, "{doc}: a control byte reaches the terminal");
     }
 }

@@ -269,10 +269,20 @@ impl ApiClient {
         let body = serde_json::json!({ "campaign_id": campaign, "action": action });
         let request = self.request(reqwest::Method::POST, "/user/campaigns/update-status")?.json(&body);
         let answer = self.send(request).await?;
-        let value: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
-        let status = value.pointer("/data/status").and_then(serde_json::Value::as_str);
+        #[derive(Deserialize, Default)]
+        struct Data {
+            #[serde(default)]
+            status: Option<super::bounded::Scalar>,
+        }
+        #[derive(Deserialize, Default)]
+        struct Answer {
+            #[serde(default)]
+            data: Option<Data>,
+        }
+        let answer: Answer = serde_json::from_slice(&answer).unwrap_or_default();
+        let status = answer.data.and_then(|d| d.status).and_then(super::bounded::Scalar::into_text);
         let asked = if start { "in-progress" } else { "stopped" };
-        Ok(crate::sanitize::cleaned(status.unwrap_or(asked)))
+        Ok(crate::sanitize::cleaned(status.as_deref().unwrap_or(asked)))
     }
 
     /// `GET /user/me`: who the key belongs to; a cheap check that the key works.
@@ -448,8 +458,13 @@ async fn classify_response(response: Response, max_answer: usize) -> Result<Vec<
 
 /// The `message` of a JSON answer, cleaned for display.
 fn message_of(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let text = crate::sanitize::cleaned(value.get("message")?.as_str()?);
+    #[derive(Deserialize)]
+    struct Said {
+        #[serde(default)]
+        message: Option<super::bounded::Scalar>,
+    }
+    let said: Said = serde_json::from_slice(body).ok()?;
+    let text = crate::sanitize::cleaned(&said.message?.into_text()?);
     (!text.is_empty()).then_some(text)
 }
 
@@ -489,27 +504,35 @@ fn megabytes(bytes: usize) -> String {
 }
 
 /// A Laravel error body: `{"message": "...", "errors": {"field": ["...", ...]}}`, cleaned for
-/// display. Anything else gives an empty value.
+/// display and bounded (see [`super::bounded`]). Anything else gives an empty value.
 #[derive(Debug, Default, Deserialize)]
 struct LaravelError {
     #[serde(default)]
+    message: Option<super::bounded::Scalar>,
+    #[serde(default, deserialize_with = "super::bounded::field_errors")]
+    errors: indexmap::IndexMap<String, Vec<String>>,
+}
+
+/// [`LaravelError`] as the app uses it.
+struct Refusal {
     message: Option<String>,
-    #[serde(default)]
     errors: indexmap::IndexMap<String, Vec<String>>,
 }
 
 impl LaravelError {
-    fn from_body(body: &[u8]) -> Self {
-        let mut e: LaravelError = serde_json::from_slice(body).unwrap_or_default();
-        e.message = e.message.map(|m| crate::sanitize::cleaned(&m)).filter(|m| !m.is_empty());
-        e.errors = e
-            .errors
-            .into_iter()
-            .map(|(k, v)| {
-                (crate::sanitize::cleaned(&k), v.iter().map(|m| crate::sanitize::cleaned(m)).collect())
-            })
-            .collect();
-        e
+    fn from_body(body: &[u8]) -> Refusal {
+        let e: LaravelError = serde_json::from_slice(body).unwrap_or_default();
+        let message = e.message.and_then(super::bounded::Scalar::into_text);
+        Refusal {
+            message: message.map(|m| crate::sanitize::cleaned(&m)).filter(|m| !m.is_empty()),
+            errors: e
+                .errors
+                .into_iter()
+                .map(|(k, v)| {
+                    (crate::sanitize::cleaned(&k), v.iter().map(|m| crate::sanitize::cleaned(m)).collect())
+                })
+                .collect(),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Autocalls REST API: a client that sends requests as documented and turns every answer into
 //! either a typed value or a classified [`ApiError`]. No UI types in here.
 
+pub mod bounded;
 mod client;
 mod error;
 pub mod types;

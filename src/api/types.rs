@@ -7,6 +7,8 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use super::bounded::{Bounded, First, Scalar};
+
 pub use super::variables::Variables;
 
 /// The body of `POST /user/lead`. Only E.164 phone numbers go in here.
@@ -150,8 +152,9 @@ pub struct Lead {
     /// E.164 phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// Call variables as stored by the server (values are not always strings).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call variables as stored by the server (values are not always strings; nested values are
+    /// not kept).
+    #[serde(default, deserialize_with = "variables_value", skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value>,
     /// Server-side status: `created`, `scheduled`, `completed`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,22 +278,116 @@ pub struct Turn {
 }
 
 /// A transcript as a string (`"AI: Hello\nCustomer: Hi"`) or a list of `{sender, timestamp,
-/// text}`; anything else is no transcript.
+/// text}`; anything else is no transcript. At most [`MAX_TURNS`] turns are kept.
 fn transcript<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Turn>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(text) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|line| match line.split_once(": ") {
-                Some((who, said)) if who.len() <= 20 && !who.contains(' ') => {
-                    Turn { sender: who.to_owned(), text: said.to_owned(), timestamp: None }
-                }
-                _ => Turn { sender: String::new(), text: line.to_owned(), timestamp: None },
-            })
-            .collect(),
-        Value::Array(items) => items.into_iter().filter_map(|t| serde_json::from_value(t).ok()).collect(),
-        _ => Vec::new(),
-    })
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<Turn>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a transcript")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Vec<Turn>, E> {
+            Ok(text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(MAX_TURNS)
+                .map(|line| match line.split_once(": ") {
+                    Some((who, said)) if who.len() <= 20 && !who.contains(' ') => {
+                        Turn { sender: who.to_owned(), text: said.to_owned(), timestamp: None }
+                    }
+                    _ => Turn { sender: String::new(), text: line.to_owned(), timestamp: None },
+                })
+                .collect())
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Vec<Turn>, A::Error> {
+            let Bounded(turns) = Bounded::<LooseTurn, MAX_TURNS>::deserialize(
+                serde::de::value::SeqAccessDeserializer::new(seq),
+            )?;
+            Ok(turns.into_iter().filter_map(|t| t.0).collect())
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<Turn>, A::Error> {
+            while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Vec<Turn>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Vec<Turn>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Vec<Turn>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Vec<Turn>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Vec<Turn>, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// At most this many turns of one call's transcript are kept.
+const MAX_TURNS: usize = 10_000;
+
+/// A turn as it may come: an object with scalar `sender`, `text`, `timestamp` (anything else in
+/// it skipped), or something else, which is no turn.
+struct LooseTurn(Option<Turn>);
+
+impl<'de> Deserialize<'de> for LooseTurn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            #[serde(default)]
+            sender: Option<Scalar>,
+            #[serde(default)]
+            text: Option<Scalar>,
+            #[serde(default)]
+            timestamp: Option<Scalar>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LooseTurn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a turn")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<LooseTurn, A::Error> {
+                let fields = Fields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                let text = |s: Option<Scalar>| s.and_then(Scalar::into_text);
+                let turn = Turn {
+                    sender: text(fields.sender).unwrap_or_default(),
+                    text: text(fields.text).unwrap_or_default(),
+                    timestamp: text(fields.timestamp),
+                };
+                // A turn that says nothing is no turn.
+                Ok(LooseTurn((!turn.text.is_empty() || !turn.sender.is_empty()).then_some(turn)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<LooseTurn, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(LooseTurn(None))
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<LooseTurn, E> {
+                Ok(LooseTurn(None))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<LooseTurn, E> {
+                Ok(LooseTurn(None))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<LooseTurn, E> {
+                Ok(LooseTurn(None))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<LooseTurn, E> {
+                Ok(LooseTurn(None))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<LooseTurn, E> {
+                Ok(LooseTurn(None))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<LooseTurn, E> {
+                Ok(LooseTurn(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One page of `GET /user/calls`.
@@ -314,17 +411,28 @@ pub struct DecodeError(pub String);
 /// Decodes any of the three documented create responses: `{"data": {...}}`, the same wrapped in a
 /// one-element array (also `{"data": [{...}]}`), and `{"data": {"id": "..."}}`.
 pub fn decode_created(body: &[u8]) -> Result<Created, DecodeError> {
+    /// `{"message": ..., "data": lead or [lead, ...]}`; other fields read past.
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        message: Option<Scalar>,
+        #[serde(default)]
+        data: Option<First<Lead>>,
+    }
     let body = exact_integers(body);
-    let value: Value = serde_json::from_slice(&body).map_err(|e| DecodeError(e.to_string()))?;
-    let value = first_if_array(value);
-    let message = value.get("message").and_then(Value::as_str).map(str::to_owned);
-    let data = match value.get("data") {
-        Some(data) => first_if_array(data.clone()),
+    let decode = |e: serde_json::Error| DecodeError(e.to_string());
+    // The answer, or (older) the answer wrapped in a one-element list.
+    let First(answer) = serde_json::from_slice::<First<Answer>>(&body).map_err(decode)?;
+    let message = answer.message.and_then(Scalar::into_text);
+    let lead = match answer.data {
+        Some(First(lead)) => lead,
         // Some answers are the lead itself.
-        None if value.get("id").is_some() => value,
-        None => return Err(DecodeError("no `data` in the answer".into())),
+        None => {
+            serde_json::from_slice::<First<Lead>>(&body)
+                .map_err(|_| DecodeError("no `data` in the answer".into()))?
+                .0
+        }
     };
-    let lead: Lead = serde_json::from_value(data).map_err(|e| DecodeError(e.to_string()))?;
     Ok(Created { lead, message })
 }
 
@@ -333,12 +441,15 @@ pub fn decode_lead_page(body: &[u8]) -> Result<LeadPage, DecodeError> {
     decode_page(body)
 }
 
-/// Decodes a page of `T`: a Laravel paginator, or a bare array taken as the only page.
+/// Decodes a page of `T`: a Laravel paginator, or a bare array taken as the only page. Neither
+/// shape is buffered first (an untagged enum would hold the whole body as general values), and a
+/// paginator's page keeps at most [`MAX_PAGE_ITEMS`] items (a page asks for 100), a bare array
+/// [`MAX_BARE_ITEMS`].
 pub fn decode_page<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Page<T>, DecodeError> {
     #[derive(Deserialize)]
     #[serde(bound = "T: serde::de::DeserializeOwned")]
     struct Paginated<T> {
-        data: Vec<T>,
+        data: Bounded<T, MAX_PAGE_ITEMS>,
         #[serde(default, deserialize_with = "opt_u64_lenient")]
         current_page: Option<u64>,
         #[serde(default, deserialize_with = "opt_u64_lenient")]
@@ -346,40 +457,45 @@ pub fn decode_page<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Page<T
         #[serde(default, deserialize_with = "opt_u64_lenient")]
         total: Option<u64>,
     }
-    #[derive(Deserialize)]
-    #[serde(untagged, bound = "T: serde::de::DeserializeOwned")]
-    enum Shape<T> {
-        Page(Paginated<T>),
-        Bare(Vec<T>),
+    let body = exact_integers(body);
+    let starts_as_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if starts_as_list {
+        let Bounded(data) = serde_json::from_slice::<Bounded<T, MAX_BARE_ITEMS>>(&body)
+            .map_err(|e| DecodeError(e.to_string()))?;
+        return Ok(Page { total: data.len() as u64, current_page: 1, last_page: 1, data });
     }
-    let shape: Shape<T> =
-        serde_json::from_slice(&exact_integers(body)).map_err(|e| DecodeError(e.to_string()))?;
-    Ok(match shape {
-        Shape::Page(p) => {
-            let current_page = p.current_page.unwrap_or(1);
-            Page {
-                total: p.total.unwrap_or(p.data.len() as u64),
-                last_page: p.last_page.unwrap_or(current_page),
-                current_page,
-                data: p.data,
-            }
-        }
-        Shape::Bare(data) => Page { total: data.len() as u64, current_page: 1, last_page: 1, data },
+    let p: Paginated<T> = serde_json::from_slice(&body).map_err(|e| DecodeError(e.to_string()))?;
+    let current_page = p.current_page.unwrap_or(1);
+    let Bounded(data) = p.data;
+    Ok(Page {
+        total: p.total.unwrap_or(data.len() as u64),
+        last_page: p.last_page.unwrap_or(current_page),
+        current_page,
+        data,
     })
 }
+
+/// At most this many items of one page are kept (a page is asked for 100).
+pub const MAX_PAGE_ITEMS: usize = 1000;
+/// At most this many items of a bare list (taken as the only page) are kept.
+pub const MAX_BARE_ITEMS: usize = 100_000;
 
 /// Decodes a bare JSON array (campaigns, outbound assistants); a `{"data": [...]}` wrapper is
 /// accepted too.
 pub fn decode_list<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Vec<T>, DecodeError> {
-    let value: Value =
-        serde_json::from_slice(&exact_integers(body)).map_err(|e| DecodeError(e.to_string()))?;
-    let list = match value {
-        Value::Object(mut map) if map.get("data").is_some_and(Value::is_array) => {
-            map.remove("data").unwrap_or_default()
-        }
-        other => other,
+    #[derive(Deserialize)]
+    #[serde(bound = "T: serde::de::DeserializeOwned")]
+    struct Wrapped<T> {
+        data: Bounded<T, MAX_BARE_ITEMS>,
+    }
+    let body = exact_integers(body);
+    let starts_as_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let Bounded(items) = if starts_as_list {
+        serde_json::from_slice::<Bounded<T, MAX_BARE_ITEMS>>(&body).map_err(|e| DecodeError(e.to_string()))?
+    } else {
+        serde_json::from_slice::<Wrapped<T>>(&body).map_err(|e| DecodeError(e.to_string()))?.data
     };
-    serde_json::from_value(list).map_err(|e| DecodeError(e.to_string()))
+    Ok(items)
 }
 
 /// The body with every integer that no 64-bit integer holds (an id past `u64::MAX`, say) put in
@@ -411,7 +527,14 @@ pub fn exact_integers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
                     number.iter().enumerate().all(|(n, b)| b.is_ascii_digit() || (n == 0 && *b == b'-'));
                 let fits = std::str::from_utf8(number)
                     .is_ok_and(|t| t.parse::<u64>().is_ok() || t.parse::<i64>().is_ok());
-                if integer && number.len() > 1 && !fits {
+                // More digits than a float holds (an id written as `123456789012345678901.0`).
+                let digits = number
+                    .iter()
+                    .take_while(|b| !matches!(b, b'e' | b'E'))
+                    .filter(|b| b.is_ascii_digit())
+                    .count();
+                let lossy = if integer { !fits } else { digits > 15 };
+                if number.len() > 1 && lossy {
                     let out = out.get_or_insert_with(|| Vec::with_capacity(body.len() + 8));
                     out.extend_from_slice(&body[copied..start]);
                     out.push(b'"');
@@ -432,43 +555,38 @@ pub fn exact_integers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-fn first_if_array(value: Value) -> Value {
-    match value {
-        Value::Array(items) => items.into_iter().next().unwrap_or(Value::Null),
-        other => other,
-    }
-}
-
 fn id_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match Value::deserialize(d)? {
-        Value::String(s) if !s.is_empty() => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!("id is not a number or string: {other}"))),
+    match Scalar::deserialize(d)? {
+        Scalar::Str(s) if !s.is_empty() => Ok(s),
+        Scalar::Num(n) => Ok(n.to_string()),
+        _ => Err(serde::de::Error::custom("id is not a number or a string")),
     }
 }
 
-fn lenient_u64(value: &Value) -> Option<u64> {
+fn lenient_u64(value: Scalar) -> Option<u64> {
     match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Scalar::Num(n) => n.as_u64(),
+        Scalar::Str(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
 fn u64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let value = Value::deserialize(d)?;
-    lenient_u64(&value).ok_or_else(|| serde::de::Error::custom(format!("not an id: {value}")))
+    lenient_u64(Scalar::deserialize(d)?).ok_or_else(|| serde::de::Error::custom("not an id"))
 }
 
 fn opt_u64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(lenient_u64(&Value::deserialize(d)?))
+    Ok(lenient_u64(Scalar::deserialize(d)?))
 }
 
 fn object_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Value>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Object(map) => map.into_iter().collect(),
-        _ => IndexMap::new(),
-    })
+    super::bounded::scalar_object(d)
+}
+
+/// A lead's variables: an object of scalars, bounded (see [`super::bounded`]).
+fn variables_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    let map = super::bounded::scalar_object(d)?;
+    Ok(Some(Value::Object(map.into_iter().collect())))
 }
 
 #[cfg(test)]
@@ -506,6 +624,11 @@ mod tests {
         assert_eq!(
             &*exact_integers(br#"[18446744073709551616,-9223372036854775809, 1]"#),
             br#"["18446744073709551616","-9223372036854775809", 1]"#
+        );
+        // A float with more digits than a float holds keeps its text too; a short one stays.
+        assert_eq!(
+            &*exact_integers(br#"[123456789012345678901.0,0.09,1e21]"#),
+            br#"["123456789012345678901.0",0.09,1e21]"#
         );
     }
 

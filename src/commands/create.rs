@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::api::types::{CreateLead, LeadId};
-use crate::api::{ApiClient, ErrorKind};
+use crate::api::{ApiClient, ApiError, ErrorKind};
 use crate::cli::CreateArgs;
 use crate::config::Settings;
 use crate::delivery::engine::{Command, Delivery, Event, Phase, Rules, Step};
@@ -103,19 +103,28 @@ impl Lead<'_> {
         let deadline = Instant::now() + rules.settle + MAX_WAIT;
         let mut delivery = Delivery::submitted(self.local_id.0.as_u64_pair().1, rules);
         let mut command = delivery.on(Event::Saved { ok: true }, Instant::now());
+        // Whether the last look-up got an answer (else "not on the server yet" is not known).
+        let mut looked_up_ok = false;
         loop {
             let event = match command {
                 Command::Queue => Event::Go,
                 Command::Send => {
                     let result = self.api.create_lead(self.request).await;
-                    if let Err(e) = &result {
+                    // A refusal is the end, and the report says it; what passes is said now.
+                    if let Some(e) = result.as_ref().err().filter(|e| !matches!(e, ApiError::Rejected { .. }))
+                    {
                         say!("{e}");
                     }
                     Event::Sent(result)
                 }
                 Command::LookUp => {
                     say!("checking whether the server created it");
-                    Event::LookedUp(look_up(self.api, self.request, self.since, taken).await)
+                    let found = look_up(self.api, self.request, self.since, taken).await;
+                    if let Err(e) = &found {
+                        say!("the look-up failed: {e}");
+                    }
+                    looked_up_ok = found.is_ok();
+                    Event::LookedUp(found)
                 }
                 Command::Record(outcome) => Event::Saved { ok: self.record(entry, *outcome) },
                 Command::Wait(until) => {
@@ -130,8 +139,12 @@ impl Lead<'_> {
                         break;
                     }
                     match delivery.settling_left(now) {
-                        Some(left) if settling => say!(
+                        Some(left) if settling && looked_up_ok => say!(
                             "not on the server yet; the server may still be creating it, so it is looked up for {} s more before it is sent again",
+                            secs(left)
+                        ),
+                        Some(left) if settling => say!(
+                            "the server could not be asked; it is asked again for {} s before the lead may be sent again",
                             secs(left)
                         ),
                         _ if resend => say!("trying again in {} s", secs(wait)),

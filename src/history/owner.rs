@@ -84,7 +84,6 @@ pub struct RunLock {
 impl RunLock {
     /// Creates and locks a new run's file in `dir` (made with mode 0700 if missing).
     pub fn take(dir: &Path) -> io::Result<Self> {
-        crate::config::create_private_dir(dir)?;
         // The folder is the app's own: a link there could put the locks where others see them.
         crate::files::own_dir(dir).map_err(io::Error::other)?;
         let id = RunId::new();

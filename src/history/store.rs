@@ -248,8 +248,8 @@ impl HistoryStore {
             options.read(true).append(true).create(true).mode(0o600);
         }
         let file = crate::files::open(&self.path, &mut options).map_err(|e| match e {
-            FileError::Link { path } => HistoryError::Link { path },
-            FileError::NotAFile { path } => HistoryError::NotAFile { path },
+            FileError::Link { path } | FileError::LinkedFolder { path } => HistoryError::Link { path },
+            FileError::NotAFile { path } | FileError::NotAFolder { path } => HistoryError::NotAFile { path },
             FileError::Io { source, .. } => io_error(&self.path, "open")(source),
         })?;
         Ok(file)
