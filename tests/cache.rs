@@ -68,7 +68,11 @@ fn assistants_round_trip_and_do_not_touch_campaigns() {
     let cache = Cache::new(dir.path());
     cache.save_assistants(&assistants()).unwrap();
     let loaded = cache.load_assistants().unwrap().expect("saved");
-    assert_eq!(loaded.value, assistants());
+    // A nested default is not kept (an answer of tiny nested values must not grow when read),
+    // its name is: names are what variables are offered by.
+    let mut expected = assistants();
+    expected[0].variables["nested"] = Value::Null;
+    assert_eq!(loaded.value, expected);
     let keys: Vec<&String> = loaded.value[0].variables.keys().collect();
     assert_eq!(keys, ["customer_name", "company", "limit", "nested"], "order kept");
     assert!(dir.path().join("assistants.json").is_file());

@@ -156,8 +156,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for First<T> {
     }
 }
 
-/// An object of scalar values, at most [`MAX_VARIABLES`] kept; nested values are skipped, as is
-/// anything that is not an object.
+/// An object of scalar values, at most [`MAX_VARIABLES`] kept; a nested value is kept as `null`
+/// (read past), anything that is not an object is an empty one.
 pub fn scalar_object<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String, Value>, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
@@ -169,7 +169,9 @@ pub fn scalar_object<'de, D: Deserializer<'de>>(d: D) -> Result<IndexMap<String,
             let mut kept = IndexMap::new();
             while let Some(key) = map.next_key::<String>()? {
                 let value: Scalar = map.next_value()?;
-                if kept.len() < MAX_VARIABLES && value != Scalar::Skipped {
+                // A nested value is not kept, its name is (as `null`): the name is what a
+                // variable is known by.
+                if kept.len() < MAX_VARIABLES {
                     kept.insert(key, value.into_value());
                 }
             }
@@ -291,7 +293,8 @@ mod tests {
                 "list":[1,2,3,4,[5],{"six":6}]}"#,
         )
         .unwrap();
-        assert_eq!(h.vars.keys().collect::<Vec<_>>(), ["a", "b", "f"]);
+        assert_eq!(h.vars.keys().collect::<Vec<_>>(), ["a", "b", "c", "d", "f"]);
+        assert_eq!(h.vars["c"], Value::Null, "the name kept, the nested value not");
         assert_eq!(h.errors["phone"], ["bad", "3"]);
         assert!(!h.errors.contains_key("x"));
         assert_eq!(h.errors["y"], ["one"]);
