@@ -639,14 +639,21 @@ fn quitting_with_a_lead_on_its_way_finishes_it_first() -> TestResult {
 }
 
 /// Sends a lead to the slow server, then presses Ctrl-Q twice: the first says the app is
-/// finishing the lead, the second quits at once. Checks the lead is left open in the history.
-fn send_and_quit_twice(tui: &mut Tui, dirs: &Dirs) -> TestResult {
+/// finishing the lead, the second (once the request has reached `server`) quits at once.
+/// Checks the lead is left open in the history.
+fn send_and_quit_twice(tui: &mut Tui, dirs: &Dirs, server: &SandboxState) -> TestResult {
     type_phone(tui, &ADA)?;
     type_campaign_id(tui, CAMPAIGN)?;
     tui.send(keys::CTRL_S);
     tui.send(keys::CTRL_Q);
     tui.wait_for("Finishing 1 lead", TIMEOUT)?;
     show(tui, "quitting, finishing the lead");
+    // The second Ctrl-Q leaves the request behind at once: it must have reached the server.
+    let asked = Instant::now();
+    while server.create_requests() == 0 {
+        check(tui, asked.elapsed() < TIMEOUT, "the create reached the server", &asked.elapsed())?;
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let pressed = Instant::now();
     tui.send(keys::CTRL_Q);
     let status = tui.wait_exit(TIMEOUT)?;
@@ -696,7 +703,7 @@ fn quitting_twice_leaves_the_lead_open_and_the_next_start_finds_it_without_sendi
     let (state, base_url) = start_finishing_sandbox(&rt, LATENCY)?;
     let dirs = Dirs::new();
     let mut tui = start_live(live_command_to(&dirs, DEMO_KEY, &base_url, &[]), DEFAULT)?;
-    send_and_quit_twice(&mut tui, &dirs)?;
+    send_and_quit_twice(&mut tui, &dirs, &state)?;
     // The first run's request creates the lead on the server after all.
     let start = Instant::now();
     while leads_with(&state.leads(), ADA.e164) == 0 {
@@ -732,7 +739,7 @@ fn quitting_twice_before_the_server_acted_and_the_next_start_sends_it_once() -> 
     let sandbox = start_sandbox(&rt, SandboxOptions { latency: LATENCY, ..SandboxOptions::default() })?;
     let dirs = Dirs::new();
     let mut tui = start_live(live_command(&dirs, &sandbox, &[]), DEFAULT)?;
-    send_and_quit_twice(&mut tui, &dirs)?;
+    send_and_quit_twice(&mut tui, &dirs, &sandbox.state())?;
     check(
         &tui,
         sandbox.state().create_requests() == 1,
