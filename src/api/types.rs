@@ -559,7 +559,7 @@ fn id_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match Scalar::deserialize(d)? {
         Scalar::Str(s) if !s.is_empty() => Ok(s),
         Scalar::Num(n) => Ok(n.to_string()),
-        _ => Err(serde::de::Error::custom("id is not a number or a string")),
+        _ => Err(serde::de::Error::custom("id is not a number or string")),
     }
 }
 
