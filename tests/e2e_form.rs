@@ -430,3 +430,41 @@ fn tab_after_the_rows_are_pre_filled_late_goes_to_the_first_row() -> TestResult 
     }
     Ok(())
 }
+
+/// The campaign is the team's record: a phone a colleague entered (on another machine, here
+/// straight on the server) is flagged beside the phone as it is typed, with the server's id, and
+/// the duplicate guard asks before sending it, though this history never had it.
+#[test]
+fn a_colleagues_lead_is_flagged_while_its_phone_is_typed() -> TestResult {
+    let mut s = Session::start()?;
+    let colleague = {
+        let api = autocalls_tui::api::ApiClient::new(autocalls_tui::api::ClientOptions {
+            base_url: s.live.sandbox.base_url(),
+            key: secrecy::SecretString::from(s.live.sandbox.key().to_owned()),
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(10),
+            max_answer: autocalls_tui::api::DEFAULT_MAX_ANSWER,
+        })
+        .map_err(|e| Failure(e.to_string()))?;
+        let mut lead = autocalls_tui::api::types::CreateLead {
+            phone_number: "+491701234567".into(),
+            campaign_id: HANNOVER_ID,
+            variables: Default::default(),
+            allow_dupplicate: false,
+            secondary_contacts: vec![],
+        };
+        lead.variables.insert("customer_name", "Katrin Vogel");
+        s.live.rt.block_on(api.create_lead(&lead)).map_err(|e| Failure(e.to_string()))?.lead.id
+    };
+    let tui = &mut s.tui;
+    type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
+    pick_campaign(tui, "hannover", HANNOVER_ID, HANNOVER_NAME)?;
+    tui.wait_for(&format!("already in this campaign: #{colleague}"), TIMEOUT)?;
+    tui.send(keys::CTRL_S);
+    tui.wait_for("by someone else", TIMEOUT)?;
+    check(&s, s.state().create_requests() == 1, "only the colleague's create", &s.state().create_requests())?;
+    let tui = &mut s.tui;
+    tui.send(keys::ESC);
+    tui.wait_gone("Already in this campaign", TIMEOUT)?;
+    Ok(())
+}

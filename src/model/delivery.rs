@@ -22,6 +22,8 @@ pub struct DuplicatePrompt {
     pub created_at: Timestamp,
     /// The earlier lead's server id.
     pub lead_id: Option<crate::api::types::LeadId>,
+    /// Whether the earlier lead is someone else's (the server has it, this history does not).
+    pub theirs: bool,
 }
 
 impl App {
@@ -46,6 +48,22 @@ impl App {
                 created_at: earlier.submitted_at,
                 lead_id: earlier.lead_id.clone(),
                 request,
+                theirs: false,
+            };
+            self.open_overlay(Overlay::Duplicate(Box::new(prompt)));
+            return vec![];
+        }
+        // The team's: the server holds the phone though this history does not.
+        if !request.allow_dupplicate
+            && let Some(super::team::Known::Present(lead)) =
+                self.team.known(&(request.phone_number.to_string(), request.campaign_id), self.now)
+        {
+            let created_at = lead.created_at.as_deref().and_then(crate::delivery::parse_server_time);
+            let prompt = DuplicatePrompt {
+                created_at: created_at.unwrap_or(self.clock),
+                lead_id: Some(lead.id.clone()),
+                request,
+                theirs: true,
             };
             self.open_overlay(Overlay::Duplicate(Box::new(prompt)));
             return vec![];

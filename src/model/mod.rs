@@ -18,6 +18,7 @@ pub mod outbox;
 mod rows;
 pub mod screen;
 mod tail;
+pub mod team;
 
 use std::collections::HashMap;
 
@@ -173,6 +174,8 @@ pub struct App {
     pub region: Option<Region>,
     /// The sending side: each lead on its way, and the leads other runs hold.
     pub outbox: Outbox,
+    /// What the server says of the phone being typed (the team's leads).
+    pub team: team::TeamCheck,
     /// The user asked to quit while leads were on their way; quit once they are settled.
     pub quit_pending: bool,
     /// Terminal size.
@@ -214,6 +217,7 @@ impl App {
             connection: Connection::Unknown,
             region: options.region,
             outbox: Outbox::new(options.run, options.rules),
+            team: team::TeamCheck::default(),
             quit_pending: false,
             size: (80, 24),
             spinner: 0,
@@ -313,6 +317,7 @@ impl App {
         effects.extend(self.pump());
         effects.extend(self.follow_story());
         effects.extend(self.keep_draft());
+        effects.extend(self.ask_team());
         effects.extend(self.history.take_pass().map(Effect::Filter));
         effects.append(&mut self.queued);
         self.quit_if_settled();
@@ -328,6 +333,10 @@ impl App {
                 vec![]
             }
             Msg::StatusesRefreshed(result) => self.statuses_refreshed(result),
+            Msg::TeamChecked { phone, campaign, result } => {
+                self.team_said(phone, campaign, result);
+                vec![]
+            }
             Msg::Noted(result) => {
                 if let Err(e) = result {
                     self.notify(Level::Error, format!("The server's statuses could not be kept: {e}"));

@@ -64,6 +64,15 @@ pub enum Msg {
         /// Why not, when it could not.
         result: Result<(), HistoryError>,
     },
+    /// What the server says of a phone in a campaign (the newest such lead, or none).
+    TeamChecked {
+        /// The phone, E.164.
+        phone: String,
+        /// The campaign.
+        campaign: u64,
+        /// The lead the campaign holds with it, if any.
+        result: Result<Option<crate::api::types::Lead>, ApiError>,
+    },
     /// Records of what was seen reached the disk, or could not.
     Noted(Result<(), HistoryError>),
     /// The local time zone, to show times in.
@@ -152,6 +161,7 @@ impl Msg {
             Msg::StoryRead { .. } => "story-read",
             Msg::Appended { .. } => "appended",
             Msg::Noted(_) => "noted",
+            Msg::TeamChecked { .. } => "team-checked",
             Msg::TimeZoneFound(_) => "time-zone-found",
             Msg::CacheLoaded { .. } => "cache-loaded",
             Msg::CampaignsFetched(_) => "campaigns-fetched",
@@ -329,6 +339,13 @@ pub enum Effect {
     },
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
+    /// Ask the server whether the campaign holds this phone; answers `TeamChecked`.
+    CheckTeam {
+        /// The phone, E.164.
+        phone: String,
+        /// The campaign.
+        campaign: u64,
+    },
     /// Append records that only note what was seen (the server's statuses); answers `Noted`.
     Note(Vec<Record>),
     /// Find the local time zone; answers `TimeZoneFound`.

@@ -178,7 +178,9 @@ impl App {
     /// countdown of queued leads once a second, and the end of the earliest wait. `None` when
     /// nothing changes by itself (no timer at all).
     pub fn next_wake(&self, now: Instant) -> Option<Instant> {
-        self.outbox.next_wake(now)
+        let outbox = self.outbox.next_wake(now);
+        let team = self.team.next_wake(now);
+        outbox.into_iter().chain(team).min()
     }
 
     /// Leads on their way right now, for the header.

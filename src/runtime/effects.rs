@@ -64,6 +64,18 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 result: store.append(&record),
             });
         }
+        Effect::CheckTeam { phone, campaign } => with_api(
+            services,
+            tasks,
+            {
+                let phone = phone.clone();
+                move |e| Msg::TeamChecked { phone, campaign, result: Err(e) }
+            },
+            |api| async move {
+                let result = crate::delivery::already_in_campaign(&api, &phone, campaign).await;
+                Msg::TeamChecked { phone, campaign, result }
+            },
+        ),
         Effect::Note(records) => {
             let store = services.history.clone();
             blocking(tasks, move || Msg::Noted(records.iter().try_for_each(|r| store.append(r))));

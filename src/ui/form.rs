@@ -218,6 +218,14 @@ fn phone_row(
             Span::styled(ellipsize(" +country code, or a national number", hint_width), theme::hint())
         }
         (None, false) => match lead::parse_phone(input.text(), app.region) {
+            // The team's: the campaign on the server holds this phone already.
+            Ok(_)
+                if focus == Focus::Phone
+                    && let Some(crate::model::team::Known::Present(lead)) = app.team_known() =>
+            {
+                let said = crate::delivery::already_there(lead);
+                Span::styled(format!(" ⚠ {}", ellipsize(&said, hint_width.saturating_sub(3))), theme::error())
+            }
             Ok(phone) => {
                 Span::styled(format!(" ✓ {} {}", phone.e164, phone.region.unwrap_or_default()), theme::ok())
             }

@@ -22,10 +22,11 @@ pub fn draw(app: &App, prompt: &DuplicatePrompt, frame: &mut Frame, area: Rect) 
     };
     let when = prompt.created_at.to_zoned_datetime(app.time_zone.clone()).strftime("%Y-%m-%d %H:%M");
     let lead = prompt.lead_id.as_deref().map(|id| format!(" as lead #{id}")).unwrap_or_default();
+    let whose = if prompt.theirs { ", by someone else (it is not in this history)" } else { "" };
     let lines = vec![
         Line::from(vec![
             Span::styled(request.phone_number.clone(), theme::heading()),
-            Span::raw(format!(" was already created in {campaign} on {when}{lead}.")),
+            Span::raw(format!(" was already created in {campaign} on {when}{lead}{whose}.")),
         ]),
         Line::from(""),
         Line::from("Allow duplicate is off, so the API will probably refuse it."),
