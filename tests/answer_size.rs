@@ -289,6 +289,88 @@ async fn answers_of_tiny_values_do_not_grow_when_parsed() {
     assert!(peak < idle + ALLOWED, "idle {:.1} MB, peak {:.1} MB", mb(idle), mb(peak));
 }
 
+/// A server whose every lead page (`page` as asked, 20 pages) is about 3.9 MB of valid, small
+/// leads: 1,000 of them with 440 variables each. Gives its port and how many pages it served.
+async fn fat_pages() -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = Arc::new(AtomicUsize::new(0));
+    let vars: String = (0..440).map(|i| format!(r#""a{i}":0"#)).collect::<Vec<_>>().join(",");
+    let leads: String = (0..1000)
+        .map(|i| format!(r#"{{"id":{i},"phone_number":"+1415555{i:04}","variables":{{{vars}}}}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let leads = Arc::new(leads);
+    let counter = Arc::clone(&served);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (leads, served) = (Arc::clone(&leads), Arc::clone(&counter));
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).into_owned();
+                let page: u64 = head
+                    .split(['?', '&', ' '])
+                    .find_map(|p| p.strip_prefix("page="))
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(1);
+                served.fetch_add(1, Ordering::SeqCst);
+                let body =
+                    format!(r#"{{"data":[{leads}],"current_page":{page},"last_page":20,"total":20000}}"#);
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.write_all(body.as_bytes()).await;
+            });
+        }
+    });
+    (port, served)
+}
+
+/// Seen (a helper's second round): pages of valid, small leads, each under the limit, added up:
+/// a look-up over 20 pages took `create` to 1.3 GB, `leads` too, the TUI's refresh to 1 GB. Now
+/// each page is handed on and let go of (a look-up keeps only its phone's leads, a refresh only
+/// ids and statuses), and a page keeps at most the 100 leads it was asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_do_not_add_up() {
+    let _alone = ALONE.lock().await;
+    let (port, served) = fat_pages().await;
+    let client = ApiClient::new(ClientOptions {
+        base_url: format!("http://127.0.0.1:{port}/api"),
+        key: SecretString::from("1|fixture-secret-key".to_owned()),
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(20),
+        max_answer: DEFAULT_MAX_ANSWER,
+    })
+    .unwrap();
+    let query = autocalls_tui::api::LeadQuery::default();
+    client.each_lead_page(&query, 1, |_| true).await.unwrap();
+    let idle = proc_status("self", "VmRSS").unwrap();
+    let found =
+        autocalls_tui::delivery::look_up(&client, &lead(), jiff::Timestamp::UNIX_EPOCH, &[]).await.unwrap();
+    assert!(found.is_none());
+    let mut seen = 0;
+    client
+        .each_lead_page(&query, 50, |page| {
+            seen += page.len();
+            true
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, 20 * 100, "20 pages, 100 kept of each");
+    assert!(served.load(Ordering::SeqCst) >= 41, "every page was asked");
+    let peak = proc_status("self", "VmHWM").unwrap();
+    assert!(peak < idle + ALLOWED, "idle {:.1} MB, peak {:.1} MB", mb(idle), mb(peak));
+}
+
 /// `create`, the real binary, against a server whose create answer never ends: its memory,
 /// sampled from `/proc` while it runs, stays within 60 MB of what it held when its first
 /// request arrived; it says the answer was too large, looks the lead up (absent), tries again a

@@ -31,6 +31,9 @@ pub struct ClientOptions {
     pub max_answer: usize,
 }
 
+/// At most this many calls of one lead are read.
+pub const MAX_CALLS: usize = 1000;
+
 /// How much of an answer is read unless the config says otherwise: 4 MB, a thousand times a
 /// page of leads.
 pub const DEFAULT_MAX_ANSWER: usize = 4 * 1024 * 1024;
@@ -192,21 +195,43 @@ impl ApiClient {
         types::decode_lead_page(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
     }
 
-    /// Every lead matching `query`, page after page (100 a page), up to `max_pages` pages so a
-    /// huge account cannot keep it going forever. The one paging loop: look-ups and status
-    /// refreshes both go through it.
-    pub async fn all_leads(&self, query: &LeadQuery, max_pages: u64) -> Result<Vec<types::Lead>, ApiError> {
-        let mut leads = Vec::new();
+    /// Every lead matching `query`, page after page (100 a page), each page handed to `take` and
+    /// let go of before the next is asked (so what is held does not grow with the pages), until
+    /// `take` says it has what it needs (`false`), the last page, or `max_pages` pages. A server
+    /// that answers another page than the one asked (a paginator that does not move on) ends it
+    /// too. The one paging loop: look-ups, the duplicate check, status refreshes and `leads`.
+    pub async fn each_lead_page(
+        &self,
+        query: &LeadQuery,
+        max_pages: u64,
+        mut take: impl FnMut(Vec<types::Lead>) -> bool,
+    ) -> Result<(), ApiError> {
         for page in 1..=max_pages.max(1) {
             let query = LeadQuery { per_page: Some(100), page: Some(page), ..query.clone() };
             let result = self.leads(&query).await?;
-            let more = result.has_next();
-            leads.extend(result.data);
-            if !more {
+            let more = result.has_next() && result.current_page == page;
+            if !take(result.data) || !more {
                 break;
             }
         }
-        Ok(leads)
+        Ok(())
+    }
+
+    /// The leads matching `query` that `keep` keeps, from at most `max_pages` pages (see
+    /// [`each_lead_page`](Self::each_lead_page)).
+    pub async fn leads_where(
+        &self,
+        query: &LeadQuery,
+        max_pages: u64,
+        mut keep: impl FnMut(&types::Lead) -> bool,
+    ) -> Result<Vec<types::Lead>, ApiError> {
+        let mut kept = Vec::new();
+        self.each_lead_page(query, max_pages, |page| {
+            kept.extend(page.into_iter().filter(|l| keep(l)));
+            true
+        })
+        .await?;
+        Ok(kept)
     }
 
     /// `PUT /user/leads/{id}`: changes what `change` holds; gives the server's message. A PUT
@@ -247,15 +272,17 @@ impl ApiClient {
         types::decode_page(&body).map_err(|e| ApiError::UnknownOutcome(e.to_string()))
     }
 
-    /// Every call matching `query`, page after page (100 a page), up to `max_pages` pages.
+    /// Every call matching `query`, page after page (100 a page), up to `max_pages` pages and
+    /// [`MAX_CALLS`] calls (a lead has a few; more is a server that never stops).
     pub async fn all_calls(&self, query: &CallQuery, max_pages: u64) -> Result<Vec<Call>, ApiError> {
         let mut calls = Vec::new();
         for page in 1..=max_pages.max(1) {
             let result =
                 self.calls(&CallQuery { per_page: Some(100), page: Some(page), ..query.clone() }).await?;
-            let more = result.has_next();
+            let more = result.has_next() && result.current_page == page;
             calls.extend(result.data);
-            if !more {
+            if !more || calls.len() >= MAX_CALLS {
+                calls.truncate(MAX_CALLS);
                 break;
             }
         }

@@ -475,8 +475,9 @@ pub fn decode_page<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Page<T
     })
 }
 
-/// At most this many items of one page are kept (a page is asked for 100).
-pub const MAX_PAGE_ITEMS: usize = 1000;
+/// At most this many items of one page are kept: a page is asked for 100, and a server that
+/// sends more is not believed.
+pub const MAX_PAGE_ITEMS: usize = 100;
 /// At most this many items of a bare list (taken as the only page) are kept.
 pub const MAX_BARE_ITEMS: usize = 100_000;
 

@@ -157,15 +157,17 @@ async fn send(api: &ApiClient, target: &Target, change: &Change) -> Result<Delet
     }
 }
 
-/// Whether the server still lists the lead (by its phone and campaign, then its id).
+/// Whether the server still lists the lead, by its id among the campaign's leads (not by its
+/// phone: a fix made elsewhere, or one whose answer was lost, may have changed it).
 async fn still_there(api: &ApiClient, target: &Target) -> Result<bool, crate::api::ApiError> {
-    let query = LeadQuery {
-        campaign_id: Some(target.campaign),
-        phone_number: Some(target.phone.clone()),
-        ..LeadQuery::default()
-    };
-    let leads = api.all_leads(&query, 10).await?;
-    Ok(leads.iter().any(|l| l.id == target.id))
+    let query = LeadQuery { campaign_id: Some(target.campaign), ..LeadQuery::default() };
+    let mut found = false;
+    api.each_lead_page(&query, super::server::MAX_PAGES, |page| {
+        found = page.iter().any(|l| l.id == target.id);
+        !found
+    })
+    .await?;
+    Ok(found)
 }
 
 /// What `update`'s flags ask to change, checked as the form checks a lead.

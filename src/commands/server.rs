@@ -14,38 +14,64 @@ use crate::config::Settings;
 use crate::history::{HistoryStore, LeadEntry, LocalId};
 
 /// At most this many pages (of 100) are read of one listing: 100,000 leads or calls.
-const MAX_PAGES: u64 = 1000;
+pub(super) const MAX_PAGES: u64 = 1000;
 
-/// `leads`: the server's leads, every page, newest first as the server gives them.
+/// `leads`: the server's leads, every page, newest first as the server gives them; printed page
+/// by page, so a large account is never held whole.
 pub async fn leads(settings: &Settings, args: &LeadsArgs, campaign: Option<u64>) -> ExitCode {
+    use std::io::Write;
     let Some((api, _connection)) = connect(settings).await else { return ExitCode::from(EXIT_INVALID) };
     let query = LeadQuery { campaign_id: campaign, status: args.status.clone(), ..LeadQuery::default() };
-    let leads = match api.all_leads(&query, MAX_PAGES).await {
-        Ok(leads) => leads,
-        Err(e) => return failed(&e),
+    let local: std::collections::HashMap<LeadId, LocalId> =
+        local_leads(settings).into_iter().filter_map(|e| Some((e.lead_id?, e.local_id))).collect();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut shown = 0_usize;
+    let mut broken: Option<std::io::Error> = None;
+    let listed = api
+        .each_lead_page(&query, MAX_PAGES, |page| {
+            for lead in &page {
+                let row = LeadRow::new(lead, &local);
+                let written = if args.json {
+                    let lead = serde_json::to_string_pretty(&row).unwrap_or_default().replace('\n', "\n  ");
+                    write!(out, "{}\n  {lead}", if shown == 0 { "[" } else { "," })
+                } else {
+                    if shown == 0 {
+                        let _ = writeln!(
+                            out,
+                            "{:<10} {:<20} {:<16} {:<9} {:<28} Name",
+                            "Id", "Status", "Phone", "Campaign", "Created"
+                        );
+                    }
+                    row.write_line(&mut out)
+                };
+                if let Err(e) = written {
+                    broken = Some(e);
+                    return false;
+                }
+                shown += 1;
+            }
+            true
+        })
+        .await;
+    let closed = match (args.json, shown) {
+        (true, 0) => writeln!(out, "[]"),
+        (true, _) => writeln!(out, "\n]"),
+        (false, _) => Ok(()),
     };
-    let local = local_leads(settings);
-    let rows: Vec<LeadRow> = leads.iter().map(|lead| LeadRow::new(lead, &local)).collect();
-    if args.json {
-        return print_json(&rows);
+    let written = broken.map_or_else(|| closed.and_then(|()| out.flush()), Err);
+    if let Err(e) = listed {
+        return failed(&e);
     }
-    if rows.is_empty() {
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            say!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        _ => {}
+    }
+    if shown == 0 && !args.json {
         say!("No leads on the server{}.", campaign.map(|c| format!(" in campaign {c}")).unwrap_or_default());
-        return ExitCode::SUCCESS;
-    }
-    println!("{:<10} {:<20} {:<16} {:<9} {:<28} Name", "Id", "Status", "Phone", "Campaign", "Created");
-    for row in &rows {
-        let clean = |s: &str| crate::sanitize::cleaned(s);
-        println!(
-            "{:<10} {:<20} {:<16} {:<9} {:<28} {}{}",
-            clean(&row.id),
-            clean(row.status.as_deref().unwrap_or("")),
-            clean(row.phone_number.as_deref().unwrap_or("")),
-            row.campaign_id.map(|c| c.to_string()).unwrap_or_default(),
-            clean(row.created_at.as_deref().unwrap_or("")),
-            clean(&row.name()),
-            if row.local_id.is_some() { "  (yours)" } else { "" },
-        );
     }
     ExitCode::SUCCESS
 }
@@ -130,8 +156,7 @@ struct LeadRow {
 }
 
 impl LeadRow {
-    fn new(lead: &Lead, local: &[LeadEntry]) -> LeadRow {
-        let local_id = local.iter().rev().find(|e| e.lead_id.as_ref() == Some(&lead.id)).map(|e| e.local_id);
+    fn new(lead: &Lead, local: &std::collections::HashMap<LeadId, LocalId>) -> LeadRow {
         LeadRow {
             id: lead.id.to_string(),
             phone_number: lead.phone_number.clone(),
@@ -139,7 +164,7 @@ impl LeadRow {
             status: lead.status.clone(),
             variables: lead.variables.clone().unwrap_or_else(|| serde_json::json!({})),
             created_at: lead.created_at.clone(),
-            local_id,
+            local_id: local.get(&lead.id).copied(),
         }
     }
 
@@ -147,6 +172,22 @@ impl LeadRow {
         let vars = self.variables.as_object();
         let name = vars.and_then(|v| v.get("customer_name")).or_else(|| vars.and_then(|v| v.values().next()));
         name.and_then(serde_json::Value::as_str).unwrap_or("").to_owned()
+    }
+
+    /// One line of the table, cleaned for the terminal.
+    fn write_line(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let clean = |s: &str| crate::sanitize::cleaned(s);
+        writeln!(
+            out,
+            "{:<10} {:<20} {:<16} {:<9} {:<28} {}{}",
+            clean(&self.id),
+            clean(self.status.as_deref().unwrap_or("")),
+            clean(self.phone_number.as_deref().unwrap_or("")),
+            self.campaign_id.map(|c| c.to_string()).unwrap_or_default(),
+            clean(self.created_at.as_deref().unwrap_or("")),
+            clean(&self.name()),
+            if self.local_id.is_some() { "  (yours)" } else { "" },
+        )
     }
 }
 
@@ -196,12 +237,19 @@ pub(super) async fn find(api: &ApiClient, settings: &Settings, id: &str) -> Resu
         say!("error: `{id}` is neither a lead id (a number) nor a local id (a UUID)");
         return Err(ExitCode::from(EXIT_INVALID));
     }
-    // There is no single-lead GET: the lead is looked for among the account's leads.
-    let leads = match api.all_leads(&LeadQuery::default(), MAX_PAGES).await {
-        Ok(leads) => leads,
-        Err(e) => return Err(failed(&e)),
-    };
-    let Some(lead) = leads.into_iter().find(|l| l.id == id) else {
+    // There is no single-lead GET: the lead is looked for among the account's leads, page by
+    // page until found.
+    let mut found = None;
+    let searched = api
+        .each_lead_page(&LeadQuery::default(), MAX_PAGES, |page| {
+            found = page.into_iter().find(|l| l.id == id);
+            found.is_none()
+        })
+        .await;
+    if let Err(e) = searched {
+        return Err(failed(&e));
+    }
+    let Some(lead) = found else {
         say!("error: the server has no lead {id}");
         return Err(ExitCode::from(EXIT_INVALID));
     };

@@ -67,7 +67,9 @@ pub async fn look_up(
         phone_number: Some(request.phone_number.to_string()),
         ..LeadQuery::default()
     };
-    let leads = api.all_leads(&query, MAX_PAGES).await?;
+    // Only the same number is kept of each page (the server matches phones partially).
+    let same = |l: &Lead| l.phone_number.as_deref() == Some(request.phone_number.as_str());
+    let leads = api.leads_where(&query, MAX_PAGES, same).await?;
     Ok(newest_match(leads, request, since, taken))
 }
 
@@ -84,12 +86,11 @@ pub async fn already_in_campaign(
         phone_number: Some(phone.to_owned()),
         ..LeadQuery::default()
     };
-    let leads = api.all_leads(&query, 5).await?;
     // The server matches phones partially: only the same number counts.
-    Ok(leads
-        .into_iter()
-        .filter(|l| l.phone_number.as_deref() == Some(phone) && l.campaign_id.is_none_or(|c| c == campaign))
-        .max_by_key(|l| l.created_at.as_deref().and_then(parse_server_time)))
+    let same =
+        |l: &Lead| l.phone_number.as_deref() == Some(phone) && l.campaign_id.is_none_or(|c| c == campaign);
+    let leads = api.leads_where(&query, 5, same).await?;
+    Ok(leads.into_iter().max_by_key(|l| l.created_at.as_deref().and_then(parse_server_time)))
 }
 
 /// How a lead the campaign already holds is said: `already in this campaign: #1001, created

@@ -262,11 +262,12 @@ async fn server_statuses(
     let mut statuses = std::collections::HashMap::new();
     for &campaign in campaigns {
         let query = LeadQuery { campaign_id: Some(campaign), ..LeadQuery::default() };
-        for lead in api.all_leads(&query, MAX_PAGES).await? {
-            if let Some(status) = lead.status {
-                statuses.insert(lead.id, status);
-            }
-        }
+        // Page by page: only each lead's id and status are kept.
+        api.each_lead_page(&query, MAX_PAGES, |page| {
+            statuses.extend(page.into_iter().filter_map(|lead| Some((lead.id, lead.status?))));
+            true
+        })
+        .await?;
     }
     Ok(statuses)
 }
