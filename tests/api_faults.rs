@@ -210,3 +210,42 @@ async fn validation_errors_keep_their_fields_and_lose_control_characters() {
     assert_eq!(message, "bad phone");
     assert_eq!(errors["secondary_contacts.0.phone_number"], ["must be E.164"]);
 }
+
+/// Seen: a fix or a delete answered 200 with an empty body or a page that is not JSON was taken
+/// as done (the server had never seen it). Such an answer cannot be read: outcome unknown.
+#[tokio::test]
+async fn a_change_answered_without_json_is_an_unknown_outcome() {
+    for raw in [
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 19\r\n\r\n<html>login</html>\n",
+    ] {
+        let (port, _server) = answer(raw).await;
+        let err = client(port).update_lead(&"1001".into(), &Default::default()).await.unwrap_err();
+        assert!(err.outcome_unknown(), "{err:?}");
+        let (port, _server) = answer(raw).await;
+        let err = client(port).delete_lead(&"1001".into()).await.unwrap_err();
+        assert!(err.outcome_unknown(), "{err:?}");
+    }
+    let (port, _server) =
+        answer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}").await;
+    assert_eq!(client(port).update_lead(&"1001".into(), &Default::default()).await.unwrap(), None);
+}
+
+/// Seen: a server id `..` sent the change to the collection (`PUT /api/user/leads`), and one with
+/// an escape sequence was cleaned into another lead's id. Neither is sent, or taken as an id.
+#[tokio::test]
+async fn ids_that_are_not_ids_are_never_sent() {
+    let port = 9; // nothing is sent: refused before a connection
+    for odd in ["..", ".", ""] {
+        let err = client(port).delete_lead(&odd.into()).await.unwrap_err();
+        assert!(matches!(err, ApiError::Invalid(_)), "{odd:?}: {err:?}");
+    }
+    let body = "{\"data\":{\"id\":\"9\\u001b]0;pwn\\u0007\"}}";
+    let raw = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (port, _server) = answer(Box::leak(raw.into_boxed_str())).await;
+    let err = client(port).create_lead(&lead()).await.unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+}

@@ -239,14 +239,14 @@ impl ApiClient {
     pub async fn update_lead(&self, id: &LeadId, change: &UpdateLead) -> Result<Option<String>, ApiError> {
         let request = self.request_at(reqwest::Method::PUT, &["user", "leads", id.as_str()])?.json(change);
         let body = self.send(request).await?;
-        Ok(message_of(&body))
+        Ok(said(&body)?.message)
     }
 
     /// `DELETE /user/leads/{id}`. A `404` is [`Deleted::AlreadyGone`], not an error.
     pub async fn delete_lead(&self, id: &LeadId) -> Result<Deleted, ApiError> {
         let request = self.request_at(reqwest::Method::DELETE, &["user", "leads", id.as_str()])?;
         match self.send(request).await {
-            Ok(_) => Ok(Deleted::Now),
+            Ok(body) => said(&body).map(|_| Deleted::Now),
             Err(ApiError::Rejected { status: 404, .. }) => Ok(Deleted::AlreadyGone),
             Err(e) => Err(e),
         }
@@ -306,6 +306,7 @@ impl ApiClient {
             #[serde(default)]
             data: Option<Data>,
         }
+        said(&answer)?;
         let answer: Answer = serde_json::from_slice(&answer).unwrap_or_default();
         let status = answer.data.and_then(|d| d.status).and_then(super::bounded::Scalar::into_text);
         let asked = if start { "in-progress" } else { "stopped" };
@@ -334,6 +335,10 @@ impl ApiClient {
         method: reqwest::Method,
         segments: &[&str],
     ) -> Result<reqwest::RequestBuilder, ApiError> {
+        // `.` and `..` would be taken as steps up the path, not as an id.
+        if let Some(odd) = segments.iter().find(|s| s.is_empty() || **s == "." || **s == "..") {
+            return Err(ApiError::Invalid(format!("`{odd}` cannot be sent as a lead id")));
+        }
         let mut url = self.base.clone();
         url.path_segments_mut()
             .map_err(|()| ApiError::Invalid("the base URL cannot take a path".into()))?
@@ -483,16 +488,27 @@ async fn classify_response(response: Response, max_answer: usize) -> Result<Vec<
     }
 }
 
-/// The `message` of a JSON answer, cleaned for display.
-fn message_of(body: &[u8]) -> Option<String> {
+/// What a 2xx answer to a change said: it must be a JSON object (its `message` kept, cleaned).
+/// Anything else (an empty body, a web page sent as something else, garbage) is an answer that
+/// cannot be read, so whether the change was made is not known.
+struct Said {
+    message: Option<String>,
+}
+
+fn said(body: &[u8]) -> Result<Said, ApiError> {
     #[derive(Deserialize)]
-    struct Said {
+    struct Object {
         #[serde(default)]
         message: Option<super::bounded::Scalar>,
     }
-    let said: Said = serde_json::from_slice(body).ok()?;
-    let text = crate::sanitize::cleaned(&said.message?.into_text()?);
-    (!text.is_empty()).then_some(text)
+    let object: Object = serde_json::from_slice(body).map_err(|_| {
+        ApiError::UnknownOutcome(
+            "the server answered without the JSON it sends; whether it did it is not known".into(),
+        )
+    })?;
+    let message =
+        object.message.and_then(super::bounded::Scalar::into_text).map(|m| crate::sanitize::cleaned(&m));
+    Ok(Said { message: message.filter(|m| !m.is_empty()) })
 }
 
 /// Why an answer's body was not read.

@@ -208,7 +208,12 @@ pub(super) struct Target {
 pub(super) async fn find(api: &ApiClient, settings: &Settings, id: &str) -> Result<Target, ExitCode> {
     let id = id.trim();
     let local = local_leads(settings);
+    let by_server_id = |id: &str| local.iter().rev().find(|e| e.lead_id.as_deref() == Some(id));
     let here = match id.parse::<uuid::Uuid>() {
+        // A server's id may be a UUID too: a local id first, then a server id.
+        Ok(uuid) if !local.iter().any(|e| e.local_id.0 == uuid) && by_server_id(id).is_some() => {
+            by_server_id(id).map(|e| (LeadId::from(id), e))
+        }
         Ok(uuid) => {
             let Some(entry) = local.iter().find(|e| e.local_id.0 == uuid) else {
                 say!("error: no lead with the local id {id} in {}", settings.history_file().display());

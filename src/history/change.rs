@@ -157,8 +157,10 @@ impl LeadEntry {
             if let Some(phone) = update.phone_number {
                 self.request.phone_number = phone;
             }
-            if let Some(campaign) = update.campaign_id {
+            if let Some(campaign) = update.campaign_id.filter(|c| *c != self.request.campaign_id) {
                 self.request.campaign_id = campaign;
+                // The old campaign's name no longer is this lead's.
+                self.campaign_name = None;
             }
             for (name, value) in update.variables.iter().flat_map(crate::api::types::Variables::iter) {
                 self.request.variables.insert(name, value);
@@ -229,6 +231,19 @@ mod tests {
         ));
         let (_, orphans) = fold(more);
         assert_eq!(orphans.len(), 1);
+    }
+
+    /// Seen: after a fix moved a lead to another campaign, the list still named the old one.
+    #[test]
+    fn a_lead_moved_to_another_campaign_forgets_the_old_campaigns_name() {
+        let id = LocalId::new();
+        let mut lead = crate::history::LeadEntry::new(id, Timestamp::now(), request());
+        lead.campaign_name = Some("Hannover Messe".into());
+        let change = ChangeId::new();
+        let update = UpdateLead { campaign_id: Some(17), ..UpdateLead::default() };
+        lead.begin_change(change, Change::Update(update), Timestamp::now());
+        lead.end_change(change, ChangeStatus::Done, None, Timestamp::now());
+        assert_eq!((lead.request.campaign_id, lead.campaign_name.as_deref()), (17, None));
     }
 
     #[test]

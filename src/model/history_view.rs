@@ -380,7 +380,11 @@ impl HistoryView {
     /// The newest lead created with this phone in this campaign.
     pub fn created_with(&mut self, phone: &str, campaign: u64) -> Option<&LeadEntry> {
         let found = self.with_contact(phone, campaign);
-        let newest = found.into_iter().rev().find(|&i| self.entries[i].status == Status::Created);
+        // A lead taken back is no longer in the campaign.
+        let newest = found
+            .into_iter()
+            .rev()
+            .find(|&i| self.entries[i].status == Status::Created && !self.entries[i].is_deleted());
         newest.map(|i| &self.entries[i])
     }
 

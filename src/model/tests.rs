@@ -528,6 +528,35 @@ fn a_history_read_again_after_it_was_replaced_lists_what_it_holds() {
     assert_eq!(app.history.len(), 2, "the new lead and the one still on its way");
 }
 
+/// Seen: a lead taken back (deleted on the server) still made the duplicate guard ask.
+#[test]
+fn a_deleted_lead_does_not_hold_its_phone() {
+    use crate::history::{Change, ChangeId, ChangeStatus};
+    let mut app = app();
+    let request = crate::api::types::CreateLead {
+        phone_number: "+14155550100".into(),
+        campaign_id: 12,
+        variables: Default::default(),
+        allow_dupplicate: false,
+        secondary_contacts: vec![],
+    };
+    let mut gone = LeadEntry::new(LocalId::new(), jiff::Timestamp::UNIX_EPOCH, request);
+    gone.apply(
+        crate::history::Outcome {
+            status: Status::Created,
+            lead_id: Some("1001".into()),
+            ..Default::default()
+        },
+        jiff::Timestamp::UNIX_EPOCH,
+    );
+    let change = ChangeId::new();
+    gone.begin_change(change, Change::Delete, jiff::Timestamp::UNIX_EPOCH);
+    gone.end_change(change, ChangeStatus::Done, None, jiff::Timestamp::UNIX_EPOCH);
+    app.update(Msg::HistoryLoaded { entries: vec![gone].into(), problems: vec![], end: 0 });
+    submit_valid(&mut app, "+14155550100");
+    assert!(app.overlay.is_none(), "sent without asking: {:?}", app.overlay);
+}
+
 #[test]
 fn history_selection_stays_in_range() {
     let mut app = app();

@@ -235,6 +235,8 @@ fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
         let paused = app.key_problem.is_some() && matches!(delivery.phase, crate::model::Phase::Ready(_));
         let mark = if delivery.is_busy() && !paused { SPINNER[app.spinner % SPINNER.len()] } else { "·" };
         format!("{mark} {}", if paused { "needs key" } else { delivery.label() })
+    } else if entry.is_deleted() {
+        "✗ deleted".to_owned()
     } else {
         let mark = match entry.status {
             Status::Created => "✓",
