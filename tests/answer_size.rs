@@ -66,16 +66,22 @@ impl Streamer {
     }
 }
 
-async fn serve(mut stream: TcpStream, how: Huge, written: Arc<AtomicU64>, huge: Arc<AtomicUsize>) {
+/// A request's head (to the blank line), as text; `None` when the client closes first.
+async fn read_head(stream: &mut TcpStream) -> Option<String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
         match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return None,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
-    if buf.starts_with(b"GET /api/user/leads") {
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+async fn serve(mut stream: TcpStream, how: Huge, written: Arc<AtomicU64>, huge: Arc<AtomicUsize>) {
+    let Some(head) = read_head(&mut stream).await else { return };
+    if head.starts_with("GET /api/user/leads") {
         let body = r#"{"data":[],"current_page":1,"last_page":1,"total":0}"#;
         let answer = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -190,15 +196,7 @@ async fn fixed(answers: Vec<(&'static str, u16, Vec<u8>)>) -> u16 {
         while let Ok((mut stream, _)) = listener.accept().await {
             let answers = Arc::clone(&answers);
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).into_owned();
+                let Some(head) = read_head(&mut stream).await else { return };
                 let path = head.split(' ').nth(1).unwrap_or("").split('?').next().unwrap_or("").to_owned();
                 let Some((_, status, body)) = answers.iter().find(|(p, _, _)| *p == path) else { return };
                 let answer = format!(
@@ -306,15 +304,7 @@ async fn fat_pages() -> (u16, Arc<AtomicUsize>) {
         while let Ok((mut stream, _)) = listener.accept().await {
             let (leads, served) = (Arc::clone(&leads), Arc::clone(&counter));
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).into_owned();
+                let Some(head) = read_head(&mut stream).await else { return };
                 let page: u64 = head
                     .split(['?', '&', ' '])
                     .find_map(|p| p.strip_prefix("page="))
