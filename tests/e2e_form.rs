@@ -459,7 +459,7 @@ fn a_colleagues_lead_is_flagged_while_its_phone_is_typed() -> TestResult {
     let tui = &mut s.tui;
     type_phone(tui, "0170 1234567", "+491701234567", "DE")?;
     pick_campaign(tui, "hannover", HANNOVER_ID, HANNOVER_NAME)?;
-    tui.wait_for(&format!("already in this campaign: #{colleague}"), TIMEOUT)?;
+    tui.wait_for(&format!("#{colleague} already in campaign"), TIMEOUT)?;
     tui.send(keys::CTRL_S);
     tui.wait_for("by someone else", TIMEOUT)?;
     check(&s, s.state().create_requests() == 1, "only the colleague's create", &s.state().create_requests())?;

@@ -223,7 +223,19 @@ fn phone_row(
                 if focus == Focus::Phone
                     && let Some(crate::model::team::Known::Present(lead)) = app.team_known() =>
             {
-                let said = crate::delivery::already_there(lead);
+                // The id first when it is narrow: it is what the dashboard finds the lead by.
+                let full = crate::delivery::already_there(lead);
+                let said = if full.chars().count() + 3 <= hint_width {
+                    full
+                } else {
+                    let status =
+                        lead.status.as_deref().map(|s| format!(" · {}", crate::sanitize::cleaned(s)));
+                    format!(
+                        "#{} already in campaign{}",
+                        crate::sanitize::cleaned(&lead.id),
+                        status.unwrap_or_default()
+                    )
+                };
                 Span::styled(format!(" ⚠ {}", ellipsize(&said, hint_width.saturating_sub(3))), theme::error())
             }
             Ok(phone) => {
