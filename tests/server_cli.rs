@@ -121,3 +121,23 @@ async fn a_campaign_starts_only_with_leads() {
     let out = home.run(&["campaign", "stop", "23"]).await;
     assert_eq!((code(&out), text(&out.stdout).trim()), (0, "Campaign 23 is stopped."));
 }
+
+/// Seen: `update --phone` moved a lead onto a phone the campaign already held (a duplicate
+/// `create` refuses). Now it says what the campaign holds and sends nothing: exit 3.
+#[tokio::test]
+async fn a_fix_onto_a_phone_the_campaign_holds_is_refused() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let home = Home::new(sandbox.base_url(), sandbox.key());
+    for phone in ["+14155550100", "+14155550101"] {
+        let out = home.run(&["create", "--phone", phone, "--campaign", "12"]).await;
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    }
+    let second = sandbox.state().leads()[1].id.to_string();
+    let out = home.run(&["update", &second, "--phone", "+1 415 555 0100"]).await;
+    assert_eq!(code(&out), 3, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("already in this campaign: #1001"), "{}", text(&out.stderr));
+    assert_eq!(sandbox.state().leads()[1].phone_number.as_deref(), Some("+14155550101"));
+    // Its own phone, again, is no duplicate of itself.
+    let out = home.run(&["update", &second, "--phone", "+1 415 555 0101", "--var", "customer_name=Bo"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+}

@@ -56,6 +56,21 @@ async fn run(settings: &Settings, id: &str, change: Change, json: bool) -> ExitC
         Change::Update(_) => Kind::Update,
         Change::Delete => Kind::Delete,
     };
+    // A fix that moves the lead to a phone or a campaign: as create, not onto a phone the
+    // campaign already holds.
+    if let Change::Update(update) = &change
+        && (update.phone_number.is_some() || update.campaign_id.is_some())
+    {
+        let phone = update.phone_number.as_deref().unwrap_or(&target.phone);
+        let campaign = update.campaign_id.unwrap_or(target.campaign);
+        if let Ok(Some(lead)) = crate::delivery::already_in_campaign(&api, phone, campaign).await
+            && lead.id != target.id
+        {
+            say!("{phone}: {}", crate::delivery::already_there(&lead));
+            say!("Nothing was sent.");
+            return ExitCode::from(EXIT_REJECTED);
+        }
+    }
     let journal = match Journal::open(settings, &target, &change) {
         Ok(journal) => journal,
         Err(code) => return code,
@@ -72,6 +87,9 @@ async fn run(settings: &Settings, id: &str, change: Change, json: bool) -> ExitC
             Command::Record(status, error) => {
                 if let Some(error) = &error {
                     say!("{}", error.message);
+                    for (field, messages) in &error.fields {
+                        say!("  {field}: {}", messages.join(" "));
+                    }
                 }
                 if let Some(journal) = &journal {
                     journal.ended(status, error.clone());

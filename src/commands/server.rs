@@ -98,6 +98,8 @@ pub async fn calls(settings: &Settings, args: &CallsArgs) -> ExitCode {
         .filter(|c| c.client_phone_number.as_deref().is_none_or(|p| p == target.phone))
         .collect();
     if args.json {
+        let calls: Vec<serde_json::Value> =
+            calls.iter().map(|c| cleaned_value(serde_json::to_value(c).unwrap_or_default())).collect();
         return print_json(&calls);
     }
     if calls.is_empty() {
@@ -157,13 +159,16 @@ struct LeadRow {
 
 impl LeadRow {
     fn new(lead: &Lead, local: &std::collections::HashMap<LeadId, LocalId>) -> LeadRow {
+        // Cleaned here too: JSON escapes C0 controls, but C1 controls and bidi overrides would
+        // reach a terminal as they are.
+        let clean = |s: &Option<String>| s.as_deref().map(crate::sanitize::cleaned);
         LeadRow {
             id: lead.id.to_string(),
-            phone_number: lead.phone_number.clone(),
+            phone_number: clean(&lead.phone_number),
             campaign_id: lead.campaign_id.or(lead.campaign.as_ref().map(|c| c.id)),
-            status: lead.status.clone(),
-            variables: lead.variables.clone().unwrap_or_else(|| serde_json::json!({})),
-            created_at: lead.created_at.clone(),
+            status: clean(&lead.status),
+            variables: cleaned_value(lead.variables.clone().unwrap_or_else(|| serde_json::json!({}))),
+            created_at: clean(&lead.created_at),
             local_id: local.get(&lead.id).copied(),
         }
     }
@@ -303,6 +308,19 @@ pub(super) fn failed(error: &ApiError) -> ExitCode {
         ApiError::Rejected { .. } | ApiError::Auth(_) => EXIT_REJECTED,
         _ => EXIT_UNSURE,
     })
+}
+
+/// `value` with every string (and key) cleaned of control and bidi characters.
+fn cleaned_value(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(crate::sanitize::cleaned(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(cleaned_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter().map(|(k, v)| (crate::sanitize::cleaned(&k), cleaned_value(v))).collect(),
+        ),
+        other => other,
+    }
 }
 
 fn print_json(value: &impl Serialize) -> ExitCode {

@@ -88,6 +88,11 @@ impl ChangeDelivery {
     /// What `event` leads to, in order: maybe a record, then what to do next.
     pub fn on(&mut self, event: Event, now: Instant) -> Vec<Command> {
         match event {
+            // A request sent again after an unknown outcome is marked first, as a create's is.
+            Event::WaitOver if self.after_wait == Command::Send && self.status == ChangeStatus::Unknown => {
+                self.status = ChangeStatus::Pending;
+                vec![Command::Record(ChangeStatus::Pending, None), Command::Send]
+            }
             Event::WaitOver => vec![self.after_wait.clone()],
             Event::Sent(Ok(Deleted::Now)) => self.end(ChangeStatus::Done, None),
             Event::Sent(Ok(Deleted::AlreadyGone)) => match self.kind {
@@ -197,7 +202,11 @@ mod tests {
         let next = fix.on(Event::Sent(Err(unknown())), now);
         assert_eq!(statuses(&next), [ChangeStatus::Unknown]);
         assert!(matches!(next.last(), Some(Command::Wait(at)) if *at > now));
-        assert_eq!(fix.on(Event::WaitOver, now), [Command::Send], "no look-up: a PUT may be repeated");
+        assert_eq!(
+            fix.on(Event::WaitOver, now),
+            [Command::Record(ChangeStatus::Pending, None), Command::Send],
+            "no look-up: a PUT may be repeated (marked pending first)"
+        );
         let done = fix.on(Event::Sent(Ok(Deleted::Now)), now);
         assert_eq!(done.last(), Some(&Command::Finished(ChangeStatus::Done)));
     }
