@@ -6,23 +6,16 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 use super::create::{EXIT_CREATED, EXIT_INVALID, EXIT_REJECTED, EXIT_UNSURE};
 use super::server::{Target, find};
 use crate::api::types::{UpdateLead, Variables};
-use crate::api::{ApiClient, Deleted, LeadQuery};
 use crate::cli::{DeleteArgs, UpdateArgs};
 use crate::config::Settings;
-use crate::delivery::change::{ChangeDelivery, Command, Event, Kind};
+use crate::delivery::change::{self as delivery, Kind, Patience};
 use crate::history::{
     Change, ChangeId, ChangeStatus, Event as RecordEvent, HistoryStore, LeadError, Record, RunLock,
 };
-
-/// At most this many requests before the change is left open for a later run.
-const MAX_SENDS: u32 = 3;
-/// The longest pause followed between them.
-const MAX_WAIT: Duration = Duration::from_secs(10);
 
 /// `update ID [--phone P] [--campaign ID] [--var KEY=VALUE]... [--status S] [--json]`.
 pub async fn update(settings: &Settings, args: &UpdateArgs) -> ExitCode {
@@ -77,48 +70,15 @@ async fn run(settings: &Settings, id: &str, change: Change, json: bool) -> ExitC
     };
     let change_id = journal.as_ref().map_or_else(ChangeId::new, |j| j.change_id);
     let salt = change_id.0.as_u64_pair().1;
-    let (mut delivery, first) = ChangeDelivery::new(kind, salt);
-    let mut queue = std::collections::VecDeque::from([first]);
-    let mut last_error: Option<LeadError> = None;
-    let mut sends = 0;
-    let status = loop {
-        let Some(command) = queue.pop_front() else { break delivery.status };
-        let event = match command {
-            Command::Record(status, error) => {
-                if let Some(error) = &error {
-                    say!("{}", error.message);
-                    for (field, messages) in &error.fields {
-                        say!("  {field}: {}", messages.join(" "));
-                    }
-                }
-                if let Some(journal) = &journal {
-                    journal.ended(status, error.clone());
-                }
-                last_error = error.or(last_error);
-                continue;
-            }
-            Command::Finished(status) => break status,
-            Command::Send if sends >= MAX_SENDS => break delivery.status,
-            Command::Send => {
-                sends += 1;
-                Event::Sent(send(&api, &target, &change).await)
-            }
-            Command::LookUp => {
-                say!("checking whether the server still has lead {}", target.id);
-                Event::LookedUp(still_there(&api, &target).await)
-            }
-            Command::Wait(until) => {
-                let wait = until.saturating_duration_since(Instant::now());
-                if wait > MAX_WAIT || sends >= MAX_SENDS {
-                    break delivery.status;
-                }
-                say!("trying again in {} s", wait.as_secs().max(1));
-                tokio::time::sleep(wait).await;
-                Event::WaitOver
-            }
-        };
-        queue.extend(delivery.on(event, Instant::now()));
+    let to =
+        delivery::Target { id: target.id.clone(), phone: target.phone.clone(), campaign: target.campaign };
+    let write = |status, error: Option<&LeadError>| {
+        if let Some(journal) = &journal {
+            journal.ended(status, error.cloned());
+        }
     };
+    let (status, last_error) =
+        delivery::drive(&api, &to, &change, salt, Patience::DEFAULT, write, |said| say!("{said}")).await;
     report(&target, kind, status, last_error.as_ref(), change_id, json)
 }
 
@@ -165,27 +125,6 @@ fn record(local_id: crate::history::LocalId, event: RecordEvent) -> Record {
         run: None,
         event,
     }
-}
-
-/// One request: the fix (`Deleted::Now` standing for done) or the delete.
-async fn send(api: &ApiClient, target: &Target, change: &Change) -> Result<Deleted, crate::api::ApiError> {
-    match change {
-        Change::Update(update) => api.update_lead(&target.id, update).await.map(|_| Deleted::Now),
-        Change::Delete => api.delete_lead(&target.id).await,
-    }
-}
-
-/// Whether the server still lists the lead, by its id among the campaign's leads (not by its
-/// phone: a fix made elsewhere, or one whose answer was lost, may have changed it).
-async fn still_there(api: &ApiClient, target: &Target) -> Result<bool, crate::api::ApiError> {
-    let query = LeadQuery { campaign_id: Some(target.campaign), ..LeadQuery::default() };
-    let mut found = false;
-    api.each_lead_page(&query, super::server::MAX_PAGES, |page| {
-        found = page.iter().any(|l| l.id == target.id);
-        !found
-    })
-    .await?;
-    Ok(found)
 }
 
 /// What `update`'s flags ask to change, checked as the form checks a lead.

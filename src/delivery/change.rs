@@ -13,8 +13,9 @@
 use std::time::{Duration, Instant};
 
 use super::backoff;
-use crate::api::{ApiError, Deleted};
-use crate::history::{ChangeStatus, LeadError};
+use crate::api::types::LeadId;
+use crate::api::{ApiClient, ApiError, Deleted, LeadQuery};
+use crate::history::{Change, ChangeStatus, LeadError};
 
 /// Which request the change makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +171,109 @@ impl ChangeDelivery {
         let wait = asked.unwrap_or_else(|| backoff(self.tries, self.salt));
         vec![Command::Record(status, Some(error.into())), Command::Wait(now + wait)]
     }
+}
+
+/// The lead a change is for, as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The server's id.
+    pub id: LeadId,
+    /// Its phone, E.164 (what the duplicate check asks about).
+    pub phone: String,
+    /// Its campaign (where a look-up searches for its id).
+    pub campaign: u64,
+}
+
+/// How long a driver keeps at it before it leaves the change open.
+#[derive(Debug, Clone, Copy)]
+pub struct Patience {
+    /// Requests sent at most.
+    pub sends: u32,
+    /// The longest pause followed.
+    pub longest_wait: Duration,
+}
+
+impl Patience {
+    /// What `update`, `delete` and the TUI follow: 3 requests, pauses of up to 10 s.
+    pub const DEFAULT: Patience = Patience { sends: 3, longest_wait: Duration::from_secs(10) };
+}
+
+/// Carries a change out by these rules: sends, looks up, pauses, and hands every record to
+/// `record` (which writes it to the history) as it comes; `say` hears what goes on, for a
+/// person. Gives how it ended and the last error; an open status means it was left for later.
+pub async fn drive(
+    api: &ApiClient,
+    target: &Target,
+    change: &Change,
+    salt: u64,
+    patience: Patience,
+    mut record: impl FnMut(ChangeStatus, Option<&LeadError>),
+    mut say: impl FnMut(String),
+) -> (ChangeStatus, Option<LeadError>) {
+    let kind = match change {
+        Change::Update(_) => Kind::Update,
+        Change::Delete => Kind::Delete,
+    };
+    let (mut delivery, first) = ChangeDelivery::new(kind, salt);
+    let mut queue = std::collections::VecDeque::from([first]);
+    let mut last_error: Option<LeadError> = None;
+    let mut sends = 0;
+    let status = loop {
+        let Some(command) = queue.pop_front() else { break delivery.status };
+        let event = match command {
+            Command::Record(status, error) => {
+                if let Some(error) = &error {
+                    say(error.message.clone());
+                    for (field, messages) in &error.fields {
+                        say(format!("  {field}: {}", messages.join(" ")));
+                    }
+                }
+                record(status, error.as_ref());
+                last_error = error.or(last_error);
+                continue;
+            }
+            Command::Finished(status) => break status,
+            Command::Send if sends >= patience.sends => break delivery.status,
+            Command::Send => {
+                sends += 1;
+                let result = match change {
+                    Change::Update(update) => api.update_lead(&target.id, update).await.map(|_| Deleted::Now),
+                    Change::Delete => api.delete_lead(&target.id).await,
+                };
+                Event::Sent(result)
+            }
+            Command::LookUp => {
+                say(format!("checking whether the server still has lead {}", target.id));
+                Event::LookedUp(still_there(api, target).await)
+            }
+            Command::Wait(until) => {
+                let wait = until.saturating_duration_since(Instant::now());
+                if wait > patience.longest_wait || sends >= patience.sends {
+                    break delivery.status;
+                }
+                say(format!("trying again in {} s", wait.as_secs().max(1)));
+                tokio::time::sleep(wait).await;
+                Event::WaitOver
+            }
+        };
+        queue.extend(delivery.on(event, Instant::now()));
+    };
+    (status, last_error)
+}
+
+/// Whether the server still lists the lead, by its id among the campaign's leads (not by its
+/// phone: a fix made elsewhere, or one whose answer was lost, may have changed it).
+async fn still_there(api: &ApiClient, target: &Target) -> Result<bool, ApiError> {
+    /// Pages of the campaign searched at most (100,000 leads).
+    const MAX_PAGES: u64 = 1000;
+    let query = LeadQuery { campaign_id: Some(target.campaign), ..LeadQuery::default() };
+    let mut found = false;
+    api.each_lead_page(&query, MAX_PAGES, |page| {
+        found = page.iter().any(|l| l.id == target.id);
+        !found
+    })
+    .await?;
+    Ok(found)
 }
 
 /// Why a fix of a lead the server no longer has was refused.
