@@ -558,11 +558,6 @@ pub fn exact_integers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 
 fn id_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match Scalar::deserialize(d)? {
-        // An id with control or bidi characters would be shown (and then sent) as another one,
-        // once cleaned for the screen: it is no id.
-        Scalar::Str(s) if matches!(crate::sanitize::clean(&s), std::borrow::Cow::Owned(_)) => {
-            Err(serde::de::Error::custom("id holds control characters"))
-        }
         Scalar::Str(s) if !s.is_empty() => Ok(s),
         Scalar::Num(n) => Ok(n.to_string()),
         _ => Err(serde::de::Error::custom("id is not a number or string")),
