@@ -113,6 +113,7 @@ const ALT: KeyModifiers = KeyModifiers::ALT;
 pub const BINDINGS: &[Binding] = &[
     // Enter goes back to the form: a question never sends on the key that also moves on.
     key(KeyCode::Char('s'), NONE, Scope::Confirm, Action::Activate, "send anyway"),
+    key(KeyCode::Char('y'), NONE, Scope::Confirm, Action::Activate, "yes"),
     key(KeyCode::Char('a'), NONE, Scope::Confirm, Action::AllowDuplicate, "allow duplicate, send"),
     key(KeyCode::Esc, NONE, Scope::Confirm, Action::Close, "cancel"),
     key(KeyCode::Enter, NONE, Scope::Confirm, Action::Close, "cancel"),
@@ -139,6 +140,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::PageUp, NONE, Scope::Detail, Action::PageUp, "scroll"),
     key(KeyCode::PageDown, NONE, Scope::Detail, Action::PageDown, "scroll"),
     key(KeyCode::Char('e'), NONE, Scope::Detail, Action::EditLead, "edit as new"),
+    key(KeyCode::Delete, NONE, Scope::Detail, Action::TakeBack, "take back"),
     key(KeyCode::Char('r'), NONE, Scope::Detail, Action::Retry, "retry"),
     key(KeyCode::Enter, NONE, Scope::Search, Action::Activate, "keep the filter"),
     key(KeyCode::Esc, NONE, Scope::Search, Action::Close, "clear the search"),
@@ -182,9 +184,11 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('s'), NONE, Scope::History, Action::RefreshStatus, "server status"),
     key(KeyCode::Char('x'), NONE, Scope::History, Action::Export, "export CSV"),
     key(KeyCode::Char('d'), NONE, Scope::History, Action::CancelLead, "cancel a queued lead"),
+    key(KeyCode::Delete, NONE, Scope::History, Action::TakeBack, "take back (delete)"),
     key(KeyCode::Esc, NONE, Scope::History, Action::Close, "clear filters"),
     key(KeyCode::Char('?'), NONE, Scope::NotText, Action::Help, "help"),
     key(KeyCode::Char('s'), CTRL, Scope::Global, Action::Submit, "send the lead"),
+    key(KeyCode::Char('z'), CTRL, Scope::Global, Action::TakeBack, "take back last lead"),
     key(KeyCode::Tab, NONE, Scope::Global, Action::NextField, "next field"),
     key(KeyCode::BackTab, NONE, Scope::Global, Action::PrevField, "previous field"),
     key(KeyCode::F(1), NONE, Scope::Global, Action::Help, "help"),

@@ -184,6 +184,37 @@ async fn quitting_twice_leaves_the_request_behind_at_once() {
     drop(dir);
 }
 
+/// A lead just created is taken back with Ctrl-Z from the form, after a question: the `change`
+/// record, then the delete on the server, then `changed` done; the list says deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_just_created_is_taken_back_with_ctrl_z() {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let (dir, store, services) = setup(&sandbox);
+    let (app, effects) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
+    let (keys, events) = Keys::new();
+    let mut terminal = Terminal::new(TestBackend::new(160, 30)).unwrap();
+    let history_file = dir.path().join("history.jsonl");
+    let user = async {
+        keys.type_text("+1 415 555 0100");
+        keys.ctrl('s');
+        wait_outcome(&history_file, "created").await;
+        keys.ctrl('z');
+        keys.type_text("y");
+        wait_outcome(&history_file, "done").await;
+        keys.ctrl('q');
+    };
+    let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);
+    let app = app.unwrap();
+    assert!(sandbox.state().leads().is_empty(), "deleted on the server");
+    let entry = app.history.row(0).unwrap();
+    assert!(entry.is_deleted());
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("✗ deleted") && screen.contains("taken back"), "{screen}");
+    let (leads, orphans) = fold(store.load().unwrap().records);
+    assert!(orphans.is_empty());
+    assert!(leads[0].is_deleted(), "the file says so too");
+}
+
 /// A search over the history, each pass on a worker (as a long history's are): the keys reach the
 /// search bar as they are typed, passes overlap with the history being read and with each other,
 /// and what is listed in the end is what the last search finds, newest first.

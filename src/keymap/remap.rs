@@ -47,6 +47,7 @@ pub const COMMANDS: &[(&str, Action)] = &[
     ("edit_lead", Action::EditLead),
     ("retry", Action::Retry),
     ("cancel_lead", Action::CancelLead),
+    ("take_back", Action::TakeBack),
     ("refresh_status", Action::RefreshStatus),
     ("export", Action::Export),
     ("filter_status", Action::CycleStatus),

@@ -264,10 +264,16 @@ impl App {
         match (&outcome.status, &outcome.error) {
             // "Sending again" needs no word: the row says it.
             (Status::Pending, _) => {}
-            (Status::Created, _) => self.notify(
-                Level::Info,
-                format!("Created {phone} (lead #{})", outcome.lead_id.as_deref().unwrap_or("?")),
-            ),
+            (Status::Created, _) => {
+                self.last_created = Some(local_id);
+                let undo = crate::keymap::key_for(super::Action::TakeBack, super::Context::Text)
+                    .map(|key| format!(" · {key} takes it back"))
+                    .unwrap_or_default();
+                self.notify(
+                    Level::Info,
+                    format!("Created {phone} (lead #{}){undo}", outcome.lead_id.as_deref().unwrap_or("?")),
+                );
+            }
             (Status::Queued, Some(error)) => {
                 self.notify(Level::Error, format!("{phone} queued, will retry: {}", error.message));
             }

@@ -18,6 +18,7 @@ pub mod outbox;
 mod rows;
 pub mod screen;
 mod tail;
+mod take_back;
 pub mod team;
 
 use std::collections::HashMap;
@@ -95,6 +96,8 @@ pub enum Overlay {
     Detail(Box<DetailView>),
     /// The API key prompt.
     Key(Box<KeyPrompt>),
+    /// "Take this lead back?"
+    TakeBack(LocalId),
 }
 
 /// The detail view: one lead, how far it is scrolled, and its story as read from the file.
@@ -176,6 +179,8 @@ pub struct App {
     pub outbox: Outbox,
     /// What the server says of the phone being typed (the team's leads).
     pub team: team::TeamCheck,
+    /// The lead this window created last, which Ctrl-Z takes back.
+    pub last_created: Option<LocalId>,
     /// The user asked to quit while leads were on their way; quit once they are settled.
     pub quit_pending: bool,
     /// Terminal size.
@@ -218,6 +223,7 @@ impl App {
             region: options.region,
             outbox: Outbox::new(options.run, options.rules),
             team: team::TeamCheck::default(),
+            last_created: None,
             quit_pending: false,
             size: (80, 24),
             spinner: 0,
@@ -297,6 +303,14 @@ impl App {
                 matches!(self.focus, Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..))
             }
             Action::EditLead => self.focus == Focus::History && !self.history.is_empty(),
+            Action::TakeBack => {
+                let chosen = if self.focus == Focus::History {
+                    self.history.selected_entry()
+                } else {
+                    self.last_created.and_then(|id| self.history.get(&id))
+                };
+                chosen.is_some_and(|e| e.status == Status::Created && !e.is_deleted())
+            }
             Action::CancelLead => self
                 .history
                 .selected_entry()
@@ -333,6 +347,10 @@ impl App {
                 vec![]
             }
             Msg::StatusesRefreshed(result) => self.statuses_refreshed(result),
+            Msg::ChangeEnded { local_id, change_id, status, error } => {
+                self.change_ended(local_id, change_id, status, error);
+                vec![]
+            }
             Msg::TeamChecked { phone, campaign, result } => {
                 self.team_said(phone, campaign, result);
                 vec![]
@@ -478,6 +496,9 @@ impl App {
             return vec![];
         }
         match self.context() {
+            Context::Confirm if matches!(self.overlay, Some(Overlay::TakeBack(_))) => {
+                self.answer_take_back(action == Action::Activate)
+            }
             Context::Confirm => self.answer_duplicate(action),
             Context::KeyPrompt => self.key_prompt_act(action),
             Context::Help => self.then_nothing(|app| app.help_act(action)),
@@ -538,6 +559,11 @@ impl App {
             Action::EditLead => {
                 self.overlay = None;
                 self.edit_selected();
+            }
+            Action::TakeBack => {
+                self.overlay = None;
+                self.focus = Focus::History;
+                self.ask_take_back();
             }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
                 if let Some(Overlay::Detail(view)) = &mut self.overlay {
@@ -654,6 +680,7 @@ impl App {
             Action::CycleCampaign if self.focus == Focus::History => self.cycle_campaign(),
             Action::Retry if self.focus == Focus::History => return self.retry_selected(),
             Action::CancelLead if self.focus == Focus::History => return self.cancel_selected(),
+            Action::TakeBack => self.ask_take_back(),
             Action::RefreshStatus if self.focus == Focus::History => return self.refresh_statuses(),
             Action::Export if self.focus == Focus::History => return self.export(),
             Action::EnterKey => {

@@ -73,6 +73,17 @@ pub enum Msg {
         /// The lead the campaign holds with it, if any.
         result: Result<Option<crate::api::types::Lead>, ApiError>,
     },
+    /// Taking a lead back ended.
+    ChangeEnded {
+        /// The lead.
+        local_id: LocalId,
+        /// The change.
+        change_id: crate::history::ChangeId,
+        /// How it ended (an open status: left for later).
+        status: crate::history::ChangeStatus,
+        /// Why, when it did not succeed.
+        error: Option<crate::history::LeadError>,
+    },
     /// Records of what was seen reached the disk, or could not.
     Noted(Result<(), HistoryError>),
     /// The local time zone, to show times in.
@@ -162,6 +173,7 @@ impl Msg {
             Msg::Appended { .. } => "appended",
             Msg::Noted(_) => "noted",
             Msg::TeamChecked { .. } => "team-checked",
+            Msg::ChangeEnded { .. } => "change-ended",
             Msg::TimeZoneFound(_) => "time-zone-found",
             Msg::CacheLoaded { .. } => "cache-loaded",
             Msg::CampaignsFetched(_) => "campaigns-fetched",
@@ -298,6 +310,8 @@ pub enum Action {
     Retry,
     /// Cancel the selected lead while it waits to be sent.
     CancelLead,
+    /// Take a lead back (delete it on the server): the selected one, or the one just created.
+    TakeBack,
     /// Open the API key prompt.
     EnterKey,
     /// Leave and start again on the built-in sandbox.
@@ -339,6 +353,18 @@ pub enum Effect {
     },
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
+    /// Write `record` (a `change`), then delete the lead on the server by the change rules;
+    /// answers `ChangeEnded`.
+    TakeBack {
+        /// The lead.
+        local_id: LocalId,
+        /// The change.
+        change_id: crate::history::ChangeId,
+        /// The lead as the server knows it.
+        target: crate::delivery::change::Target,
+        /// The `change` record, written first.
+        record: Record,
+    },
     /// Ask the server whether the campaign holds this phone; answers `TeamChecked`.
     CheckTeam {
         /// The phone, E.164.

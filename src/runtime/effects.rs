@@ -64,6 +64,57 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 result: store.append(&record),
             });
         }
+        Effect::TakeBack { local_id, change_id, target, record } => {
+            let store = services.history.clone();
+            let api = services.api.clone();
+            // A remote task: quitting leaves it behind, its records saying where it stood.
+            tasks.remote.spawn(async move {
+                let ended = |status, error| Done::Msg(Msg::change_ended(local_id, change_id, status, error));
+                let written = {
+                    let store = store.clone();
+                    tokio::task::spawn_blocking(move || store.append(&record)).await
+                };
+                if let Err(e) = written.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string()))
+                {
+                    let error = crate::history::LeadError {
+                        kind: crate::api::ErrorKind::Storage,
+                        message: format!("{e}; nothing was sent"),
+                        http_status: None,
+                        fields: Default::default(),
+                    };
+                    return ended(crate::history::ChangeStatus::Failed, Some(error));
+                }
+                let Some(api) = api else {
+                    return ended(crate::history::ChangeStatus::Queued, None);
+                };
+                let write = |status, error: Option<&crate::history::LeadError>| {
+                    let event = RecordEvent::Changed { change_id, status, error: error.cloned() };
+                    let changed = crate::history::Record {
+                        v: crate::history::record::SCHEMA_VERSION,
+                        local_id,
+                        at: jiff::Timestamp::now(),
+                        run: None,
+                        event,
+                    };
+                    if let Err(e) = store.append(&changed) {
+                        tracing::warn!(error = %e, "a change's outcome could not be written");
+                    }
+                };
+                let salt = change_id.0.as_u64_pair().1;
+                let (status, error) = crate::delivery::change::drive(
+                    &api,
+                    &target,
+                    &crate::history::Change::Delete,
+                    salt,
+                    crate::delivery::change::Patience::DEFAULT,
+                    write,
+                    // What a person would read goes to the notice at the end; the log keeps no server text.
+                    |_said| {},
+                )
+                .await;
+                ended(status, error)
+            });
+        }
         Effect::CheckTeam { phone, campaign } => with_api(
             services,
             tasks,

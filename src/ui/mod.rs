@@ -76,6 +76,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::Duplicate(prompt)) => prompt::draw(app, prompt, frame, frame.area()),
         Some(Overlay::Detail(view)) => detail::draw(app, view, frame, frame.area()),
         Some(Overlay::Key(prompt)) => key_prompt::draw(app, prompt, frame, frame.area()),
+        Some(Overlay::TakeBack(local_id)) => prompt::draw_take_back(app, *local_id, frame, frame.area()),
         None => {}
     }
 }

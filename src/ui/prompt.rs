@@ -49,3 +49,38 @@ pub fn draw(app: &App, prompt: &DuplicatePrompt, frame: &mut Frame, area: Rect) 
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), popup);
 }
+
+/// "Take this lead back?", centred over `area`.
+pub fn draw_take_back(app: &App, local_id: crate::history::LocalId, frame: &mut Frame, area: Rect) {
+    let Some(entry) = app.history.get(&local_id) else { return };
+    let request = &entry.request;
+    let campaign = match app.catalog.campaign(request.campaign_id) {
+        Some(c) => format!("{} (#{})", c.name, c.id),
+        None => format!("#{}", request.campaign_id),
+    };
+    let id = entry.lead_id.as_deref().unwrap_or("?");
+    let yes = crate::keymap::keys_for(Action::Activate, Context::Confirm);
+    let lines = vec![
+        Line::from(vec![
+            Span::raw(format!("Take back lead #{id}, ")),
+            Span::styled(request.phone_number.to_string(), theme::heading()),
+            Span::raw(format!(", in {campaign}?")),
+        ]),
+        Line::from(""),
+        Line::from("It is deleted on the server, for everyone; a lead being called cannot be."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(yes, theme::key()),
+            Span::raw(" take it back   "),
+            Span::styled(key(Action::Close), theme::key()),
+            Span::raw(" or Enter: keep it"),
+        ]),
+    ];
+    let popup = super::centered(area, 72, 9);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(" Take the lead back ")
+        .border_style(theme::error());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), popup);
+}
