@@ -76,7 +76,7 @@ pub fn draw_take_back(app: &App, local_id: crate::history::LocalId, frame: &mut 
             Span::raw(" or Enter: keep it"),
         ]),
     ];
-    let popup = super::centered(area, 72, 9);
+    let popup = super::centered(area, 72, 10);
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .title(" Take the lead back ")
