@@ -125,6 +125,18 @@ async fn serve(mut stream: TcpStream, how: Huge, written: Arc<AtomicU64>, huge: 
     }
 }
 
+/// A client for `base_url` with the default answer limit.
+fn client(base_url: &str) -> ApiClient {
+    ApiClient::new(ClientOptions {
+        base_url: base_url.to_owned(),
+        key: SecretString::from("1|fixture-secret-key".to_owned()),
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(20),
+        max_answer: DEFAULT_MAX_ANSWER,
+    })
+    .unwrap()
+}
+
 fn lead() -> CreateLead {
     CreateLead {
         phone_number: "+14155550100".into(),
@@ -155,14 +167,7 @@ async fn the_client_reads_no_more_than_the_limit() {
     let _alone = ALONE.lock().await;
     for how in [Huge::Endless, Huge::Announced] {
         let server = Streamer::start(how).await;
-        let client = ApiClient::new(ClientOptions {
-            base_url: server.base_url(),
-            key: SecretString::from("1|fixture-secret-key".to_owned()),
-            connect_timeout: Duration::from_secs(2),
-            request_timeout: Duration::from_secs(20),
-            max_answer: DEFAULT_MAX_ANSWER,
-        })
-        .unwrap();
+        let client = client(&server.base_url());
         // Warm: the client is built, the runtime's threads and buffers exist.
         let page = client.leads(&Default::default()).await.unwrap();
         assert!(page.data.is_empty());
@@ -256,14 +261,7 @@ async fn answers_of_tiny_values_do_not_grow_when_parsed() {
         ("/api/user/me", 200, br#"{"name":"x"}"#.to_vec()),
     ])
     .await;
-    let client = ApiClient::new(ClientOptions {
-        base_url: format!("http://127.0.0.1:{port}/api"),
-        key: SecretString::from("1|fixture-secret-key".to_owned()),
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(20),
-        max_answer: DEFAULT_MAX_ANSWER,
-    })
-    .unwrap();
+    let client = client(&format!("http://127.0.0.1:{port}/api"));
     client.me().await.unwrap();
     let idle = proc_status("self", "VmRSS").unwrap();
     let created = client.create_lead(&lead()).await.unwrap();
@@ -333,14 +331,7 @@ async fn fat_pages() -> (u16, Arc<AtomicUsize>) {
 async fn pages_do_not_add_up() {
     let _alone = ALONE.lock().await;
     let (port, served) = fat_pages().await;
-    let client = ApiClient::new(ClientOptions {
-        base_url: format!("http://127.0.0.1:{port}/api"),
-        key: SecretString::from("1|fixture-secret-key".to_owned()),
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(20),
-        max_answer: DEFAULT_MAX_ANSWER,
-    })
-    .unwrap();
+    let client = client(&format!("http://127.0.0.1:{port}/api"));
     let query = autocalls_tui::api::LeadQuery::default();
     client.each_lead_page(&query, 1, |_| true).await.unwrap();
     let idle = proc_status("self", "VmRSS").unwrap();
