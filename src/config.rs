@@ -152,6 +152,10 @@ pub struct FileConfig {
     /// that cannot be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_answer_mb: Option<u64>,
+    /// Ask the server where the created leads stand every this many minutes while the TUI is
+    /// open (as `s` does); off unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_refresh_minutes: Option<u64>,
     /// No longer used (open leads are taken over as soon as the run holding them ends); still
     /// read, so an old config file keeps working, with a notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,6 +362,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// The most of one answer that is read, in bytes.
     pub max_answer: usize,
+    /// How often the TUI refreshes the server's statuses by itself; `None`: only on `s`.
+    pub status_refresh: Option<Duration>,
     /// Sentences for the user about the config file that are not errors (a setting no longer
     /// used).
     pub notices: Vec<String>,
@@ -402,6 +408,16 @@ impl Settings {
             connect_timeout: Duration::from_secs(file.connect_timeout_secs.unwrap_or(5)),
             request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(20)),
             max_answer: max_answer(file.max_answer_mb, &paths.config_file)?,
+            status_refresh: match file.status_refresh_minutes {
+                None => None,
+                Some(minutes @ 1..=1440) => Some(Duration::from_secs(minutes * 60)),
+                Some(minutes) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "{}: status_refresh_minutes = {minutes}: give minutes from 1 to 1440",
+                        paths.config_file.display()
+                    )));
+                }
+            },
             notices: file
                 .resume_after_secs
                 .map(|_| {

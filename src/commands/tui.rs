@@ -89,6 +89,7 @@ async fn run_once(settings: &Settings) -> Result<bool, ExitCode> {
         rules: Rules::for_timeout(settings.request_timeout),
         layouts: remembered.layouts.into_iter().collect(),
         draft,
+        status_refresh: settings.status_refresh,
     });
     let mut app = app;
     if let Some(problem) = draft_problem.or(run_problem) {

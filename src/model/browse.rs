@@ -177,8 +177,41 @@ impl App {
             return vec![];
         }
         self.history.refreshing = true;
+        self.history.refreshing_quietly = false;
         self.notify(Level::Info, "Asking the server where your leads stand…");
         vec![Effect::RefreshStatuses(campaigns)]
+    }
+
+    /// With a refresh interval set: asks the server again once it is due (quietly, and only when
+    /// there are created leads and no refresh is under way).
+    pub(super) fn refresh_when_due(&mut self) -> Option<Effect> {
+        let (every, next) = self.status_refresh?;
+        if !self.history.loaded {
+            return None;
+        }
+        let Some(due) = next else {
+            self.status_refresh = Some((every, Some(self.now + every)));
+            return None;
+        };
+        if self.now < due || self.history.refreshing {
+            return None;
+        }
+        self.status_refresh = Some((every, Some(self.now + every)));
+        let mut campaigns: Vec<u64> = self
+            .history
+            .entries()
+            .iter()
+            .filter(|e| e.lead_id.is_some())
+            .map(|e| e.request.campaign_id)
+            .collect();
+        campaigns.sort_unstable();
+        campaigns.dedup();
+        if campaigns.is_empty() {
+            return None;
+        }
+        self.history.refreshing = true;
+        self.history.refreshing_quietly = true;
+        Some(Effect::RefreshStatuses(campaigns))
     }
 
     /// Takes in the server's statuses, and keeps in the history the ones that changed, so they
@@ -213,11 +246,15 @@ impl App {
                 self.history.statuses_at = Some(self.clock);
                 self.history.server_statuses = true;
                 self.history.refilter_if_filtered();
-                self.notify(
-                    Level::Info,
-                    format!("Server status of {matched} lead{} refreshed", plural(matched)),
-                );
+                if !self.history.refreshing_quietly {
+                    self.notify(
+                        Level::Info,
+                        format!("Server status of {matched} lead{} refreshed", plural(matched)),
+                    );
+                }
             }
+            // A refresh by itself that fails says nothing: the next one tries again, `s` says why.
+            Err(e) if self.history.refreshing_quietly => tracing::debug!(error = %e, "status refresh failed"),
             Err(e) => self.notify(Level::Error, format!("Could not refresh the server status: {e}")),
         }
         if noted.is_empty() { vec![] } else { vec![Effect::Note(noted)] }

@@ -2,6 +2,7 @@
 //! view, retry, server statuses and export.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use ratatui_textarea::{Input, Key};
 
@@ -202,6 +203,26 @@ fn server_statuses_land_beside_the_local_ones() {
     assert_eq!(app.history.get(&LocalId(uuid::Uuid::from_u128(3))).unwrap().server_status, None);
     app.update(Msg::StatusesRefreshed(Err(ApiError::Unreachable("down".into()))));
     assert_eq!(app.notice.as_ref().unwrap().level, Level::Error);
+}
+
+/// With `status_refresh_minutes` set, the server is asked again by itself once it is due, and
+/// the app wakes for it.
+#[test]
+fn statuses_refresh_by_themselves_when_asked_to() {
+    let options = AppOptions { status_refresh: Some(Duration::from_secs(300)), ..AppOptions::default() };
+    let (mut app, _) = App::new(options);
+    app.update(Msg::HistoryLoaded {
+        entries: vec![entry(1, "+14155550100", "Ada Lovelace", 12, Status::Created, Some("1001"))].into(),
+        problems: vec![],
+        end: 0,
+    });
+    let wake = app.next_wake(app.now).expect("a wake for the refresh");
+    assert_eq!(wake.duration_since(app.now), Duration::from_secs(300));
+    app.now += Duration::from_secs(299);
+    assert!(app.update(Msg::Tick).is_empty());
+    app.now += Duration::from_secs(1);
+    assert_eq!(app.update(Msg::Tick), [Effect::RefreshStatuses(vec![12])]);
+    assert!(app.update(Msg::Tick).is_empty(), "not again while one is under way");
 }
 
 #[test]

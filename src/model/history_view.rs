@@ -23,6 +23,8 @@ use super::filter_pass::{Candidates, FilterPass};
 pub struct HistoryView {
     /// Whether a server status refresh is under way.
     pub refreshing: bool,
+    /// Whether the refresh under way came by itself (its answer needs no word when it works).
+    pub refreshing_quietly: bool,
     /// When the server statuses were last refreshed.
     pub statuses_at: Option<jiff::Timestamp>,
     /// Whether any lead has a status from the server (refreshed now, or kept in the history).

@@ -133,6 +133,8 @@ pub struct AppOptions {
     pub layouts: HashMap<u64, crate::layout::Layout>,
     /// The lead being typed when the app last closed, to restore.
     pub draft: Option<crate::lead::LeadDraft>,
+    /// Refresh the server's statuses by itself this often (`None`: only on `s`).
+    pub status_refresh: Option<std::time::Duration>,
 }
 
 impl Default for AppOptions {
@@ -147,6 +149,7 @@ impl Default for AppOptions {
             rules: crate::delivery::engine::Rules::for_timeout(std::time::Duration::from_secs(20)),
             layouts: HashMap::new(),
             draft: None,
+            status_refresh: None,
         }
     }
 }
@@ -181,6 +184,8 @@ pub struct App {
     pub team: team::TeamCheck,
     /// The lead this window created last, which Ctrl-Z takes back.
     pub last_created: Option<LocalId>,
+    /// How often the server's statuses are refreshed by themselves, and when next.
+    pub status_refresh: Option<(std::time::Duration, Option<std::time::Instant>)>,
     /// The user asked to quit while leads were on their way; quit once they are settled.
     pub quit_pending: bool,
     /// Terminal size.
@@ -224,6 +229,7 @@ impl App {
             outbox: Outbox::new(options.run, options.rules),
             team: team::TeamCheck::default(),
             last_created: None,
+            status_refresh: options.status_refresh.map(|every| (every, None)),
             quit_pending: false,
             size: (80, 24),
             spinner: 0,
@@ -332,6 +338,7 @@ impl App {
         effects.extend(self.follow_story());
         effects.extend(self.keep_draft());
         effects.extend(self.ask_team());
+        effects.extend(self.refresh_when_due());
         effects.extend(self.history.take_pass().map(Effect::Filter));
         effects.append(&mut self.queued);
         self.quit_if_settled();

@@ -180,7 +180,8 @@ impl App {
     pub fn next_wake(&self, now: Instant) -> Option<Instant> {
         let outbox = self.outbox.next_wake(now);
         let team = self.team.next_wake(now);
-        outbox.into_iter().chain(team).min()
+        let refresh = self.status_refresh.and_then(|(_, next)| next);
+        outbox.into_iter().chain(team).chain(refresh).min()
     }
 
     /// Leads on their way right now, for the header.
