@@ -161,8 +161,8 @@ impl App {
         vec![Effect::Append(Record::submitted(id, request, "tui").stamped(self.clock))]
     }
 
-    /// Asks the server for the status of every created lead, campaign by campaign.
-    pub(super) fn refresh_statuses(&mut self) -> Vec<Effect> {
+    /// The campaigns that hold a lead the server created, each once.
+    fn created_campaigns(&self) -> Vec<u64> {
         let mut campaigns: Vec<u64> = self
             .history
             .entries()
@@ -172,6 +172,12 @@ impl App {
             .collect();
         campaigns.sort_unstable();
         campaigns.dedup();
+        campaigns
+    }
+
+    /// Asks the server for the status of every created lead, campaign by campaign.
+    pub(super) fn refresh_statuses(&mut self) -> Vec<Effect> {
+        let campaigns = self.created_campaigns();
         if campaigns.is_empty() {
             self.notify(Level::Info, "No created leads to ask the server about");
             return vec![];
@@ -197,15 +203,7 @@ impl App {
             return None;
         }
         self.status_refresh = Some((every, Some(self.now + every)));
-        let mut campaigns: Vec<u64> = self
-            .history
-            .entries()
-            .iter()
-            .filter(|e| e.lead_id.is_some())
-            .map(|e| e.request.campaign_id)
-            .collect();
-        campaigns.sort_unstable();
-        campaigns.dedup();
+        let campaigns = self.created_campaigns();
         if campaigns.is_empty() {
             return None;
         }
