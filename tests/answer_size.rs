@@ -286,7 +286,7 @@ async fn answers_of_tiny_values_do_not_grow_when_parsed() {
 }
 
 /// A server whose every lead page (`page` as asked, 20 pages) is about 3.9 MB of valid, small
-/// leads: 1,000 of them with 440 variables each. Gives its port and how many pages it served.
+/// leads: a first one of the page's own, then 1,000 with 440 variables each. Gives its port and how many pages it served.
 async fn fat_pages() -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -309,8 +309,11 @@ async fn fat_pages() -> (u16, Arc<AtomicUsize>) {
                     .and_then(|p| p.parse().ok())
                     .unwrap_or(1);
                 served.fetch_add(1, Ordering::SeqCst);
-                let body =
-                    format!(r#"{{"data":[{leads}],"current_page":{page},"last_page":20,"total":20000}}"#);
+                // Each page its own first lead: one that starts as the page before ends the listing.
+                let body = format!(
+                    r#"{{"data":[{{"id":{}}},{leads}],"current_page":{page},"last_page":20,"total":20000}}"#,
+                    900_000 + page
+                );
                 let answer = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
                     body.len()

@@ -241,3 +241,60 @@ async fn ids_that_are_not_ids_are_never_sent() {
         assert!(matches!(err, ApiError::Invalid(_)), "{odd:?}: {err:?}");
     }
 }
+
+/// A loopback server answering every `GET /user/leads` with `body(page asked)`; counts requests.
+async fn paging_server(body: fn(u64) -> String) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&asked);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let request = read_request(&mut stream).await;
+            counter.fetch_add(1, Ordering::SeqCst);
+            let page = request
+                .split(['?', '&', ' '])
+                .find_map(|p| p.strip_prefix("page="))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            let body = body(page);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    (port, asked)
+}
+
+/// Seen: a paginator that never moves on (the same page, `last_page` 1,000) made `leads` print one
+/// lead 1,000 times. A page that starts as the one before ends the listing; a server that
+/// leaves out `current_page` but does move on is still read to its last page.
+#[tokio::test]
+async fn paging_ends_when_the_pages_do_not_move_on_and_not_before() {
+    use std::sync::atomic::Ordering;
+    let (port, asked) =
+        paging_server(|_| r#"{"data":[{"id":7}],"current_page":1,"last_page":1000}"#.to_owned()).await;
+    let mut pages = 0;
+    client(port)
+        .each_lead_page(&Default::default(), 1000, |_| {
+            pages += 1;
+            true
+        })
+        .await
+        .unwrap();
+    assert_eq!((pages, asked.load(Ordering::SeqCst)), (1, 2));
+    let (port, asked) = paging_server(|page| format!(r#"{{"data":[{{"id":{page}}}],"last_page":3}}"#)).await;
+    let mut ids = Vec::new();
+    client(port)
+        .each_lead_page(&Default::default(), 1000, |page| {
+            ids.extend(page.into_iter().map(|l| l.id.to_string()));
+            true
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(asked.load(Ordering::SeqCst), 3);
+}

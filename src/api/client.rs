@@ -197,22 +197,31 @@ impl ApiClient {
 
     /// Every lead matching `query`, page after page (100 a page), each page handed to `take` and
     /// let go of before the next is asked (so what is held does not grow with the pages), until
-    /// `take` says it has what it needs (`false`), the last page, or `max_pages` pages. A server
-    /// that answers another page than the one asked (a paginator that does not move on) ends it
-    /// too. The one paging loop: look-ups, the duplicate check, status refreshes and `leads`.
+    /// `take` says it has what it needs (`false`), the last page, or `max_pages` pages. A page
+    /// that starts with the same lead as the one before (a paginator that does not move on)
+    /// ends it too, unread. The one paging loop: look-ups, the duplicate check, status refreshes
+    /// and `leads`.
     pub async fn each_lead_page(
         &self,
         query: &LeadQuery,
         max_pages: u64,
         mut take: impl FnMut(Vec<types::Lead>) -> bool,
     ) -> Result<(), ApiError> {
+        let mut first_before: Option<LeadId> = None;
         for page in 1..=max_pages.max(1) {
             let query = LeadQuery { per_page: Some(100), page: Some(page), ..query.clone() };
             let result = self.leads(&query).await?;
-            let more = result.has_next() && result.current_page == page;
+            // Told by the leads, not by `current_page`, which a server may leave out.
+            let first = result.data.first().map(|l| l.id.clone());
+            if first.is_some() && first == first_before {
+                break;
+            }
+            // The page asked, not the `current_page` the server says (which it may leave out).
+            let more = page < result.last_page;
             if !take(result.data) || !more {
                 break;
             }
+            first_before = first;
         }
         Ok(())
     }
@@ -275,11 +284,18 @@ impl ApiClient {
     /// Every call matching `query`, page after page (100 a page), up to `max_pages` pages and
     /// [`MAX_CALLS`] calls (a lead has a few; more is a server that never stops).
     pub async fn all_calls(&self, query: &CallQuery, max_pages: u64) -> Result<Vec<Call>, ApiError> {
-        let mut calls = Vec::new();
+        let mut calls: Vec<Call> = Vec::new();
+        let mut first_before: Option<LeadId> = None;
         for page in 1..=max_pages.max(1) {
             let result =
                 self.calls(&CallQuery { per_page: Some(100), page: Some(page), ..query.clone() }).await?;
-            let more = result.has_next() && result.current_page == page;
+            // A page that starts as the one before: the paginator does not move on.
+            let first = result.data.first().map(|c| c.id.clone());
+            if first.is_some() && first == first_before {
+                break;
+            }
+            first_before = first;
+            let more = page < result.last_page;
             calls.extend(result.data);
             if !more || calls.len() >= MAX_CALLS {
                 calls.truncate(MAX_CALLS);

@@ -72,10 +72,12 @@ impl App {
     /// After every message: follows the phone being typed, and asks the server once it has
     /// paused on a valid number (unless the answer is known or on its way).
     pub(super) fn ask_team(&mut self) -> Option<Effect> {
-        let fields = (self.entry.form.phone.text().to_owned(), self.entry.form.campaign.text().to_owned());
+        // Compared before anything is copied: this runs after every message, ticks included.
+        let (phone, campaign) = (self.entry.form.phone.text(), self.entry.form.campaign.text());
         let key = match &self.team.read {
-            Some((read, key)) if *read == fields => key.clone(),
+            Some(((p, c), key)) if p == phone && c == campaign => key.clone(),
             _ => {
+                let fields = (phone.to_owned(), campaign.to_owned());
                 let key = self.typed_key();
                 self.team.read = Some((fields, key.clone()));
                 key
