@@ -140,6 +140,9 @@ pub struct Delivery {
     /// A re-send was refused because the campaign already holds the phone: the look-up decides
     /// whether that lead is this one.
     refusal: Option<Box<ApiError>>,
+    /// When the look-up under way began: only one that began once the lead settled proves it
+    /// absent (one that began before may have been answered before the server created it).
+    asked_at: Option<Instant>,
     /// Spreads the retries of different leads apart.
     salt: u64,
     rules: Rules,
@@ -156,6 +159,7 @@ impl Delivery {
             fresh: true,
             sent_before: false,
             refusal: None,
+            asked_at: None,
             salt,
             rules,
         }
@@ -203,6 +207,7 @@ impl Delivery {
             }
             (Phase::Ready(Step::LookUp), Event::Go) => {
                 self.checks += 1;
+                self.asked_at = Some(now);
                 Phase::LookingUp
             }
             (Phase::Waiting { until, next }, Event::WaitOver) if until <= now => Phase::Ready(next),
@@ -329,6 +334,7 @@ impl Delivery {
     }
 
     fn looked_up(&mut self, result: Result<Option<Lead>, ApiError>, now: Instant) -> Phase {
+        let asked_at = self.asked_at.take().unwrap_or(now);
         match result {
             // It exists: this submission created it; it is never sent again.
             Ok(Some(lead)) => {
@@ -341,12 +347,13 @@ impl Delivery {
                     return record(Outcome::from_result(&Err(*refusal)), Phase::Done);
                 }
                 match self.settle_at {
-                    // The server may still be working on a send: look again, and once more when
-                    // the settling time is over.
-                    Some(at) if now < at => {
+                    // Asked before the settling time was over: the server may still have been
+                    // working on a send. Look again, and once more when the settling time is over.
+                    Some(at) if asked_at < at && now < at => {
                         let gap = backoff(self.checks, self.salt).min(MAX_CHECK_GAP);
                         Phase::Waiting { until: (now + gap).min(at), next: Step::LookUp }
                     }
+                    Some(at) if asked_at < at => Phase::Ready(Step::LookUp),
                     // Proven absent: sending again cannot make a second one.
                     _ => {
                         self.settle_at = None;
