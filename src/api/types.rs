@@ -52,6 +52,66 @@ impl UpdateLead {
     pub fn is_empty(&self) -> bool {
         self == &UpdateLead::default()
     }
+
+    /// What turns `before` into `after`, as a `PUT` can say it: the phone and the campaign when
+    /// they differ, and the variables that differ (the server merges them, so one that is gone
+    /// from `after` is set empty). Secondary contacts and Allow duplicate cannot be changed
+    /// through the API and are left out.
+    pub fn between(before: &CreateLead, after: &CreateLead) -> UpdateLead {
+        let mut variables = Variables::new();
+        for (name, value) in after.variables.iter() {
+            if before.variables.get(name) != Some(value) {
+                variables.insert(name, value);
+            }
+        }
+        for (name, value) in before.variables.iter() {
+            if !after.variables.contains_key(name) && !value.is_empty() {
+                variables.insert(name, "");
+            }
+        }
+        UpdateLead {
+            phone_number: (after.phone_number != before.phone_number).then(|| after.phone_number.clone()),
+            campaign_id: (after.campaign_id != before.campaign_id).then_some(after.campaign_id),
+            status: None,
+            variables: (!variables.is_empty()).then_some(variables),
+        }
+    }
+
+    /// `request` as the server holds it once this change is done: phone and campaign replaced,
+    /// variables merged.
+    pub fn apply_to(&self, request: &mut CreateLead) {
+        if let Some(phone) = &self.phone_number {
+            request.phone_number = phone.clone();
+        }
+        if let Some(campaign) = self.campaign_id {
+            request.campaign_id = campaign;
+        }
+        for (name, value) in self.variables.iter().flat_map(Variables::iter) {
+            request.variables.insert(name, value);
+        }
+    }
+
+    /// What it changes, for a person: `phone, campaign, customer_name`.
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(phone) = &self.phone_number {
+            parts.push(format!("phone → {phone}"));
+        }
+        if let Some(campaign) = self.campaign_id {
+            parts.push(format!("campaign → #{campaign}"));
+        }
+        if let Some(status) = &self.status {
+            parts.push(format!("status → {status}"));
+        }
+        for (name, value) in self.variables.iter().flat_map(Variables::iter) {
+            parts.push(if value.is_empty() {
+                format!("{name} cleared")
+            } else {
+                format!("{name} = {value}")
+            });
+        }
+        parts.join(", ")
+    }
 }
 
 /// One secondary contact of a lead, as sent.

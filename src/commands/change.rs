@@ -77,8 +77,14 @@ async fn run(settings: &Settings, id: &str, change: Change, json: bool) -> ExitC
             journal.ended(status, error.cloned());
         }
     };
-    let (status, last_error) =
-        delivery::drive(&api, &to, &change, salt, Patience::DEFAULT, write, |said| say!("{said}")).await;
+    let (status, last_error) = delivery::drive(
+        &api,
+        delivery::Job { target: &to, change: &change, left_as: None, salt },
+        Patience::DEFAULT,
+        write,
+        |said| say!("{said}"),
+    )
+    .await;
     report(&target, kind, status, last_error.as_ref(), change_id, json)
 }
 

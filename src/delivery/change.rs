@@ -78,7 +78,8 @@ impl ChangeDelivery {
     pub fn resumed(kind: Kind, status: ChangeStatus, salt: u64) -> (Self, Command) {
         let (mut delivery, _) = Self::new(kind, salt);
         delivery.status = status;
-        let first = if kind == Kind::Delete && status == ChangeStatus::Unknown {
+        let first = if kind == Kind::Delete && matches!(status, ChangeStatus::Unknown | ChangeStatus::Pending)
+        {
             Command::LookUp
         } else {
             Command::Send
@@ -184,6 +185,19 @@ pub struct Target {
     pub campaign: u64,
 }
 
+/// One change to carry out.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    /// The lead.
+    pub target: &'a Target,
+    /// What is asked of it.
+    pub change: &'a Change,
+    /// The status an earlier request left it in, for a change taken up again (`None`: new).
+    pub left_as: Option<ChangeStatus>,
+    /// Spreads the pauses of different changes apart.
+    pub salt: u64,
+}
+
 /// How long a driver keeps at it before it leaves the change open.
 #[derive(Debug, Clone, Copy)]
 pub struct Patience {
@@ -203,18 +217,20 @@ impl Patience {
 /// person. Gives how it ended and the last error; an open status means it was left for later.
 pub async fn drive(
     api: &ApiClient,
-    target: &Target,
-    change: &Change,
-    salt: u64,
+    job: Job<'_>,
     patience: Patience,
     mut record: impl FnMut(ChangeStatus, Option<&LeadError>),
     mut say: impl FnMut(String),
 ) -> (ChangeStatus, Option<LeadError>) {
+    let Job { target, change, left_as, salt } = job;
     let kind = match change {
         Change::Update(_) => Kind::Update,
         Change::Delete => Kind::Delete,
     };
-    let (mut delivery, first) = ChangeDelivery::new(kind, salt);
+    let (mut delivery, first) = match left_as {
+        Some(status) => ChangeDelivery::resumed(kind, status, salt),
+        None => ChangeDelivery::new(kind, salt),
+    };
     let mut queue = std::collections::VecDeque::from([first]);
     let mut last_error: Option<LeadError> = None;
     let mut sends = 0;

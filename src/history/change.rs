@@ -154,17 +154,11 @@ impl LeadEntry {
         }
         if let (Change::Update(update), ChangeStatus::Done, false) = (&change.change, status, was_done) {
             let update = update.clone();
-            if let Some(phone) = update.phone_number {
-                self.request.phone_number = phone;
-            }
-            if let Some(campaign) = update.campaign_id.filter(|c| *c != self.request.campaign_id) {
-                self.request.campaign_id = campaign;
+            if update.campaign_id.is_some_and(|c| c != self.request.campaign_id) {
                 // The old campaign's name no longer is this lead's.
                 self.campaign_name = None;
             }
-            for (name, value) in update.variables.iter().flat_map(crate::api::types::Variables::iter) {
-                self.request.variables.insert(name, value);
-            }
+            update.apply_to(&mut self.request);
             if let Some(status) = update.status {
                 self.server_status = Some(status.into_boxed_str());
             }

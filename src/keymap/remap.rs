@@ -45,6 +45,7 @@ pub const COMMANDS: &[(&str, Action)] = &[
     ("api_key", Action::EnterKey),
     ("search", Action::Search),
     ("edit_lead", Action::EditLead),
+    ("fix_lead", Action::FixLead),
     ("retry", Action::Retry),
     ("cancel_lead", Action::CancelLead),
     ("take_back", Action::TakeBack),

@@ -31,6 +31,9 @@ impl App {
     /// campaign (unless duplicates are allowed), then records the lead and clears the form at
     /// once. The request starts only once the record is on disk (see `appended`).
     pub(super) fn submit(&mut self) -> Vec<Effect> {
+        if self.entry.editing.is_some() {
+            return self.submit_fix();
+        }
         let request = match lead::validate(&self.entry.form.draft_to_send(), self.region) {
             Ok(request) => request,
             Err(errors) => {

@@ -38,6 +38,8 @@ pub struct Entry {
     /// The form of each lead whose first record is still being written, to put it back if the
     /// write fails.
     pub(super) unsaved_forms: HashMap<LocalId, Box<Form>>,
+    /// The created lead the form is fixing, while it is.
+    pub editing: Option<super::fix::Editing>,
 }
 
 impl Entry {
@@ -61,6 +63,7 @@ impl Entry {
             form_notice: false,
             loaded_form: None,
             unsaved_forms: HashMap::new(),
+            editing: None,
         }
     }
 }
@@ -141,6 +144,10 @@ impl App {
 
     /// Empties the form for a new lead (the campaign and its rows stay); Alt-Z brings it back.
     pub(super) fn clear_form(&mut self) {
+        if self.entry.editing.is_some() {
+            self.cancel_fix();
+            return;
+        }
         if !self.entry.form.has_content() {
             self.set_focus(Focus::Phone);
             self.notify(Level::Info, "The form is already empty");
@@ -158,6 +165,10 @@ impl App {
     /// Puts back the form kept by the last clear, load or reset; the form it replaces is kept in
     /// turn, so pressing again goes back.
     pub(super) fn restore_form(&mut self) {
+        if self.entry.editing.is_some() {
+            self.cancel_fix();
+            return;
+        }
         let Some(kept) = self.entry.undo_form.take() else {
             self.notify(Level::Info, "Nothing to bring back: the form was not cleared or replaced");
             return;
@@ -199,6 +210,10 @@ impl App {
     /// Hands the form to the draft file when its content changed: as typed while it holds a
     /// lead, nothing (the file goes) once it holds none.
     pub(super) fn keep_draft(&mut self) -> Option<Effect> {
+        // A fix is not a new lead: restored as a draft, it would be sent as one.
+        if self.entry.editing.is_some() {
+            return None;
+        }
         let draft = self.entry.form.has_content().then(|| self.entry.form.draft());
         if draft == self.entry.saved_draft.0 {
             return None;

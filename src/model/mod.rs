@@ -8,6 +8,7 @@ mod context;
 mod delivery;
 mod entry;
 mod filter_pass;
+pub mod fix;
 pub mod form;
 pub mod history_view;
 pub mod input;
@@ -184,6 +185,8 @@ pub struct App {
     pub team: team::TeamCheck,
     /// The lead this window created last, which Ctrl-Z takes back.
     pub last_created: Option<LocalId>,
+    /// Changes of created leads (fixes, take-backs) on their way, or left open and due again.
+    pub changes_running: HashMap<crate::history::ChangeId, (LocalId, fix::ChangeTurn)>,
     /// How often the server's statuses are refreshed by themselves, and when next.
     pub status_refresh: Option<(std::time::Duration, Option<std::time::Instant>)>,
     /// The user asked to quit while leads were on their way; quit once they are settled.
@@ -229,6 +232,7 @@ impl App {
             outbox: Outbox::new(options.run, options.rules),
             team: team::TeamCheck::default(),
             last_created: None,
+            changes_running: HashMap::new(),
             status_refresh: options.status_refresh.map(|every| (every, None)),
             quit_pending: false,
             size: (80, 24),
@@ -309,6 +313,10 @@ impl App {
                 matches!(self.focus, Focus::SecPhone(_) | Focus::SecVarKey(..) | Focus::SecVarValue(..))
             }
             Action::EditLead => self.focus == Focus::History && !self.history.is_empty(),
+            Action::FixLead => {
+                self.focus == Focus::History
+                    && self.history.selected_entry().is_some_and(|e| fix::why_not_changed(e).is_none())
+            }
             Action::TakeBack => {
                 let chosen = if self.focus == Focus::History {
                     self.history.selected_entry()
@@ -339,6 +347,7 @@ impl App {
         effects.extend(self.keep_draft());
         effects.extend(self.ask_team());
         effects.extend(self.refresh_when_due());
+        effects.extend(self.resume_changes());
         effects.extend(self.history.take_pass().map(Effect::Filter));
         effects.append(&mut self.queued);
         self.quit_if_settled();
@@ -424,6 +433,7 @@ impl App {
                 }
                 let in_flight = &self.outbox.in_flight;
                 let open = self.history.load(entries, problems, |id| in_flight.contains_key(id));
+                self.note_open_changes();
                 self.claim_open(open)
             }
             Msg::HistoryChanged => self.history_changed(),
@@ -567,6 +577,10 @@ impl App {
                 self.overlay = None;
                 self.edit_selected();
             }
+            Action::FixLead => {
+                self.overlay = None;
+                self.ask_fix();
+            }
             Action::TakeBack => {
                 self.overlay = None;
                 self.focus = Focus::History;
@@ -627,6 +641,9 @@ impl App {
             Action::Close if self.focus == Focus::History && self.history.is_filtered() => {
                 self.clear_filters();
             }
+            Action::Close if self.entry.editing.is_some() && self.focus != Focus::History => {
+                self.cancel_fix();
+            }
             Action::Close => self.notice = None,
             Action::AddRow if matches!(self.focus, Focus::Secondary | Focus::Submit) => self.add_contact(),
             Action::AddRow => match self.entry.form.add_row(self.focus) {
@@ -682,6 +699,7 @@ impl App {
             }
             Action::CopyPrimaryVars => self.copy_primary_vars(),
             Action::EditLead if self.focus == Focus::History => self.edit_selected(),
+            Action::FixLead if self.focus == Focus::History => self.ask_fix(),
             Action::Search if self.focus == Focus::History => self.open_search(),
             Action::CycleStatus if self.focus == Focus::History => self.cycle_status(),
             Action::CycleCampaign if self.focus == Focus::History => self.cycle_campaign(),
@@ -701,6 +719,7 @@ impl App {
             }
             Action::OpenSandbox => {}
             Action::EditLead
+            | Action::FixLead
             | Action::CancelLead
             | Action::Search
             | Action::CycleStatus

@@ -300,6 +300,8 @@ pub enum Action {
     ResetLayout,
     /// Load the selected history lead into the form, to fix and send as a new lead.
     EditLead,
+    /// Open the selected created lead in the form to fix it on the server (`PUT`).
+    FixLead,
     /// Open the history search (`/`).
     Search,
     /// Show only the next status (cycles through those present, then all).
@@ -353,17 +355,22 @@ pub enum Effect {
     },
     /// Append one record and flush it; answers `Appended`.
     Append(Record),
-    /// Write `record` (a `change`), then delete the lead on the server by the change rules;
-    /// answers `ChangeEnded`.
-    TakeBack {
+    /// Write `record` (a `change`), then fix or delete the lead on the server by the change
+    /// rules; answers `ChangeEnded`.
+    Change {
         /// The lead.
         local_id: LocalId,
-        /// The change.
+        /// The change's id.
         change_id: crate::history::ChangeId,
+        /// What is asked.
+        change: crate::history::Change,
         /// The lead as the server knows it.
         target: crate::delivery::change::Target,
         /// The `change` record, written first.
         record: Record,
+        /// Left open as this by an earlier request (a delete whose outcome is unknown is looked
+        /// up first); `None` for a change just asked.
+        resumed: Option<crate::history::ChangeStatus>,
     },
     /// Ask the server whether the campaign holds this phone; answers `TeamChecked`.
     CheckTeam {

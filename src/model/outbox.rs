@@ -181,7 +181,8 @@ impl App {
         let outbox = self.outbox.next_wake(now);
         let team = self.team.next_wake(now);
         let refresh = self.status_refresh.and_then(|(_, next)| next);
-        outbox.into_iter().chain(team).chain(refresh).min()
+        let changes = self.next_change_wake(now);
+        outbox.into_iter().chain(team).chain(refresh).chain(changes).min()
     }
 
     /// Leads on their way right now, for the header.

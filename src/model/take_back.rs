@@ -5,7 +5,7 @@
 
 use super::{App, Effect, Focus, Level, Msg, Overlay};
 use crate::delivery::change::Target;
-use crate::history::{Change, ChangeId, ChangeStatus, Event, LeadError, LocalId, Record, Status};
+use crate::history::{Change, ChangeId, ChangeStatus, Event, LeadError, LocalId, Record};
 
 impl App {
     /// Asks before taking back the lead in question: the selected one in the history, else the
@@ -21,15 +21,7 @@ impl App {
             return;
         };
         let Some(entry) = self.history.get(&local_id) else { return };
-        let why_not = if entry.is_deleted() {
-            Some("it was taken back already")
-        } else if entry.status != Status::Created || entry.lead_id.is_none() {
-            Some("only a lead the server created can be taken back")
-        } else if entry.changes().iter().any(|c| c.status.is_open()) {
-            Some("a change of it is still on its way")
-        } else {
-            None
-        };
+        let why_not = super::fix::why_not_changed(entry);
         if let Some(why_not) = why_not {
             let phone = entry.request.phone_number.clone();
             self.notify(Level::Info, format!("{phone}: {why_not}"));
@@ -60,10 +52,12 @@ impl App {
             event: Event::Change { change_id, change: Change::Delete },
         };
         self.notify(Level::Info, format!("Taking back lead #{} ({})…", target.id, target.phone));
-        vec![Effect::TakeBack { local_id, change_id, target, record }]
+        self.changes_running.insert(change_id, (local_id, super::fix::ChangeTurn::Running));
+        vec![Effect::Change { local_id, change_id, change: Change::Delete, target, record, resumed: None }]
     }
 
-    /// How taking a lead back ended.
+    /// How a change (a fix, or taking a lead back) ended. One left open is sent again a while
+    /// later.
     pub(super) fn change_ended(
         &mut self,
         local_id: LocalId,
@@ -72,21 +66,44 @@ impl App {
         error: Option<LeadError>,
     ) {
         let clock = self.clock;
+        if status.is_open() {
+            let due = self.now + super::fix::RETRY_OPEN_CHANGE;
+            self.changes_running.insert(change_id, (local_id, super::fix::ChangeTurn::Due(due)));
+        } else {
+            self.changes_running.remove(&change_id);
+        }
         let Some(entry) = self.history.get_mut(&local_id) else { return };
+        let asked = entry.changes().iter().find(|c| c.id == change_id).map(|c| c.change.clone());
         entry.end_change(change_id, status, error.clone(), clock);
         let id = entry.lead_id.clone().unwrap_or_default();
         self.history.refilter_if_filtered();
-        match status {
-            ChangeStatus::Done => {
+        let why = || error.as_ref().map(|e| e.message.clone()).unwrap_or_else(|| status.as_str().to_owned());
+        let retry = super::fix::RETRY_OPEN_CHANGE.as_secs();
+        match (asked, status) {
+            (Some(Change::Update(update)), ChangeStatus::Done) => {
+                self.notify(Level::Info, format!("Lead #{id} saved on the server: {}", update.summary()));
+            }
+            (Some(Change::Update(_)), ChangeStatus::Rejected | ChangeStatus::Failed) => {
+                let fix = crate::keymap::key_for(super::Action::FixLead, super::Context::History)
+                    .map(|key| format!("; {key} in the history opens it with your change to correct it"))
+                    .unwrap_or_default();
+                self.notify(Level::Error, format!("Lead #{id} was not changed: {}{fix}", why()));
+            }
+            (Some(Change::Update(_)), _) => self.notify(
+                Level::Error,
+                format!("Lead #{id}: the change is not saved yet ({}); it is sent again in {retry} s", why()),
+            ),
+            (_, ChangeStatus::Done) => {
                 self.notify(Level::Info, format!("Lead #{id} taken back (deleted on the server)"));
             }
-            ChangeStatus::Gone => {
+            (_, ChangeStatus::Gone) => {
                 self.notify(Level::Info, format!("Lead #{id} was gone from the server already"));
             }
-            other => {
-                let why = error.map(|e| e.message).unwrap_or_else(|| other.as_str().to_owned());
-                self.notify(Level::Error, format!("Lead #{id} was not taken back: {why}"));
-            }
+            (_, open) if open.is_open() => self.notify(
+                Level::Error,
+                format!("Lead #{id} is not taken back yet ({}); it is tried again in {retry} s", why()),
+            ),
+            _ => self.notify(Level::Error, format!("Lead #{id} was not taken back: {}", why())),
         }
     }
 }
@@ -124,7 +141,7 @@ mod tests {
         assert!(app.notice.as_ref().unwrap().text.contains("takes it back"), "{:?}", app.notice);
         // Ctrl-Z from the form: the question first, nothing sent yet.
         assert!(
-            app.update(Msg::Action(Action::TakeBack)).iter().all(|e| !matches!(e, Effect::TakeBack { .. }))
+            app.update(Msg::Action(Action::TakeBack)).iter().all(|e| !matches!(e, Effect::Change { .. }))
         );
         assert_eq!(app.overlay, Some(Overlay::TakeBack(id)));
         // No: kept.
@@ -133,8 +150,8 @@ mod tests {
         // Yes: the change record, then the request.
         app.update(Msg::Action(Action::TakeBack));
         let effects = app.update(Msg::Action(Action::Activate));
-        let Some(Effect::TakeBack { change_id, target, record, .. }) =
-            effects.iter().find(|e| matches!(e, Effect::TakeBack { .. }))
+        let Some(Effect::Change { change_id, target, record, .. }) =
+            effects.iter().find(|e| matches!(e, Effect::Change { .. }))
         else {
             panic!("{effects:?}")
         };

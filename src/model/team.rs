@@ -66,7 +66,11 @@ impl App {
 
     /// What the server said of the phone typed now, while fresh.
     pub fn team_known(&self) -> Option<&Known> {
-        self.team.known(&self.typed_key()?, self.now)
+        let editing = self.entry.editing.as_ref().map(|e| &e.lead_id);
+        // The lead being fixed is in its campaign, of course: not worth a warning.
+        self.team
+            .known(&self.typed_key()?, self.now)
+            .filter(|known| !matches!(known, Known::Present(lead) if Some(&lead.id) == editing))
     }
 
     /// After every message: follows the phone being typed, and asks the server once it has

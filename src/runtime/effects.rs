@@ -64,7 +64,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 result: store.append(&record),
             });
         }
-        Effect::TakeBack { local_id, change_id, target, record } => {
+        Effect::Change { local_id, change_id, change, target, record, resumed } => {
             let store = services.history.clone();
             let api = services.api.clone();
             // A remote task: quitting leaves it behind, its records saying where it stood.
@@ -103,9 +103,7 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 let salt = change_id.0.as_u64_pair().1;
                 let (status, error) = crate::delivery::change::drive(
                     &api,
-                    &target,
-                    &crate::history::Change::Delete,
-                    salt,
+                    crate::delivery::change::Job { target: &target, change: &change, left_as: resumed, salt },
                     crate::delivery::change::Patience::DEFAULT,
                     write,
                     // What a person would read goes to the notice at the end; the log keeps no server text.

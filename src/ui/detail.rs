@@ -22,8 +22,13 @@ pub fn draw(app: &App, view: &DetailView, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .title(format!(
-            " Lead {} · Esc closes · e edit{} ",
+            " Lead {} · Esc closes{} · e edit as new{} ",
             entry.request.phone_number,
+            if crate::model::fix::why_not_changed(entry).is_none() {
+                " · f fix · Del take back"
+            } else {
+                ""
+            },
             if matches!(entry.status, crate::history::Status::Failed | crate::history::Status::Rejected) {
                 " · r retry"
             } else {
@@ -126,8 +131,36 @@ fn lines(app: &App, view: &DetailView, entry: &LeadEntry) -> Vec<Line<'static>> 
         };
         out.push(Line::from(format!("  {}  {what}{why}", time(attempt.at))));
     }
+    if !entry.changes().is_empty() {
+        out.push(Line::from(""));
+        out.push(Line::from(Span::styled("Changes on the server", theme::heading())));
+    }
+    for change in entry.changes() {
+        let what = match &change.change {
+            crate::history::Change::Update(update) => format!("fix: {}", update.summary()),
+            crate::history::Change::Delete => "taken back (delete)".to_owned(),
+        };
+        let status = match change.status {
+            crate::history::ChangeStatus::Done => "done".to_owned(),
+            crate::history::ChangeStatus::Gone => "gone already".to_owned(),
+            crate::history::ChangeStatus::Pending => "on its way".to_owned(),
+            other => other.as_str().to_owned(),
+        };
+        let why = change.error.as_ref().map(|e| format!(": {}", e.message)).unwrap_or_default();
+        let text = crate::sanitize::cleaned(&format!("  {}  {what} · {status}{why}", time(change.at)));
+        let style = match change.status {
+            crate::history::ChangeStatus::Rejected | crate::history::ChangeStatus::Failed => theme::error(),
+            _ => ratatui::style::Style::new(),
+        };
+        out.push(Line::from(Span::styled(text, style)));
+    }
     out.push(Line::from(""));
-    out.push(Line::from(Span::styled("Request as sent", theme::heading())));
+    let fixed = entry.changes().iter().any(|c| {
+        matches!(c.change, crate::history::Change::Update(_))
+            && c.status == crate::history::ChangeStatus::Done
+    });
+    let heading = if fixed { "The lead as it now is (sent, then fixed)" } else { "Request as sent" };
+    out.push(Line::from(Span::styled(heading, theme::heading())));
     let request = serde_json::to_string_pretty(&entry.request).unwrap_or_default();
     out.extend(request.lines().map(|l| Line::from(format!("  {l}"))));
     if let Some(response) = read.and_then(|r| r.response.as_ref()) {

@@ -142,10 +142,17 @@ fn rows(app: &App, width: usize) -> Vec<Row> {
                 vec![
                     Span::raw(format!("{:<LABEL$}", marker(app, Focus::Submit))),
                     Span::styled(
-                        "[ Send lead ]",
+                        if app.entry.editing.is_some() { "[ Save changes ]" } else { "[ Send lead ]" },
                         if focused { theme::control_focused() } else { theme::heading() },
                     ),
-                    Span::styled("  Ctrl-S sends from anywhere", theme::hint()),
+                    Span::styled(
+                        if app.entry.editing.is_some() {
+                            "  Ctrl-S saves what changed on the server"
+                        } else {
+                            "  Ctrl-S sends from anywhere"
+                        },
+                        theme::hint(),
+                    ),
                 ],
                 None,
             )

@@ -237,9 +237,12 @@ fn status_span(app: &App, entry: &LeadEntry) -> Span<'static> {
         format!("{mark} {}", if paused { "needs key" } else { delivery.label() })
     } else if entry.is_deleted() {
         "✗ deleted".to_owned()
-    } else if entry.changes().iter().any(|c| c.status.is_open() && c.change == crate::history::Change::Delete)
-    {
-        format!("{} taking back", SPINNER[app.spinner % SPINNER.len()])
+    } else if let Some(open) = entry.changes().iter().rev().find(|c| c.status.is_open()) {
+        let what = match open.change {
+            crate::history::Change::Delete => "taking back",
+            crate::history::Change::Update(_) => "saving fix",
+        };
+        format!("{} {what}", SPINNER[app.spinner % SPINNER.len()])
     } else {
         let mark = match entry.status {
             Status::Created => "✓",

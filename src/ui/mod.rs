@@ -65,7 +65,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
         draw_tabs(app, frame, tabs);
     }
     if let Some(area) = areas.form {
-        form::draw(app, frame, area, pane_block("New lead", !history_focused));
+        let title = match &app.entry.editing {
+            Some(editing) => {
+                format!("Editing lead #{} · Esc leaves it", crate::sanitize::cleaned(&editing.lead_id))
+            }
+            None => "New lead".to_owned(),
+        };
+        form::draw(app, frame, area, pane_block(&title, !history_focused));
     }
     if let Some(area) = areas.history {
         history::draw(app, frame, area, pane_block(&history::title(app), history_focused));
