@@ -451,3 +451,66 @@ fn names_are_checked_as_typed_and_values_left_behind_show_their_start() {
     let value = line("booth_halle");
     assert!(value.contains("= hans-juergen.grosskopf@") && value.contains('…'), "the start, cut: {value}");
 }
+
+/// Selects lead #1002 (Jürgen Müller) in the history.
+fn select_1002(app: &mut App) {
+    app.update(Msg::Action(Action::ShowHistory));
+    for _ in 0..3 {
+        app.update(Msg::Action(Action::Down));
+    }
+}
+
+#[test]
+fn editing_a_lead_narrow() {
+    let mut app = with_leads(80, 24);
+    select_1002(&mut app);
+    app.update(Msg::Action(Action::FixLead));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn detail_of_a_fixed_lead_with_its_calls_wide() {
+    use autocalls_tui::api::types::Call;
+    use autocalls_tui::history::ChangeStatus;
+    let mut app = with_leads(160, 48);
+    select_1002(&mut app);
+    app.update(Msg::Action(Action::FixLead));
+    app.update(Msg::Action(Action::NextField));
+    app.focus = Focus::VarValue(0);
+    app.entry.form.variables[0].value.set_text("Jürgen Müller-Lüdenscheidt");
+    app.clock = Timestamp::from_second(1_795_100_000).unwrap();
+    let effects = app.update(Msg::Action(Action::Submit));
+    let Some(Effect::Change { local_id, change_id, .. }) =
+        effects.iter().find(|e| matches!(e, Effect::Change { .. }))
+    else {
+        panic!("{effects:?}")
+    };
+    app.update(Msg::ChangeEnded {
+        local_id: *local_id,
+        change_id: *change_id,
+        status: ChangeStatus::Done,
+        error: None,
+    });
+    app.update(Msg::Action(Action::ShowHistory));
+    let effects = app.update(Msg::Action(Action::Activate));
+    let calls = effects.iter().find_map(|e| match e {
+        Effect::FetchCalls { local_id, phone, campaign } => Some((*local_id, phone.clone(), *campaign)),
+        _ => None,
+    });
+    let (local_id, phone, campaign) = calls.expect("the calls are asked for");
+    assert_eq!((phone.as_str(), campaign), ("+491701234567", 12));
+    let calls: Vec<Call> = serde_json::from_value(serde_json::json!([
+        {"id": 77, "status": "completed", "duration": 72, "answered_by": "human",
+         "client_phone_number": "+491701234567", "assistant_name": "Messe follow-up",
+         "created_at": "2026-11-18 10:15:03",
+         "transcript": [
+            {"sender": "assistant", "text": "Guten Tag, hier ist Anna von der Messe."},
+            {"sender": "user", "text": "Ja, hallo, schicken Sie mir bitte das Angebot."}
+         ]},
+        {"id": 76, "status": "no-answer", "duration": 0, "client_phone_number": "+491701234567",
+         "created_at": "2026-11-17 16:02:44", "transcript": null}
+    ]))
+    .unwrap();
+    app.update(Msg::CallsFetched { local_id, result: Ok(calls) });
+    insta::assert_snapshot!(render(&app));
+}

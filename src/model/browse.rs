@@ -92,8 +92,23 @@ impl App {
     /// Opens the selected lead's detail view.
     pub(super) fn open_detail(&mut self) {
         if let Some(entry) = self.history.selected_entry() {
-            let view = DetailView { local_id: entry.local_id, scroll: 0, story: None };
+            // Its calls are the server's to say, for a lead the server has.
+            let calls =
+                (entry.status == crate::history::Status::Created && entry.lead_id.is_some()).then(|| {
+                    Effect::FetchCalls {
+                        local_id: entry.local_id,
+                        phone: entry.request.phone_number.to_string(),
+                        campaign: entry.request.campaign_id,
+                    }
+                });
+            let view = DetailView {
+                local_id: entry.local_id,
+                scroll: 0,
+                story: None,
+                calls: calls.as_ref().map(|_| super::CallsView::Loading),
+            };
             self.overlay = Some(Overlay::Detail(Box::new(view)));
+            self.queued.extend(calls);
         }
     }
 

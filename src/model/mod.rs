@@ -110,6 +110,19 @@ pub struct DetailView {
     pub scroll: u16,
     /// Its attempts and the server's answer, once asked for.
     pub story: Option<StoryView>,
+    /// Its calls, as the server lists them (for a lead the server created).
+    pub calls: Option<CallsView>,
+}
+
+/// A lead's calls in the detail view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallsView {
+    /// Asked, not answered yet.
+    Loading,
+    /// The server's calls for the lead's phone in its campaign, newest first.
+    Loaded(Vec<crate::api::types::Call>),
+    /// Why they could not be had.
+    Failed(String),
 }
 
 /// Settings the app starts with.
@@ -363,6 +376,17 @@ impl App {
                 vec![]
             }
             Msg::StatusesRefreshed(result) => self.statuses_refreshed(result),
+            Msg::CallsFetched { local_id, result } => {
+                if let Some(Overlay::Detail(view)) = &mut self.overlay
+                    && view.local_id == local_id
+                {
+                    view.calls = Some(match result {
+                        Ok(calls) => CallsView::Loaded(calls),
+                        Err(why) => CallsView::Failed(why),
+                    });
+                }
+                vec![]
+            }
             Msg::ChangeEnded { local_id, change_id, status, error } => {
                 self.change_ended(local_id, change_id, status, error);
                 vec![]
@@ -588,7 +612,7 @@ impl App {
             }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
                 if let Some(Overlay::Detail(view)) = &mut self.overlay {
-                    view.scroll = view.scroll.saturating_add_signed(scroll_step(action)).min(500);
+                    view.scroll = view.scroll.saturating_add_signed(scroll_step(action)).min(20_000);
                 }
             }
             Action::Close | Action::Activate => self.overlay = None,

@@ -55,6 +55,13 @@ pub enum Msg {
         /// The attempts and the server's answer, or why the file could not be read.
         result: Result<crate::history::Story, HistoryError>,
     },
+    /// A lead's calls, for the detail view.
+    CallsFetched {
+        /// The lead.
+        local_id: LocalId,
+        /// Its calls, newest first, or why they could not be had.
+        result: Result<Vec<crate::api::types::Call>, String>,
+    },
     /// A record reached the disk, or could not.
     Appended {
         /// The lead the record is about.
@@ -170,6 +177,7 @@ impl Msg {
             Msg::TailRead(_) => "tail-read",
             Msg::HistoryFailed(_) => "history-failed",
             Msg::StoryRead { .. } => "story-read",
+            Msg::CallsFetched { .. } => "calls-fetched",
             Msg::Appended { .. } => "appended",
             Msg::Noted(_) => "noted",
             Msg::TeamChecked { .. } => "team-checked",
@@ -371,6 +379,15 @@ pub enum Effect {
         /// Left open as this by an earlier request (a delete whose outcome is unknown is looked
         /// up first); `None` for a change just asked.
         resumed: Option<crate::history::ChangeStatus>,
+    },
+    /// Ask the server for a lead's calls; answers `CallsFetched`.
+    FetchCalls {
+        /// The lead.
+        local_id: LocalId,
+        /// Its phone, E.164.
+        phone: String,
+        /// Its campaign.
+        campaign: u64,
     },
     /// Ask the server whether the campaign holds this phone; answers `TeamChecked`.
     CheckTeam {

@@ -113,6 +113,32 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 ended(status, error)
             });
         }
+        Effect::FetchCalls { local_id, phone, campaign } => with_api(
+            services,
+            tasks,
+            move |e| Msg::CallsFetched { local_id, result: Err(e.to_string()) },
+            move |api| async move {
+                /// Pages of calls read at most (a lead is called a few times).
+                const MAX_PAGES: u64 = 10;
+                let query = crate::api::CallQuery {
+                    phone_number: Some(phone.clone()),
+                    campaign_id: Some(campaign),
+                    ..crate::api::CallQuery::default()
+                };
+                let result = api
+                    .all_calls(&query, MAX_PAGES)
+                    .await
+                    // The server matches the phone in part: only this lead's number.
+                    .map(|calls| {
+                        calls
+                            .into_iter()
+                            .filter(|c| c.client_phone_number.as_deref().is_none_or(|p| p == phone))
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string());
+                Msg::CallsFetched { local_id, result }
+            },
+        ),
         Effect::CheckTeam { phone, campaign } => with_api(
             services,
             tasks,

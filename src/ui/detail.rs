@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::history::LeadEntry;
-use crate::model::{App, DetailView, StoryState};
+use crate::model::{App, CallsView, DetailView, StoryState};
 
 /// Draws the detail view over `area`.
 pub fn draw(app: &App, view: &DetailView, frame: &mut Frame, area: Rect) {
@@ -170,5 +170,62 @@ fn lines(app: &App, view: &DetailView, entry: &LeadEntry) -> Vec<Line<'static>> 
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         out.extend(text.lines().map(|l| Line::from(format!("  {}", crate::sanitize::clean(l)))));
     }
+    // Last: transcripts are long, and scrolling down is how they are read.
+    calls(&mut out, view, &time);
     out
+}
+
+/// The lead's calls as the server lists them: when, how it went, and what was said.
+fn calls(out: &mut Vec<Line<'static>>, view: &DetailView, time: &dyn Fn(jiff::Timestamp) -> String) {
+    let Some(calls) = &view.calls else { return };
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled("Calls", theme::heading())));
+    let calls = match calls {
+        CallsView::Loading => {
+            out.push(Line::from(Span::styled("  asking the server…", theme::hint())));
+            return;
+        }
+        CallsView::Failed(why) => {
+            let text = crate::sanitize::cleaned(&format!("  could not be had: {why}"));
+            out.push(Line::from(Span::styled(text, theme::error())));
+            return;
+        }
+        CallsView::Loaded(calls) => calls,
+    };
+    if calls.is_empty() {
+        out.push(Line::from(Span::styled(
+            "  none yet: the campaign has not called this lead",
+            theme::hint(),
+        )));
+    }
+    for call in calls {
+        let at = call
+            .created_at
+            .as_deref()
+            .map(|raw| crate::delivery::parse_server_time(raw).map_or_else(|| raw.to_owned(), |t| time(t)));
+        let mut parts = vec![at.unwrap_or_else(|| "time unknown".into())];
+        parts.push(call.status.clone().unwrap_or_else(|| "status unknown".into()));
+        if let Some(secs) = call.duration {
+            parts.push(if secs >= 60 {
+                format!("{}m {:02}s", secs / 60, secs % 60)
+            } else {
+                format!("{secs}s")
+            });
+        }
+        if let Some(by) = &call.answered_by {
+            parts.push(format!("answered by {by}"));
+        }
+        if let Some(assistant) = &call.assistant_name {
+            parts.push(assistant.clone());
+        }
+        out.push(Line::from(crate::sanitize::cleaned(&format!("  {}", parts.join(" · ")))));
+        if call.transcript.is_empty() {
+            out.push(Line::from(Span::styled("      no transcript", theme::hint())));
+        }
+        for turn in &call.transcript {
+            let who = if turn.sender.is_empty() { String::new() } else { format!("{}: ", turn.sender) };
+            let text = crate::sanitize::cleaned(&format!("      {who}{}", turn.text));
+            out.push(Line::from(text));
+        }
+    }
 }

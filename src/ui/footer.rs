@@ -42,6 +42,7 @@ fn shown_actions(context: Context) -> &'static [Action] {
         Context::Section => &[Action::AddRow, Action::Submit, Action::NextField, Action::Help, Action::Quit],
         Context::History => &[
             Action::Activate,
+            Action::FixLead,
             Action::Search,
             Action::EditLead,
             Action::Retry,
@@ -53,7 +54,7 @@ fn shown_actions(context: Context) -> &'static [Action] {
             Action::Help,
         ],
         Context::Search => &[Action::Activate, Action::Close, Action::Down],
-        Context::Detail => &[Action::Close, Action::Down, Action::EditLead, Action::Retry],
+        Context::Detail => &[Action::Close, Action::Down, Action::FixLead, Action::EditLead, Action::Retry],
         Context::KeyPrompt => &[Action::Activate, Action::OpenSandbox, Action::Close, Action::Quit],
         Context::Help => &[Action::Down, Action::Close],
         Context::Confirm => &[Action::Activate, Action::AllowDuplicate, Action::Close],
@@ -79,13 +80,18 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             continue;
         };
         let label = keymap::key_label(binding);
-        let width = label.chars().count() + binding.help.chars().count() + 3;
+        let help = if *action == Action::Submit && app.entry.editing.is_some() {
+            "save changes"
+        } else {
+            binding.help
+        };
+        let width = label.chars().count() + help.chars().count() + 3;
         if used + width > area.width as usize {
             break;
         }
         used += width;
         keys.push(Span::styled(label, theme::key()));
-        keys.push(Span::styled(format!(" {}  ", binding.help), theme::hint()));
+        keys.push(Span::styled(format!(" {help}  "), theme::hint()));
     }
     frame.render_widget(Paragraph::new(vec![notice, Line::from(keys)]), area);
 }

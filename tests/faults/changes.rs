@@ -161,3 +161,61 @@ async fn a_lead_on_a_call_is_not_deleted_and_the_reason_is_said() {
         change_records(&cli).iter().filter_map(|r| r["status"].as_str().map(str::to_owned)).collect();
     assert_eq!(statuses, ["rejected"]);
 }
+
+/// The TUI: `f` on the lead in the history, a new phone typed over the old one, Ctrl-S. The
+/// server made the fix but its answer was lost: sent again, the lead ends with the new phone on
+/// the server, in the history file and on screen, and the change was never made twice over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_typed_in_the_tui_whose_answer_was_lost_ends_as_asked() {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let rig = Rig::start().await;
+    let (cli, id) = created(&rig).await;
+    let put = lead_route("PUT", &id);
+    rig.proxy.inject(put, Fault::StatusAfter(502));
+    let history = cli.home.history_file();
+    let done = || change_records(&cli).iter().any(|r| r["type"] == "changed" && r["status"] == "done");
+    let app = crate::tui::run_loop(&rig, &history, async |keys: crate::support::event_loop::Keys| {
+        // The history is read at start: the key to fix a lead waits for the lead to be listed
+        // (the campaigns asked for at start say the loop is up; the file is read beside them).
+        let started = || rig.proxy.log().iter().any(|s| s.path.ends_with("/user/campaigns"));
+        crate::support::event_loop::wait_for("the app started", crate::rig::CASE_TIMEOUT, started, || {
+            rig.report()
+        })
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        keys.press(KeyCode::F(3), KeyModifiers::NONE);
+        keys.type_text("f");
+        // The phone field has the focus: to its start, the rest cut, the new number typed.
+        keys.ctrl('a');
+        keys.ctrl('k');
+        keys.type_text("+1 415 555 0177");
+        keys.ctrl('s');
+        crate::support::event_loop::wait_for(
+            "the fix done in the history",
+            crate::rig::CASE_TIMEOUT,
+            done,
+            || format!("{}\n{}", std::fs::read_to_string(&history).unwrap_or_default(), rig.report()),
+        )
+        .await;
+        keys.ctrl('q');
+    })
+    .await;
+    let report = rig.report();
+    assert_eq!(rig.proxy.received(put), 2, "{report}");
+    // The one lead, moved to the new phone (`rig.leads()` lists the old phone's).
+    let leads = rig.sandbox.state().leads();
+    assert_eq!(leads.len(), 1, "{report}");
+    assert_eq!(leads[0].id.as_str(), id);
+    assert_eq!(leads[0].phone_number.as_deref(), Some("+14155550177"), "{report}");
+    let records = change_records(&cli);
+    let kinds: Vec<String> = records
+        .iter()
+        .map(|r| format!("{}:{}", r["type"].as_str().unwrap(), r["status"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(kinds, ["change:-", "changed:unknown", "changed:pending", "changed:done"], "{records:#?}");
+    assert_eq!(records[0]["change"]["update"]["phone_number"], "+14155550177", "only what changed: {records:#?}");
+    assert!(records[0]["change"]["update"].get("variables").is_none(), "{records:#?}");
+    let entry = app.history.row(0).unwrap();
+    assert_eq!(entry.request.phone_number, "+14155550177");
+    assert_eq!(entry.request.variables.get("customer_name"), Some("Ada Lovlace"));
+}

@@ -23,7 +23,7 @@ use crate::support::event_loop::{Keys, services, wait_for};
 /// a run of its own (its lock held until the loop ends, as the app's is), Allow duplicate on in
 /// the form (a second create would make a second lead instead of a `422`), while `user` types;
 /// returns the app once the loop has ended.
-async fn run_loop(rig: &Rig, history: &Path, user: impl AsyncFnOnce(Keys)) -> App {
+pub async fn run_loop(rig: &Rig, history: &Path, user: impl AsyncFnOnce(Keys)) -> App {
     let dir = history.parent().unwrap();
     let run = autocalls_tui::history::RunLock::take(&dir.join("runs")).unwrap();
     let store = HistoryStore::open(history).unwrap().with_run(run.id());
