@@ -202,7 +202,7 @@ fn calls(out: &mut Vec<Line<'static>>, view: &DetailView, time: &dyn Fn(jiff::Ti
         let at = call
             .created_at
             .as_deref()
-            .map(|raw| crate::delivery::parse_server_time(raw).map_or_else(|| raw.to_owned(), |t| time(t)));
+            .map(|raw| crate::delivery::parse_server_time(raw).map_or_else(|| raw.to_owned(), time));
         let mut parts = vec![at.unwrap_or_else(|| "time unknown".into())];
         parts.push(call.status.clone().unwrap_or_else(|| "status unknown".into()));
         if let Some(secs) = call.duration {

@@ -213,7 +213,10 @@ async fn a_fix_typed_in_the_tui_whose_answer_was_lost_ends_as_asked() {
         .map(|r| format!("{}:{}", r["type"].as_str().unwrap(), r["status"].as_str().unwrap_or("-")))
         .collect();
     assert_eq!(kinds, ["change:-", "changed:unknown", "changed:pending", "changed:done"], "{records:#?}");
-    assert_eq!(records[0]["change"]["update"]["phone_number"], "+14155550177", "only what changed: {records:#?}");
+    assert_eq!(
+        records[0]["change"]["update"]["phone_number"], "+14155550177",
+        "only what changed: {records:#?}"
+    );
     assert!(records[0]["change"]["update"].get("variables").is_none(), "{records:#?}");
     let entry = app.history.row(0).unwrap();
     assert_eq!(entry.request.phone_number, "+14155550177");
