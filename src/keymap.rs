@@ -151,6 +151,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Down, NONE, Scope::Picker, Action::Down, "next campaign"),
     key(KeyCode::Enter, NONE, Scope::Picker, Action::Activate, "take the campaign"),
     key(KeyCode::Esc, NONE, Scope::Picker, Action::Close, "close the list"),
+    key(KeyCode::F(5), NONE, Scope::Picker, Action::CampaignRun, "start/stop campaign"),
     key(KeyCode::Right, NONE, Scope::Suggest, Action::AcceptSuggestion, "take the suggestion"),
     key(KeyCode::Char(' '), NONE, Scope::Checkbox, Action::Toggle, "toggle"),
     key(KeyCode::Enter, NONE, Scope::Form, Action::Activate, "next, press, add"),

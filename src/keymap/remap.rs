@@ -49,6 +49,7 @@ pub const COMMANDS: &[(&str, Action)] = &[
     ("retry", Action::Retry),
     ("cancel_lead", Action::CancelLead),
     ("take_back", Action::TakeBack),
+    ("start_stop_campaign", Action::CampaignRun),
     ("refresh_status", Action::RefreshStatus),
     ("export", Action::Export),
     ("filter_status", Action::CycleStatus),

@@ -64,7 +64,9 @@ impl App {
     pub fn context(&self) -> Context {
         match self.overlay {
             Some(Overlay::Help { .. }) => return Context::Help,
-            Some(Overlay::Duplicate(_) | Overlay::TakeBack(_)) => return Context::Confirm,
+            Some(Overlay::Duplicate(_) | Overlay::TakeBack(_) | Overlay::Campaign(_)) => {
+                return Context::Confirm;
+            }
             Some(Overlay::Detail(_)) => return Context::Detail,
             Some(Overlay::Key(_)) => return Context::KeyPrompt,
             None => {}

@@ -3,6 +3,7 @@
 //! behaviour can be tested by feeding messages.
 
 mod browse;
+pub mod campaign_run;
 pub mod catalog;
 mod context;
 mod delivery;
@@ -99,6 +100,8 @@ pub enum Overlay {
     Key(Box<KeyPrompt>),
     /// "Take this lead back?"
     TakeBack(LocalId),
+    /// "Start (or stop) this campaign?"
+    Campaign(Box<campaign_run::CampaignPrompt>),
 }
 
 /// The detail view: one lead, how far it is scrolled, and its story as read from the file.
@@ -376,6 +379,10 @@ impl App {
                 vec![]
             }
             Msg::StatusesRefreshed(result) => self.statuses_refreshed(result),
+            Msg::CampaignSet { campaign, start, result } => {
+                self.campaign_run_set(campaign, start, result);
+                vec![]
+            }
             Msg::CallsFetched { local_id, result } => {
                 if let Some(Overlay::Detail(view)) = &mut self.overlay
                     && view.local_id == local_id
@@ -540,6 +547,9 @@ impl App {
             Context::Confirm if matches!(self.overlay, Some(Overlay::TakeBack(_))) => {
                 self.answer_take_back(action == Action::Activate)
             }
+            Context::Confirm if matches!(self.overlay, Some(Overlay::Campaign(_))) => {
+                self.answer_campaign_run(action == Action::Activate)
+            }
             Context::Confirm => self.answer_duplicate(action),
             Context::KeyPrompt => self.key_prompt_act(action),
             Context::Help => self.then_nothing(|app| app.help_act(action)),
@@ -627,6 +637,7 @@ impl App {
             Action::Up => self.move_picker(-1),
             Action::Down => self.move_picker(1),
             Action::Close => self.entry.picker = None,
+            Action::CampaignRun => self.ask_campaign_run(),
             Action::Activate if self.campaign_matches().is_empty() && self.form_campaign_id().is_none() => {
                 let typed = self.entry.form.campaign.text().trim().to_owned();
                 self.notify(
@@ -741,7 +752,7 @@ impl App {
                     self.ask_for_key(why, offer);
                 }
             }
-            Action::OpenSandbox => {}
+            Action::OpenSandbox | Action::CampaignRun => {}
             Action::EditLead
             | Action::FixLead
             | Action::CancelLead

@@ -55,6 +55,15 @@ pub enum Msg {
         /// The attempts and the server's answer, or why the file could not be read.
         result: Result<crate::history::Story, HistoryError>,
     },
+    /// A campaign was started or stopped (or not).
+    CampaignSet {
+        /// The campaign.
+        campaign: u64,
+        /// Whether it was to start.
+        start: bool,
+        /// Its status now, or why not.
+        result: Result<String, ApiError>,
+    },
     /// A lead's calls, for the detail view.
     CallsFetched {
         /// The lead.
@@ -178,6 +187,7 @@ impl Msg {
             Msg::HistoryFailed(_) => "history-failed",
             Msg::StoryRead { .. } => "story-read",
             Msg::CallsFetched { .. } => "calls-fetched",
+            Msg::CampaignSet { .. } => "campaign-set",
             Msg::Appended { .. } => "appended",
             Msg::Noted(_) => "noted",
             Msg::TeamChecked { .. } => "team-checked",
@@ -322,6 +332,8 @@ pub enum Action {
     CancelLead,
     /// Take a lead back (delete it on the server): the selected one, or the one just created.
     TakeBack,
+    /// Start or stop the campaign highlighted in the campaign list.
+    CampaignRun,
     /// Open the API key prompt.
     EnterKey,
     /// Leave and start again on the built-in sandbox.
@@ -379,6 +391,13 @@ pub enum Effect {
         /// Left open as this by an earlier request (a delete whose outcome is unknown is looked
         /// up first); `None` for a change just asked.
         resumed: Option<crate::history::ChangeStatus>,
+    },
+    /// Start or stop a campaign; answers `CampaignSet`.
+    SetCampaignRunning {
+        /// The campaign.
+        campaign: u64,
+        /// Start it (else stop it).
+        start: bool,
     },
     /// Ask the server for a lead's calls; answers `CallsFetched`.
     FetchCalls {

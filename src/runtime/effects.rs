@@ -113,6 +113,14 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 ended(status, error)
             });
         }
+        Effect::SetCampaignRunning { campaign, start } => with_api(
+            services,
+            tasks,
+            move |e| Msg::CampaignSet { campaign, start, result: Err(e) },
+            move |api| async move {
+                Msg::CampaignSet { campaign, start, result: api.set_campaign_running(campaign, start).await }
+            },
+        ),
         Effect::FetchCalls { local_id, phone, campaign } => with_api(
             services,
             tasks,

@@ -26,7 +26,14 @@ fn shown_actions(context: Context) -> &'static [Action] {
             Action::Help,
             Action::Quit,
         ],
-        Context::Picker => &[Action::Activate, Action::Down, Action::Close, Action::NextField, Action::Help],
+        Context::Picker => &[
+            Action::Activate,
+            Action::Down,
+            Action::Close,
+            Action::CampaignRun,
+            Action::NextField,
+            Action::Help,
+        ],
         Context::Suggest => &[
             Action::AcceptSuggestion,
             Action::Submit,

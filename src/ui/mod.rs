@@ -83,6 +83,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::Detail(view)) => detail::draw(app, view, frame, frame.area()),
         Some(Overlay::Key(prompt)) => key_prompt::draw(app, prompt, frame, frame.area()),
         Some(Overlay::TakeBack(local_id)) => prompt::draw_take_back(app, *local_id, frame, frame.area()),
+        Some(Overlay::Campaign(prompt)) => prompt::draw_campaign_run(prompt, frame, frame.area()),
         None => {}
     }
 }

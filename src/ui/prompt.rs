@@ -84,3 +84,36 @@ pub fn draw_take_back(app: &App, local_id: crate::history::LocalId, frame: &mut 
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), popup);
 }
+
+/// "Start (or stop) this campaign?"
+pub fn draw_campaign_run(prompt: &crate::model::campaign_run::CampaignPrompt, frame: &mut Frame, area: Rect) {
+    let yes = crate::keymap::keys_for(Action::Activate, Context::Confirm);
+    let (verb, what) = if prompt.start {
+        ("Start", "The assistant starts calling the campaign's leads. A campaign needs leads to start.")
+    } else {
+        ("Stop", "Calls in progress are aborted; no lead is called until it is started again.")
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::raw(format!("{verb} campaign ")),
+            Span::styled(crate::sanitize::cleaned(&prompt.name), theme::heading()),
+            Span::raw(format!(" (#{})?", prompt.id)),
+        ]),
+        Line::from(""),
+        Line::from(what),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(yes, theme::key()),
+            Span::raw(format!(" {}   ", verb.to_lowercase())),
+            Span::styled(key(Action::Close), theme::key()),
+            Span::raw(" or Enter: leave it"),
+        ]),
+    ];
+    let popup = super::centered(area, 72, 10);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(format!(" {verb} the campaign "))
+        .border_style(theme::error());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), popup);
+}
