@@ -188,6 +188,7 @@ pub const BINDINGS: &[Binding] = &[
     key(KeyCode::Char('x'), NONE, Scope::History, Action::Export, "export CSV"),
     key(KeyCode::Char('d'), NONE, Scope::History, Action::CancelLead, "cancel a queued lead"),
     key(KeyCode::Delete, NONE, Scope::History, Action::TakeBack, "take back (delete)"),
+    key(KeyCode::Char('v'), NONE, Scope::History, Action::ServerView, "campaign on the server"),
     key(KeyCode::Esc, NONE, Scope::History, Action::Close, "clear filters"),
     key(KeyCode::Char('?'), NONE, Scope::NotText, Action::Help, "help"),
     key(KeyCode::Char('s'), CTRL, Scope::Global, Action::Submit, "send the lead"),

@@ -514,3 +514,28 @@ fn detail_of_a_fixed_lead_with_its_calls_wide() {
     app.update(Msg::CallsFetched { local_id, result: Ok(calls) });
     insta::assert_snapshot!(render(&app));
 }
+
+#[test]
+fn the_campaigns_leads_on_the_server_wide() {
+    let mut app = with_leads(160, 48);
+    app.update(Msg::Action(Action::ShowHistory));
+    let effects = app.update(Msg::Action(Action::ServerView));
+    let Some(Effect::FetchServerLeads { generation, page, campaign, .. }) =
+        effects.iter().find(|e| matches!(e, Effect::FetchServerLeads { .. }))
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!((*campaign, *page), (12, 1));
+    let leads: Vec<Lead> = serde_json::from_value(serde_json::json!([
+        {"id": 1003, "phone_number": "+4917012345610", "status": "processing",
+         "variables": {"customer_name": "Katrin Vogel", "company": "Vogel GmbH"}, "created_at": "2026-11-18 11:40:00"},
+        {"id": 1002, "phone_number": "+491701234567", "status": "completed",
+         "variables": {"customer_name": "Jürgen Müller"}, "created_at": "2026-11-18 11:09:40"},
+        {"id": 1001, "phone_number": "+14155550100", "status": "created",
+         "variables": {"customer_name": "Ada Lovelace"}, "created_at": "2026-11-18 11:06:40"}
+    ]))
+    .unwrap();
+    let page = autocalls_tui::api::types::LeadPage { data: leads, current_page: 1, last_page: 1, total: 3 };
+    app.update(Msg::ServerLeadsFetched { generation: *generation, page: 1, result: Ok(page) });
+    insta::assert_snapshot!(render(&app));
+}

@@ -50,6 +50,7 @@ pub const COMMANDS: &[(&str, Action)] = &[
     ("cancel_lead", Action::CancelLead),
     ("take_back", Action::TakeBack),
     ("start_stop_campaign", Action::CampaignRun),
+    ("server_leads", Action::ServerView),
     ("refresh_status", Action::RefreshStatus),
     ("export", Action::Export),
     ("filter_status", Action::CycleStatus),

@@ -44,6 +44,11 @@ impl App {
     /// The search text changed: list what matches, as it is typed.
     pub(super) fn search_changed(&mut self) {
         let text = self.history.search_input.as_ref().map(|i| i.text().trim().to_owned()).unwrap_or_default();
+        if self.server_view.is_some() {
+            let effects = self.server_search_changed(&text);
+            self.queued.extend(effects);
+            return;
+        }
         self.history.filter.search = (!text.is_empty()).then_some(text);
         self.history.refilter();
     }

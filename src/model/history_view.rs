@@ -254,7 +254,7 @@ impl HistoryView {
     }
 
     /// The screen row of lead `id`, when it is listed.
-    fn row_of(&self, id: &LocalId) -> Option<usize> {
+    pub fn row_of(&self, id: &LocalId) -> Option<usize> {
         let &i = self.index.get(id)?;
         match &self.visible {
             None => self.entries.len().checked_sub(i + 1),

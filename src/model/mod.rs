@@ -19,6 +19,7 @@ pub mod msg;
 pub mod outbox;
 mod rows;
 pub mod screen;
+pub mod server_view;
 mod tail;
 mod take_back;
 pub mod team;
@@ -201,6 +202,8 @@ pub struct App {
     pub team: team::TeamCheck,
     /// The lead this window created last, which Ctrl-Z takes back.
     pub last_created: Option<LocalId>,
+    /// The campaign's leads on the server, while the history pane shows them.
+    pub server_view: Option<server_view::ServerView>,
     /// Changes of created leads (fixes, take-backs) on their way, or left open and due again.
     pub changes_running: HashMap<crate::history::ChangeId, (LocalId, fix::ChangeTurn)>,
     /// How often the server's statuses are refreshed by themselves, and when next.
@@ -249,6 +252,7 @@ impl App {
             team: team::TeamCheck::default(),
             last_created: None,
             changes_running: HashMap::new(),
+            server_view: None,
             status_refresh: options.status_refresh.map(|every| (every, None)),
             quit_pending: false,
             size: (80, 24),
@@ -309,6 +313,23 @@ impl App {
     /// Whether `action` would do something where the focus is now, so the footer offers only
     /// keys that work.
     pub fn is_available(&self, action: Action) -> bool {
+        // The team's view of the campaign takes only its own keys.
+        if self.focus == Focus::History && self.server_view.is_some() {
+            return matches!(
+                action,
+                Action::Activate
+                    | Action::ServerView
+                    | Action::Search
+                    | Action::CycleStatus
+                    | Action::RefreshStatus
+                    | Action::ShowForm
+                    | Action::Help
+                    | Action::Quit
+                    | Action::Close
+                    | Action::Up
+                    | Action::Down
+            );
+        }
         match action {
             Action::AddRow => {
                 self.focus.is_row() || matches!(self.focus, Focus::Variables | Focus::Secondary)
@@ -379,6 +400,9 @@ impl App {
                 vec![]
             }
             Msg::StatusesRefreshed(result) => self.statuses_refreshed(result),
+            Msg::ServerLeadsFetched { generation, page, result } => {
+                self.server_leads_fetched(generation, page, result)
+            }
             Msg::CampaignSet { campaign, start, result } => {
                 self.campaign_run_set(campaign, start, result);
                 vec![]
@@ -554,6 +578,12 @@ impl App {
             Context::KeyPrompt => self.key_prompt_act(action),
             Context::Help => self.then_nothing(|app| app.help_act(action)),
             Context::Detail => self.detail_act(action),
+            Context::Search
+                if self.server_view.is_some() && matches!(action, Action::Activate | Action::Close) =>
+            {
+                self.history.search_input = None;
+                if action == Action::Close { self.server_search_changed("") } else { vec![] }
+            }
             Context::Search if matches!(action, Action::Activate | Action::Close) => {
                 self.then_nothing(|app| app.close_search(action == Action::Activate))
             }
@@ -657,6 +687,11 @@ impl App {
 
     /// Actions in the form and the history list.
     fn main_act(&mut self, action: Action) -> Vec<Effect> {
+        if self.focus == Focus::History
+            && let Some(effects) = self.server_view_act(action)
+        {
+            return effects;
+        }
         match action {
             Action::Quit => self.request_quit(),
             Action::Submit => return self.submit(),
@@ -753,7 +788,9 @@ impl App {
                 }
             }
             Action::OpenSandbox | Action::CampaignRun => {}
+            Action::ServerView if self.focus == Focus::History => return self.toggle_server_view(),
             Action::EditLead
+            | Action::ServerView
             | Action::FixLead
             | Action::CancelLead
             | Action::Search

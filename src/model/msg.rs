@@ -55,6 +55,15 @@ pub enum Msg {
         /// The attempts and the server's answer, or why the file could not be read.
         result: Result<crate::history::Story, HistoryError>,
     },
+    /// A page of the campaign's leads on the server, for the team's view.
+    ServerLeadsFetched {
+        /// The query it answers.
+        generation: u64,
+        /// The page asked for.
+        page: u64,
+        /// The page, or why not.
+        result: Result<crate::api::types::LeadPage, String>,
+    },
     /// A campaign was started or stopped (or not).
     CampaignSet {
         /// The campaign.
@@ -188,6 +197,7 @@ impl Msg {
             Msg::StoryRead { .. } => "story-read",
             Msg::CallsFetched { .. } => "calls-fetched",
             Msg::CampaignSet { .. } => "campaign-set",
+            Msg::ServerLeadsFetched { .. } => "server-leads-fetched",
             Msg::Appended { .. } => "appended",
             Msg::Noted(_) => "noted",
             Msg::TeamChecked { .. } => "team-checked",
@@ -334,6 +344,8 @@ pub enum Action {
     TakeBack,
     /// Start or stop the campaign highlighted in the campaign list.
     CampaignRun,
+    /// Show the campaign's leads on the server in the history pane (or the history again).
+    ServerView,
     /// Open the API key prompt.
     EnterKey,
     /// Leave and start again on the built-in sandbox.
@@ -391,6 +403,19 @@ pub enum Effect {
         /// Left open as this by an earlier request (a delete whose outcome is unknown is looked
         /// up first); `None` for a change just asked.
         resumed: Option<crate::history::ChangeStatus>,
+    },
+    /// Read a page of a campaign's leads on the server; answers `ServerLeadsFetched`.
+    FetchServerLeads {
+        /// The campaign.
+        campaign: u64,
+        /// Only this status.
+        status: Option<String>,
+        /// Only phones holding these digits.
+        phone: Option<String>,
+        /// The page.
+        page: u64,
+        /// The query, handed back.
+        generation: u64,
     },
     /// Start or stop a campaign; answers `CampaignSet`.
     SetCampaignRunning {

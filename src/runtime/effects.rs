@@ -113,6 +113,22 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
                 ended(status, error)
             });
         }
+        Effect::FetchServerLeads { campaign, status, phone, page, generation } => with_api(
+            services,
+            tasks,
+            move |e| Msg::ServerLeadsFetched { generation, page, result: Err(e.to_string()) },
+            move |api| async move {
+                let query = crate::api::LeadQuery {
+                    campaign_id: Some(campaign),
+                    phone_number: phone,
+                    status,
+                    per_page: Some(crate::model::server_view::PER_PAGE),
+                    page: Some(page),
+                };
+                let result = api.leads(&query).await.map_err(|e| e.to_string());
+                Msg::ServerLeadsFetched { generation, page, result }
+            },
+        ),
         Effect::SetCampaignRunning { campaign, start } => with_api(
             services,
             tasks,

@@ -50,6 +50,7 @@ fn shown_actions(context: Context) -> &'static [Action] {
         Context::History => &[
             Action::Activate,
             Action::FixLead,
+            Action::ServerView,
             Action::Search,
             Action::EditLead,
             Action::Retry,

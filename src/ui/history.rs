@@ -23,6 +23,9 @@ const SERVER_W: u16 = 11;
 
 /// The pane's title: how many leads, how many listed, and when the server was last asked.
 pub fn title(app: &App) -> String {
+    if let Some(view) = &app.server_view {
+        return super::server_view::title(app, view);
+    }
     let view = &app.history;
     let mut title = match (view.loaded, view.is_filtered()) {
         (false, _) => "History · reading…".to_owned(),
@@ -60,6 +63,10 @@ pub(super) fn table_area(app: &App, inner: Rect) -> Rect {
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, block: Block<'_>) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(view) = &app.server_view {
+        super::server_view::draw(app, view, frame, inner);
+        return;
+    }
     let view = &app.history;
     let (bar, table_area, detail_area) = layout(app, inner);
     if let Some(bar) = bar {
@@ -172,6 +179,9 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The history row a click on screen row `row` lands on, as last drawn.
 pub fn hit(app: &App, area: Rect, row: u16) -> Option<Hit> {
+    if app.server_view.is_some() {
+        return Some(Hit::HistoryPane);
+    }
     let (_, table, _) = layout(app, Block::bordered().inner(area));
     // The table's first line is its heading.
     let line = row.checked_sub(table.y + 1)? as usize;

@@ -10,6 +10,7 @@ mod history;
 mod key_prompt;
 mod picker;
 mod prompt;
+mod server_view;
 pub mod text_field;
 pub mod theme;
 
