@@ -111,6 +111,7 @@ impl App {
                 scroll: 0,
                 story: None,
                 calls: calls.as_ref().map(|_| super::CallsView::Loading),
+                max_scroll: std::cell::Cell::new(u16::MAX),
             };
             self.overlay = Some(Overlay::Detail(Box::new(view)));
             self.queued.extend(calls);

@@ -50,8 +50,7 @@ impl App {
                 if let Some(c) = self.catalog.campaigns.iter_mut().find(|c| c.id == campaign) {
                     c.status = Some(status.clone());
                 }
-                let done = if start { "started" } else { "stopped" };
-                self.notify(Level::Info, format!("Campaign {name} {done}: {status}"));
+                self.notify(Level::Info, format!("Campaign {name} is now {status}"));
             }
             Err(ApiError::Rejected { message, .. }) if start => self.notify(
                 Level::Error,
@@ -105,7 +104,7 @@ mod tests {
         assert_eq!(sets(&act(&mut app, Action::Activate)), [(12, true)]);
         app.update(Msg::CampaignSet { campaign: 12, start: true, result: Ok("in-progress".into()) });
         assert_eq!(app.catalog.campaign(12).unwrap().status.as_deref(), Some("in-progress"));
-        assert!(app.notice.as_ref().unwrap().text.contains("started"), "{:?}", app.notice);
+        assert!(app.notice.as_ref().unwrap().text.contains("is now in-progress"), "{:?}", app.notice);
     }
 
     #[test]

@@ -93,9 +93,8 @@ impl App {
         self.entry.loaded_form = None;
         self.entry.editing = Some(Editing { local_id, lead_id: lead_id.clone(), before, previous });
         self.set_focus(Focus::Phone);
-        let mut text = format!(
-            "Editing lead #{lead_id}: change what is wrong; Ctrl-S saves it on the server, Esc leaves it as it is"
-        );
+        let mut text =
+            format!("Editing lead #{lead_id}: Ctrl-S saves what you change, Esc leaves it as it is");
         if let Some((_, why)) = refused {
             let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
             text.push_str(&format!(". The change the server refused is filled in{why}"));

@@ -116,6 +116,9 @@ pub struct DetailView {
     pub story: Option<StoryView>,
     /// Its calls, as the server lists them (for a lead the server created).
     pub calls: Option<CallsView>,
+    /// The farthest it scrolls, as the last frame found (the view's length depends on the
+    /// terminal's width): scrolling stops at the end instead of running on into blank rows.
+    pub max_scroll: std::cell::Cell<u16>,
 }
 
 /// A lead's calls in the detail view.
@@ -652,7 +655,8 @@ impl App {
             }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
                 if let Some(Overlay::Detail(view)) = &mut self.overlay {
-                    view.scroll = view.scroll.saturating_add_signed(scroll_step(action)).min(20_000);
+                    view.scroll =
+                        view.scroll.saturating_add_signed(scroll_step(action)).min(view.max_scroll.get());
                 }
             }
             Action::Close | Action::Activate => self.overlay = None,

@@ -37,11 +37,15 @@ pub fn draw(app: &App, view: &DetailView, frame: &mut Frame, area: Rect) {
         ))
         .border_style(theme::border_focused());
     frame.render_widget(Clear, popup);
+    let lines = lines(app, view, entry);
+    // Rows the lines take once wrapped, to stop scrolling at the end.
+    let width = usize::from(popup.width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let room = usize::from(popup.height.saturating_sub(2));
+    view.max_scroll.set(u16::try_from(rows.saturating_sub(room)).unwrap_or(u16::MAX));
+    let scroll = view.scroll.min(view.max_scroll.get());
     frame.render_widget(
-        Paragraph::new(lines(app, view, entry))
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((view.scroll, 0)),
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)),
         popup,
     );
 }
@@ -165,7 +169,8 @@ fn lines(app: &App, view: &DetailView, entry: &LeadEntry) -> Vec<Line<'static>> 
     out.extend(request.lines().map(|l| Line::from(format!("  {l}"))));
     if let Some(response) = read.and_then(|r| r.response.as_ref()) {
         out.push(Line::from(""));
-        out.push(Line::from(Span::styled("Server's answer", theme::heading())));
+        let heading = if fixed { "Server's answer when it created the lead" } else { "Server's answer" };
+        out.push(Line::from(Span::styled(heading, theme::heading())));
         let value: serde_json::Value = serde_json::from_str(response).unwrap_or_default();
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         out.extend(text.lines().map(|l| Line::from(format!("  {}", crate::sanitize::clean(l)))));
