@@ -19,8 +19,8 @@ pub fn title(app: &App, view: &ServerView) -> String {
     let mut title = format!("{} on the server", crate::sanitize::cleaned(&name));
     match (view.total, view.text.is_some()) {
         (Some(total), false) => title.push_str(&format!(" · {} of {total} read", view.leads.len())),
-        (Some(total), true) => {
-            title.push_str(&format!(" · {} match among {} read", view.listed().len(), view.leads.len()))
+        (Some(_), true) => {
+            title.push_str(&format!(" · {} match among {} read", view.listed().len(), view.leads.len()));
         }
         (None, _) => {}
     }
