@@ -114,6 +114,11 @@ async fn a_campaign_starts_only_with_leads() {
     let out = home.run(&["campaign", "start", "23"]).await;
     assert_eq!(code(&out), 3);
     assert!(text(&out.stderr).contains("needs leads"), "{}", text(&out.stderr));
+    // No such campaign: refused for that, without the rule about leads.
+    let out = home.run(&["campaign", "start", "999"]).await;
+    assert_eq!(code(&out), 3);
+    assert!(text(&out.stderr).contains("invalid"), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("needs leads"), "{}", text(&out.stderr));
     let out = home.run(&["create", "--phone", "+14155550100", "--campaign", "23"]).await;
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let out = home.run(&["campaign", "start", "23"]).await;

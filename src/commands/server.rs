@@ -136,9 +136,12 @@ pub async fn campaign(settings: &Settings, action: CampaignAction, id: u64) -> E
             println!("Campaign {id} is {status}.");
             ExitCode::SUCCESS
         }
-        Err(ApiError::Rejected { message, .. }) if start => {
+        Err(ApiError::Rejected { message, errors, .. }) if start => {
             say!("error: campaign {id} was not started: {message}");
-            say!("note: a campaign needs leads before it can start (create one first).");
+            // A refusal of the request itself (no such campaign) is not about its leads.
+            if errors.is_empty() {
+                say!("note: a campaign needs leads before it can start (create one first).");
+            }
             ExitCode::from(EXIT_REJECTED)
         }
         Err(e) => failed(&e),

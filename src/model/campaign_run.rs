@@ -52,7 +52,9 @@ impl App {
                 }
                 self.notify(Level::Info, format!("Campaign {name} is now {status}"));
             }
-            Err(ApiError::Rejected { message, .. }) if start => self.notify(
+            // A refusal of the request itself (no such campaign) names its fields; the rule
+            // is about a campaign that exists.
+            Err(ApiError::Rejected { message, errors, .. }) if start && errors.is_empty() => self.notify(
                 Level::Error,
                 format!(
                     "Campaign {name} was not started: {message}. A campaign needs leads before it can start: send one first"
