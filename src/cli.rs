@@ -92,6 +92,18 @@ pub enum Command {
     /// ID is the server's lead id (what the dashboard shows) or a local id from this history.
     #[command(after_help = "Examples:\n  autocalls-tui calls 1001\n  autocalls-tui calls 1001 --json")]
     Calls(CallsArgs),
+    /// Create many leads from a CSV, TSV or XLSX file (`-` reads stdin), every row checked first.
+    ///
+    /// Columns are mapped by the header's names (the dashboard's layout: phone_number, one
+    /// column per variable, secondary_phone_1…N; phone, name, e-mail and the like understood).
+    /// Running it again sends only the rows not created yet. Exit codes: 0 every row created;
+    /// 2 some rows invalid (the valid ones still go unless --dry-run); 3 some rejected or already
+    /// in the campaign; 4 some still open (kept in the history).
+    #[command(after_help = "Examples:
+  autocalls-tui import leads.csv --campaign 12 --dry-run
+  autocalls-tui import stand.xlsx --campaign 12 --json
+  pbpaste | autocalls-tui import - --campaign 12")]
+    Import(ImportArgs),
     /// Start or stop a campaign (a campaign needs leads before it can start).
     #[command(after_help = "Examples:\n  autocalls-tui campaign start 12\n  autocalls-tui campaign stop 12")]
     Campaign {
@@ -147,6 +159,23 @@ pub struct CreateArgs {
     /// Print the result as JSON (the same fields as `history --json`).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `import`'s arguments.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file: CSV, TSV (or semicolon-separated), or .xlsx; `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Check every row and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print `{"rows": [...]}`: each row's line, phone_number, status and error.
+    #[arg(long)]
+    pub json: bool,
+    /// Allow a phone the campaign already holds (and repeats within the file).
+    #[arg(long)]
+    pub allow_duplicate: bool,
 }
 
 /// `history`'s flags.
@@ -267,6 +296,7 @@ pub fn main() -> ExitCode {
     let command = match cli.command {
         Some(Command::SandboxServer(args)) => return runtime.block_on(commands::sandbox_server::run(&args)),
         Some(Command::Create(args)) => Some(Work::Create(args)),
+        Some(Command::Import(args)) => Some(Work::Import(args)),
         Some(Command::Leads(args)) => Some(Work::Leads(args)),
         Some(Command::Update(args)) => Some(Work::Update(args)),
         Some(Command::Delete(args)) => Some(Work::Delete(args)),
@@ -310,6 +340,7 @@ pub fn main() -> ExitCode {
     runtime.block_on(async {
         match command {
             Some(Work::Create(args)) => commands::create::run(&settings, &args).await,
+            Some(Work::Import(args)) => commands::import::run(&settings, &args).await,
             Some(Work::Leads(args)) => commands::server::leads(&settings, &args, campaign).await,
             Some(Work::Update(args)) => commands::change::update(&settings, &args).await,
             Some(Work::Delete(args)) => commands::change::delete(&settings, &args).await,
@@ -323,6 +354,7 @@ pub fn main() -> ExitCode {
 /// A command that runs on the runtime with the settings.
 enum Work {
     Create(CreateArgs),
+    Import(ImportArgs),
     Leads(LeadsArgs),
     Update(UpdateArgs),
     Delete(DeleteArgs),

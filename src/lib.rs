@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod draft;
 pub mod files;
 pub mod history;
+pub mod import;
 pub mod keymap;
 pub mod layout;
 pub mod lead;

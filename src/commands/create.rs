@@ -78,31 +78,47 @@ pub async fn run(settings: &Settings, args: &CreateArgs) -> ExitCode {
     tracing::info!(%local_id, "create: sending");
     let lead = Lead { api: &api, request: &request, local_id, since: submitted.at, store: &store };
     let taken = known_lead_ids(&store, &request);
-    lead.deliver(&mut entry, &taken, Rules::for_timeout(settings.request_timeout)).await;
+    lead.deliver(&mut entry, &taken, Rules::for_timeout(settings.request_timeout), None).await;
     drop(run);
     report(&entry, args.json)
 }
 
-/// What `create` sends and where it writes.
-struct Lead<'a> {
-    api: &'a ApiClient,
-    request: &'a CreateLead,
-    local_id: LocalId,
-    since: jiff::Timestamp,
-    store: &'a HistoryStore,
+/// What `create` (and `import`, row by row) sends and where it writes.
+pub(super) struct Lead<'a> {
+    pub(super) api: &'a ApiClient,
+    pub(super) request: &'a CreateLead,
+    pub(super) local_id: LocalId,
+    pub(super) since: jiff::Timestamp,
+    pub(super) store: &'a HistoryStore,
 }
 
 impl Lead<'_> {
     /// Drives the delivery engine (the TUI's rules) for a while: a script should not hang, so
     /// longer waits are left to the TUI, which takes the lead over once this command has ended.
-    async fn deliver(&self, entry: &mut LeadEntry, taken: &[LeadId], rules: Rules) {
+    /// `resumed`: the lead was left open as this by a run that ended (and this one took it
+    /// over): it is looked up first, as the TUI does; `None` for a lead just submitted.
+    pub(super) async fn deliver(
+        &self,
+        entry: &mut LeadEntry,
+        taken: &[LeadId],
+        rules: Rules,
+        resumed: Option<Status>,
+    ) {
         /// Sends tried before the lead is left to the TUI.
         const MAX_SENDS: u32 = 3;
         /// The longest single wait followed (a settling lead's look-ups are followed to its end).
         const MAX_WAIT: Duration = Duration::from_secs(10);
         let deadline = Instant::now() + rules.settle + MAX_WAIT;
-        let mut delivery = Delivery::submitted(self.local_id.0.as_u64_pair().1, rules);
-        let mut command = delivery.on(Event::Saved { ok: true }, Instant::now());
+        let salt = self.local_id.0.as_u64_pair().1;
+        let (mut delivery, mut command) = if let Some(status) = resumed {
+            let delivery = Delivery::resumed(status, Instant::now(), salt, rules);
+            let command = delivery.command();
+            (delivery, command)
+        } else {
+            let mut delivery = Delivery::submitted(salt, rules);
+            let command = delivery.on(Event::Saved { ok: true }, Instant::now());
+            (delivery, command)
+        };
         // Whether the last look-up got an answer (else "not on the server yet" is not known).
         let mut looked_up_ok = false;
         loop {
@@ -175,7 +191,7 @@ impl Lead<'_> {
 
 /// The server ids the history already gives to leads with this phone and campaign, so a look-up
 /// never takes an earlier lead for this one.
-fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<LeadId> {
+pub(super) fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<LeadId> {
     let Ok(folded) = store.load_leads() else { return Vec::new() };
     // What the TUI and `history` say at start (a history others can read, damaged lines) is
     // said here too.

@@ -13,6 +13,7 @@ pub mod change;
 pub mod config;
 pub mod create;
 pub mod history;
+pub mod import;
 pub mod logging;
 pub mod sandbox_server;
 pub mod server;

@@ -314,7 +314,7 @@ pub(super) fn failed(error: &ApiError) -> ExitCode {
 }
 
 /// `value` with every string (and key) cleaned of control and bidi characters.
-fn cleaned_value(value: serde_json::Value) -> serde_json::Value {
+pub(super) fn cleaned_value(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::String(s) => Value::String(crate::sanitize::cleaned(&s)),

@@ -192,6 +192,13 @@ impl SandboxState {
         store.leads.iter().filter_map(|lead| serde_json::from_value(lead.to_json(now)).ok()).collect()
     }
 
+    /// The leads as `GET /user/leads` shows them, every field (secondary contacts included).
+    pub fn leads_json(&self) -> Vec<serde_json::Value> {
+        let store = self.lock();
+        let now = store.now();
+        store.leads.iter().map(|lead| lead.to_json(now)).collect()
+    }
+
     /// How many `POST /user/lead` requests arrived, whatever their outcome.
     pub fn create_requests(&self) -> usize {
         self.lock().create_requests
