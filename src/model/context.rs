@@ -67,7 +67,7 @@ impl App {
             Some(Overlay::Duplicate(_) | Overlay::TakeBack(_) | Overlay::Campaign(_)) => {
                 return Context::Confirm;
             }
-            Some(Overlay::Detail(_)) => return Context::Detail,
+            Some(Overlay::Detail(_) | Overlay::Import(_)) => return Context::Detail,
             Some(Overlay::Key(_)) => return Context::KeyPrompt,
             None => {}
         }

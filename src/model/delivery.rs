@@ -94,19 +94,26 @@ impl App {
 
     /// Records a checked lead and clears the form for the next one.
     fn send_new(&mut self, request: CreateLead) -> Vec<Effect> {
-        let local_id = LocalId::new();
-        let request_campaign = request.campaign_id;
-        let record = Record::submitted(local_id, request.clone(), "tui").stamped(self.clock);
-        self.history.push(LeadEntry::new(local_id, record.at, request));
-        self.outbox.in_flight.insert(local_id, Delivery::submitted(salt(local_id), self.outbox.rules));
-        self.learn_layout(request_campaign);
+        let (local_id, effect) = self.enqueue(request, "tui");
         // Kept until the record is on disk: if it cannot be written, the lead goes back into the
         // form instead of living only in memory.
         self.entry.unsaved_forms.insert(local_id, Box::new(self.entry.form.clone()));
         self.entry.form.clear_for_next();
         self.prefill_rows();
         self.set_focus(Focus::Phone);
-        vec![Effect::Append(record)]
+        vec![effect]
+    }
+
+    /// Puts a checked lead in the history and the outbox; gives its id and the effect that
+    /// writes its `submitted` record (it is sent once that is on disk).
+    pub(super) fn enqueue(&mut self, request: CreateLead, origin: &str) -> (LocalId, Effect) {
+        let local_id = LocalId::new();
+        let request_campaign = request.campaign_id;
+        let record = Record::submitted(local_id, request.clone(), origin).stamped(self.clock);
+        self.history.push(LeadEntry::new(local_id, record.at, request));
+        self.outbox.in_flight.insert(local_id, Delivery::submitted(salt(local_id), self.outbox.rules));
+        self.learn_layout(request_campaign);
+        (local_id, Effect::Append(record))
     }
 
     /// A record reached the disk (or could not).

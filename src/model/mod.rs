@@ -12,6 +12,7 @@ mod filter_pass;
 pub mod fix;
 pub mod form;
 pub mod history_view;
+pub mod import_review;
 pub mod input;
 mod key;
 mod load;
@@ -103,6 +104,8 @@ pub enum Overlay {
     TakeBack(LocalId),
     /// "Start (or stop) this campaign?"
     Campaign(Box<campaign_run::CampaignPrompt>),
+    /// Rows pasted as a block, reviewed before they are sent.
+    Import(Box<import_review::ImportReview>),
 }
 
 /// The detail view: one lead, how far it is scrolled, and its story as read from the file.
@@ -580,6 +583,7 @@ impl App {
             Context::Confirm => self.answer_duplicate(action),
             Context::KeyPrompt => self.key_prompt_act(action),
             Context::Help => self.then_nothing(|app| app.help_act(action)),
+            Context::Detail if matches!(self.overlay, Some(Overlay::Import(_))) => self.review_act(action),
             Context::Detail => self.detail_act(action),
             Context::Search
                 if self.server_view.is_some() && matches!(action, Action::Activate | Action::Close) =>
@@ -841,6 +845,10 @@ impl App {
             // An open view or question takes no text.
             Context::Help | Context::Detail | Context::Confirm => return,
             _ => {}
+        }
+        // Rows from a spreadsheet, pasted anywhere in the form: reviewed, not typed into a field.
+        if self.focus != Focus::History && self.paste_block(text) {
+            return;
         }
         if self.focus == Focus::History {
             // Pasted into the list, it is a search (as a letter typed there is).

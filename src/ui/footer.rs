@@ -81,17 +81,26 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let context = app.context();
     let mut keys = vec![Span::raw(" ")];
     let mut used = 1;
-    for action in shown_actions(context).iter().filter(|a| app.is_available(**a)) {
+    let review = matches!(app.overlay, Some(crate::model::Overlay::Import(_)));
+    let actions: &[Action] = if review {
+        &[Action::Submit, Action::EditLead, Action::TakeBack, Action::Down, Action::Close]
+    } else {
+        shown_actions(context)
+    };
+    for action in actions.iter().filter(|a| review || app.is_available(**a)) {
         let Some(binding) =
             keymap::bindings().iter().find(|b| b.action == *action && b.scope.covers(context))
         else {
             continue;
         };
         let label = keymap::key_label(binding);
-        let help = if *action == Action::Submit && app.entry.editing.is_some() {
-            "save changes"
-        } else {
-            binding.help
+        let help = match action {
+            Action::Submit if review => "send the ready rows",
+            Action::EditLead if review => "row into the form",
+            Action::TakeBack if review => "drop the row",
+            Action::Down if review => "next row",
+            Action::Submit if app.entry.editing.is_some() => "save changes",
+            _ => binding.help,
         };
         let width = label.chars().count() + help.chars().count() + 3;
         if used + width > area.width as usize {

@@ -7,6 +7,7 @@ mod form;
 mod header;
 mod help;
 mod history;
+mod import_review;
 mod key_prompt;
 mod picker;
 mod prompt;
@@ -85,6 +86,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::Key(prompt)) => key_prompt::draw(app, prompt, frame, frame.area()),
         Some(Overlay::TakeBack(local_id)) => prompt::draw_take_back(app, *local_id, frame, frame.area()),
         Some(Overlay::Campaign(prompt)) => prompt::draw_campaign_run(prompt, frame, frame.area()),
+        Some(Overlay::Import(review)) => import_review::draw(app, review, frame, frame.area()),
         None => {}
     }
 }

@@ -1,0 +1,298 @@
+//! A block of rows pasted into the form (cells copied from a spreadsheet, or CSV lines) opens a
+//! review of them instead of landing in one field: each row checked as the form checks a lead,
+//! repeats within the block and leads the history or the team check know marked, the columns'
+//! reading said on top (guessed when there is no header). Up/Down choose a row, Del drops it,
+//! `e` takes it into the form to fix, Ctrl-S sends every valid row through the outbox, and the
+//! table follows each one to its end; what was not sent stays in it to fix. Esc closes it.
+
+use std::time::Instant;
+
+use super::{App, Effect, Focus, Form, Level, Overlay};
+use crate::api::types::CreateLead;
+use crate::history::{LocalId, Status};
+use crate::import::{self, Column, Mapping};
+
+/// One row of the review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    /// Its line in the paste.
+    pub line: usize,
+    /// The phone as pasted.
+    pub phone_typed: String,
+    /// The lead it makes, or why none.
+    pub checked: Result<CreateLead, String>,
+    /// Why it is not sent though valid (a repeat, a lead the campaign holds).
+    pub held: Option<String>,
+    /// Its lead in the history once sent.
+    pub local_id: Option<LocalId>,
+}
+
+impl ReviewRow {
+    /// Whether Ctrl-S sends it.
+    pub fn is_ready(&self) -> bool {
+        self.checked.is_ok() && self.held.is_none() && self.local_id.is_none()
+    }
+}
+
+/// The review of a pasted block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReview {
+    /// How the columns were read.
+    pub mapping: Mapping,
+    /// The rows.
+    pub rows: Vec<ReviewRow>,
+    /// The selected row.
+    pub selected: usize,
+    /// When Ctrl-S sent them, for the rate.
+    pub sent_at: Option<Instant>,
+}
+
+impl App {
+    /// A paste of several rows with a phone column: opens the review and says so. Gives false
+    /// when `text` is no such block (it is pasted as text then).
+    pub(super) fn paste_block(&mut self, text: &str) -> bool {
+        // Terminals send a pasted line break as CR (tmux and xterm do): rows end at any of them.
+        let text = &text.replace("\r\n", "\n").replace('\r', "\n");
+        if text.lines().filter(|l| !l.trim().is_empty()).count() < 2 || !text.contains(['\t', ',', ';']) {
+            return false;
+        }
+        let table = import::read_text(text);
+        let mapping = Mapping::of(&table, self.region);
+        let data_rows = table.rows.len() - usize::from(mapping.header);
+        if !mapping.columns.contains(&Column::Phone) || data_rows == 0 {
+            return false;
+        }
+        let Some(campaign) = self.form_campaign_id() else {
+            self.notify(Level::Error, "Choose the campaign first: the pasted rows go to the form's campaign");
+            return true;
+        };
+        let allow = self.entry.form.allow_duplicate;
+        let rows = import::check(&table, &mapping, campaign, allow, self.region);
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let held = match (&row.checked, row.same_as) {
+                    (Ok(_), Some(line)) => Some(format!("the same phone as line {line}")),
+                    (Ok(request), None) if !allow => self.already_held(request),
+                    _ => None,
+                };
+                ReviewRow {
+                    line: row.line,
+                    phone_typed: row.phone_typed,
+                    checked: row.checked,
+                    held,
+                    local_id: None,
+                }
+            })
+            .collect::<Vec<_>>();
+        let n = rows.len();
+        let ready = rows.iter().filter(|r| r.is_ready()).count();
+        let reading = if mapping.header { "by the header".to_owned() } else { "guessed".to_owned() };
+        let review = ImportReview { mapping, rows, selected: 0, sent_at: None };
+        self.overlay = Some(Overlay::Import(Box::new(review)));
+        self.notify(
+            Level::Info,
+            format!("{n} rows pasted ({ready} ready, columns {reading}): Ctrl-S sends the ready ones"),
+        );
+        true
+    }
+
+    /// Why a valid lead is held back: the campaign holds its phone, as this history or the
+    /// team check knows.
+    fn already_held(&mut self, request: &CreateLead) -> Option<String> {
+        let phone = request.phone_number.to_string();
+        if let Some(entry) = self.history.created_with(&phone, request.campaign_id) {
+            let id = entry.lead_id.as_deref().unwrap_or("?");
+            return Some(format!("already in the campaign as lead #{id} (yours)"));
+        }
+        match self.team.known(&(phone, request.campaign_id), self.now) {
+            Some(super::team::Known::Present(lead)) => {
+                Some(format!("already in the campaign as lead #{}", crate::sanitize::cleaned(&lead.id)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The review's keys: move, drop, take into the form, send, close.
+    pub(super) fn review_act(&mut self, action: super::Action) -> Vec<Effect> {
+        use super::Action;
+        let Some(Overlay::Import(review)) = &mut self.overlay else { return vec![] };
+        let len = review.rows.len();
+        match action {
+            Action::Up => review.selected = review.selected.saturating_sub(1),
+            Action::Down => review.selected = (review.selected + 1).min(len.saturating_sub(1)),
+            Action::PageUp => review.selected = review.selected.saturating_sub(10),
+            Action::PageDown => review.selected = (review.selected + 10).min(len.saturating_sub(1)),
+            // Del drops the row (one sent already stays: its lead is in the history).
+            Action::TakeBack if review.rows.get(review.selected).is_some_and(|r| r.local_id.is_none()) => {
+                let row = review.rows.remove(review.selected);
+                review.selected = review.selected.min(review.rows.len().saturating_sub(1));
+                let text =
+                    format!("Line {} ({}) dropped", row.line, crate::sanitize::cleaned(&row.phone_typed));
+                if review.rows.is_empty() {
+                    self.overlay = None;
+                }
+                self.notify(Level::Info, text);
+            }
+            // `e`: the row into the form, to fix by hand; it leaves the table.
+            Action::EditLead => {
+                let Some(row) = review.rows.get(review.selected).filter(|r| r.local_id.is_none()).cloned()
+                else {
+                    return vec![];
+                };
+                review.rows.remove(review.selected);
+                review.selected = review.selected.min(review.rows.len().saturating_sub(1));
+                let form = if let Ok(request) = &row.checked {
+                    Form::from_request(request)
+                } else {
+                    let mut form = self.entry.form.clone();
+                    form.clear_for_next();
+                    form.phone.set_text(&row.phone_typed);
+                    form
+                };
+                self.overlay = None;
+                let kept = self.replace_form(form);
+                self.set_focus(Focus::Phone);
+                let why = row.checked.err().map(|e| format!(" ({e})")).unwrap_or_default();
+                self.notify(
+                    Level::Info,
+                    format!("Line {} is in the form{why}{}", row.line, kept.as_deref().unwrap_or("")),
+                );
+            }
+            Action::Submit => return self.send_review(),
+            Action::Close | Action::Activate => self.overlay = None,
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Ctrl-S in the review: every ready row into the outbox, in order.
+    fn send_review(&mut self) -> Vec<Effect> {
+        let Some(Overlay::Import(mut review)) = self.overlay.take() else { return vec![] };
+        let mut effects = Vec::new();
+        for row in review.rows.iter_mut().filter(|r| r.is_ready()) {
+            let Ok(request) = row.checked.clone() else { continue };
+            let (local_id, effect) = self.enqueue(request, "paste");
+            row.local_id = Some(local_id);
+            effects.push(effect);
+        }
+        if effects.is_empty() {
+            self.notify(Level::Info, "No row is ready to send: fix them (e) or drop them (Del)");
+        } else {
+            review.sent_at = Some(self.now);
+            self.notify(Level::Info, format!("Sending {} leads…", effects.len()));
+        }
+        self.overlay = Some(Overlay::Import(review));
+        effects
+    }
+
+    /// How far the sent rows are: (created, ended, sent).
+    pub fn review_progress(&self, review: &ImportReview) -> (usize, usize, usize) {
+        let sent: Vec<LocalId> = review.rows.iter().filter_map(|r| r.local_id).collect();
+        let ended = |id: &LocalId| !self.outbox.in_flight.contains_key(id);
+        let created = sent
+            .iter()
+            .filter(|id| self.history.get(id).is_some_and(|e| e.status == Status::Created))
+            .count();
+        (created, sent.iter().filter(|id| ended(id)).count(), sent.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::kit::{act, created, written};
+    use crate::model::{Action, AppOptions, Msg};
+
+    fn app() -> App {
+        let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
+        app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
+        app.focus = Focus::Phone;
+        app
+    }
+
+    fn review(app: &App) -> &ImportReview {
+        match &app.overlay {
+            Some(Overlay::Import(review)) => review,
+            other => panic!("no review: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn three_rows_pasted_from_a_spreadsheet_are_reviewed_then_sent() {
+        let mut app = app();
+        let block = "Name\tPhone\tE-Mail\nAda Lovelace\t+1 415 555 0100\tada@example.com\nGrace Hopper\t+1 415 555 0101\t\nNobody\t12\t\n";
+        app.update(Msg::Paste(block.into()));
+        let rows = &review(&app).rows;
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].is_ready() && rows[1].is_ready());
+        assert!(rows[2].checked.is_err(), "{:?}", rows[2]);
+        assert_eq!(app.entry.form.phone.text(), "", "nothing went into a field");
+        assert!(app.notice.as_ref().unwrap().text.contains("3 rows pasted (2 ready"), "{:?}", app.notice);
+        // The bad row into the form to fix; the others sent.
+        act(&mut app, Action::Down);
+        act(&mut app, Action::Down);
+        act(&mut app, Action::EditLead);
+        assert_eq!(app.entry.form.phone.text(), "12");
+        assert!(app.overlay.is_none());
+        // Pasted again with the good rows: two leads go, each written first.
+        let block = "Name\tPhone\nAda Lovelace\t+1 415 555 0100\nGrace Hopper\t+1 415 555 0101\n";
+        app.entry.form.phone.set_text("");
+        app.update(Msg::Paste(block.into()));
+        let effects = act(&mut app, Action::Submit);
+        let appends: Vec<_> = effects.iter().filter(|e| matches!(e, Effect::Append(_))).collect();
+        assert_eq!(appends.len(), 2);
+        let review_now = review(&app).clone();
+        assert_eq!(app.review_progress(&review_now), (0, 0, 2));
+        let effects = written(&mut app, effects);
+        let sends: Vec<LocalId> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { local_id, .. } => Some(*local_id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sends.len(), 2, "sent once on disk");
+        for (i, id) in sends.iter().enumerate() {
+            let effects = app.update(Msg::Sent { local_id: *id, result: Ok(created(&format!("100{i}"))) });
+            written(&mut app, effects);
+        }
+        let review_now = review(&app).clone();
+        assert_eq!(app.review_progress(&review_now), (2, 2, 2));
+        // Ctrl-S again sends nothing twice.
+        assert!(act(&mut app, Action::Submit).iter().all(|e| !matches!(e, Effect::Append(_))));
+    }
+
+    #[test]
+    fn rows_pasted_by_a_terminal_end_in_carriage_returns() {
+        let mut app = app();
+        app.update(Msg::Paste("Name\tPhone\rAda\t+1 415 555 0100\rGrace\t+1 415 555 0101\r".into()));
+        assert_eq!(review(&app).rows.len(), 2);
+    }
+
+    #[test]
+    fn repeats_and_leads_the_history_has_are_held_back_and_a_row_can_be_dropped() {
+        let mut app = app();
+        let block = "phone,name\n+14155550100,Ada\n+1 415 555 0100,Ada again\n+14155550102,Alan\n";
+        app.update(Msg::Paste(block.into()));
+        let rows = &review(&app).rows;
+        assert!(rows[1].held.as_deref().unwrap().contains("line 2"), "{:?}", rows[1]);
+        act(&mut app, Action::Down);
+        act(&mut app, Action::TakeBack);
+        assert_eq!(review(&app).rows.len(), 2);
+        let effects = act(&mut app, Action::Submit);
+        assert_eq!(effects.iter().filter(|e| matches!(e, Effect::Append(_))).count(), 2);
+    }
+
+    #[test]
+    fn name_value_lines_and_a_single_line_are_still_pasted_as_text() {
+        let mut app = app();
+        app.set_focus(Focus::Variables);
+        app.update(Msg::Paste("customer_name\tAda\nemail\tada@example.com\n".into()));
+        assert!(app.overlay.is_none(), "no phone column: variables, as before");
+        app.set_focus(Focus::Phone);
+        app.update(Msg::Paste("+1 415 555 0100".into()));
+        assert!(app.overlay.is_none());
+        assert_eq!(app.entry.form.phone.text(), "+1 415 555 0100");
+    }
+}
