@@ -57,7 +57,8 @@ impl App {
             Err(ApiError::Rejected { message, errors, .. }) if start && errors.is_empty() => self.notify(
                 Level::Error,
                 format!(
-                    "Campaign {name} was not started: {message}. A campaign needs leads before it can start: send one first"
+                    "Campaign {name} was not started: {}. A campaign needs leads before it can start: send one first",
+                    message.trim_end_matches('.')
                 ),
             ),
             Err(e) => {

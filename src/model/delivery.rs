@@ -44,8 +44,13 @@ impl App {
                 return vec![];
             }
         };
+        // Created before, or still on its way (its outcome not known yet): asked either way.
+        let phone = request.phone_number.to_string();
         if !request.allow_dupplicate
-            && let Some(earlier) = self.history.created_with(&request.phone_number, request.campaign_id)
+            && let Some(earlier) = match self.history.created_with(&phone, request.campaign_id) {
+                Some(created) => Some(created),
+                None => self.history.open_with(&phone, request.campaign_id),
+            }
         {
             let prompt = DuplicatePrompt {
                 created_at: earlier.submitted_at,
@@ -306,6 +311,10 @@ impl App {
     /// Quits now when nothing is on its way; otherwise waits for it, and a second request quits
     /// at once (what was saved stays in the history as pending).
     pub(super) fn request_quit(&mut self) {
+        let quit = crate::keymap::keys_for(super::Action::Quit, self.context());
+        if self.warn_unsaved_fix(&format!("{quit} again quits without them")) {
+            return;
+        }
         let n = self.busy_count();
         if n == 0 || self.quit_pending {
             self.quit = true;

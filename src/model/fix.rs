@@ -30,6 +30,10 @@ pub struct Editing {
     pub before: CreateLead,
     /// What the form held before, given back when the editing ends.
     pub previous: Option<Box<Form>>,
+    /// The form as the lead opened in it: what differs is a change not saved yet.
+    pub opened: crate::lead::LeadDraft,
+    /// Leaving with unsaved changes was warned of once: the next Esc or quit goes through.
+    pub warned: bool,
 }
 
 /// A change on its way or waiting to be sent again.
@@ -91,7 +95,9 @@ impl App {
         self.entry.form = Form::from_request(&shown);
         self.entry.picker = None;
         self.entry.loaded_form = None;
-        self.entry.editing = Some(Editing { local_id, lead_id: lead_id.clone(), before, previous });
+        let opened = self.entry.form.draft();
+        self.entry.editing =
+            Some(Editing { local_id, lead_id: lead_id.clone(), before, previous, opened, warned: false });
         self.set_focus(Focus::Phone);
         let mut text =
             format!("Editing lead #{lead_id}: Ctrl-S saves what you change, Esc leaves it as it is");
@@ -130,7 +136,8 @@ impl App {
             return vec![];
         }
         // Moved onto a phone the campaign already holds: the server would refuse it, or keep two.
-        if update.phone_number.is_some() || update.campaign_id.is_some() {
+        if (update.phone_number.is_some() || update.campaign_id.is_some()) && !self.entry.form.allow_duplicate
+        {
             let (phone, campaign) = (after.phone_number.as_str(), after.campaign_id);
             let here = self
                 .history
@@ -172,8 +179,29 @@ impl App {
         vec![Effect::Change { local_id: editing.local_id, change_id, change, target, record, resumed: None }]
     }
 
-    /// Esc while editing: the lead stays as it is.
+    /// Whether leaving the editing now would lose changes, warning of it the first time (the
+    /// second time it goes through): `leave` says how to leave anyway.
+    pub(super) fn warn_unsaved_fix(&mut self, leave: &str) -> bool {
+        let draft = self.entry.form.draft();
+        let Some(editing) = &mut self.entry.editing else { return false };
+        if editing.warned || draft == editing.opened {
+            return false;
+        }
+        editing.warned = true;
+        let id = editing.lead_id.clone();
+        let save = crate::keymap::form_key(super::Action::Submit);
+        self.notify(
+            Level::Error,
+            format!("Your changes to lead #{id} are not saved: {save} saves them, {leave}"),
+        );
+        true
+    }
+
+    /// Esc while editing: the lead stays as it is (changes not saved are warned of first).
     pub(super) fn cancel_fix(&mut self) {
+        if self.warn_unsaved_fix("Esc again leaves them") {
+            return;
+        }
         let Some(editing) = &self.entry.editing else { return };
         let id = editing.lead_id.clone();
         self.end_editing();
@@ -372,6 +400,11 @@ mod tests {
         act(&mut app, Action::FixLead);
         set_name(&mut app, "Somebody else");
         app.set_focus(Focus::Phone);
+        // Changes not saved: warned first, the fix still in the form.
+        assert!(changes(&act(&mut app, Action::Close)).is_empty());
+        assert!(app.entry.editing.is_some());
+        assert!(app.notice.as_ref().unwrap().text.contains("not saved"), "{:?}", app.notice);
+        // Quitting is warned of too (once): the second Esc leaves.
         assert!(changes(&act(&mut app, Action::Close)).is_empty());
         assert!(app.entry.editing.is_none());
         assert_eq!(app.entry.form.phone.text(), "+49 170 1234567");
@@ -380,8 +413,27 @@ mod tests {
     }
 
     #[test]
+    fn quitting_with_a_fix_not_saved_is_warned_of_once() {
+        let (mut app, _) = app_with_created();
+        app.set_focus(Focus::History);
+        act(&mut app, Action::FixLead);
+        // Untouched: nothing to lose, quits at once.
+        act(&mut app, Action::Quit);
+        assert!(app.should_quit());
+        let (mut app, _) = app_with_created();
+        app.set_focus(Focus::History);
+        act(&mut app, Action::FixLead);
+        set_name(&mut app, "Ada Lovelace");
+        act(&mut app, Action::Quit);
+        assert!(!app.should_quit(), "warned first");
+        assert!(app.notice.as_ref().unwrap().text.contains("quits without them"), "{:?}", app.notice);
+        act(&mut app, Action::Quit);
+        assert!(app.should_quit());
+    }
+
+    #[test]
     fn moving_a_lead_onto_a_phone_its_campaign_holds_is_refused() {
-        let (mut app, local_id) = app_with_created();
+        let (mut app, _) = app_with_created();
         app.set_focus(Focus::History);
         act(&mut app, Action::FixLead);
         app.entry.form.phone.set_text("+14155550199");
@@ -391,6 +443,12 @@ mod tests {
         assert!(changes(&act(&mut app, Action::Submit)).is_empty());
         assert!(app.notice.as_ref().unwrap().text.contains("#2002"), "{:?}", app.notice);
         assert!(app.entry.editing.is_some(), "the fix stays in the form to correct");
+        // With Allow duplicate ticked, it goes.
+        app.entry.form.allow_duplicate = true;
+        assert_eq!(changes(&act(&mut app, Action::Submit)).len(), 1);
+        let (mut app, local_id) = app_with_created();
+        app.set_focus(Focus::History);
+        act(&mut app, Action::FixLead);
         // Its own lead is no warning: the team check finds the lead being fixed.
         app.entry.form.phone.set_text("+14155550100");
         let own = crate::api::types::Lead { id: "1001".into(), ..Default::default() };

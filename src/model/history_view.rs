@@ -390,6 +390,14 @@ impl HistoryView {
         newest.map(|i| &self.entries[i])
     }
 
+    /// The newest lead with this phone and campaign still on its way (sent, its outcome not
+    /// known yet): a second one sent now may be refused, or make two.
+    pub fn open_with(&mut self, phone: &str, campaign: u64) -> Option<&LeadEntry> {
+        let found = self.with_contact(phone, campaign);
+        let newest = found.into_iter().rev().find(|&i| self.entries[i].status.is_open());
+        newest.map(|i| &self.entries[i])
+    }
+
     /// The server ids that leads other than `except` with this phone and campaign already have.
     pub fn lead_ids_for(
         &mut self,

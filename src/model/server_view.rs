@@ -235,6 +235,24 @@ impl App {
                 }
             }
             Action::Search => self.open_search(),
+            // What acts on a lead of this history acts on the one selected there, not the one on
+            // screen here: not in this view.
+            Action::FixLead
+            | Action::TakeBack
+            | Action::EditLead
+            | Action::Retry
+            | Action::CancelLead
+            | Action::Export
+            | Action::CycleCampaign => {
+                let back =
+                    crate::keymap::key_for(Action::ServerView, super::Context::History).unwrap_or_default();
+                self.notify(
+                    Level::Info,
+                    format!(
+                        "Not in the team's view: Enter opens one of yours, {back} goes back to your history"
+                    ),
+                );
+            }
             _ => return None,
         }
         Some(self.read_ahead())
@@ -347,6 +365,11 @@ mod tests {
         app.update(Msg::ServerLeadsFetched { generation: 2, page: 2, result: Ok(page(second, 3, 120)) });
         assert_eq!(app.server_view.as_ref().unwrap().leads.len(), 100);
         assert_eq!(app.server_view.as_ref().unwrap().next_page, Some(3));
+        // What acts on a lead of the history does nothing here (it would act on another lead).
+        assert!(act(&mut app, Action::TakeBack).is_empty());
+        assert!(app.overlay.is_none());
+        act(&mut app, Action::FixLead);
+        assert!(app.entry.editing.is_none());
         // Enter on yours opens its detail.
         act(&mut app, Action::Top);
         for _ in 0..3 {

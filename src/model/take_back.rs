@@ -171,3 +171,26 @@ mod tests {
         assert!(app.notice.as_ref().unwrap().text.contains("already"));
     }
 }
+
+#[cfg(test)]
+mod second_submission {
+    use crate::model::kit::type_text;
+    use crate::model::{Action, App, AppOptions, Effect, Focus, Msg, Overlay};
+
+    /// Seen in CI: the same phone sent again while the first was still on its way (its outcome
+    /// not taken in yet) went out without the question, then was refused as taken.
+    #[test]
+    fn the_same_phone_sent_again_while_the_first_is_on_its_way_is_asked_about() {
+        let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
+        app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
+        app.focus = Focus::Phone;
+        type_text(&mut app, "+14155550100");
+        let effects = app.update(Msg::Action(Action::Submit));
+        assert!(matches!(effects.first(), Some(Effect::Append(_))), "{effects:?}");
+        type_text(&mut app, "+14155550100");
+        let effects = app.update(Msg::Action(Action::Submit));
+        assert!(effects.iter().all(|e| !matches!(e, Effect::Append(_))), "asked first: {effects:?}");
+        let Some(Overlay::Duplicate(prompt)) = &app.overlay else { panic!("{:?}", app.overlay) };
+        assert_eq!(prompt.lead_id, None, "not created yet");
+    }
+}

@@ -66,7 +66,11 @@ fn lines(app: &App, view: &DetailView, entry: &LeadEntry) -> Vec<Line<'static>> 
     let mut out = vec![
         Line::from(vec![
             Span::styled(format!("{:<14}", "Status"), theme::heading()),
-            Span::styled(entry.status.as_str().to_owned(), theme::status(entry.status)),
+            if entry.is_deleted() {
+                Span::styled("deleted (taken back)".to_owned(), theme::error())
+            } else {
+                Span::styled(entry.status.as_str().to_owned(), theme::status(entry.status))
+            },
             Span::raw(entry.server_status.as_ref().map(|s| format!("   server: {s}")).unwrap_or_default()),
         ]),
         field("Phone", entry.request.phone_number.to_string()),

@@ -82,15 +82,22 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let mut keys = vec![Span::raw(" ")];
     let mut used = 1;
     let review = matches!(app.overlay, Some(crate::model::Overlay::Import(_)));
+    // A yes-or-no question (take back, start or stop a campaign) offers yes and no only.
+    let question =
+        matches!(app.overlay, Some(crate::model::Overlay::TakeBack(_) | crate::model::Overlay::Campaign(_)));
     let actions: &[Action] = if review {
         &[Action::Submit, Action::EditLead, Action::TakeBack, Action::Down, Action::Close]
+    } else if question {
+        &[Action::Activate, Action::Close]
     } else {
         shown_actions(context)
     };
     for action in actions.iter().filter(|a| review || app.is_available(**a)) {
-        let Some(binding) =
-            keymap::bindings().iter().find(|b| b.action == *action && b.scope.covers(context))
-        else {
+        let mut found = keymap::bindings().iter().filter(|b| b.action == *action && b.scope.covers(context));
+        let first = found.clone().next();
+        // For a question, yes is `y` (not the duplicate guard's `s`), when it is bound.
+        let yes = if question { found.find(|b| keymap::key_label(b) == "y") } else { None };
+        let Some(binding) = yes.or(first) else {
             continue;
         };
         let label = keymap::key_label(binding);
@@ -100,6 +107,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             Action::TakeBack if review => "drop the row",
             Action::Down if review => "next row",
             Action::Submit if app.entry.editing.is_some() => "save changes",
+            Action::Activate if question => "yes",
+            Action::Close if question => "no",
             _ => binding.help,
         };
         let width = label.chars().count() + help.chars().count() + 3;

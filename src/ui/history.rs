@@ -193,7 +193,11 @@ pub fn hit(app: &App, area: Rect, row: u16) -> Option<Hit> {
 fn draw_detail(app: &App, frame: &mut Frame, area: Rect) {
     let Some(entry) = app.history.selected_entry() else { return };
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{} ", entry.status.as_str()), theme::status(entry.status)),
+        if entry.is_deleted() {
+            Span::styled("deleted ", theme::error())
+        } else {
+            Span::styled(format!("{} ", entry.status.as_str()), theme::status(entry.status))
+        },
         Span::raw(entry.request.phone_number.clone()),
         Span::styled(
             entry.lead_id.as_ref().map(|id| format!("  lead #{id}")).unwrap_or_default(),

@@ -26,7 +26,11 @@ pub fn draw(app: &App, prompt: &DuplicatePrompt, frame: &mut Frame, area: Rect) 
     let lines = vec![
         Line::from(vec![
             Span::styled(request.phone_number.clone(), theme::heading()),
-            Span::raw(format!(" was already created in {campaign} on {when}{lead}{whose}.")),
+            Span::raw(if prompt.lead_id.is_none() && !prompt.theirs {
+                format!(" was sent to {campaign} at {when} and is still on its way.")
+            } else {
+                format!(" was already created in {campaign} on {when}{lead}{whose}.")
+            }),
         ]),
         Line::from(""),
         Line::from("Allow duplicate is off, so the API will probably refuse it."),
