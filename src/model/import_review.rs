@@ -12,6 +12,10 @@ use crate::api::types::CreateLead;
 use crate::history::{LocalId, Status};
 use crate::import::{self, Column, Mapping};
 
+/// Rows of a paste whose phones the server is asked about one by one (more are checked by the
+/// server itself when sent: it refuses a phone the campaign holds).
+const MAX_ASKED: usize = 200;
+
 /// One row of the review.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewRow {
@@ -85,6 +89,16 @@ impl App {
                 }
             })
             .collect::<Vec<_>>();
+        // The team's: the server is asked about each phone not known yet (the answers mark the
+        // rows as they come, and are checked again before sending).
+        for request in
+            rows.iter().filter(|r| r.is_ready()).filter_map(|r| r.checked.as_ref().ok()).take(MAX_ASKED)
+        {
+            let key = (request.phone_number.to_string(), request.campaign_id);
+            if self.team.known(&key, self.now).is_none() && self.team.ask(key.clone()) {
+                self.queued.push(Effect::CheckTeam { phone: key.0, campaign: key.1 });
+            }
+        }
         let n = rows.len();
         let ready = rows.iter().filter(|r| r.is_ready()).count();
         let reading = if mapping.header { "by the header".to_owned() } else { "guessed".to_owned() };
@@ -168,6 +182,7 @@ impl App {
 
     /// Ctrl-S in the review: every ready row into the outbox, in order.
     fn send_review(&mut self) -> Vec<Effect> {
+        self.review_team_said();
         let Some(Overlay::Import(mut review)) = self.overlay.take() else { return vec![] };
         let mut effects = Vec::new();
         for row in review.rows.iter_mut().filter(|r| r.is_ready()) {
@@ -184,6 +199,18 @@ impl App {
         }
         self.overlay = Some(Overlay::Import(review));
         effects
+    }
+
+    /// The team check answered: rows of the review with that phone are held back if the
+    /// campaign holds it.
+    pub(super) fn review_team_said(&mut self) {
+        let Some(Overlay::Import(mut review)) = self.overlay.take() else { return };
+        for row in review.rows.iter_mut().filter(|r| r.is_ready()) {
+            if let Ok(request) = row.checked.clone() {
+                row.held = self.already_held(&request);
+            }
+        }
+        self.overlay = Some(Overlay::Import(review));
     }
 
     /// How far the sent rows are: (created, ended, sent).
@@ -282,6 +309,28 @@ mod tests {
         assert_eq!(review(&app).rows.len(), 2);
         let effects = act(&mut app, Action::Submit);
         assert_eq!(effects.iter().filter(|e| matches!(e, Effect::Append(_))).count(), 2);
+    }
+
+    #[test]
+    fn a_phone_the_campaign_holds_on_the_server_is_held_back_once_the_server_says_so() {
+        let mut app = app();
+        let effects = app.update(Msg::Paste("phone,name\n+14155550100,Ada\n+14155550101,Grace\n".into()));
+        let asked: Vec<String> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::CheckTeam { phone, .. } => Some(phone.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(asked, ["+14155550100", "+14155550101"]);
+        let theirs = crate::api::types::Lead { id: "2002".into(), ..Default::default() };
+        app.update(Msg::TeamChecked { phone: "+14155550101".into(), campaign: 12, result: Ok(Some(theirs)) });
+        app.update(Msg::TeamChecked { phone: "+14155550100".into(), campaign: 12, result: Ok(None) });
+        let rows = &review(&app).rows;
+        assert!(rows[0].is_ready());
+        assert!(rows[1].held.as_deref().unwrap().contains("#2002"), "{:?}", rows[1]);
+        let effects = act(&mut app, Action::Submit);
+        assert_eq!(effects.iter().filter(|e| matches!(e, Effect::Append(_))).count(), 1);
     }
 
     #[test]

@@ -430,6 +430,7 @@ impl App {
             }
             Msg::TeamChecked { phone, campaign, result } => {
                 self.team_said(phone, campaign, result);
+                self.review_team_said();
                 vec![]
             }
             Msg::Noted(result) => {

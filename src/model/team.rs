@@ -48,6 +48,11 @@ impl TeamCheck {
         self.known.get(key).filter(|(_, at)| now.duration_since(*at) < FRESH).map(|(known, _)| known)
     }
 
+    /// Marks `key` as asked; false when it is being asked already.
+    pub fn ask(&mut self, key: Key) -> bool {
+        self.asking.insert(key)
+    }
+
     /// When to look again: once the typing has paused.
     pub fn next_wake(&self, now: Instant) -> Option<Instant> {
         let (key, since) = self.typed.as_ref()?;
