@@ -34,16 +34,7 @@ impl App {
         if self.entry.editing.is_some() {
             return self.submit_fix();
         }
-        let request = match lead::validate(&self.entry.form.draft_to_send(), self.region) {
-            Ok(request) => request,
-            Err(errors) => {
-                self.entry.form.set_errors(&errors);
-                let first = &errors[0];
-                self.set_focus(Focus::of_path(first.field));
-                self.notify(Level::Error, format!("Not sent: {first}"));
-                return vec![];
-            }
-        };
+        let Some(request) = self.checked_form("Not sent") else { return vec![] };
         // Created before, or still on its way (its outcome not known yet): asked either way.
         let phone = request.phone_number.to_string();
         if !request.allow_dupplicate
@@ -77,6 +68,21 @@ impl App {
             return vec![];
         }
         self.send_new(request)
+    }
+
+    /// The form as a lead, checked; when a field is wrong, it gets the focus and the notice
+    /// says why, after `refused` ("Not sent").
+    pub(super) fn checked_form(&mut self, refused: &str) -> Option<CreateLead> {
+        match lead::validate(&self.entry.form.draft_to_send(), self.region) {
+            Ok(request) => Some(request),
+            Err(errors) => {
+                self.entry.form.set_errors(&errors);
+                let first = &errors[0];
+                self.set_focus(Focus::of_path(first.field));
+                self.notify(Level::Error, format!("{refused}: {first}"));
+                None
+            }
+        }
     }
 
     /// The duplicate guard's answer: send as it is, send with Allow duplicate on, or stop (the

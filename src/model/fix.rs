@@ -14,7 +14,6 @@ use super::{App, Effect, Focus, Form, Level};
 use crate::api::types::{CreateLead, LeadId, UpdateLead};
 use crate::delivery::change::Target;
 use crate::history::{Change, ChangeId, ChangeStatus, Event, LeadEntry, LocalId, Record, Status};
-use crate::lead;
 
 /// How long a change left open waits before it is sent again while the app runs.
 pub const RETRY_OPEN_CHANGE: Duration = Duration::from_secs(30);
@@ -112,16 +111,7 @@ impl App {
     pub(super) fn submit_fix(&mut self) -> Vec<Effect> {
         let Some(editing) = self.entry.editing.clone() else { return vec![] };
         let id = &editing.lead_id;
-        let after = match lead::validate(&self.entry.form.draft_to_send(), self.region) {
-            Ok(after) => after,
-            Err(errors) => {
-                self.entry.form.set_errors(&errors);
-                let first = &errors[0];
-                self.set_focus(Focus::of_path(first.field));
-                self.notify(Level::Error, format!("Not saved: {first}"));
-                return vec![];
-            }
-        };
+        let Some(after) = self.checked_form("Not saved") else { return vec![] };
         let update = UpdateLead::between(&editing.before, &after);
         let kept_as_is = if after.secondary_contacts == editing.before.secondary_contacts {
             ""

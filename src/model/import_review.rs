@@ -229,13 +229,10 @@ impl App {
 mod tests {
     use super::*;
     use crate::model::kit::{act, created, written};
-    use crate::model::{Action, AppOptions, Msg};
+    use crate::model::{Action, Msg};
 
     fn app() -> App {
-        let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
-        app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
-        app.focus = Focus::Phone;
-        app
+        crate::model::kit::ready_app()
     }
 
     fn review(app: &App) -> &ImportReview {

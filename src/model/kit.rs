@@ -63,3 +63,12 @@ pub fn phase(app: &App, id: LocalId) -> Option<&Phase> {
 pub fn sends(effects: &[Effect]) -> usize {
     effects.iter().filter(|e| matches!(e, Effect::Send { .. })).count()
 }
+
+/// An app for campaign 12 with an empty history read, the phone focused.
+pub fn ready_app() -> super::App {
+    let (mut app, _) =
+        super::App::new(super::AppOptions { campaign: Some(12), ..super::AppOptions::default() });
+    app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
+    app.focus = super::Focus::Phone;
+    app
+}

@@ -127,13 +127,10 @@ impl App {
 mod tests {
     use super::*;
     use crate::model::kit::type_text;
-    use crate::model::{Action, AppOptions, Focus, Msg, Overlay};
+    use crate::model::{Action, Msg, Overlay};
 
     fn app() -> App {
-        let (mut app, _) = App::new(AppOptions { campaign: Some(12), ..AppOptions::default() });
-        app.update(Msg::HistoryLoaded { entries: vec![].into(), problems: vec![], end: 0 });
-        app.focus = Focus::Phone;
-        app
+        crate::model::kit::ready_app()
     }
 
     fn checks(effects: &[Effect]) -> Vec<(String, u64)> {
