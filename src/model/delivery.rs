@@ -34,6 +34,10 @@ impl App {
         if self.entry.editing.is_some() {
             return self.submit_fix();
         }
+        if self.review_edit.is_some() {
+            self.put_row_back();
+            return vec![];
+        }
         let Some(request) = self.checked_form("Not sent") else { return vec![] };
         // Created before, or still on its way (its outcome not known yet): asked either way.
         let phone = request.phone_number.to_string();

@@ -38,6 +38,15 @@ impl ReviewRow {
     }
 }
 
+/// A row of the review taken into the form to fix: the review waits for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewEdit {
+    /// The review, closed meanwhile.
+    pub review: Box<ImportReview>,
+    /// The row being fixed.
+    pub index: usize,
+}
+
 /// The review of a pasted block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportReview {
@@ -149,13 +158,12 @@ impl App {
                 self.notify(Level::Info, text);
             }
             // `e`: the row into the form, to fix by hand; it leaves the table.
+            // `e`: the row into the form, to fix it there; Ctrl-S puts it back, checked.
             Action::EditLead => {
-                let Some(row) = review.rows.get(review.selected).filter(|r| r.local_id.is_none()).cloned()
-                else {
+                let index = review.selected;
+                let Some(row) = review.rows.get(index).filter(|r| r.local_id.is_none()).cloned() else {
                     return vec![];
                 };
-                review.rows.remove(review.selected);
-                review.selected = review.selected.min(review.rows.len().saturating_sub(1));
                 let form = if let Ok(request) = &row.checked {
                     Form::from_request(request)
                 } else {
@@ -164,13 +172,15 @@ impl App {
                     form.phone.set_text(&row.phone_typed);
                     form
                 };
-                self.overlay = None;
-                let kept = self.replace_form(form);
+                let Some(Overlay::Import(review)) = self.overlay.take() else { return vec![] };
+                self.review_edit = Some(ReviewEdit { review, index });
+                self.entry.form = form;
+                self.entry.picker = None;
                 self.set_focus(Focus::Phone);
                 let why = row.checked.err().map(|e| format!(" ({e})")).unwrap_or_default();
                 self.notify(
                     Level::Info,
-                    format!("Line {} is in the form{why}{}", row.line, kept.as_deref().unwrap_or("")),
+                    format!("Line {} is in the form{why}: Ctrl-S puts it back in the table, Esc leaves it as it was", row.line),
                 );
             }
             Action::Submit => return self.send_review(),
@@ -199,6 +209,41 @@ impl App {
         }
         self.overlay = Some(Overlay::Import(review));
         effects
+    }
+
+    /// Ctrl-S while a row of the review is in the form: the row, checked as fixed, goes back
+    /// into the table (nothing is sent yet).
+    pub(super) fn put_row_back(&mut self) {
+        let Some(request) = self.checked_form("Not put back") else { return };
+        let Some(mut edit) = self.review_edit.take() else { return };
+        let held = if request.allow_dupplicate { None } else { self.already_held(&request) };
+        if let Some(row) = edit.review.rows.get_mut(edit.index) {
+            row.phone_typed = request.phone_number.to_string();
+            row.checked = Ok(request);
+            row.held = held;
+            let line = row.line;
+            self.notify(
+                Level::Info,
+                format!("Line {line} is back in the table; Ctrl-S there sends the ready rows"),
+            );
+        }
+        self.reopen_review(edit);
+    }
+
+    /// Esc while a row of the review is in the form: back to the table, the row as it was.
+    pub(super) fn leave_row(&mut self) {
+        let Some(edit) = self.review_edit.take() else { return };
+        self.reopen_review(edit);
+        self.notify(Level::Info, "The row is as it was");
+    }
+
+    fn reopen_review(&mut self, edit: ReviewEdit) {
+        self.entry.form.clear_for_next();
+        self.prefill_rows();
+        self.entry.form.errors.clear();
+        let mut review = edit.review;
+        review.selected = edit.index.min(review.rows.len().saturating_sub(1));
+        self.overlay = Some(Overlay::Import(review));
     }
 
     /// The team check answered: rows of the review with that phone are held back if the
@@ -259,15 +304,24 @@ mod tests {
         act(&mut app, Action::EditLead);
         assert_eq!(app.entry.form.phone.text(), "12");
         assert!(app.overlay.is_none());
-        // Pasted again with the good rows: two leads go, each written first.
-        let block = "Name\tPhone\nAda Lovelace\t+1 415 555 0100\nGrace Hopper\t+1 415 555 0101\n";
-        app.entry.form.phone.set_text("");
-        app.update(Msg::Paste(block.into()));
+        // Fixed in the form, Ctrl-S puts it back in the table, checked; nothing is sent.
+        app.entry.form.phone.set_text("+1 415 555 0102");
+        let effects = act(&mut app, Action::Submit);
+        assert!(effects.iter().all(|e| !matches!(e, Effect::Append(_))), "{effects:?}");
+        let rows = &review(&app).rows;
+        assert!(rows[2].is_ready(), "{:?}", rows[2]);
+        assert_eq!(app.entry.form.phone.text(), "", "the form is free again");
+        // Esc from the form leaves a row as it was.
+        act(&mut app, Action::EditLead);
+        app.entry.form.phone.set_text("nonsense");
+        act(&mut app, Action::Close);
+        assert!(review(&app).rows[2].is_ready());
+        // Ctrl-S in the table: all three go, each written first.
         let effects = act(&mut app, Action::Submit);
         let appends: Vec<_> = effects.iter().filter(|e| matches!(e, Effect::Append(_))).collect();
-        assert_eq!(appends.len(), 2);
+        assert_eq!(appends.len(), 3);
         let review_now = review(&app).clone();
-        assert_eq!(app.review_progress(&review_now), (0, 0, 2));
+        assert_eq!(app.review_progress(&review_now), (0, 0, 3));
         let effects = written(&mut app, effects);
         let sends: Vec<LocalId> = effects
             .iter()
@@ -276,13 +330,13 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(sends.len(), 2, "sent once on disk");
+        assert_eq!(sends.len(), 3, "sent once on disk");
         for (i, id) in sends.iter().enumerate() {
             let effects = app.update(Msg::Sent { local_id: *id, result: Ok(created(&format!("100{i}"))) });
             written(&mut app, effects);
         }
         let review_now = review(&app).clone();
-        assert_eq!(app.review_progress(&review_now), (2, 2, 2));
+        assert_eq!(app.review_progress(&review_now), (3, 3, 3));
         // Ctrl-S again sends nothing twice.
         assert!(act(&mut app, Action::Submit).iter().all(|e| !matches!(e, Effect::Append(_))));
     }

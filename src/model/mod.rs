@@ -208,6 +208,8 @@ pub struct App {
     pub team: team::TeamCheck,
     /// The lead this window created last, which Ctrl-Z takes back.
     pub last_created: Option<LocalId>,
+    /// A row of a pasted block's review in the form, to fix; the review waits for it.
+    pub review_edit: Option<import_review::ReviewEdit>,
     /// The campaign's leads on the server, while the history pane shows them.
     pub server_view: Option<server_view::ServerView>,
     /// Changes of created leads (fixes, take-backs) on their way, or left open and due again.
@@ -259,6 +261,7 @@ impl App {
             last_created: None,
             changes_running: HashMap::new(),
             server_view: None,
+            review_edit: None,
             status_refresh: options.status_refresh.map(|every| (every, None)),
             quit_pending: false,
             size: (80, 24),
@@ -720,6 +723,7 @@ impl App {
             Action::Close if self.focus == Focus::History && self.history.is_filtered() => {
                 self.clear_filters();
             }
+            Action::Close if self.review_edit.is_some() && self.focus != Focus::History => self.leave_row(),
             Action::Close if self.entry.editing.is_some() && self.focus != Focus::History => {
                 self.cancel_fix();
             }

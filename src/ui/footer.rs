@@ -103,10 +103,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         let label = keymap::key_label(binding);
         let help = match action {
             Action::Submit if review => "send the ready rows",
-            Action::EditLead if review => "row into the form",
+            Action::EditLead if review => "fix the row",
             Action::TakeBack if review => "drop the row",
             Action::Down if review => "next row",
             Action::Submit if app.entry.editing.is_some() => "save changes",
+            Action::Submit if app.review_edit.is_some() => "put the row back",
             Action::Activate if question => "yes",
             Action::Close if question => "no",
             _ => binding.help,

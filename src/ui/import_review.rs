@@ -28,7 +28,7 @@ pub fn draw(app: &App, review: &ImportReview, frame: &mut Frame, area: Rect) {
         let rate = rate.map(|s| format!(", {:.1}/s", ended as f64 / s)).unwrap_or_default();
         title.push_str(&format!(" · {ended} of {sent} done ({created} created{rate})"));
     }
-    title.push_str(" · Ctrl-S send the ready ones · e into the form · Del drop · Esc close ");
+    title.push_str(" · Ctrl-S send the ready ones · e fix a row · Del drop · Esc close ");
     let block =
         Block::bordered().border_type(BorderType::Double).title(title).border_style(theme::border_focused());
     frame.render_widget(Clear, popup);

@@ -71,6 +71,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
             Some(editing) => {
                 format!("Editing lead #{} · Esc leaves it", crate::sanitize::cleaned(&editing.lead_id))
             }
+            None if app.review_edit.is_some() => {
+                "Fixing a pasted row · Ctrl-S puts it back · Esc leaves it".to_owned()
+            }
             None => "New lead".to_owned(),
         };
         form::draw(app, frame, area, pane_block(&title, !history_focused));
