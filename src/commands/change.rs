@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use super::create::{EXIT_CREATED, EXIT_INVALID, EXIT_REJECTED, EXIT_UNSURE};
 use super::server::{Target, find};
+use super::{invalid, local_failure};
 use crate::api::types::{UpdateLead, Variables};
 use crate::cli::{DeleteArgs, UpdateArgs};
 use crate::config::Settings;
@@ -226,15 +227,4 @@ fn report(
         }
     };
     ExitCode::from(code)
-}
-
-fn invalid(message: &str) -> ExitCode {
-    say!("error: {message}");
-    say!("Nothing was sent.");
-    ExitCode::from(EXIT_INVALID)
-}
-
-fn local_failure(message: &str) -> ExitCode {
-    say!("error: {message}");
-    ExitCode::FAILURE
 }

@@ -14,6 +14,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::create::{EXIT_CREATED, EXIT_INVALID, EXIT_REJECTED, EXIT_UNSURE, Lead};
+use super::{invalid, local_failure};
 use crate::api::types::{CreateLead, LeadId};
 use crate::api::{ApiClient, LeadQuery};
 use crate::cli::ImportArgs;
@@ -84,11 +85,11 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> ExitCode {
     }
     let store = match HistoryStore::open(settings.history_file()) {
         Ok(store) => store,
-        Err(e) => return failure(&e.to_string()),
+        Err(e) => return local_failure(&e.to_string()),
     };
     let folded = match store.load_leads() {
         Ok(folded) => folded,
-        Err(e) => return failure(&e.to_string()),
+        Err(e) => return local_failure(&e.to_string()),
     };
     for problem in &folded.loaded.problems {
         say!("warning: {problem}");
@@ -236,7 +237,7 @@ async fn send(
     local: &HashMap<(String, u64), Vec<LeadEntry>>,
 ) -> Result<Vec<RowResult>, ExitCode> {
     let run = RunLock::take(&store.runs_dir())
-        .map_err(|e| failure(&format!("{}: {e}; nothing was sent", store.runs_dir().display())))?;
+        .map_err(|e| local_failure(&format!("{}: {e}; nothing was sent", store.runs_dir().display())))?;
     let store = store.with_run(run.id());
     // Open rows left by a run that ended are taken over, as the TUI takes them: one step under
     // the history's lock, so a window starting now does not send them too.
@@ -249,7 +250,7 @@ async fn send(
             _ => None,
         })
         .collect();
-    let claimed = store.claim(&claims, end).map_err(|e| failure(&e.to_string()))?;
+    let claimed = store.claim(&claims, end).map_err(|e| local_failure(&e.to_string()))?;
     let mut claimed = claimed.into_iter();
     let rules = Rules::for_timeout(settings.request_timeout);
     let to_send = plans.iter().filter(|p| !matches!(p, Plan::Done(_))).count();
@@ -320,10 +321,9 @@ async fn deliver(
             let submitted = Record::submitted(local_id, request.clone(), "import");
             let entry = LeadEntry::new(local_id, submitted.at, request);
             if let Err(e) = store.append(&submitted) {
+                // Nothing was sent and the history does not hold it: a run again sends it.
                 let why = format!("{e}; not sent");
-                let mut r = result(line, &entry.request.phone_number, "unknown", Some(why));
-                r.status = "queued";
-                return r;
+                return result(line, &entry.request.phone_number, "queued", Some(why));
             }
             (entry, None)
         }
@@ -410,15 +410,4 @@ fn report(results: &[RowResult], json: bool, dry_run: bool) -> ExitCode {
         EXIT_CREATED
     };
     ExitCode::from(code)
-}
-
-fn invalid(message: &str) -> ExitCode {
-    say!("error: {message}");
-    say!("Nothing was sent.");
-    ExitCode::from(EXIT_INVALID)
-}
-
-fn failure(message: &str) -> ExitCode {
-    say!("error: {message}");
-    ExitCode::FAILURE
 }

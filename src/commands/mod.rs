@@ -69,6 +69,19 @@ pub async fn connect(settings: &Settings) -> Result<Connection, String> {
 }
 
 /// The sentence for a command that needs a key and has none.
+/// A command's refusal of its input: said, and exit 2 with nothing sent.
+pub(crate) fn invalid(message: &str) -> std::process::ExitCode {
+    say!("error: {message}");
+    say!("Nothing was sent.");
+    std::process::ExitCode::from(create::EXIT_INVALID)
+}
+
+/// A failure here (a file that cannot be written, a lock that cannot be taken): said, exit 1.
+pub(crate) fn local_failure(message: &str) -> std::process::ExitCode {
+    say!("error: {message}");
+    std::process::ExitCode::FAILURE
+}
+
 pub fn no_key_message(settings: &Settings) -> String {
     format!(
         "no API key. Set {ENV_API_KEY}, or put api_key = \"…\" in {} (mode 0600).\n\
