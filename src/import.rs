@@ -246,6 +246,8 @@ pub struct Row {
     pub checked: Result<CreateLead, String>,
     /// The line of an earlier row with the same phone (and campaign), when there is one.
     pub same_as: Option<usize>,
+    /// The row as a lead typed in the form, for fixing it there (an invalid one too).
+    pub draft: LeadDraft,
 }
 
 /// Checks every data row as the form checks a lead, for `campaign`; duplicates within the block
@@ -300,7 +302,7 @@ pub fn check(
             }
             _ => None,
         };
-        Row { line: *line, phone_typed, checked, same_as }
+        Row { line: *line, phone_typed, checked, same_as, draft }
     })
     .collect()
 }

@@ -29,6 +29,8 @@ pub struct ReviewRow {
     pub held: Option<String>,
     /// Its lead in the history once sent.
     pub local_id: Option<LocalId>,
+    /// The row as the form shows it, to fix it there.
+    pub draft: crate::lead::LeadDraft,
 }
 
 impl ReviewRow {
@@ -95,6 +97,7 @@ impl App {
                     checked: row.checked,
                     held,
                     local_id: None,
+                    draft: row.draft,
                 }
             })
             .collect::<Vec<_>>();
@@ -164,14 +167,8 @@ impl App {
                 let Some(row) = review.rows.get(index).filter(|r| r.local_id.is_none()).cloned() else {
                     return vec![];
                 };
-                let form = if let Ok(request) = &row.checked {
-                    Form::from_request(request)
-                } else {
-                    let mut form = self.entry.form.clone();
-                    form.clear_for_next();
-                    form.phone.set_text(&row.phone_typed);
-                    form
-                };
+                // Everything the row holds, an invalid one too: nothing pasted is lost.
+                let form = Form::from_draft(&row.draft);
                 let Some(Overlay::Import(review)) = self.overlay.take() else { return vec![] };
                 self.review_edit = Some(ReviewEdit { review, index });
                 self.entry.form = form;
@@ -219,6 +216,7 @@ impl App {
         let held = if request.allow_dupplicate { None } else { self.already_held(&request) };
         if let Some(row) = edit.review.rows.get_mut(edit.index) {
             row.phone_typed = request.phone_number.to_string();
+            row.draft = self.entry.form.draft();
             row.checked = Ok(request);
             row.held = held;
             let line = row.line;
@@ -303,6 +301,7 @@ mod tests {
         act(&mut app, Action::Down);
         act(&mut app, Action::EditLead);
         assert_eq!(app.entry.form.phone.text(), "12");
+        assert_eq!(app.entry.form.variables[0].value.text(), "Nobody", "the rest of the row comes too");
         assert!(app.overlay.is_none());
         // Fixed in the form, Ctrl-S puts it back in the table, checked; nothing is sent.
         app.entry.form.phone.set_text("+1 415 555 0102");
