@@ -204,6 +204,8 @@ async fn a_lead_just_created_is_taken_back_with_ctrl_z() {
         keys.ctrl('z');
         keys.type_text("y");
         wait_outcome(&history_file, "done").await;
+        // As above: the app takes the outcome in (and draws it) a moment after it is on disk.
+        tokio::time::sleep(Duration::from_secs(1)).await;
         keys.ctrl('q');
     };
     let (app, ()) = tokio::join!(runtime::run(&mut terminal, events, app, effects, services), user);
