@@ -22,6 +22,11 @@ impl Variables {
         Variables(Vec::new())
     }
 
+    /// None yet, with room for `n`.
+    pub fn with_capacity(n: usize) -> Self {
+        Variables(Vec::with_capacity(n))
+    }
+
     /// How many there are.
     pub fn len(&self) -> usize {
         self.0.len()

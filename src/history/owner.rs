@@ -24,6 +24,18 @@ impl RunId {
     }
 }
 
+impl RunId {
+    /// The id as a number, for the binary checkpoint.
+    pub(crate) fn bits(self) -> u64 {
+        self.0.get()
+    }
+
+    /// The id a [`bits`](Self::bits) gave; none for 0.
+    pub(crate) fn from_bits(bits: u64) -> Option<RunId> {
+        NonZeroU64::new(bits).map(RunId)
+    }
+}
+
 impl Default for RunId {
     fn default() -> Self {
         Self::new()

@@ -469,6 +469,20 @@ pub struct Folder {
 }
 
 impl Folder {
+    /// Goes on from `leads` and `orphans`, the fold of the records before (a checkpoint's).
+    pub fn resume(leads: Vec<LeadEntry>, orphans: Vec<Record>) -> Folder {
+        let index = leads.iter().enumerate().map(|(i, lead)| (lead.local_id, i)).collect();
+        // A checkpoint's leads share one copy of each name already; there are few campaigns.
+        let mut shared: Vec<&Arc<str>> = Vec::new();
+        for name in leads.iter().filter_map(|lead| lead.campaign_name.as_ref()) {
+            if !shared.iter().any(|known| Arc::ptr_eq(known, name)) {
+                shared.push(name);
+            }
+        }
+        let names = shared.into_iter().cloned().collect();
+        Folder { leads, index, orphans, names }
+    }
+
     /// Takes in the next record, in file order.
     pub fn add(&mut self, mut record: Record) {
         record.sanitize();

@@ -6,13 +6,14 @@
 //! documents the side file where bad lines are kept). `read_tail` then follows what other
 //! instances append, from the offset where `load` stopped (`tail`).
 
+mod checkpoint;
 mod repair;
 mod scan;
 mod story;
 mod tail;
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,13 @@ pub use tail::Tail;
 
 use super::owner::RunId;
 use super::record::{Folder, LeadEntry, LocalId, Outcome, Record, Status};
+
+/// Histories from this long keep a checkpoint beside them (about 1,200 leads).
+pub const CHECKPOINT_MIN: u64 = 1 << 20;
+
+/// A checkpoint is written again once this many bytes of the history lie past it (about 1,200
+/// leads: parsing them costs a start a few milliseconds).
+const CHECKPOINT_BEHIND: u64 = 1 << 20;
 
 /// The history read as leads ([`HistoryStore::load_leads`]).
 #[derive(Debug, Default)]
@@ -114,6 +122,9 @@ fn io_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> Hist
 pub struct HistoryStore {
     path: PathBuf,
     damaged_path: PathBuf,
+    checkpoint_path: PathBuf,
+    /// A history shorter than this has no checkpoint: it is read whole at each start.
+    checkpoint_min: u64,
     /// The run whose records this store writes (named in each record it appends).
     run: Option<RunId>,
     /// Opened only to be read ([`HistoryStore::read_only`]): nothing is created or repaired.
@@ -160,21 +171,16 @@ pub struct Loaded {
     /// The byte offset just after the last line read, after repairs (the file's length then):
     /// where [`HistoryStore::read_tail`] continues, to find what other instances append.
     pub end: u64,
+    /// How many of the history's first bytes a checkpoint stood for, unparsed (0: none did;
+    /// see [`HistoryStore::load_leads`]).
+    pub checkpoint: u64,
 }
 
 impl HistoryStore {
     /// Opens the history at `path`, creating its missing folders (mode 0700) and the file (mode
     /// 0600) so that leads are private from the first byte. Fails early if it cannot be written.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, HistoryError> {
-        let path = path.into();
-        let mut damaged_name = path.file_name().unwrap_or(path.as_os_str()).to_owned();
-        damaged_name.push(".damaged");
-        let store = HistoryStore {
-            damaged_path: path.with_file_name(damaged_name),
-            path,
-            run: None,
-            read_only: false,
-        };
+        let store = HistoryStore { read_only: false, ..HistoryStore::read_only(path) };
         let path = &store.path;
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent {
@@ -209,9 +215,32 @@ impl HistoryStore {
     /// repair is only reported. For `history`, which reads and writes nothing.
     pub fn read_only(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
-        let mut damaged_name = path.file_name().unwrap_or(path.as_os_str()).to_owned();
-        damaged_name.push(".damaged");
-        HistoryStore { damaged_path: path.with_file_name(damaged_name), path, run: None, read_only: true }
+        let beside = |suffix: &str| {
+            let mut name = path.file_name().unwrap_or(path.as_os_str()).to_owned();
+            name.push(suffix);
+            path.with_file_name(name)
+        };
+        HistoryStore {
+            damaged_path: beside(".damaged"),
+            checkpoint_path: beside(".checkpoint"),
+            checkpoint_min: CHECKPOINT_MIN,
+            path,
+            run: None,
+            read_only: true,
+        }
+    }
+
+    /// The same store, keeping a checkpoint for histories from `bytes` long (tests use small
+    /// ones; the app's is [`CHECKPOINT_MIN`]).
+    #[must_use]
+    pub fn with_checkpoint_min(mut self, bytes: u64) -> Self {
+        self.checkpoint_min = bytes;
+        self
+    }
+
+    /// The checkpoint beside the history (see `store/checkpoint.rs`): `<file name>.checkpoint`.
+    pub fn checkpoint_path(&self) -> &Path {
+        &self.checkpoint_path
     }
 
     /// The same store, naming `run` in every record it appends.
@@ -360,10 +389,35 @@ impl HistoryStore {
 
     /// Reads the history as leads, folding each record as it is read (a long history is never
     /// held as records and leads at once), with the repairs and reports of [`load`](Self::load).
+    ///
+    /// A valid checkpoint beside the history stands for the bytes it covers, and only the
+    /// records after them are parsed; one is written when there is none or it lies
+    /// [`CHECKPOINT_BEHIND`] behind (never for a read-only store).
     pub fn load_leads(&self) -> Result<Folded, HistoryError> {
-        let mut folder = Folder::default();
-        let loaded = self.load_each(&mut |record| folder.add(record))?;
+        let Some((file, mut loaded)) = self.open_to_load()? else { return Ok(Folded::default()) };
+        let (start, mut folder, damaged) = match checkpoint::read(&self.checkpoint_path, &file) {
+            Some((cover, kept)) => {
+                let lines = usize::try_from(cover.lines).unwrap_or(usize::MAX);
+                ((cover.end, lines), Folder::resume(kept.leads, kept.orphans), kept.damaged)
+            }
+            None => ((0, 0), Folder::default(), Vec::new()),
+        };
+        loaded.checkpoint = start.0;
+        let (lines, damaged) =
+            self.read_from(&file, start, damaged, &mut |record| folder.add(record), &mut loaded)?;
         let (leads, orphans) = folder.finish();
+        let left_in_place = loaded.torn_tail.as_ref().is_some_and(|t| t.left_in_place);
+        let due =
+            loaded.end >= self.checkpoint_min && (start.0 == 0 || loaded.end - start.0 >= CHECKPOINT_BEHIND);
+        if !self.read_only && due && !left_in_place {
+            let kept = checkpoint::Borrowed { leads: &leads, orphans: &orphans, damaged: &damaged };
+            let written = checkpoint::Cover::of(&file, loaded.end, lines as u64)
+                .and_then(|cover| checkpoint::write(&self.checkpoint_path, &cover, &kept));
+            if let Err(e) = written {
+                // Only the next start's speed depends on it.
+                tracing::warn!("could not write the checkpoint {}: {e}", self.checkpoint_path.display());
+            }
+        }
         Ok(Folded { leads, orphans, loaded })
     }
 
@@ -371,11 +425,19 @@ impl HistoryStore {
     /// [`Folder`](super::Folder), a long history is never held as records and leads at once);
     /// `records` stays empty.
     pub fn load_each(&self, sink: &mut dyn FnMut(Record)) -> Result<Loaded, HistoryError> {
+        let Some((file, mut loaded)) = self.open_to_load()? else { return Ok(Loaded::default()) };
+        self.read_from(&file, (0, 0), Vec::new(), sink, &mut loaded)?;
+        Ok(loaded)
+    }
+
+    /// Opens the history and takes its lock to read it (shared when read-only), noting a mode
+    /// that lets others read it; `None` for a read-only store whose file is not there.
+    fn open_to_load(&self) -> Result<Option<(File, Loaded)>, HistoryError> {
         let file = match self.open_file() {
             Err(HistoryError::Io { source, .. })
                 if self.read_only && source.kind() == ErrorKind::NotFound =>
             {
-                return Ok(Loaded::default());
+                return Ok(None);
             }
             other => other?,
         };
@@ -396,17 +458,35 @@ impl HistoryStore {
                 self.path.display()
             ));
         }
+        Ok(Some((file, loaded)))
+    }
+
+    /// Reads `file` from `start` (a byte offset and the lines before it, which held `damaged`)
+    /// to its end, handing each good record to `sink`, then repairs what a crash left. Returns
+    /// how many lines end at `loaded.end`, and every damaged line (from the start of the file).
+    fn read_from(
+        &self,
+        file: &File,
+        start: (u64, usize),
+        damaged: Vec<scan::Bad>,
+        sink: &mut dyn FnMut(Record),
+        loaded: &mut Loaded,
+    ) -> Result<(usize, Vec<scan::Bad>), HistoryError> {
+        let (offset, lines) = start;
+        let mut reader = file;
+        reader.seek(SeekFrom::Start(offset)).map_err(io_error(&self.path, "read"))?;
         // In pieces: the file can be hundreds of megabytes, and only the leads are kept.
         const PIECE: usize = 1 << 20;
-        let mut scanner = scan::Scanner::new(sink);
+        let at = usize::try_from(offset).unwrap_or(usize::MAX);
+        let mut scanner = scan::Scanner::resume(sink, lines, at, damaged);
         let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
-        let mut len = 0u64;
+        let mut len = offset;
         loop {
             // What is left after the last `\n` is at the front; a line longer than a piece
             // grows the buffer until its `\n` comes.
             let kept = buf.len();
             buf.resize(kept + PIECE, 0);
-            let read = read_some(&file, &mut buf[kept..]).map_err(io_error(&self.path, "read"))?;
+            let read = read_some(file, &mut buf[kept..]).map_err(io_error(&self.path, "read"))?;
             buf.truncate(kept + read);
             if read == 0 {
                 break;
@@ -417,9 +497,15 @@ impl HistoryStore {
                 buf.drain(..=kept + last);
             }
         }
+        let whole_lines = scanner.line();
         let (damaged, tail) = scanner.finish(&buf);
-        self.repair(&file, len, damaged, tail, &buf, &mut loaded);
-        Ok(loaded)
+        let lines = match tail {
+            scan::Tail::Unterminated => whole_lines + 1,
+            _ => whole_lines,
+        };
+        let kept = damaged.clone();
+        self.repair(file, len, damaged, tail, &buf, loaded);
+        Ok((lines, kept))
     }
 }
 

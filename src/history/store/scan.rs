@@ -43,7 +43,7 @@ impl fmt::Display for DamageReason {
 
 /// A complete line that is not a readable record: where it was, and its bytes (kept, since the
 /// file is read in pieces and the line is copied aside later; damaged lines are rare).
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Bad {
     pub line: usize,
     pub start: usize,
@@ -96,7 +96,18 @@ pub(super) struct Scanner<'s> {
 impl<'s> Scanner<'s> {
     /// A scanner at the start of the file.
     pub fn new(sink: &'s mut dyn FnMut(Record)) -> Self {
-        Scanner { sink, line: 0, offset: 0, damaged: Vec::new() }
+        Scanner::resume(sink, 0, 0, Vec::new())
+    }
+
+    /// A scanner that goes on after `line` lines ending at byte `offset`, where the lines before
+    /// held `damaged`.
+    pub fn resume(sink: &'s mut dyn FnMut(Record), line: usize, offset: usize, damaged: Vec<Bad>) -> Self {
+        Scanner { sink, line, offset, damaged }
+    }
+
+    /// Lines judged so far.
+    pub fn line(&self) -> usize {
+        self.line
     }
 
     /// Judges the complete lines in `bytes`, the file's next bytes: empty, or ending with `\n`.
@@ -110,7 +121,8 @@ impl<'s> Scanner<'s> {
     }
 
     /// Judges what follows the file's last `\n` (empty when it ends with one) and returns the
-    /// damaged lines and what the end of the file is.
+    /// damaged lines and what the end of the file is (how many lines there are before it is
+    /// [`line`](Self::line) before this call, plus one for an unterminated line).
     pub fn finish(mut self, rest: &[u8]) -> (Vec<Bad>, Tail) {
         if rest.is_empty() {
             return (self.damaged, Tail::Clean);
