@@ -1,5 +1,6 @@
 //! Loading the history: what the background task does at start (`HistoryStore::load_each` into
-//! a `Folder`, then the lookups of `LoadedLeads`), its parts alone, what the UI task does with
+//! a `Folder`, then the lookups of `LoadedLeads`), the same from a checkpoint (`load_leads` that
+//! finds one valid), its parts alone, what the UI task does with
 //! the result (`App::update(Msg::HistoryLoaded)`, which blocks drawing and typing while it
 //! runs), and reading one lead's story from the file when the detail view opens.
 //!
@@ -43,6 +44,20 @@ fn bench(c: &mut Criterion) {
                 store.load_each(&mut |record| folder.add(record)).expect("loading");
                 LoadedLeads::from(folder.finish().0)
             });
+        });
+        // The same when a checkpoint covers the history (every start after the first): decoding
+        // it, then the lookups.
+        let warm = HistoryStore::open(&path).expect("opening the history").with_checkpoint_min(0);
+        warm.load_leads().expect("writing the checkpoint");
+        group.bench_function(id("background_load_checkpoint"), |b| {
+            b.iter_with_large_drop(|| {
+                let folded = warm.load_leads().expect("loading");
+                assert!(folded.loaded.checkpoint > 0, "the checkpoint was used");
+                LoadedLeads::from(folded.leads)
+            });
+        });
+        group.bench_function(id("checkpoint_read"), |b| {
+            b.iter_with_large_drop(|| warm.load_leads().expect("loading"));
         });
         // Reading, judging and parsing every line.
         group.bench_function(id("load"), |b| b.iter_with_large_drop(|| store.load().expect("loading")));

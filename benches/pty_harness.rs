@@ -15,6 +15,15 @@
 //!   character typed into the history search (`/`) until the search bar shows it (the list is
 //!   filtered in the same frame).
 //!
+//! - **a start with no checkpoint** (the first after the history was written by another app or
+//!   version): each run starts the app once in a fresh home (which writes the checkpoint), quits,
+//!   and measures the second start, the one every later start is like;
+//! - **first frames side by side**: the app (empty history), ATAC (another ratatui app, installed
+//!   by `benches/perf.sh` into `target/tmp/atac`, or `AUTOCALLS_ATAC_BIN`), and the floor: a shell
+//!   that prints the marker and nothing else, which is what the harness itself costs (spawn,
+//!   `exec`, the pty, the emulator). Interleaved, 20 rounds: the app's and ATAC's times net of
+//!   the floor are compared.
+//!
 //! Times are taken on the reader thread (`support/pty.rs`) when the chunk of output that satisfied
 //! the condition arrived, not when a poller noticed. `cargo bench --bench pty_harness`; runs per size:
 //! `AUTOCALLS_PERF_RUNS` (default 5). Another binary: `AUTOCALLS_TUI_BIN=path`. Under
@@ -148,9 +157,70 @@ struct Run {
     rss_loaded: f64,
     hwm: f64,
     rss_end: f64,
+    /// The start before, with no checkpoint: history shown, resident size.
+    cold: Option<(Duration, f64)>,
     idle: Option<(u64, f64, u64)>,
     phone_echo: Vec<Duration>,
     search_echo: Vec<Duration>,
+}
+
+/// A start with no checkpoint: until the history is shown, then its resident size; quits.
+fn cold_run(binary: &Path, home: &Home, leads: usize) -> (Duration, f64) {
+    let title = loaded_title(leads);
+    let shown: Check = Box::new(move |s: &vt100::Screen| right_pane(s).contains(&title));
+    let app = App::spawn(home.command(binary), ROWS, COLS, vec![shown]);
+    let load_timeout = Duration::from_secs(60 + (leads / 1_000) as u64);
+    let shown = app.wait(ProbeId(0), "the history shown", load_timeout) - app.spawned;
+    app.settle(Duration::from_millis(500), Duration::from_secs(10));
+    let rss = status_mb(app.pid, "VmRSS");
+    app.quit();
+    (shown, rss)
+}
+
+/// Rounds of first frames side by side.
+const FIRST_FRAME_ROUNDS: usize = 20;
+
+/// The first frames of the floor (a shell printing the marker), ATAC (if installed) and the app
+/// on an empty history, interleaved so that a busy moment of the machine falls on all three.
+fn first_frames(binary: &Path, atac: Option<&Path>) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let marker = |text: &'static str| -> Check {
+        Box::new(move |s: &vt100::Screen| s.rows(0, COLS).any(|r| r.contains(text)))
+    };
+    let (mut floor, mut theirs, mut ours) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..FIRST_FRAME_ROUNDS {
+        let home = Home::new(None);
+        let mut sh = CommandBuilder::new("/bin/sh");
+        sh.args(["-c", "printf '\\033[1;1Hautocalls-tui'; exec sleep 10"]);
+        sh.cwd(home.root.path());
+        let app = App::spawn(sh, ROWS, COLS, vec![marker("autocalls-tui")]);
+        floor.push(ms(&(app.wait(ProbeId(0), "the floor's marker", Duration::from_secs(10)) - app.spawned)));
+        app.kill();
+        if let Some(atac) = atac {
+            // ATAC keeps its collections and log in this folder, which must exist.
+            std::fs::create_dir_all(home.root.path().join("atac")).expect("ATAC's folder");
+            let mut cmd = home.command(atac);
+            cmd.get_argv_mut().truncate(1);
+            cmd.args(["--directory", &home.root.path().join("atac").display().to_string()]);
+            let app = App::spawn(cmd, ROWS, COLS, vec![marker(ATAC_MARKER)]);
+            theirs.push(ms(&(app.wait(ProbeId(0), "ATAC's first frame", Duration::from_secs(10)) - app.spawned)));
+            app.kill();
+        }
+        let app = App::spawn(home.command(binary), ROWS, COLS, vec![marker("autocalls-tui")]);
+        ours.push(ms(&(app.wait(ProbeId(0), "the first frame", Duration::from_secs(10)) - app.spawned)));
+        app.quit();
+    }
+    (floor, theirs, ours)
+}
+
+/// What ATAC's first frame shows (its collections pane's title).
+const ATAC_MARKER: &str = "Collections";
+
+/// ATAC's binary: `AUTOCALLS_ATAC_BIN`, or where `benches/perf.sh` installs it.
+fn atac_binary() -> Option<PathBuf> {
+    let path = std::env::var_os("AUTOCALLS_ATAC_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("atac/bin/atac"));
+    path.exists().then_some(path)
 }
 
 fn one_run(binary: &Path, home: &Home, leads: usize, measure_idle: bool, ticks: u64) -> Run {
@@ -294,6 +364,11 @@ fn main() {
     }
     let ticks = clock_ticks_per_second();
     eprintln!("binary: {} ({runs} runs per size, {COLS}x{ROWS})", binary.display());
+    let atac = atac_binary();
+    if atac.is_none() {
+        eprintln!("ATAC is not installed (benches/perf.sh installs it): first frames without it");
+    }
+    let frames = first_frames(&binary, atac.as_deref());
     let mut rows = Vec::new();
     for &leads in &sizes {
         let source = (leads > 0).then(|| history_file(leads));
@@ -302,14 +377,21 @@ fn main() {
             // A fresh home each run: the app resolves the open leads at the end of the history
             // (appending their outcomes), and every run should start from the same file.
             let home = Home::new(source.as_deref());
-            let run = one_run(&binary, &home, leads, i == 0, ticks);
+            let cold = (leads > 0).then(|| cold_run(&binary, &home, leads));
+            if cold.is_some() {
+                let checkpoint = home.root.path().join("data/autocalls-tui/sandbox-history.jsonl.checkpoint");
+                assert!(checkpoint.exists(), "the first start wrote a checkpoint");
+            }
+            let mut run = one_run(&binary, &home, leads, i == 0, ticks);
+            run.cold = cold;
             eprintln!(
-                "{} run {}: first frame {:.1} ms, history shown {:.0} ms, RSS {:.1} MB (peak {:.1}), \
-                 phone echo median {:.2} ms, search echo median {:.2} ms",
+                "{} run {}: first frame {:.1} ms, history shown {:.0} ms (without a checkpoint {:.0} ms), \
+                 RSS {:.1} MB (peak {:.1}), phone echo median {:.2} ms, search echo median {:.2} ms",
                 support::label(leads),
                 i + 1,
                 ms(&run.first_frame),
                 ms(&run.shown),
+                run.cold.map_or(f64::NAN, |c| ms(&c.0)),
                 run.rss_loaded,
                 run.hwm,
                 median(run.phone_echo.iter().map(ms).collect()),
@@ -320,6 +402,24 @@ fn main() {
         rows.push((leads, results));
     }
     print_table(&rows, runs);
+    print_first_frames(&frames);
+}
+
+fn print_first_frames((floor, atac, ours): &(Vec<f64>, Vec<f64>, Vec<f64>)) {
+    let (floor_ms, ours_ms) = (median(floor.clone()), median(ours.clone()));
+    println!();
+    println!("First frames, {FIRST_FRAME_ROUNDS} interleaved rounds (medians, p90 beside), {COLS}x{ROWS}:");
+    println!();
+    println!("| program | first frame | net of the floor |");
+    println!("|---|---|---|");
+    println!("| floor: `sh -c printf` | {floor_ms:.2} ms ({:.2}) | 0 |", percentile(floor.clone(), 90.0));
+    println!("| autocalls-tui (empty history) | {ours_ms:.2} ms ({:.2}) | {:.2} ms |", percentile(ours.clone(), 90.0), ours_ms - floor_ms);
+    if !atac.is_empty() {
+        let atac_ms = median(atac.clone());
+        println!("| ATAC | {atac_ms:.2} ms ({:.2}) | {:.2} ms |", percentile(atac.clone(), 90.0), atac_ms - floor_ms);
+        println!();
+        println!("autocalls-tui / ATAC, net of the floor: {:.2}x", (ours_ms - floor_ms) / (atac_ms - floor_ms));
+    }
 }
 
 fn print_table(rows: &[(usize, Vec<Run>)], runs: usize) {
@@ -330,10 +430,10 @@ fn print_table(rows: &[(usize, Vec<Run>)], runs: usize) {
     );
     println!();
     println!(
-        "| history | first frame | history shown | RSS loaded | RSS peak | RSS after searches | \
-         phone echo (p90) | search echo (p90) | idle 5 s: bytes / CPU / ctx switches |"
+        "| history | first frame | history shown | … without a checkpoint | RSS loaded | RSS peak | \
+         RSS after searches | phone echo (p90) | search echo (p90) | idle 5 s: bytes / CPU / ctx switches |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (leads, results) in rows {
         let col = |f: &dyn Fn(&Run) -> f64| median(results.iter().map(f).collect());
         let phone: Vec<f64> = results.iter().flat_map(|r| r.phone_echo.iter().map(ms)).collect();
@@ -343,10 +443,11 @@ fn print_table(rows: &[(usize, Vec<Run>)], runs: usize) {
             .find_map(|r| r.idle)
             .map_or("-".to_owned(), |(b, cpu, sw)| format!("{b} B / {cpu:.0} ms / {sw}"));
         println!(
-            "| {} | {:.1} ms | {:.0} ms | {:.1} MB | {:.1} MB | {:.1} MB | {:.2} ms ({:.2}) | {:.2} ms ({:.2}) | {} |",
+            "| {} | {:.1} ms | {:.0} ms | {} | {:.1} MB | {:.1} MB | {:.1} MB | {:.2} ms ({:.2}) | {:.2} ms ({:.2}) | {} |",
             support::label(*leads),
             col(&|r| ms(&r.first_frame)),
             col(&|r| ms(&r.shown)),
+            if *leads == 0 { "-".to_owned() } else { format!("{:.0} ms", col(&|r| r.cold.map_or(f64::NAN, |c| ms(&c.0)))) },
             col(&|r| r.rss_loaded),
             col(&|r| r.hwm),
             col(&|r| r.rss_end),

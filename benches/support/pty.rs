@@ -184,6 +184,12 @@ impl App {
         lock(&self.shared.state).bytes
     }
 
+    /// Ends a program that has no key to quit (the floor's shell, ATAC).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Quits with Ctrl-Q, or kills the app if it does not leave within 10 s.
     pub fn quit(mut self) {
         self.send("\x11");

@@ -32,8 +32,9 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
             "note: a number without + is read through a region: add --region CC (or default_region in config.toml)"
         );
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: stdout flushes at every line, and a history is hundreds of thousands of lines
+    // (a write per line took `--json` 2.5 s at 100,000 leads).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = if args.json {
         let leads: Vec<LeadJson> = selected.iter().map(|e| LeadJson::from(*e)).collect();
         serde_json::to_writer_pretty(&mut out, &leads)
@@ -43,7 +44,8 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
         write_csv(&selected, &mut out).map_err(std::io::Error::other)
     } else {
         write_table(&selected, &mut out)
-    };
+    }
+    .and_then(|()| out.flush());
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

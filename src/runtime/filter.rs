@@ -1,5 +1,5 @@
 //! Running the model's long filter passes, on a blocking worker: a pass over many leads is split
-//! across the cores (scoped threads, joined in order), and one the model no longer wants (a newer
+//! across the cores but one (scoped threads, joined in order), and one the model no longer wants (a newer
 //! key came) stops early. The answer is `Msg::Filtered` with the pass's generation.
 
 use crate::model::{FilterPass, Msg};
@@ -32,10 +32,14 @@ pub fn run_pass(pass: &FilterPass) -> Msg {
     pass.answer(rows)
 }
 
-/// How many threads a long filter pass may use.
+/// How many threads a long filter pass may use: all cores but one, which is left to the task
+/// that reads keys and draws (on two cores, a pass on both held the next key's echo back by
+/// 10-20 ms while it ran), and at most four.
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(4))
+    *CORES.get_or_init(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get).saturating_sub(1).clamp(1, 4)
+    })
 }
 
 #[cfg(test)]
