@@ -202,7 +202,9 @@ fn first_frames(binary: &Path, atac: Option<&Path>) -> (Vec<f64>, Vec<f64>, Vec<
             cmd.get_argv_mut().truncate(1);
             cmd.args(["--directory", &home.root.path().join("atac").display().to_string()]);
             let app = App::spawn(cmd, ROWS, COLS, vec![marker(ATAC_MARKER)]);
-            theirs.push(ms(&(app.wait(ProbeId(0), "ATAC's first frame", Duration::from_secs(10)) - app.spawned)));
+            theirs.push(ms(
+                &(app.wait(ProbeId(0), "ATAC's first frame", Duration::from_secs(10)) - app.spawned)
+            ));
             app.kill();
         }
         let app = App::spawn(home.command(binary), ROWS, COLS, vec![marker("autocalls-tui")]);
@@ -413,12 +415,23 @@ fn print_first_frames((floor, atac, ours): &(Vec<f64>, Vec<f64>, Vec<f64>)) {
     println!("| program | first frame | net of the floor |");
     println!("|---|---|---|");
     println!("| floor: `sh -c printf` | {floor_ms:.2} ms ({:.2}) | 0 |", percentile(floor.clone(), 90.0));
-    println!("| autocalls-tui (empty history) | {ours_ms:.2} ms ({:.2}) | {:.2} ms |", percentile(ours.clone(), 90.0), ours_ms - floor_ms);
+    println!(
+        "| autocalls-tui (empty history) | {ours_ms:.2} ms ({:.2}) | {:.2} ms |",
+        percentile(ours.clone(), 90.0),
+        ours_ms - floor_ms
+    );
     if !atac.is_empty() {
         let atac_ms = median(atac.clone());
-        println!("| ATAC | {atac_ms:.2} ms ({:.2}) | {:.2} ms |", percentile(atac.clone(), 90.0), atac_ms - floor_ms);
+        println!(
+            "| ATAC | {atac_ms:.2} ms ({:.2}) | {:.2} ms |",
+            percentile(atac.clone(), 90.0),
+            atac_ms - floor_ms
+        );
         println!();
-        println!("autocalls-tui / ATAC, net of the floor: {:.2}x", (ours_ms - floor_ms) / (atac_ms - floor_ms));
+        println!(
+            "autocalls-tui / ATAC, net of the floor: {:.2}x",
+            (ours_ms - floor_ms) / (atac_ms - floor_ms)
+        );
     }
 }
 
@@ -447,7 +460,11 @@ fn print_table(rows: &[(usize, Vec<Run>)], runs: usize) {
             support::label(*leads),
             col(&|r| ms(&r.first_frame)),
             col(&|r| ms(&r.shown)),
-            if *leads == 0 { "-".to_owned() } else { format!("{:.0} ms", col(&|r| r.cold.map_or(f64::NAN, |c| ms(&c.0)))) },
+            if *leads == 0 {
+                "-".to_owned()
+            } else {
+                format!("{:.0} ms", col(&|r| r.cold.map_or(f64::NAN, |c| ms(&c.0))))
+            },
             col(&|r| r.rss_loaded),
             col(&|r| r.hwm),
             col(&|r| r.rss_end),
