@@ -12,6 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use autocalls_tui::api::types::{CreateLead, UpdateLead};
+use autocalls_tui::history::search_index::SearchIndex;
 use autocalls_tui::history::{
     Change, ChangeId, ChangeStatus, Event, Folded, HistoryStore, LocalId, Record, Status,
 };
@@ -42,6 +43,16 @@ fn assert_same(got: &Folded, want: &Folded) {
     }
     assert_eq!(got.orphans, want.orphans);
     assert_eq!(got.loaded.end, want.loaded.end);
+    // The lookups the load hands on: the index by local id, and the search index (read from
+    // the checkpoint and brought up to date with what came after) as if made from the leads.
+    assert_eq!(got.index.len(), got.leads.len());
+    for (i, lead) in got.leads.iter().enumerate() {
+        assert_eq!(got.index.get(&lead.local_id), Some(&i));
+    }
+    if got.loaded.checkpoint > 0 {
+        let search = got.search.as_ref().expect("a checkpoint brings the search index");
+        assert!(*search == SearchIndex::new(&got.leads), "the search index is the leads' own");
+    }
     let lines =
         |f: &Folded| f.loaded.damaged.iter().map(|d| (d.line, d.len, d.reason.clone())).collect::<Vec<_>>();
     assert_eq!(lines(got), lines(want));

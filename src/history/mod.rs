@@ -10,5 +10,7 @@ pub mod store;
 
 pub use change::{Change, ChangeEntry, ChangeId, ChangeStatus};
 pub use owner::{RunId, RunLock};
-pub use record::{Attempt, Event, Folder, LeadEntry, LeadError, LocalId, Outcome, Record, Status, fold};
+pub use record::{
+    Attempt, Event, Finished, Folder, LeadEntry, LeadError, LocalId, Outcome, Record, Status, fold,
+};
 pub use store::{Claim, Claimed, Folded, HistoryError, HistoryStore, Loaded, Story};

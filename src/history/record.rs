@@ -466,6 +466,23 @@ pub struct Folder {
     orphans: Vec<Record>,
     /// Campaign names, one copy each, shared by the leads.
     names: HashSet<Arc<str>>,
+    /// How many leads it resumed from (a checkpoint's), and which of those records changed
+    /// since: what a checkpoint's search index must make again.
+    resumed: usize,
+    touched: Vec<usize>,
+}
+
+/// What a [`Folder`] ends with: the leads and, made on the way, their index by local id.
+#[derive(Debug, Default)]
+pub struct Finished {
+    /// The leads in submission order.
+    pub leads: Vec<LeadEntry>,
+    /// Outcomes whose lead was never submitted.
+    pub orphans: Vec<Record>,
+    /// Each lead's position in `leads`.
+    pub index: HashMap<LocalId, usize>,
+    /// Which of the leads it resumed from changed since, in order, each once.
+    pub touched: Vec<usize>,
 }
 
 impl Folder {
@@ -480,15 +497,19 @@ impl Folder {
             }
         }
         let names = shared.into_iter().cloned().collect();
-        Folder { leads, index, orphans, names }
+        let resumed = leads.len();
+        Folder { leads, index, orphans, names, resumed, touched: Vec::new() }
     }
 
     /// Takes in the next record, in file order.
     pub fn add(&mut self, mut record: Record) {
         record.sanitize();
-        let Folder { leads, index, orphans, names } = self;
+        let Folder { leads, index, orphans, names, resumed, touched } = self;
         if let Some(&i) = index.get(&record.local_id) {
             leads[i].owner = record.run;
+            if i < *resumed && touched.last() != Some(&i) {
+                touched.push(i);
+            }
         }
         match record.event {
             Event::Submitted { request, .. } => {
@@ -537,9 +558,17 @@ impl Folder {
     }
 
     /// The leads in submission order, and the outcomes whose lead was never submitted.
-    pub fn finish(mut self) -> (Vec<LeadEntry>, Vec<Record>) {
+    pub fn finish(self) -> (Vec<LeadEntry>, Vec<Record>) {
+        let Finished { leads, orphans, .. } = self.finish_all();
+        (leads, orphans)
+    }
+
+    /// Everything it made: the leads, the orphans, the index by local id, the leads touched.
+    pub fn finish_all(mut self) -> Finished {
         self.leads.shrink_to_fit();
-        (self.leads, self.orphans)
+        self.touched.sort_unstable();
+        self.touched.dedup();
+        Finished { leads: self.leads, orphans: self.orphans, index: self.index, touched: self.touched }
     }
 }
 

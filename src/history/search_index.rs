@@ -29,13 +29,16 @@ struct Chunk {
 
 /// Where a lead's fields are in its chunk's text (it begins where the row before ends), and what
 /// the quick filters compare.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Row {
-    campaign: u64,
-    end: usize,
-    phone_len: u32,
-    status: Status,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub(crate) campaign: u64,
+    pub(crate) end: usize,
+    pub(crate) phone_len: u32,
+    pub(crate) status: Status,
 }
+
+/// Leads per chunk, for the checkpoint, which keeps one chunk per block of leads.
+pub(crate) const CHUNK_LEADS: usize = CHUNK;
 
 impl SearchIndex {
     /// The fields of `entries`, oldest first.
@@ -72,6 +75,33 @@ impl SearchIndex {
         };
         Arc::make_mut(chunk).push(entry);
         self.len += 1;
+    }
+
+    /// Each chunk's text and rows, oldest first (what the checkpoint keeps).
+    pub(crate) fn chunks(&self) -> impl Iterator<Item = (&str, &[Row])> {
+        self.chunks.iter().map(|chunk| (chunk.text.as_str(), chunk.rows.as_slice()))
+    }
+
+    /// Adds a chunk as [`chunks`](Self::chunks) gave it; `None` (and nothing added) when it
+    /// could not have come from there: after a chunk that is not full, rows whose text does not
+    /// follow on or lie in `text`, or more rows than a chunk holds.
+    pub(crate) fn push_chunk(&mut self, text: String, rows: Vec<Row>) -> Option<()> {
+        let follows = self.chunks.last().is_none_or(|last| last.rows.len() == CHUNK);
+        let mut start = 0usize;
+        for row in &rows {
+            let phone_end = start.checked_add(row.phone_len as usize)?;
+            let fits = |at: usize| text.is_char_boundary(at);
+            if row.end < phone_end || row.end > text.len() || !fits(phone_end) || !fits(row.end) {
+                return None;
+            }
+            start = row.end;
+        }
+        if !follows || rows.is_empty() || rows.len() > CHUNK || start != text.len() {
+            return None;
+        }
+        self.len += rows.len();
+        self.chunks.push(Arc::new(Chunk { text, rows }));
+        Some(())
     }
 
     /// Makes lead `i`'s fields again, after it changed.
@@ -228,5 +258,43 @@ mod tests {
         check(&index, &entries);
         check(&before, &old);
         assert!(!index.matches(2_501, &Filter::default().prepare()), "past the end");
+    }
+
+    /// What the checkpoint keeps of the index makes the same index again; rows that could not
+    /// have come from it are refused whole.
+    #[test]
+    fn chunks_give_back_the_same_index_and_bad_ones_are_refused() {
+        let names = ["Ada Lovelace", "Zoë Ünal", "Alan Turing"];
+        let entries: Vec<LeadEntry> = (0..2_100).map(|n| lead(n, names[n as usize % 3])).collect();
+        let index = SearchIndex::new(&entries);
+        let mut again = SearchIndex::default();
+        for (text, rows) in index.chunks() {
+            again.push_chunk(text.to_owned(), rows.to_vec()).unwrap();
+        }
+        assert!(again == index);
+        let filter = Filter { search: Some("zoe".into()), ..Filter::default() };
+        assert_eq!(listed(&again, &filter), expected(&entries, &filter));
+
+        let (text, rows) = index.chunks().next().unwrap();
+        let refused = |text: &str, rows: Vec<Row>| SearchIndex::default().push_chunk(text.to_owned(), rows);
+        let mut short = rows.to_vec();
+        short.last_mut().unwrap().end += 1;
+        assert_eq!(refused(text, short), None, "text past the end");
+        let mut phone = rows.to_vec();
+        phone[0].phone_len = u32::try_from(phone[0].end).unwrap() + 1;
+        assert_eq!(refused(text, phone), None, "a phone longer than its text");
+        let mut back = rows.to_vec();
+        back[5].end = back[3].end - 1;
+        assert_eq!(refused(text, back), None, "text that goes back");
+        // "ö" folds to "o", but a row ending inside a two-byte character is cut from a damaged one.
+        let wide = "+1ü";
+        let inside = vec![Row { campaign: 1, end: 3, phone_len: 2, status: Status::Created }];
+        assert_eq!(refused(wide, inside), None, "inside a character");
+        assert_eq!(refused("", Vec::new()), None, "an empty chunk");
+        let mut after_short = SearchIndex::default();
+        let (last_text, last_rows) = index.chunks().last().unwrap();
+        after_short.push_chunk(last_text.to_owned(), last_rows.to_vec()).unwrap();
+        assert_eq!(after_short.push_chunk(text.to_owned(), rows.to_vec()), None, "after a short chunk");
+        assert_eq!(after_short.len(), last_rows.len());
     }
 }

@@ -23,7 +23,8 @@ pub use story::Story;
 pub use tail::Tail;
 
 use super::owner::RunId;
-use super::record::{Folder, LeadEntry, LocalId, Outcome, Record, Status};
+use super::record::{Finished, Folder, LeadEntry, LocalId, Outcome, Record, Status};
+use super::search_index::SearchIndex;
 
 /// Histories from this long keep a checkpoint beside them (about 1,200 leads).
 pub const CHECKPOINT_MIN: u64 = 1 << 20;
@@ -41,6 +42,11 @@ pub struct Folded {
     pub orphans: Vec<Record>,
     /// What was repaired and reported; its `records` is empty.
     pub loaded: Loaded,
+    /// Each lead's position in `leads`, by local id (made while folding).
+    pub index: std::collections::HashMap<LocalId, usize>,
+    /// The leads' search index, when the load made it anyway: read from the checkpoint (and
+    /// brought up to date), or made to write one. `None`: whoever needs it makes it.
+    pub search: Option<SearchIndex>,
 }
 
 /// Why the history could not be opened, written or read. Each message names the file and says
@@ -395,22 +401,29 @@ impl HistoryStore {
     /// [`CHECKPOINT_BEHIND`] behind (never for a read-only store).
     pub fn load_leads(&self) -> Result<Folded, HistoryError> {
         let Some((file, mut loaded)) = self.open_to_load()? else { return Ok(Folded::default()) };
-        let (start, mut folder, damaged) = match checkpoint::read(&self.checkpoint_path, &file) {
+        let (start, mut folder, damaged, mut search) = match checkpoint::read(&self.checkpoint_path, &file) {
             Some((cover, kept)) => {
                 let lines = usize::try_from(cover.lines).unwrap_or(usize::MAX);
-                ((cover.end, lines), Folder::resume(kept.leads, kept.orphans), kept.damaged)
+                let folder = Folder::resume(kept.leads, kept.orphans);
+                ((cover.end, lines), folder, kept.damaged, Some(kept.search))
             }
-            None => ((0, 0), Folder::default(), Vec::new()),
+            None => ((0, 0), Folder::default(), Vec::new(), None),
         };
         loaded.checkpoint = start.0;
         let (lines, damaged) =
             self.read_from(&file, start, damaged, &mut |record| folder.add(record), &mut loaded)?;
-        let (leads, orphans) = folder.finish();
+        let Finished { leads, orphans, index, touched } = folder.finish_all();
+        if let Some(search) = &mut search {
+            // The records after the checkpoint changed these leads, and added those past its end.
+            touched.into_iter().for_each(|i| search.set(i, &leads[i]));
+            leads.iter().skip(search.len()).for_each(|lead| search.push(lead));
+        }
         let left_in_place = loaded.torn_tail.as_ref().is_some_and(|t| t.left_in_place);
         let due =
             loaded.end >= self.checkpoint_min && (start.0 == 0 || loaded.end - start.0 >= CHECKPOINT_BEHIND);
         if !self.read_only && due && !left_in_place {
-            let kept = checkpoint::Borrowed { leads: &leads, orphans: &orphans, damaged: &damaged };
+            let search = search.get_or_insert_with(|| SearchIndex::new(&leads));
+            let kept = checkpoint::Borrowed { leads: &leads, orphans: &orphans, damaged: &damaged, search };
             let written = checkpoint::Cover::of(&file, loaded.end, lines as u64)
                 .and_then(|cover| checkpoint::write(&self.checkpoint_path, &cover, &kept));
             if let Err(e) = written {
@@ -418,7 +431,7 @@ impl HistoryStore {
                 tracing::warn!("could not write the checkpoint {}: {e}", self.checkpoint_path.display());
             }
         }
-        Ok(Folded { leads, orphans, loaded })
+        Ok(Folded { leads, orphans, loaded, index, search })
     }
 
     /// Like [`load`](Self::load), but hands each good record to `sink` as it is read (with

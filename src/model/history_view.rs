@@ -475,16 +475,45 @@ impl LoadedLeads {
 impl From<Vec<LeadEntry>> for LoadedLeads {
     /// Leads in submission order (oldest first).
     fn from(entries: Vec<LeadEntry>) -> Self {
-        let index = entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect();
-        let mut keys_by_campaign = HashMap::new();
-        for entry in &entries {
-            note_keys(&mut keys_by_campaign, entry);
-        }
-        let search = SearchIndex::new(&entries);
+        LoadedLeads::new(entries, None, None)
+    }
+}
+
+impl LoadedLeads {
+    /// Leads in submission order (oldest first), with what the load made of their lookups
+    /// already (their index by local id, their search index); the rest is made here.
+    pub fn new(
+        entries: Vec<LeadEntry>,
+        index: Option<HashMap<LocalId, usize>>,
+        search: Option<SearchIndex>,
+    ) -> Self {
+        let index = index.filter(|index| index.len() == entries.len());
+        let index =
+            index.unwrap_or_else(|| entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect());
+        let search = search.filter(|search| search.len() == entries.len());
+        let search = search.unwrap_or_else(|| SearchIndex::new(&entries));
+        let keys_by_campaign = keys_by_campaign(&entries);
         let contact_keys = entries.iter().map(contact_key).collect();
         let open = entries.iter().filter(|e| e.status.is_open()).map(|e| e.local_id).collect();
         LoadedLeads { entries, index, keys_by_campaign, search, contact_keys, open }
     }
+}
+
+/// What [`note_keys`] for every lead in turn makes (each campaign's names, oldest last use
+/// first), in one pass from the newest that copies each name once: a name's first sight from
+/// the newest end is its last use.
+fn keys_by_campaign(entries: &[LeadEntry]) -> HashMap<u64, IndexSet<String>> {
+    let mut map: HashMap<u64, IndexSet<String>> = HashMap::new();
+    for entry in entries.iter().rev() {
+        let keys = map.entry(entry.request.campaign_id).or_default();
+        for key in entry.request.variables.keys().rev() {
+            if !keys.contains(key) {
+                keys.insert(key.to_owned());
+            }
+        }
+    }
+    map.values_mut().for_each(IndexSet::reverse);
+    map
 }
 
 /// A hash of the lead's campaign and phone, never 0 (which marks a key to make again).

@@ -109,3 +109,28 @@ fn a_pass_on_a_worker_takes_in_what_changed_while_it_ran() {
     assert_eq!(listed(&view), expect(&view.filter, &entries));
     assert_eq!(view.len(), 1);
 }
+
+/// The names by campaign made in one pass from the newest are those noting each lead in turn
+/// makes: each campaign's names ordered by their last use, oldest first.
+#[test]
+fn names_by_campaign_in_one_pass_are_those_noted_lead_by_lead() {
+    let names = ["customer_name", "company_name", "email", "notes", "preferred_time"];
+    let entries: Vec<LeadEntry> = (0..400u32)
+        .map(|n| {
+            let mut entry = lead(n, "x");
+            entry.request.campaign_id = u64::from(n % 3);
+            // Names in changing orders and numbers, so uses come back in another order.
+            entry.request.variables =
+                (0..(n % 4) + 1).map(|k| (names[((n / 3 + k * (n % 5 + 1)) % 5) as usize], "v")).collect();
+            entry
+        })
+        .collect();
+    let mut noted = HashMap::new();
+    entries.iter().for_each(|e| note_keys(&mut noted, e));
+    let made = keys_by_campaign(&entries);
+    assert_eq!(made.len(), 3);
+    for (campaign, keys) in &noted {
+        let made: Vec<&String> = made[campaign].iter().collect();
+        assert_eq!(made, keys.iter().collect::<Vec<_>>(), "campaign {campaign}");
+    }
+}

@@ -5,6 +5,7 @@ use super::{Done, Services, Tasks};
 use crate::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use crate::cache::{CacheError, Cached};
 use crate::history::{Event as RecordEvent, Folded};
+use crate::model::history_view::LoadedLeads;
 use crate::model::{Effect, ExportError, KeyError, Msg, SaveError};
 
 /// Runs blocking IO on a blocking thread; its answer is a `Msg`. Local work: quitting lets it
@@ -34,14 +35,14 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
         Effect::LoadHistory => {
             let store = services.history.clone();
             blocking(tasks, move || match store.load_leads() {
-                Ok(Folded { leads, orphans, loaded }) => {
+                Ok(Folded { leads, orphans, loaded, index, search }) => {
                     let mut problems = loaded.problems;
                     if !orphans.is_empty() {
                         let path = store.path().display();
                         problems
                             .push(format!("{} result record(s) in {path} belong to no lead", orphans.len()));
                     }
-                    let entries = leads.into();
+                    let entries = LoadedLeads::new(leads, Some(index), search);
                     give_back_free_memory();
                     Msg::HistoryLoaded { entries, problems, end: loaded.end }
                 }

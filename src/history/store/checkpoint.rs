@@ -16,7 +16,8 @@
 //! `MAGIC`, then blocks, each `len: u32, crc32: u32, bytes[len]` (little-endian). The first block
 //! is the head: format, app version, what is covered, the lead count, the campaign names, the
 //! damaged lines and orphan records found in the covered bytes. Each further block holds up to
-//! [`BLOCK`] leads. Numbers are LEB128 varints unless said; strings are a varint length and
+//! [`BLOCK`] leads, then their chunk of the search index (its text, and each lead's campaign,
+//! text length, phone length and status), so a start neither folds nor lowercases them. Numbers are LEB128 varints unless said; strings are a varint length and
 //! UTF-8 bytes.
 
 use std::fs::{File, OpenOptions};
@@ -35,14 +36,15 @@ use crate::api::types::{CreateLead, LeadId, SecondaryContact, Variables};
 use crate::history::change::{ChangeEntry, ChangeId};
 use crate::history::owner::RunId;
 use crate::history::record::{LeadEntry, LeadError, LocalId, Record, Status};
+use crate::history::search_index::{CHUNK_LEADS, Row, SearchIndex};
 
 const MAGIC: &[u8; 8] = b"ACTUICP\n";
 /// Bumped with any change of the layout below.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// How many bytes of the history each probe reads.
 const PROBE: u64 = 64 * 1024;
-/// Leads per block.
-const BLOCK: usize = 1024;
+/// Leads per block: one chunk of the search index each.
+const BLOCK: usize = CHUNK_LEADS;
 /// Blocks are written out once this big.
 const FLUSH: usize = 1 << 20;
 
@@ -90,16 +92,17 @@ fn crc_at(file: &File, at: u64, len: u64) -> io::Result<u32> {
     Ok(crc32fast::hash(&bytes))
 }
 
-/// What a checkpoint holds: the fold of the covered bytes.
+/// What a checkpoint holds: the fold of the covered bytes, and the leads' search index.
 #[derive(Debug, Default)]
-pub(super) struct Folded<L = Vec<LeadEntry>, O = Vec<Record>, D = Vec<Bad>> {
+pub(super) struct Folded<L = Vec<LeadEntry>, O = Vec<Record>, D = Vec<Bad>, S = SearchIndex> {
     pub leads: L,
     pub orphans: O,
     pub damaged: D,
+    pub search: S,
 }
 
 /// What [`write`] takes: the same, borrowed.
-pub(super) type Borrowed<'a> = Folded<&'a [LeadEntry], &'a [Record], &'a [Bad]>;
+pub(super) type Borrowed<'a> = Folded<&'a [LeadEntry], &'a [Record], &'a [Bad], &'a SearchIndex>;
 
 /// Reads the checkpoint at `path` if it still covers `history`; `None` if there is none or it
 /// cannot be used (the reason is logged).
@@ -178,11 +181,15 @@ fn encode(mut out: impl Write, cover: &Cover, folded: &Borrowed<'_>) -> io::Resu
         put_bytes(&mut b, &serde_json::to_vec(orphan).map_err(io::Error::other)?);
     }
     block(&mut out, &mut b)?;
-    for leads in folded.leads.chunks(BLOCK) {
+    if folded.search.len() != folded.leads.len() {
+        return Err(io::Error::other("the search index does not hold every lead"));
+    }
+    for (leads, (text, rows)) in folded.leads.chunks(BLOCK).zip(folded.search.chunks()) {
         put(&mut b, leads.len() as u64);
         for lead in leads {
             put_lead(&mut b, lead, &names)?;
         }
+        put_search(&mut b, text, rows);
         block(&mut out, &mut b)?;
     }
     out.flush()
@@ -297,6 +304,20 @@ fn put_error(b: &mut Vec<u8>, error: Option<&LeadError>) {
     }
 }
 
+/// A chunk of the search index: its text, then each row (its text's length after the row
+/// before, not its end, which keeps the numbers small).
+fn put_search(b: &mut Vec<u8>, text: &str, rows: &[Row]) {
+    put_str(b, text);
+    let mut start = 0;
+    for row in rows {
+        put(b, row.campaign);
+        put(b, (row.end - start) as u64);
+        put(b, u64::from(row.phone_len));
+        b.push(row.status as u8);
+        start = row.end;
+    }
+}
+
 fn put_lead(b: &mut Vec<u8>, lead: &LeadEntry, names: &IndexMap<&str, ()>) -> io::Result<()> {
     b.extend_from_slice(lead.local_id.0.as_bytes());
     put_time(b, lead.submitted_at);
@@ -360,17 +381,21 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
     d.end()?;
     // Bounded by the bytes there: a damaged count cannot ask for more than the file holds.
     let mut leads = Vec::with_capacity(count.min(bytes.len() / 32));
+    let mut search = SearchIndex::default();
     while leads.len() < count {
         let mut d = Dec(blocks.next()?);
-        for _ in 0..d.num()? {
+        let n = d.usize()?;
+        for _ in 0..n {
             leads.push(d.lead(&names)?);
         }
+        let (text, rows) = d.search(n)?;
+        search.push_chunk(text, rows)?;
         d.end()?;
     }
-    if leads.len() != count || !blocks.rest.is_empty() {
+    if leads.len() != count || search.len() != count || !blocks.rest.is_empty() {
         return None;
     }
-    Some((cover, Folded { leads, orphans, damaged }))
+    Some((cover, Folded { leads, orphans, damaged, search }))
 }
 
 /// The blocks after the magic, each checked against its CRC.
@@ -479,6 +504,21 @@ impl<'a> Dec<'a> {
             variables.insert(name, self.compact()?);
         }
         Some(variables)
+    }
+
+    /// A chunk of the search index of `n` leads, as [`put_search`] wrote it.
+    fn search(&mut self, n: usize) -> Option<(String, Vec<Row>)> {
+        let text = self.str()?.to_owned();
+        let mut rows = Vec::with_capacity(n.min(self.0.len()));
+        let mut end = 0usize;
+        for _ in 0..n {
+            let campaign = self.num()?;
+            end = end.checked_add(self.usize()?)?;
+            let phone_len = self.u32()?;
+            let status = *Status::ALL.get(usize::from(self.byte()?))?;
+            rows.push(Row { campaign, end, phone_len, status });
+        }
+        Some((text, rows))
     }
 
     fn reason(&mut self) -> Option<DamageReason> {
