@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark behind docs/performance.md, then prints the Criterion medians as one
-# Markdown table (the PTY harness and the memory bench print their own).
+# Markdown table (the PTY harness and the memory bench print their own: the harness's includes
+# the first frames of the floor, a shell printing the marker, and of ATAC, in the same run).
 #
 #   benches/perf.sh            # 10k and 100k leads (and empty / 100k in the PTY harness)
 #   benches/perf.sh --1m       # adds the million-lead runs (slow: a 0.8 GB history)
@@ -18,6 +19,20 @@ for arg in "$@"; do
     *) echo "usage: $0 [--1m] [--summary]" >&2; exit 2 ;;
   esac
 done
+
+# ATAC (another ratatui app) for the first-frame comparison, installed once into a scratch folder
+# under target/ (a few minutes of compiling; needs the crates.io registry).
+atac_root=target/tmp/atac
+if ! $summary_only && [ -z "${AUTOCALLS_ATAC_BIN:-}" ]; then
+  if [ ! -x "$atac_root/bin/atac" ]; then
+    echo "== installing ATAC into $atac_root (once)"
+    cargo install atac --locked --version 0.24.0 --root "$atac_root" \
+      || echo "ATAC could not be installed: first frames are measured without it" >&2
+  fi
+  if [ -x "$atac_root/bin/atac" ]; then
+    export AUTOCALLS_ATAC_BIN="$PWD/$atac_root/bin/atac"
+  fi
+fi
 
 if ! $summary_only; then
   for bench in memory startup history_load filter render pty_harness; do
