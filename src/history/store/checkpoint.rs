@@ -380,22 +380,56 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
         (0..d.num()?).map(|_| serde_json::from_slice(d.bytes()?).ok()).collect::<Option<Vec<Record>>>()?;
     d.end()?;
     // Bounded by the bytes there: a damaged count cannot ask for more than the file holds.
+    let mut pieces = Vec::new();
+    while !blocks.rest.is_empty() {
+        pieces.push(blocks.next_unchecked()?);
+    }
+    // The blocks are independent: checked and decoded on every core (a million leads are a
+    // thousand blocks), then put together in order.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
+    let per_thread = pieces.len().div_ceil(cores).max(1);
+    let decoded: Vec<Option<Decoded>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = pieces
+            .chunks(per_thread)
+            .map(|part| scope.spawn(|| decode_blocks(part, &names, bytes.len())))
+            .collect();
+        threads.into_iter().map(|t| t.join().ok().flatten()).collect()
+    });
     let mut leads = Vec::with_capacity(count.min(bytes.len() / 32));
     let mut search = SearchIndex::default();
-    while leads.len() < count {
-        let mut d = Dec(blocks.next()?);
-        let n = d.usize()?;
-        for _ in 0..n {
-            leads.push(d.lead(&names)?);
+    for part in decoded {
+        let (part_leads, chunks) = part?;
+        leads.extend(part_leads);
+        for (text, rows) in chunks {
+            search.push_chunk(text, rows)?;
         }
-        let (text, rows) = d.search(n)?;
-        search.push_chunk(text, rows)?;
-        d.end()?;
     }
-    if leads.len() != count || search.len() != count || !blocks.rest.is_empty() {
+    if leads.len() != count || search.len() != count {
         return None;
     }
     Some((cover, Folded { leads, orphans, damaged, search }))
+}
+
+/// The leads of some blocks, and their chunks of the search index.
+type Decoded = (Vec<LeadEntry>, Vec<(String, Vec<Row>)>);
+
+/// Checks and decodes `blocks` (each its CRC and bytes), in order.
+fn decode_blocks(blocks: &[(u32, &[u8])], names: &[Arc<str>], limit: usize) -> Option<Decoded> {
+    let mut leads = Vec::with_capacity((blocks.len() * BLOCK).min(limit / 32));
+    let mut chunks = Vec::with_capacity(blocks.len());
+    for &(crc, block) in blocks {
+        if crc32fast::hash(block) != crc {
+            return None;
+        }
+        let mut d = Dec(block);
+        let n = d.usize()?;
+        for _ in 0..n {
+            leads.push(d.lead(names)?);
+        }
+        chunks.push(d.search(n)?);
+        d.end()?;
+    }
+    Some((leads, chunks))
 }
 
 /// The blocks after the magic, each checked against its CRC.
@@ -405,6 +439,12 @@ struct Blocks<'a> {
 
 impl<'a> Blocks<'a> {
     fn next(&mut self) -> Option<&'a [u8]> {
+        let (crc, block) = self.next_unchecked()?;
+        (crc32fast::hash(block) == crc).then_some(block)
+    }
+
+    /// The next block and the CRC it should have, not checked yet.
+    fn next_unchecked(&mut self) -> Option<(u32, &'a [u8])> {
         let (len, rest) = self.rest.split_first_chunk::<4>()?;
         let (crc, rest) = rest.split_first_chunk::<4>()?;
         let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
@@ -413,7 +453,7 @@ impl<'a> Blocks<'a> {
         }
         let (block, rest) = rest.split_at(len);
         self.rest = rest;
-        (crc32fast::hash(block) == u32::from_le_bytes(*crc)).then_some(block)
+        Some((u32::from_le_bytes(*crc), block))
     }
 }
 
