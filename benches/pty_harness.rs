@@ -248,7 +248,8 @@ fn one_run(binary: &Path, home: &Home, leads: usize, measure_idle: bool, ticks: 
         run.idle = Some((
             written,
             (cpu_ticks(app.pid) - cpu) as f64 * 1000.0 / ticks as f64,
-            context_switches(app.pid) - switches,
+            // Summed over the threads alive: one that ended meanwhile takes its count with it.
+            context_switches(app.pid).saturating_sub(switches),
         ));
         if written > 0 {
             // Say what changed on a screen that should have stayed still.
