@@ -197,6 +197,9 @@ async fn a_fix_typed_in_the_tui_whose_answer_was_lost_ends_as_asked() {
             || format!("{}\n{}", std::fs::read_to_string(&history).unwrap_or_default(), rig.report()),
         )
         .await;
+        // The app takes the change's end in a moment after it is on disk (CI, on a busy machine,
+        // quit before it had: the row still showed the old phone).
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         keys.ctrl('q');
     })
     .await;
