@@ -16,6 +16,7 @@ use autocalls_tui::history::search_index::SearchIndex;
 use autocalls_tui::history::{
     Change, ChangeId, ChangeStatus, Event, Folded, HistoryStore, LocalId, Record, Status,
 };
+use autocalls_tui::model::history_view::LoadedLeads;
 
 /// A history of `leads` generated leads at `dir/history.jsonl`, a store on it that keeps a
 /// checkpoint from the first byte.
@@ -118,6 +119,10 @@ fn a_start_after_a_checkpoint_reads_only_what_came_after_and_gets_the_same_leads
     let whole = read_whole(&store);
     assert_same(&second, &whole);
     assert_eq!(second.leads.len(), 3_001);
+    // What the loader hands the UI from it (the fold's index, the checkpoint's search index
+    // brought up to date) is what the UI would make from the leads read whole.
+    let handed = LoadedLeads::new(second.leads.clone(), Some(second.index.clone()), second.search.clone());
+    assert!(handed == LoadedLeads::from(whole.leads.clone()), "the lookups handed on are the leads' own");
     let taken_back =
         |l: &autocalls_tui::history::LeadEntry| l.changes().iter().any(|c| c.change == Change::Delete);
     assert!(second.leads.iter().any(taken_back), "the take-back after the checkpoint");
