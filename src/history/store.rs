@@ -201,13 +201,9 @@ impl HistoryStore {
             .custom_flags(libc::O_NOFOLLOW)
             .open(path)
         {
-            Ok(file) => {
-                file.sync_all().map_err(io_error(path, "create"))?;
-                // Make the new directory entry durable too; failing here loses nothing yet.
-                if let Some(dir) = parent.and_then(|p| File::open(p).ok()) {
-                    let _ = dir.sync_all();
-                }
-            }
+            // Nothing is synced yet: an empty file lost in a crash loses nothing, and two syncs
+            // here were on the way to the first frame. The first append syncs the folder too.
+            Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {
                 store.open_file()?;
             }
@@ -324,6 +320,12 @@ impl HistoryStore {
         line.extend_from_slice(&json);
         line.push(b'\n');
         let written = (&*file).write_all(&line).and_then(|()| file.sync_data());
+        if written.is_ok() && len == 0 {
+            // The first line: make the file's directory entry durable too (see `open`).
+            if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                let _ = File::open(dir).and_then(|dir| dir.sync_all());
+            }
+        }
         if let Err(e) = written {
             // Take back a partial line so a failed append leaves no torn tail (best effort).
             if file.set_len(len).is_ok() {
