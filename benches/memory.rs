@@ -117,30 +117,19 @@ fn main() {
         let peak_load = PEAK.load(Ordering::Relaxed) - base;
         let leads = live() - base;
 
+        // The same leads packed as the app holds them (a copy, measured alone).
+        let packed_base = live();
+        let packed = autocalls_tui::history::leads::Leads::pack(entries.clone());
+        let packed_bytes = live() - packed_base;
+        drop(packed);
+
         let app_base = live();
         let mut app = support::app(160, 48);
         let app_empty = live() - app_base;
         app.update(Msg::HistoryLoaded { entries: entries.into(), problems: Vec::new(), end: 0 });
         let app_total = live() - app_base;
-        // What the leads' parts hold: drop each in turn and see how much heap is freed.
-        let mut freed = |f: &dyn Fn(&mut autocalls_tui::history::LeadEntry)| {
-            let before = live();
-            app.history.entries_mut().iter_mut().for_each(f);
-            (before - live()) / n.max(1)
-        };
-        // Changing the leads drops their search text (built with the loaded history, and again
-        // for a changed lead at the next search).
-        let search = freed(&|_| {});
-        let error = freed(&|e| e.error = None);
-        let names = freed(&|e| {
-            e.campaign_name = None;
-            e.lead_id = None;
-        });
-        let variables = freed(&|e| {
-            e.request.variables = Default::default();
-            e.request.secondary_contacts = Vec::new();
-        });
-        breakdown.push((n, leads / n.max(1), search, error, names, variables));
+        let per = |bytes: usize| bytes / n.max(1);
+        breakdown.push((n, per(leads), per(packed_bytes), per(app_total - app_empty)));
         println!(
             "{:>6} | {:>9} | {:>13} | {:>13} | {:>13} | {:>16} | {:>16} | {:>9} B",
             support::label(n),
@@ -161,30 +150,14 @@ fn main() {
          app does (HistoryStore::load_each with a Folder)."
     );
     println!();
-    println!(
-        "{:>6} | {:>12} | {:>16} | {:>9} | {:>26} | {:>35}",
-        "leads",
-        "per lead",
-        "search text",
-        "error",
-        "lead id + campaign name",
-        "variables + secondary contacts",
-    );
-    println!("{}", "-".repeat(120));
-    for (n, total, search, error, names, variables) in breakdown {
-        println!(
-            "{:>6} | {:>10} B | {:>14} B | {:>7} B | {:>24} B | {:>33} B",
-            support::label(n),
-            total,
-            search,
-            error,
-            names,
-            variables
-        );
+    println!("{:>6} | {:>16} | {:>16} | {:>24}", "leads", "made (fold)", "packed", "app holds (all told)");
+    println!("{}", "-".repeat(72));
+    for (n, made, packed, app) in breakdown {
+        println!("{:>6} | {:>14} B | {:>14} B | {:>22} B", support::label(n), made, packed, app);
     }
     println!(
-        "Heap bytes per lead after fold; search text: each lead's lowercased search text, built \
-         with the loaded history; the other columns: what each part frees when dropped (the rest: \
-         the entry itself, the phone number, timestamps)."
+        "Heap bytes per lead: made, as the fold makes them (`LeadEntry`); packed, as the app \
+         keeps settled leads (`Leads::pack`: the bytes, and each lead's slot); app holds: the \
+         packed leads with every lookup (search index, index by local id, contact hashes)."
     );
 }

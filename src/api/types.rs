@@ -138,6 +138,14 @@ impl LeadId {
     }
 }
 
+// Hashes as its text does (the derived `Hash` hashes the one `CompactString`, which hashes as
+// `str`): a map by id is looked up with a `&str`.
+impl std::borrow::Borrow<str> for LeadId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for LeadId {
     fn as_ref(&self) -> &str {
         &self.0

@@ -2,6 +2,7 @@
 //! format and the fold into leads; `store` puts lines on disk and reads them back.
 
 pub mod change;
+pub mod leads;
 pub mod owner;
 pub mod query;
 pub mod record;

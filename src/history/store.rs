@@ -6,7 +6,7 @@
 //! documents the side file where bad lines are kept). `read_tail` then follows what other
 //! instances append, from the offset where `load` stopped (`tail`).
 
-mod checkpoint;
+pub(super) mod checkpoint;
 mod repair;
 mod scan;
 mod story;

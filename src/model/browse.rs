@@ -72,8 +72,8 @@ impl App {
     pub(super) fn cycle_status(&mut self) {
         // One pass, newest first (where the rare open statuses are), until all are seen.
         let mut seen = [false; Status::ALL.len()];
-        for entry in self.history.entries().iter().rev() {
-            seen[entry.status as usize] = true;
+        for peek in self.history.peeks().rev() {
+            seen[peek.status as usize] = true;
             if seen.iter().all(|s| *s) {
                 break;
             }
@@ -87,7 +87,7 @@ impl App {
     pub(super) fn cycle_campaign(&mut self) {
         // A history has few campaigns: each is noted once, not every lead's.
         let present: std::collections::HashSet<u64> =
-            self.history.entries().iter().map(|e| e.request.campaign_id).collect();
+            self.history.peeks().map(|peek| peek.campaign_id).collect();
         let mut present: Vec<u64> = present.into_iter().collect();
         present.sort_unstable();
         self.history.filter.campaign = next_in(&present, self.history.filter.campaign);
@@ -184,13 +184,8 @@ impl App {
 
     /// The campaigns that hold a lead the server created, each once.
     fn created_campaigns(&self) -> Vec<u64> {
-        let mut campaigns: Vec<u64> = self
-            .history
-            .entries()
-            .iter()
-            .filter(|e| e.lead_id.is_some())
-            .map(|e| e.request.campaign_id)
-            .collect();
+        let mut campaigns: Vec<u64> =
+            self.history.peeks().filter(|peek| peek.lead_id.is_some()).map(|peek| peek.campaign_id).collect();
         campaigns.sort_unstable();
         campaigns.dedup();
         campaigns
@@ -245,22 +240,29 @@ impl App {
             Ok(statuses) => {
                 let mut matched = 0;
                 let clock = self.clock;
-                for entry in self.history.entries_mut() {
-                    if let Some(status) = entry.lead_id.as_ref().and_then(|id| statuses.get(id)) {
+                // Read from every lead as it lies; only those whose status changed are made.
+                let mut changed = Vec::new();
+                for peek in self.history.peeks() {
+                    if let Some(status) = peek.lead_id.and_then(|id| statuses.get(id)) {
                         let status = crate::sanitize::cleaned(status);
-                        if entry.server_status.as_deref() != Some(status.as_str()) {
-                            let event = crate::history::Event::ServerStatus { status: status.clone() };
-                            noted.push(Record {
-                                v: crate::history::record::SCHEMA_VERSION,
-                                local_id: entry.local_id,
-                                at: clock,
-                                run: None,
-                                event,
-                            });
-                            entry.server_status = Some(status.into());
+                        if peek.server_status != Some(status.as_str()) {
+                            changed.push((peek.local_id, status));
                         }
                         matched += 1;
                     }
+                }
+                for (local_id, status) in changed {
+                    if let Some(entry) = self.history.get_mut(&local_id) {
+                        entry.server_status = Some(status.as_str().into());
+                    }
+                    let event = crate::history::Event::ServerStatus { status };
+                    noted.push(Record {
+                        v: crate::history::record::SCHEMA_VERSION,
+                        local_id,
+                        at: clock,
+                        run: None,
+                        event,
+                    });
                 }
                 self.history.statuses_at = Some(self.clock);
                 self.history.server_statuses = true;
@@ -286,7 +288,7 @@ impl App {
             self.notify(Level::Info, "Nothing to export");
             return vec![];
         }
-        let leads = (0..self.history.len()).filter_map(|r| self.history.row(r).cloned()).collect();
+        let leads = (0..self.history.len()).filter_map(|r| self.history.row_cloned(r)).collect();
         let stamp = self.clock.to_zoned_datetime(self.time_zone.clone()).strftime("%Y%m%d-%H%M%S");
         let path = dir.join(format!("leads-{stamp}.csv"));
         self.notify(Level::Info, format!("Exporting to {} …", path.display()));

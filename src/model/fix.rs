@@ -218,9 +218,10 @@ impl App {
         let now = self.now;
         let open: Vec<(ChangeId, LocalId)> = self
             .history
-            .entries()
-            .iter()
-            .filter(|e| e.lead_id.is_some())
+            .peeks()
+            // A lead with changes is never packed: only those are made here.
+            .filter(|peek| peek.lead_id.is_some() && peek.changes)
+            .filter_map(|peek| self.history.get(&peek.local_id))
             .flat_map(|e| e.changes().iter().filter(|c| c.status.is_open()).map(|c| (c.id, e.local_id)))
             .collect();
         for (change_id, local_id) in open {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use indexmap::IndexSet;
 
+use crate::history::leads::{Leads, Peek};
 use crate::history::query::{Filter, Prepared, search_key};
 use crate::history::search_index::SearchIndex;
 use crate::history::{LeadEntry, LocalId, Status};
@@ -33,8 +34,9 @@ pub struct HistoryView {
     pub(super) end: u64,
     /// A tail read is under way; `Some(true)` when the file changed again meanwhile.
     pub(super) tail_reading: Option<bool>,
-    /// Leads in submission order (oldest first); the screen shows them reversed.
-    entries: Vec<LeadEntry>,
+    /// Leads in submission order (oldest first), most of them packed; the screen shows them
+    /// reversed.
+    entries: Leads,
     index: HashMap<LocalId, usize>,
     /// The selected row, counted from the newest (0).
     pub selected: usize,
@@ -135,17 +137,13 @@ impl HistoryView {
         self.row(self.selected)
     }
 
-    /// All leads, oldest first, to change them (statuses from the server). Their search fields
-    /// are made again, all of them, before the next pass.
-    pub fn entries_mut(&mut self) -> &mut [LeadEntry] {
-        self.search = SearchIndex::default();
-        self.stale.clear();
-        self.contact_keys.iter_mut().for_each(|k| *k = 0);
-        self.listed_fresh = false;
-        if let Some(pending) = &mut self.pending {
-            pending.fresh = false;
-        }
-        &mut self.entries
+    /// A copy of the lead on screen row `row`, made for it alone (for copying many).
+    pub fn row_cloned(&self, row: usize) -> Option<LeadEntry> {
+        let index = match &self.visible {
+            Some(visible) => *visible.get(row)?,
+            None => self.entries.len().checked_sub(row + 1)?,
+        };
+        self.entries.cloned(index)
     }
 
     /// Re-applies the filter when there is one (after leads changed).
@@ -238,8 +236,8 @@ impl HistoryView {
                 self.search.set(i, entry);
             }
         }
-        for entry in self.entries.iter().skip(self.search.len()) {
-            self.search.push(entry);
+        for i in self.search.len()..self.entries.len() {
+            self.search.push(&self.entries[i]);
         }
     }
 
@@ -294,9 +292,9 @@ impl HistoryView {
         }
     }
 
-    /// All leads, oldest first.
-    pub fn entries(&self) -> &[LeadEntry] {
-        &self.entries
+    /// What lists ask of every lead, oldest first, read without making the packed ones.
+    pub fn peeks(&self) -> impl DoubleEndedIterator<Item = Peek<'_>> + '_ {
+        self.entries.peeks()
     }
 
     /// Adds a newly submitted lead on top, keeping the selection on the lead it was on.
@@ -338,10 +336,8 @@ impl HistoryView {
         on_its_way: impl Fn(&LocalId) -> bool,
     ) -> Vec<LocalId> {
         let again = self.loaded;
-        let mut session = std::mem::take(&mut self.entries);
-        if again {
-            session.retain(|entry| on_its_way(&entry.local_id));
-        }
+        let held = std::mem::take(&mut self.entries);
+        let mut session = held.into_kept(|id| !again || on_its_way(id));
         // Kept in the order they were submitted, after the file's (which are older, or the file
         // would hold them): a lead typed now is never listed below one from before.
         session.sort_by_key(|entry| entry.submitted_at);
@@ -359,7 +355,7 @@ impl HistoryView {
             match self.index.get(&entry.local_id) {
                 Some(&i) if entry.updated_at <= self.entries[i].updated_at => {}
                 Some(&i) => {
-                    self.entries[i] = entry;
+                    self.entries.set(i, entry);
                     self.changed(i);
                 }
                 None => {
@@ -372,7 +368,7 @@ impl HistoryView {
         self.listed_fresh = false;
         self.selected = 0;
         self.loaded = true;
-        self.server_statuses = self.entries.iter().any(|e| e.server_status.is_some());
+        self.server_statuses = self.entries.peeks().any(|peek| peek.server_status.is_some());
         self.problems = problems;
         // A pass on its way looked at the leads held before: it is made again too.
         self.refilter_if_filtered();
@@ -416,15 +412,14 @@ impl HistoryView {
     /// The leads with this phone in this campaign, oldest first.
     fn with_contact(&mut self, phone: &str, campaign: u64) -> Vec<usize> {
         self.contact_keys.resize(self.entries.len(), 0);
-        for (key, entry) in self.contact_keys.iter_mut().zip(&self.entries) {
+        for (i, key) in self.contact_keys.iter_mut().enumerate() {
             if *key == 0 {
-                *key = contact_key(entry);
+                *key = self.entries.peek(i).map_or(0, |peek| key_of(peek.campaign_id, peek.phone));
             }
         }
         let wanted = key_of(campaign, phone);
         let same = |i: usize| {
-            let request = &self.entries[i].request;
-            request.campaign_id == campaign && request.phone_number == phone
+            self.entries.peek(i).is_some_and(|peek| peek.campaign_id == campaign && peek.phone == phone)
         };
         (0..self.contact_keys.len()).filter(|&i| self.contact_keys[i] == wanted && same(i)).collect()
     }
@@ -451,7 +446,7 @@ impl HistoryView {
 /// UI task nothing that grows with the history, and the first search is as quick as the next.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadedLeads {
-    entries: Vec<LeadEntry>,
+    entries: Leads,
     index: HashMap<LocalId, usize>,
     keys_by_campaign: HashMap<u64, IndexSet<String>>,
     search: SearchIndex,
@@ -495,6 +490,9 @@ impl LoadedLeads {
         let keys_by_campaign = keys_by_campaign(&entries);
         let contact_keys = entries.iter().map(contact_key).collect();
         let open = entries.iter().filter(|e| e.status.is_open()).map(|e| e.local_id).collect();
+        // Last, on the loader's thread: most leads are settled, and packed take a third of the
+        // memory.
+        let entries = Leads::pack(entries);
         LoadedLeads { entries, index, keys_by_campaign, search, contact_keys, open }
     }
 }

@@ -117,10 +117,11 @@ impl App {
         };
         let yours = self
             .history
-            .entries()
-            .iter()
-            .filter(|e| e.status == Status::Created && !e.is_deleted())
-            .filter_map(|e| Some((e.lead_id.as_deref()?.to_owned(), e.local_id)))
+            .peeks()
+            .filter(|peek| peek.status == Status::Created)
+            // Only a lead with changes can have been taken back (and is never packed).
+            .filter(|peek| !peek.changes || self.history.get(&peek.local_id).is_some_and(|e| !e.is_deleted()))
+            .filter_map(|peek| Some((peek.lead_id?.to_owned(), peek.local_id)))
             .collect();
         self.history.search_input = None;
         let mut view = ServerView {

@@ -318,7 +318,13 @@ fn put_search(b: &mut Vec<u8>, text: &str, rows: &[Row]) {
     }
 }
 
-fn put_lead(b: &mut Vec<u8>, lead: &LeadEntry, names: &IndexMap<&str, ()>) -> io::Result<()> {
+/// Appends `lead` to `b` as a checkpoint holds it (the campaign name as its 1-based place in
+/// `names`, 0 for none); also how [`crate::history::leads::Leads`] packs a lead in memory.
+pub(in crate::history) fn put_lead(
+    b: &mut Vec<u8>,
+    lead: &LeadEntry,
+    names: &IndexMap<&str, ()>,
+) -> io::Result<()> {
     b.extend_from_slice(lead.local_id.0.as_bytes());
     put_time(b, lead.submitted_at);
     put_time(b, lead.updated_at);
@@ -354,6 +360,51 @@ fn put_lead(b: &mut Vec<u8>, lead: &LeadEntry, names: &IndexMap<&str, ()>) -> io
 }
 
 // ---- decoding: `None` at the first thing that is not as written
+
+/// The lead [`put_lead`] wrote at the start of `bytes`, with `names` the table it was written
+/// with.
+pub(in crate::history) fn lead_at(bytes: &[u8], names: &[Arc<str>]) -> Option<LeadEntry> {
+    Dec(bytes).lead(names)
+}
+
+/// What lists and look-ups ask of a lead, read where it lies, without making the lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peek<'a> {
+    /// The local id.
+    pub local_id: LocalId,
+    /// The primary phone (E.164).
+    pub phone: &'a str,
+    /// The campaign.
+    pub campaign_id: u64,
+    /// Where it stands.
+    pub status: Status,
+    /// The server's id, once created.
+    pub lead_id: Option<&'a str>,
+    /// The status the server last reported.
+    pub server_status: Option<&'a str>,
+    /// Whether fixes or deletes were asked for it.
+    pub changes: bool,
+}
+
+impl<'a> Peek<'a> {
+    /// The same of a lead at hand.
+    pub fn of(lead: &'a LeadEntry) -> Peek<'a> {
+        Peek {
+            local_id: lead.local_id,
+            phone: &lead.request.phone_number,
+            campaign_id: lead.request.campaign_id,
+            status: lead.status,
+            lead_id: lead.lead_id.as_deref(),
+            server_status: lead.server_status.as_deref(),
+            changes: !lead.changes().is_empty(),
+        }
+    }
+}
+
+/// The [`Peek`] of the lead [`put_lead`] wrote at the start of `bytes`.
+pub(in crate::history) fn peek_at(bytes: &[u8]) -> Option<Peek<'_>> {
+    Dec(bytes).peek()
+}
 
 fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
     let mut blocks = Blocks { rest: bytes.strip_prefix(MAGIC)? };
@@ -591,6 +642,37 @@ impl<'a> Dec<'a> {
             fields.insert(field, messages);
         }
         Some(Some(LeadError { kind, message, http_status, fields }))
+    }
+
+    /// What [`lead`](Self::lead) reads, skipping what a [`Peek`] does not hold.
+    fn peek(&mut self) -> Option<Peek<'a>> {
+        let local_id = LocalId(self.uuid()?);
+        self.take(2 * 12)?;
+        let phone = self.str()?;
+        let campaign_id = self.num()?;
+        self.skip_variables()?;
+        self.byte()?;
+        for _ in 0..self.num()? {
+            self.bytes()?;
+            self.skip_variables()?;
+        }
+        let status = *Status::ALL.get(usize::from(self.byte()?))?;
+        self.num()?;
+        let lead_id = self.opt_str()?;
+        self.num()?;
+        self.error()?;
+        let server_status = self.opt_str()?;
+        self.num()?;
+        let changes = self.num()? > 0;
+        Some(Peek { local_id, phone, campaign_id, status, lead_id, server_status, changes })
+    }
+
+    fn skip_variables(&mut self) -> Option<()> {
+        for _ in 0..self.num()? {
+            self.bytes()?;
+            self.bytes()?;
+        }
+        Some(())
     }
 
     fn lead(&mut self, names: &[Arc<str>]) -> Option<LeadEntry> {
