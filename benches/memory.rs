@@ -127,7 +127,8 @@ fn main() {
         let mut app = support::app(160, 48);
         let app_empty = live() - app_base;
         app.update(Msg::HistoryLoaded { entries: entries.into(), problems: Vec::new(), end: 0 });
-        let app_total = live() - app_base;
+        // The leads handed over were counted in `leads`; the app packs them and frees the rest.
+        let app_total = (live() + leads).saturating_sub(app_base);
         let per = |bytes: usize| bytes / n.max(1);
         breakdown.push((n, per(leads), per(packed_bytes), per(app_total - app_empty)));
         println!(
