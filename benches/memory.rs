@@ -119,7 +119,7 @@ fn main() {
 
         // The same leads packed as the app holds them (a copy, measured alone).
         let packed_base = live();
-        let packed = autocalls_tui::history::leads::Leads::pack(entries.clone());
+        let packed = autocalls_tui::history::leads::Leads::from(entries.clone()).pack();
         let packed_bytes = live() - packed_base;
         drop(packed);
 

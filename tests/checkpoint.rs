@@ -39,7 +39,8 @@ fn read_whole(store: &HistoryStore) -> Folded {
 /// The same leads and orphans, the same end and the same damage found (line by line).
 fn assert_same(got: &Folded, want: &Folded) {
     assert_eq!(got.leads.len(), want.leads.len());
-    for (a, b) in got.leads.iter().zip(&want.leads) {
+    let leads = got.leads.clone().into_vec();
+    for (a, b) in leads.iter().zip(&want.leads.clone().into_vec()) {
         assert_eq!(a, b);
     }
     assert_eq!(got.orphans, want.orphans);
@@ -47,12 +48,12 @@ fn assert_same(got: &Folded, want: &Folded) {
     // The lookups the load hands on: the index by local id, and the search index (read from
     // the checkpoint and brought up to date with what came after) as if made from the leads.
     assert_eq!(got.index.len(), got.leads.len());
-    for (i, lead) in got.leads.iter().enumerate() {
+    for (i, lead) in leads.iter().enumerate() {
         assert_eq!(got.index.get(&lead.local_id), Some(&i));
     }
     if got.loaded.checkpoint > 0 {
         let search = got.search.as_ref().expect("a checkpoint brings the search index");
-        assert!(*search == SearchIndex::new(&got.leads), "the search index is the leads' own");
+        assert!(*search == SearchIndex::of(&got.leads), "the search index is the leads' own");
     }
     let lines =
         |f: &Folded| f.loaded.damaged.iter().map(|d| (d.line, d.len, d.reason.clone())).collect::<Vec<_>>();
@@ -70,10 +71,11 @@ fn record(local_id: LocalId, event: Event) -> Record {
 /// Records of every kind about leads already in the history: a fix and its end, a take-back, a
 /// server status, a new outcome; and a new lead.
 fn later_records(store: &HistoryStore, folded: &Folded) -> Vec<Record> {
-    let created = folded.leads.iter().filter(|l| l.status == Status::Created).take(3).collect::<Vec<_>>();
+    let leads = folded.leads.clone().into_vec();
+    let created = leads.iter().filter(|l| l.status == Status::Created).take(3).collect::<Vec<_>>();
     let change_id = ChangeId::new();
     let fix = UpdateLead { phone_number: Some("+14155550199".into()), ..UpdateLead::default() };
-    let open = folded.leads.iter().rev().find(|l| l.status.is_open()).unwrap();
+    let open = leads.iter().rev().find(|l| l.status.is_open()).unwrap();
     let fresh = LocalId::new();
     let mut request = open.request.clone();
     request.phone_number = "+4930123456".into();
@@ -119,15 +121,23 @@ fn a_start_after_a_checkpoint_reads_only_what_came_after_and_gets_the_same_leads
     let whole = read_whole(&store);
     assert_same(&second, &whole);
     assert_eq!(second.leads.len(), 3_001);
+    // The settled leads the checkpoint held stay packed as they were read (not made); those
+    // the later records changed, and the new one, are made.
+    let packed = second.leads.packed();
+    assert!(packed > 2_000 && packed < 3_000, "{packed} of 3001 packed");
     // What the loader hands the UI from it (the fold's index, the checkpoint's search index
     // brought up to date) is what the UI would make from the leads read whole.
     let handed = LoadedLeads::new(second.leads.clone(), Some(second.index.clone()), second.search.clone());
-    assert!(handed == LoadedLeads::from(whole.leads.clone()), "the lookups handed on are the leads' own");
+    assert!(
+        handed == LoadedLeads::from(whole.leads.clone().into_vec()),
+        "the lookups handed on are the leads' own"
+    );
     let taken_back =
         |l: &autocalls_tui::history::LeadEntry| l.changes().iter().any(|c| c.change == Change::Delete);
-    assert!(second.leads.iter().any(taken_back), "the take-back after the checkpoint");
-    assert!(second.leads.iter().any(|l| l.server_status.as_deref() == Some("completed")));
-    assert!(second.leads.iter().any(|l| l.lead_id.as_deref() == Some("777")));
+    let leads = second.leads.clone().into_vec();
+    assert!(leads.iter().any(taken_back), "the take-back after the checkpoint");
+    assert!(leads.iter().any(|l| l.server_status.as_deref() == Some("completed")));
+    assert!(leads.iter().any(|l| l.lead_id.as_deref() == Some("777")));
 
     // A read-only store (the `history` command) uses it too, and writes none.
     let read_only = HistoryStore::read_only(store.path()).with_checkpoint_min(0);
@@ -136,6 +146,58 @@ fn a_start_after_a_checkpoint_reads_only_what_came_after_and_gets_the_same_leads
     assert_eq!(third.loaded.checkpoint, covered);
     assert_same(&third, &whole);
     assert_eq!(std::fs::read(&checkpoint).unwrap(), before);
+}
+
+#[test]
+fn a_checkpoint_written_again_from_packed_leads_reads_back_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path(), 3_000);
+    let first = store.load_leads().unwrap();
+    let leads = first.leads.clone().into_vec();
+    // More than a mebibyte of records after the checkpoint, so the next start writes it again
+    // from leads it read packed: new leads (one in a campaign the checkpoint never named), and
+    // server statuses of old ones (packed leads made and changed).
+    let template = leads.iter().find(|l| l.status == Status::Created).unwrap().request.clone();
+    let mut written = 0;
+    let mut n = 0u64;
+    while written < 1_200_000 {
+        let fresh = LocalId::new();
+        let mut request = template.clone();
+        request.phone_number = format!("+4930{:07}", n).into();
+        let submitted = Record::submitted(fresh, request, "tui");
+        let outcome = record(
+            fresh,
+            Event::Outcome {
+                status: Status::Created,
+                lead_id: Some(format!("new-{n}").into()),
+                campaign_name: Some(if n == 0 { "Neue Kampagne" } else { "Hannover Standbesucher" }.into()),
+                error: None,
+                response: None,
+            },
+        );
+        let status = record(
+            leads[n as usize % leads.len()].local_id,
+            Event::ServerStatus { status: "completed".into() },
+        );
+        for r in [submitted, outcome, status] {
+            written += serde_json::to_vec(&r).unwrap().len();
+            store.append(&r).unwrap();
+        }
+        n += 1;
+    }
+    let checkpoint = store.checkpoint_path().to_owned();
+    let before = std::fs::read(&checkpoint).unwrap();
+    let second = store.load_leads().unwrap();
+    assert_eq!(second.loaded.checkpoint, first.loaded.end, "read from the first checkpoint");
+    assert_ne!(std::fs::read(&checkpoint).unwrap(), before, "written again, 1 MiB behind");
+    let whole = read_whole(&store);
+    assert_same(&second, &whole);
+    let third = store.load_leads().unwrap();
+    assert_eq!(third.loaded.checkpoint, second.loaded.end, "the new checkpoint covers it all");
+    assert_same(&third, &whole);
+    let names = third.leads.clone().into_vec();
+    assert!(names.iter().any(|l| l.campaign_name.as_deref() == Some("Neue Kampagne")));
+    assert!(third.leads.packed() > 2_000, "{:?}", third.leads);
 }
 
 #[test]

@@ -200,11 +200,9 @@ pub(super) fn known_lead_ids(store: &HistoryStore, request: &CreateLead) -> Vec<
     }
     folded
         .leads
-        .into_iter()
-        .filter(|e| {
-            e.request.phone_number == request.phone_number && e.request.campaign_id == request.campaign_id
-        })
-        .filter_map(|e| e.lead_id)
+        .peeks()
+        .filter(|e| e.phone == request.phone_number && e.campaign_id == request.campaign_id)
+        .filter_map(|e| e.lead_id.map(crate::api::types::LeadId::from))
         .collect()
 }
 

@@ -21,6 +21,7 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
     for problem in &loaded.problems {
         say!("warning: {problem}");
     }
+    let entries = entries.into_vec();
     let filter =
         Filter { search: args.search.clone(), status: args.status, campaign, region: settings.region };
     let selected = filter.apply(&entries);

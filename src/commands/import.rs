@@ -96,7 +96,7 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> ExitCode {
     }
     let end = folded.loaded.end;
     let mut local: HashMap<(String, u64), Vec<LeadEntry>> = HashMap::new();
-    for entry in folded.leads {
+    for entry in folded.leads.into_vec() {
         let key = (entry.request.phone_number.to_string(), entry.request.campaign_id);
         local.entry(key).or_default().push(entry);
     }

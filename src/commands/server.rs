@@ -278,7 +278,7 @@ pub(super) async fn find(api: &ApiClient, settings: &Settings, id: &str) -> Resu
 /// The leads of this history, read without writing; none when it cannot be read (said once).
 pub(super) fn local_leads(settings: &Settings) -> Vec<LeadEntry> {
     match HistoryStore::read_only(settings.history_file()).load_leads() {
-        Ok(folded) => folded.leads,
+        Ok(folded) => folded.leads.into_vec(),
         Err(e) => {
             say!("warning: {e}; leads are not matched to this history");
             Vec::new()

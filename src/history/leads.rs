@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 
 use super::record::{LeadEntry, LocalId};
 pub use super::store::checkpoint::Peek;
-use super::store::checkpoint::{lead_at, peek_at, put_lead};
+use super::store::checkpoint::{keys_at, lead_at, peek_at, put_lead};
 
 /// Packed leads per block of bytes.
 const BLOCK: usize = 1024;
@@ -47,21 +47,22 @@ impl Slot {
 }
 
 impl Leads {
-    /// `leads`, packing those that are settled: on every core, each part dropping the leads it
-    /// packed (the caller hands what was freed back to the system: see the loader).
-    pub fn pack(leads: Vec<LeadEntry>) -> Leads {
-        let mut names: IndexMap<Arc<str>, ()> = IndexMap::new();
-        for name in leads.iter().filter_map(|lead| lead.campaign_name.as_ref()) {
-            if !names.contains_key(name) {
-                names.insert(Arc::clone(name), ());
+    /// The same leads, with those made and settled packed: on every core, each part dropping
+    /// the leads it packed (the caller hands what was freed back to the system: see the loader).
+    pub fn pack(self) -> Leads {
+        let Leads { slots, mut blocks, names } = self;
+        // The names already referred to keep their places; those of the leads to pack follow.
+        let mut table: IndexMap<Arc<str>, ()> = names.iter().map(|name| (Arc::clone(name), ())).collect();
+        for lead in slots.iter().filter(|slot| slot.block == UNPACKED).filter_map(|slot| slot.lead.get()) {
+            if let Some(name) = lead.campaign_name.as_ref().filter(|name| !table.contains_key(*name)) {
+                table.insert(Arc::clone(name), ());
             }
         }
-        let by_name: IndexMap<&str, ()> = names.keys().map(|name| (&**name, ())).collect();
+        let by_name: IndexMap<&str, ()> = table.keys().map(|name| (&**name, ())).collect();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
-        // Parts of whole blocks, so a block is never split between two.
-        let per_part = leads.len().div_ceil(cores).div_ceil(BLOCK).max(1) * BLOCK;
+        let per_part = slots.len().div_ceil(cores).max(BLOCK);
         let mut parts = Vec::new();
-        let mut rest = leads;
+        let mut rest = slots;
         while rest.len() > per_part {
             let tail = rest.split_off(per_part);
             parts.push(rest);
@@ -73,14 +74,74 @@ impl Leads {
                 parts.into_iter().map(|part| scope.spawn(|| pack_part(part, &by_name))).collect();
             threads.into_iter().map(|t| t.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         });
-        let mut all = Leads { names: names.into_keys().collect::<Vec<_>>().into(), ..Leads::default() };
-        for (mut slots, blocks) in packed {
-            let first = u32::try_from(all.blocks.len()).unwrap_or(UNPACKED);
-            slots.iter_mut().filter(|slot| slot.block != UNPACKED).for_each(|slot| slot.block += first);
-            all.slots.append(&mut slots);
-            all.blocks.extend(blocks);
+        let mut all = Vec::new();
+        for (mut part, new, part_blocks) in packed {
+            let first = u32::try_from(blocks.len()).unwrap_or(UNPACKED);
+            new.into_iter().for_each(|i| part[i].block += first);
+            all.append(&mut part);
+            blocks.extend(part_blocks);
         }
-        all
+        Leads { slots: all, blocks, names: table.into_keys().collect::<Vec<_>>().into() }
+    }
+
+    /// Leads packed in `blocks` as a checkpoint holds them (its campaign names are `names`).
+    pub(in crate::history) fn from_blocks(
+        names: Arc<[Arc<str>]>,
+        blocks: Vec<(Arc<[u8]>, Vec<Placed>)>,
+    ) -> Leads {
+        let mut leads = Leads { names, ..Leads::default() };
+        leads.slots.reserve(blocks.iter().map(|(_, placed)| placed.len()).sum());
+        for (bytes, placed) in blocks {
+            let block = u32::try_from(leads.blocks.len()).unwrap_or(UNPACKED);
+            leads.slots.extend(placed.into_iter().map(|placed| match placed {
+                Placed::Packed(at) => Slot { lead: OnceCell::new(), block, at },
+                Placed::Made(lead) => Slot { lead: OnceCell::from(lead), block: UNPACKED, at: 0 },
+            }));
+            leads.blocks.push(bytes);
+        }
+        leads
+    }
+
+    /// The campaign names the packed leads' bytes refer to, by place from 1.
+    pub(in crate::history) fn names(&self) -> &[Arc<str>] {
+        &self.names
+    }
+
+    /// The bytes of lead `i` when it is packed and unchanged (made to be looked at or not).
+    pub(in crate::history) fn packed_bytes(&self, i: usize) -> Option<&[u8]> {
+        let slot = self.slots.get(i).filter(|slot| slot.block != UNPACKED)?;
+        let bytes = self.bytes(slot);
+        let (_, len) = peek_at(bytes, self.names.len())?;
+        bytes.get(..len)
+    }
+
+    /// The names of lead `i`'s variables, in order, without making it.
+    pub fn keys<'a>(&'a self, i: usize, mut f: impl FnMut(&'a str)) {
+        let Some(slot) = self.slots.get(i) else { return };
+        match slot.lead.get() {
+            Some(lead) => lead.request.variables.keys().for_each(f),
+            None => {
+                if keys_at(self.bytes(slot), &mut f).is_none() {
+                    damaged(i)
+                }
+            }
+        }
+    }
+
+    /// Every lead, made (those packed are made one by one; none is kept).
+    pub fn into_vec(self) -> Vec<LeadEntry> {
+        let Leads { slots, blocks, names } = self;
+        let bytes = Leads { slots: Vec::new(), blocks, names };
+        let made = |Slot { lead, block, at }: Slot| match lead.into_inner() {
+            Some(lead) => *lead,
+            None => bytes.unpack(&Slot { lead: OnceCell::new(), block, at }),
+        };
+        slots.into_iter().map(made).collect()
+    }
+
+    /// Frees what the slots hold beyond their number.
+    pub fn shrink_to_fit(&mut self) {
+        self.slots.shrink_to_fit();
     }
 
     /// How many leads.
@@ -133,13 +194,15 @@ impl Leads {
         let slot = self.slots.get(i)?;
         match slot.lead.get() {
             Some(lead) => Some(Peek::of(lead)),
-            None => Some(peek_at(self.bytes(slot)).unwrap_or_else(|| damaged(i))),
+            None => {
+                Some(peek_at(self.bytes(slot), self.names.len()).map_or_else(|| damaged(i), |(peek, _)| peek))
+            }
         }
     }
 
     /// Every lead's [`Peek`], oldest first.
-    pub fn peeks(&self) -> impl DoubleEndedIterator<Item = Peek<'_>> + '_ {
-        (0..self.len()).filter_map(|i| self.peek(i))
+    pub fn peeks(&self) -> impl ExactSizeIterator<Item = Peek<'_>> + DoubleEndedIterator + '_ {
+        (0..self.len()).map(|i| self.peek(i).unwrap_or_else(|| damaged(i)))
     }
 
     /// `f` of lead `i`, made for it alone when packed (not kept made): for looking at many.
@@ -180,35 +243,49 @@ fn damaged(at: usize) -> ! {
     panic!("a packed lead ({at}) does not read back")
 }
 
-/// A part's slots, and the blocks they point into (numbered from 0).
-type Part = (Vec<Slot>, Vec<Arc<[u8]>>);
+/// A part's slots, those of them newly packed, and the blocks these point into (from 0).
+type Part = (Vec<Slot>, Vec<usize>, Vec<Arc<[u8]>>);
 
-/// Packs the settled leads of `part` into blocks numbered from 0.
-fn pack_part(part: Vec<LeadEntry>, names: &IndexMap<&str, ()>) -> Part {
+/// Where a lead of a checkpoint's block lies: packed at an offset in the block's bytes, or made.
+pub(in crate::history) enum Placed {
+    Packed(u32),
+    Made(Box<LeadEntry>),
+}
+
+/// Packs the made, settled leads of `part` into new blocks numbered from 0.
+fn pack_part(part: Vec<Slot>, names: &IndexMap<&str, ()>) -> Part {
     let mut slots = Vec::with_capacity(part.len());
-    let mut blocks = Vec::with_capacity(part.len().div_ceil(BLOCK));
+    let mut new = Vec::new();
+    let mut blocks = Vec::new();
     let mut bytes = Vec::new();
     let mut in_block = 0;
-    for lead in part {
-        let settled = !lead.status.is_open() && lead.changes().is_empty();
+    for slot in part {
+        let settled = slot.block == UNPACKED
+            && slot.lead.get().is_some_and(|lead| !lead.status.is_open() && lead.changes().is_empty());
         let at = u32::try_from(bytes.len()).ok().filter(|&at| at < u32::MAX / 2);
-        match at {
-            Some(at) if settled && put_lead(&mut bytes, &lead, names).is_ok() => {
-                let block = u32::try_from(blocks.len()).unwrap_or(UNPACKED);
-                slots.push(Slot { lead: OnceCell::new(), block, at });
-                in_block += 1;
-                if in_block == BLOCK {
-                    blocks.push(Arc::from(std::mem::take(&mut bytes)));
-                    in_block = 0;
-                }
-            }
-            _ => slots.push(Slot::made(lead)),
+        let (Some(at), true) = (at, settled) else {
+            slots.push(slot);
+            continue;
+        };
+        let Some(lead) = slot.lead.into_inner() else { continue };
+        if put_lead(&mut bytes, &lead, names).is_err() {
+            bytes.truncate(at as usize);
+            slots.push(Slot::made(*lead));
+            continue;
+        }
+        let block = u32::try_from(blocks.len()).unwrap_or(UNPACKED);
+        new.push(slots.len());
+        slots.push(Slot { lead: OnceCell::new(), block, at });
+        in_block += 1;
+        if in_block == BLOCK {
+            blocks.push(Arc::from(std::mem::take(&mut bytes)));
+            in_block = 0;
         }
     }
     if !bytes.is_empty() {
         blocks.push(Arc::from(bytes));
     }
-    (slots, blocks)
+    (slots, new, blocks)
 }
 
 impl From<Vec<LeadEntry>> for Leads {
@@ -281,7 +358,7 @@ mod tests {
     #[test]
     fn packed_leads_read_back_as_they_were_and_open_ones_stay_made() {
         let before = leads(2_500);
-        let packed = Leads::pack(before.clone());
+        let packed = Leads::from(before.clone()).pack();
         assert_eq!(packed.len(), before.len());
         // Every fourth is pending (open): not packed.
         assert_eq!(packed.packed(), 2_500 - 625);
@@ -298,7 +375,7 @@ mod tests {
     #[test]
     fn a_packed_lead_changed_or_replaced_keeps_the_change() {
         let before = leads(10);
-        let mut packed = Leads::pack(before.clone());
+        let mut packed = Leads::from(before.clone()).pack();
         packed.get_mut(1).unwrap().server_status = Some("completed".into());
         packed.set(2, lead(98, Status::Created));
         packed.push(lead(100, Status::Pending));
@@ -314,7 +391,7 @@ mod tests {
 
     #[test]
     fn nothing_to_pack() {
-        let packed = Leads::pack(Vec::new());
+        let packed = Leads::default().pack();
         assert!(packed.is_empty());
         assert_eq!(packed.get(0), None);
         assert_eq!(packed.peek(0), None);

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::change::{Change, ChangeEntry, ChangeId, ChangeStatus};
+use super::leads::Leads;
 use crate::api::types::{CreateLead, LeadId, Variables};
 use crate::api::{ApiError, ErrorKind};
 
@@ -461,7 +462,7 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
 /// as records, once as leads).
 #[derive(Debug, Default)]
 pub struct Folder {
-    leads: Vec<LeadEntry>,
+    leads: Leads,
     index: HashMap<LocalId, usize>,
     orphans: Vec<Record>,
     /// Campaign names, one copy each, shared by the leads.
@@ -475,8 +476,8 @@ pub struct Folder {
 /// What a [`Folder`] ends with: the leads and, made on the way, their index by local id.
 #[derive(Debug, Default)]
 pub struct Finished {
-    /// The leads in submission order.
-    pub leads: Vec<LeadEntry>,
+    /// The leads in submission order (those of a checkpoint packed, as they were read).
+    pub leads: Leads,
     /// Outcomes whose lead was never submitted.
     pub orphans: Vec<Record>,
     /// Each lead's position in `leads`.
@@ -487,16 +488,11 @@ pub struct Finished {
 
 impl Folder {
     /// Goes on from `leads` and `orphans`, the fold of the records before (a checkpoint's).
-    pub fn resume(leads: Vec<LeadEntry>, orphans: Vec<Record>) -> Folder {
-        let index = leads.iter().enumerate().map(|(i, lead)| (lead.local_id, i)).collect();
-        // A checkpoint's leads share one copy of each name already; there are few campaigns.
-        let mut shared: Vec<&Arc<str>> = Vec::new();
-        for name in leads.iter().filter_map(|lead| lead.campaign_name.as_ref()) {
-            if !shared.iter().any(|known| Arc::ptr_eq(known, name)) {
-                shared.push(name);
-            }
-        }
-        let names = shared.into_iter().cloned().collect();
+    pub fn resume(leads: Leads, orphans: Vec<Record>) -> Folder {
+        let index = leads.peeks().enumerate().map(|(i, peek)| (peek.local_id, i)).collect();
+        // A checkpoint's leads share one copy of each name already (its table's): there are few
+        // campaigns.
+        let names = leads.names().iter().cloned().collect();
         let resumed = leads.len();
         Folder { leads, index, orphans, names, resumed, touched: Vec::new() }
     }
@@ -560,7 +556,7 @@ impl Folder {
     /// The leads in submission order, and the outcomes whose lead was never submitted.
     pub fn finish(self) -> (Vec<LeadEntry>, Vec<Record>) {
         let Finished { leads, orphans, .. } = self.finish_all();
-        (leads, orphans)
+        (leads.into_vec(), orphans)
     }
 
     /// Everything it made: the leads, the orphans, the index by local id, the leads touched.

@@ -48,6 +48,15 @@ impl SearchIndex {
         index
     }
 
+    /// The fields of `leads`, oldest first (those packed are made one by one, none kept).
+    pub fn of(leads: &super::leads::Leads) -> SearchIndex {
+        let mut index = SearchIndex::default();
+        (0..leads.len()).for_each(|i| {
+            leads.with(i, |lead| index.push(lead));
+        });
+        index
+    }
+
     /// How many leads it holds.
     pub fn len(&self) -> usize {
         self.len

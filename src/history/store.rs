@@ -22,8 +22,9 @@ pub use scan::DamageReason;
 pub use story::Story;
 pub use tail::Tail;
 
+use super::leads::Leads;
 use super::owner::RunId;
-use super::record::{Finished, Folder, LeadEntry, LocalId, Outcome, Record, Status};
+use super::record::{Finished, Folder, LocalId, Outcome, Record, Status};
 use super::search_index::SearchIndex;
 
 /// Histories from this long keep a checkpoint beside them (about 1,200 leads).
@@ -36,8 +37,8 @@ const CHECKPOINT_BEHIND: u64 = 1 << 20;
 /// The history read as leads ([`HistoryStore::load_leads`]).
 #[derive(Debug, Default)]
 pub struct Folded {
-    /// The leads, in submission order.
-    pub leads: Vec<LeadEntry>,
+    /// The leads, in submission order: those a checkpoint held settled are packed.
+    pub leads: Leads,
     /// Outcome records whose lead was never submitted (a damaged line lost it).
     pub orphans: Vec<Record>,
     /// What was repaired and reported; its `records` is empty.
@@ -418,13 +419,13 @@ impl HistoryStore {
         if let Some(search) = &mut search {
             // The records after the checkpoint changed these leads, and added those past its end.
             touched.into_iter().for_each(|i| search.set(i, &leads[i]));
-            leads.iter().skip(search.len()).for_each(|lead| search.push(lead));
+            (search.len()..leads.len()).for_each(|i| search.push(&leads[i]));
         }
         let left_in_place = loaded.torn_tail.as_ref().is_some_and(|t| t.left_in_place);
         let due =
             loaded.end >= self.checkpoint_min && (start.0 == 0 || loaded.end - start.0 >= CHECKPOINT_BEHIND);
         if !self.read_only && due && !left_in_place {
-            let search = search.get_or_insert_with(|| SearchIndex::new(&leads));
+            let search = search.get_or_insert_with(|| SearchIndex::of(&leads));
             let kept = checkpoint::Borrowed { leads: &leads, orphans: &orphans, damaged: &damaged, search };
             let written = checkpoint::Cover::of(&file, loaded.end, lines as u64)
                 .and_then(|cover| checkpoint::write(&self.checkpoint_path, &cover, &kept));

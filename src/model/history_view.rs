@@ -293,7 +293,7 @@ impl HistoryView {
     }
 
     /// What lists ask of every lead, oldest first, read without making the packed ones.
-    pub fn peeks(&self) -> impl DoubleEndedIterator<Item = Peek<'_>> + '_ {
+    pub fn peeks(&self) -> impl ExactSizeIterator<Item = Peek<'_>> + DoubleEndedIterator + '_ {
         self.entries.peeks()
     }
 
@@ -470,29 +470,24 @@ impl LoadedLeads {
 impl From<Vec<LeadEntry>> for LoadedLeads {
     /// Leads in submission order (oldest first).
     fn from(entries: Vec<LeadEntry>) -> Self {
-        LoadedLeads::new(entries, None, None)
+        LoadedLeads::new(entries.into(), None, None)
     }
 }
 
 impl LoadedLeads {
     /// Leads in submission order (oldest first), with what the load made of their lookups
-    /// already (their index by local id, their search index); the rest is made here.
-    pub fn new(
-        entries: Vec<LeadEntry>,
-        index: Option<HashMap<LocalId, usize>>,
-        search: Option<SearchIndex>,
-    ) -> Self {
+    /// already (their index by local id, their search index); the rest is made here, reading
+    /// the packed leads where they lie. Last, the leads made and settled are packed.
+    pub fn new(entries: Leads, index: Option<HashMap<LocalId, usize>>, search: Option<SearchIndex>) -> Self {
         let index = index.filter(|index| index.len() == entries.len());
         let index =
-            index.unwrap_or_else(|| entries.iter().enumerate().map(|(i, e)| (e.local_id, i)).collect());
+            index.unwrap_or_else(|| entries.peeks().enumerate().map(|(i, e)| (e.local_id, i)).collect());
         let search = search.filter(|search| search.len() == entries.len());
-        let search = search.unwrap_or_else(|| SearchIndex::new(&entries));
+        let search = search.unwrap_or_else(|| SearchIndex::of(&entries));
         let keys_by_campaign = keys_by_campaign(&entries);
-        let contact_keys = entries.iter().map(contact_key).collect();
-        let open = entries.iter().filter(|e| e.status.is_open()).map(|e| e.local_id).collect();
-        // Last, on the loader's thread: most leads are settled, and packed take a third of the
-        // memory.
-        let entries = Leads::pack(entries);
+        let contact_keys = entries.peeks().map(|peek| key_of(peek.campaign_id, peek.phone)).collect();
+        let open = entries.peeks().filter(|peek| peek.status.is_open()).map(|peek| peek.local_id).collect();
+        let entries = entries.pack();
         LoadedLeads { entries, index, keys_by_campaign, search, contact_keys, open }
     }
 }
@@ -500,13 +495,16 @@ impl LoadedLeads {
 /// What [`note_keys`] for every lead in turn makes (each campaign's names, oldest last use
 /// first), in one pass from the newest that copies each name once: a name's first sight from
 /// the newest end is its last use.
-fn keys_by_campaign(entries: &[LeadEntry]) -> HashMap<u64, IndexSet<String>> {
+fn keys_by_campaign(entries: &Leads) -> HashMap<u64, IndexSet<String>> {
     let mut map: HashMap<u64, IndexSet<String>> = HashMap::new();
-    for entry in entries.iter().rev() {
-        let keys = map.entry(entry.request.campaign_id).or_default();
-        for key in entry.request.variables.keys().rev() {
-            if !keys.contains(key) {
-                keys.insert(key.to_owned());
+    let mut names: Vec<&str> = Vec::new();
+    for (i, peek) in entries.peeks().enumerate().rev() {
+        let keys = map.entry(peek.campaign_id).or_default();
+        names.clear();
+        entries.keys(i, |key| names.push(key));
+        for key in names.iter().rev() {
+            if !keys.contains(*key) {
+                keys.insert((*key).to_owned());
             }
         }
     }

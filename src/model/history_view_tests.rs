@@ -127,10 +127,15 @@ fn names_by_campaign_in_one_pass_are_those_noted_lead_by_lead() {
         .collect();
     let mut noted = HashMap::new();
     entries.iter().for_each(|e| note_keys(&mut noted, e));
-    let made = keys_by_campaign(&entries);
-    assert_eq!(made.len(), 3);
-    for (campaign, keys) in &noted {
-        let made: Vec<&String> = made[campaign].iter().collect();
-        assert_eq!(made, keys.iter().collect::<Vec<_>>(), "campaign {campaign}");
+    // Read from the leads made, and from the same leads packed.
+    let packed = Leads::from(entries.clone()).pack();
+    assert!(packed.packed() > 300, "{packed:?}");
+    for leads in [Leads::from(entries), packed] {
+        let made = keys_by_campaign(&leads);
+        assert_eq!(made.len(), 3);
+        for (campaign, keys) in &noted {
+            let made: Vec<&String> = made[campaign].iter().collect();
+            assert_eq!(made, keys.iter().collect::<Vec<_>>(), "campaign {campaign}");
+        }
     }
 }

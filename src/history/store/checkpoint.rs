@@ -34,6 +34,7 @@ use super::scan::{Bad, DamageReason};
 use crate::api::ErrorKind;
 use crate::api::types::{CreateLead, LeadId, SecondaryContact, Variables};
 use crate::history::change::{ChangeEntry, ChangeId};
+use crate::history::leads::{Leads, Placed};
 use crate::history::owner::RunId;
 use crate::history::record::{LeadEntry, LeadError, LocalId, Record, Status};
 use crate::history::search_index::{CHUNK_LEADS, Row, SearchIndex};
@@ -94,7 +95,7 @@ fn crc_at(file: &File, at: u64, len: u64) -> io::Result<u32> {
 
 /// What a checkpoint holds: the fold of the covered bytes, and the leads' search index.
 #[derive(Debug, Default)]
-pub(super) struct Folded<L = Vec<LeadEntry>, O = Vec<Record>, D = Vec<Bad>, S = SearchIndex> {
+pub(super) struct Folded<L = Leads, O = Vec<Record>, D = Vec<Bad>, S = SearchIndex> {
     pub leads: L,
     pub orphans: O,
     pub damaged: D,
@@ -102,7 +103,7 @@ pub(super) struct Folded<L = Vec<LeadEntry>, O = Vec<Record>, D = Vec<Bad>, S = 
 }
 
 /// What [`write`] takes: the same, borrowed.
-pub(super) type Borrowed<'a> = Folded<&'a [LeadEntry], &'a [Record], &'a [Bad], &'a SearchIndex>;
+pub(super) type Borrowed<'a> = Folded<&'a Leads, &'a [Record], &'a [Bad], &'a SearchIndex>;
 
 /// Reads the checkpoint at `path` if it still covers `history`; `None` if there is none or it
 /// cannot be used (the reason is logged).
@@ -150,9 +151,11 @@ pub(super) fn write(path: &Path, cover: &Cover, folded: &Borrowed<'_>) -> io::Re
 
 fn encode(mut out: impl Write, cover: &Cover, folded: &Borrowed<'_>) -> io::Result<()> {
     out.write_all(MAGIC)?;
-    let mut names: IndexMap<&str, ()> = IndexMap::new();
-    for lead in folded.leads {
-        if let Some(name) = &lead.campaign_name {
+    // The packed leads' names first, in their order: their bytes are copied as they are.
+    let leads = folded.leads;
+    let mut names: IndexMap<&str, ()> = leads.names().iter().map(|name| (&**name, ())).collect();
+    for i in (0..leads.len()).filter(|&i| leads.packed_bytes(i).is_none()) {
+        if let Some(name) = &leads[i].campaign_name {
             names.insert(name, ());
         }
     }
@@ -184,10 +187,15 @@ fn encode(mut out: impl Write, cover: &Cover, folded: &Borrowed<'_>) -> io::Resu
     if folded.search.len() != folded.leads.len() {
         return Err(io::Error::other("the search index does not hold every lead"));
     }
-    for (leads, (text, rows)) in folded.leads.chunks(BLOCK).zip(folded.search.chunks()) {
-        put(&mut b, leads.len() as u64);
-        for lead in leads {
-            put_lead(&mut b, lead, &names)?;
+    let starts = (0..leads.len()).step_by(BLOCK);
+    for (start, (text, rows)) in starts.zip(folded.search.chunks()) {
+        let end = (start + BLOCK).min(leads.len());
+        put(&mut b, (end - start) as u64);
+        for i in start..end {
+            match leads.packed_bytes(i) {
+                Some(bytes) => b.extend_from_slice(bytes),
+                None => put_lead(&mut b, &leads[i], &names)?,
+            }
         }
         put_search(&mut b, text, rows);
         block(&mut out, &mut b)?;
@@ -367,6 +375,19 @@ pub(in crate::history) fn lead_at(bytes: &[u8], names: &[Arc<str>]) -> Option<Le
     Dec(bytes).lead(names)
 }
 
+/// The names of the variables of the lead [`put_lead`] wrote at the start of `bytes`, in order.
+pub(in crate::history) fn keys_at<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a str)) -> Option<()> {
+    let mut d = Dec(bytes);
+    d.take(16 + 2 * 12)?;
+    d.bytes()?;
+    d.num()?;
+    for _ in 0..d.num()? {
+        f(d.str()?);
+        d.bytes()?;
+    }
+    Some(())
+}
+
 /// What lists and look-ups ask of a lead, read where it lies, without making the lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peek<'a> {
@@ -401,9 +422,13 @@ impl<'a> Peek<'a> {
     }
 }
 
-/// The [`Peek`] of the lead [`put_lead`] wrote at the start of `bytes`.
-pub(in crate::history) fn peek_at(bytes: &[u8]) -> Option<Peek<'_>> {
-    Dec(bytes).peek()
+/// The [`Peek`] of the lead [`put_lead`] wrote at the start of `bytes`, and how many bytes
+/// it takes. Everything [`lead_at`] checks of a lead without changes is checked, with `names`
+/// the number of names in its table: a lead that peeks reads back.
+pub(in crate::history) fn peek_at(bytes: &[u8], names: usize) -> Option<(Peek<'_>, usize)> {
+    let mut d = Dec(bytes);
+    let peek = d.peek(names)?;
+    Some((peek, bytes.len() - d.0.len()))
 }
 
 fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
@@ -446,41 +471,54 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
             .collect();
         threads.into_iter().map(|t| t.join().ok().flatten()).collect()
     });
-    let mut leads = Vec::with_capacity(count.min(bytes.len() / 32));
+    let mut blocks = Vec::with_capacity(pieces.len());
     let mut search = SearchIndex::default();
     for part in decoded {
-        let (part_leads, chunks) = part?;
-        leads.extend(part_leads);
-        for (text, rows) in chunks {
+        for (block, (text, rows)) in part? {
+            blocks.push(block);
             search.push_chunk(text, rows)?;
         }
     }
+    let leads = Leads::from_blocks(names.into(), blocks);
     if leads.len() != count || search.len() != count {
         return None;
     }
     Some((cover, Folded { leads, orphans, damaged, search }))
 }
 
-/// The leads of some blocks, and their chunks of the search index.
-type Decoded = (Vec<LeadEntry>, Vec<(String, Vec<Row>)>);
+/// Each block's leads (their bytes, and where each lies or the lead made), and its chunk of the
+/// search index.
+type Decoded = Vec<((Arc<[u8]>, Vec<Placed>), (String, Vec<Row>))>;
 
-/// Checks and decodes `blocks` (each its CRC and bytes), in order.
+/// Checks `blocks` (each its CRC and bytes), in order, and reads where each lead lies: the
+/// settled ones stay packed in a copy of their bytes (checked as [`peek_at`] does, so they read
+/// back), those still open or with changes are made (the outbox and the fixes take them on).
 fn decode_blocks(blocks: &[(u32, &[u8])], names: &[Arc<str>], limit: usize) -> Option<Decoded> {
-    let mut leads = Vec::with_capacity((blocks.len() * BLOCK).min(limit / 32));
-    let mut chunks = Vec::with_capacity(blocks.len());
+    let mut decoded = Vec::with_capacity(blocks.len());
     for &(crc, block) in blocks {
         if crc32fast::hash(block) != crc {
             return None;
         }
         let mut d = Dec(block);
         let n = d.usize()?;
+        let start = block.len() - d.0.len();
+        let mut placed = Vec::with_capacity(n.min(limit / 32));
         for _ in 0..n {
-            leads.push(d.lead(names)?);
+            let at = d.0.len();
+            let (peek, len) = peek_at(d.0, names.len())?;
+            if peek.status.is_open() || peek.changes {
+                placed.push(Placed::Made(Box::new(d.lead(names)?)));
+            } else {
+                d.take(len)?;
+                placed.push(Placed::Packed(u32::try_from(block.len() - at - start).ok()?));
+            }
         }
-        chunks.push(d.search(n)?);
+        let end = block.len() - d.0.len();
+        let search = d.search(n)?;
         d.end()?;
+        decoded.push(((Arc::from(&block[start..end]), placed), search));
     }
-    Some((leads, chunks))
+    Some(decoded)
 }
 
 /// The blocks after the magic, each checked against its CRC.
@@ -645,21 +683,26 @@ impl<'a> Dec<'a> {
     }
 
     /// What [`lead`](Self::lead) reads, skipping what a [`Peek`] does not hold.
-    fn peek(&mut self) -> Option<Peek<'a>> {
+    fn peek(&mut self, names: usize) -> Option<Peek<'a>> {
         let local_id = LocalId(self.uuid()?);
-        self.take(2 * 12)?;
+        self.time()?;
+        self.time()?;
         let phone = self.str()?;
         let campaign_id = self.num()?;
         self.skip_variables()?;
-        self.byte()?;
+        if self.byte()? > 1 {
+            return None;
+        }
         for _ in 0..self.num()? {
-            self.bytes()?;
+            self.str()?;
             self.skip_variables()?;
         }
         let status = *Status::ALL.get(usize::from(self.byte()?))?;
-        self.num()?;
+        self.u32()?;
         let lead_id = self.opt_str()?;
-        self.num()?;
+        if self.usize()? > names {
+            return None;
+        }
         self.error()?;
         let server_status = self.opt_str()?;
         self.num()?;
@@ -669,8 +712,8 @@ impl<'a> Dec<'a> {
 
     fn skip_variables(&mut self) -> Option<()> {
         for _ in 0..self.num()? {
-            self.bytes()?;
-            self.bytes()?;
+            self.str()?;
+            self.str()?;
         }
         Some(())
     }
