@@ -163,7 +163,7 @@ fn a_checkpoint_written_again_from_packed_leads_reads_back_the_same() {
     while written < 1_200_000 {
         let fresh = LocalId::new();
         let mut request = template.clone();
-        request.phone_number = format!("+4930{:07}", n).into();
+        request.phone_number = format!("+4930{n:07}").into();
         let submitted = Record::submitted(fresh, request, "tui");
         let outcome = record(
             fresh,
