@@ -50,6 +50,15 @@ impl Leads {
     /// The same leads, with those made and settled packed: on every core, each part dropping
     /// the leads it packed (the caller hands what was freed back to the system: see the loader).
     pub fn pack(self) -> Leads {
+        // A load from a checkpoint leaves few made (the open ones, those changed since): kept so.
+        let packable = |slot: &Slot| {
+            slot.block == UNPACKED
+                && slot.lead.get().is_some_and(|lead| !lead.status.is_open() && lead.changes().is_empty())
+        };
+        let to_pack = self.slots.iter().filter(|slot| packable(slot)).count();
+        if to_pack == 0 || to_pack < BLOCK && to_pack * 8 < self.len() {
+            return self;
+        }
         let Leads { slots, mut blocks, names } = self;
         // The names already referred to keep their places; those of the leads to pack follow.
         let mut table: IndexMap<Arc<str>, ()> = names.iter().map(|name| (Arc::clone(name), ())).collect();
@@ -115,17 +124,26 @@ impl Leads {
         bytes.get(..len)
     }
 
-    /// The names of lead `i`'s variables, in order, without making it.
-    pub fn keys<'a>(&'a self, i: usize, mut f: impl FnMut(&'a str)) {
-        let Some(slot) = self.slots.get(i) else { return };
+    /// Lead `i`'s campaign, handing `f` the names of its variables in order, without making it.
+    pub fn keys<'a>(&'a self, i: usize, f: impl FnMut(&'a str)) -> Option<u64> {
+        let slot = self.slots.get(i)?;
         match slot.lead.get() {
-            Some(lead) => lead.request.variables.keys().for_each(f),
-            None => {
-                if keys_at(self.bytes(slot), &mut f).is_none() {
-                    damaged(i)
-                }
+            Some(lead) => {
+                lead.request.variables.keys().for_each(f);
+                Some(lead.request.campaign_id)
             }
+            None => Some(keys_at(self.bytes(slot), f).unwrap_or_else(|| damaged(i))),
         }
+    }
+
+    /// Lead `i`'s local id (the first bytes of a packed one).
+    pub fn local_id(&self, i: usize) -> Option<LocalId> {
+        let slot = self.slots.get(i)?;
+        if let Some(lead) = slot.lead.get() {
+            return Some(lead.local_id);
+        }
+        let bytes = self.bytes(slot).first_chunk::<16>().unwrap_or_else(|| damaged(i));
+        Some(LocalId(uuid::Uuid::from_bytes(*bytes)))
     }
 
     /// Every lead, made (those packed are made one by one; none is kept).

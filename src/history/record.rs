@@ -489,7 +489,7 @@ pub struct Finished {
 impl Folder {
     /// Goes on from `leads` and `orphans`, the fold of the records before (a checkpoint's).
     pub fn resume(leads: Leads, orphans: Vec<Record>) -> Folder {
-        let index = leads.peeks().enumerate().map(|(i, peek)| (peek.local_id, i)).collect();
+        let index = (0..leads.len()).filter_map(|i| Some((leads.local_id(i)?, i))).collect();
         // A checkpoint's leads share one copy of each name already (its table's): there are few
         // campaigns.
         let names = leads.names().iter().cloned().collect();

@@ -480,13 +480,21 @@ impl LoadedLeads {
     /// the packed leads where they lie. Last, the leads made and settled are packed.
     pub fn new(entries: Leads, index: Option<HashMap<LocalId, usize>>, search: Option<SearchIndex>) -> Self {
         let index = index.filter(|index| index.len() == entries.len());
-        let index =
-            index.unwrap_or_else(|| entries.peeks().enumerate().map(|(i, e)| (e.local_id, i)).collect());
+        let index = index
+            .unwrap_or_else(|| (0..entries.len()).filter_map(|i| Some((entries.local_id(i)?, i))).collect());
         let search = search.filter(|search| search.len() == entries.len());
         let search = search.unwrap_or_else(|| SearchIndex::of(&entries));
         let keys_by_campaign = keys_by_campaign(&entries);
-        let contact_keys = entries.peeks().map(|peek| key_of(peek.campaign_id, peek.phone)).collect();
-        let open = entries.peeks().filter(|peek| peek.status.is_open()).map(|peek| peek.local_id).collect();
+        let mut open = Vec::new();
+        let contact_keys = entries
+            .peeks()
+            .map(|peek| {
+                if peek.status.is_open() {
+                    open.push(peek.local_id);
+                }
+                key_of(peek.campaign_id, peek.phone)
+            })
+            .collect();
         let entries = entries.pack();
         LoadedLeads { entries, index, keys_by_campaign, search, contact_keys, open }
     }
@@ -498,10 +506,10 @@ impl LoadedLeads {
 fn keys_by_campaign(entries: &Leads) -> HashMap<u64, IndexSet<String>> {
     let mut map: HashMap<u64, IndexSet<String>> = HashMap::new();
     let mut names: Vec<&str> = Vec::new();
-    for (i, peek) in entries.peeks().enumerate().rev() {
-        let keys = map.entry(peek.campaign_id).or_default();
+    for i in (0..entries.len()).rev() {
         names.clear();
-        entries.keys(i, |key| names.push(key));
+        let Some(campaign) = entries.keys(i, |key| names.push(key)) else { continue };
+        let keys = map.entry(campaign).or_default();
         for key in names.iter().rev() {
             if !keys.contains(*key) {
                 keys.insert((*key).to_owned());

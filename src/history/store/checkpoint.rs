@@ -375,17 +375,18 @@ pub(in crate::history) fn lead_at(bytes: &[u8], names: &[Arc<str>]) -> Option<Le
     Dec(bytes).lead(names)
 }
 
-/// The names of the variables of the lead [`put_lead`] wrote at the start of `bytes`, in order.
-pub(in crate::history) fn keys_at<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a str)) -> Option<()> {
+/// The campaign of the lead [`put_lead`] wrote at the start of `bytes`, handing `f` the names
+/// of its variables in order.
+pub(in crate::history) fn keys_at<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a str)) -> Option<u64> {
     let mut d = Dec(bytes);
     d.take(16 + 2 * 12)?;
     d.bytes()?;
-    d.num()?;
+    let campaign = d.num()?;
     for _ in 0..d.num()? {
         f(d.str()?);
         d.bytes()?;
     }
-    Some(())
+    Some(campaign)
 }
 
 /// What lists and look-ups ask of a lead, read where it lies, without making the lead.
