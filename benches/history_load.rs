@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
             b.iter_with_large_drop(|| {
                 let folded = warm.load_leads().expect("loading");
                 assert!(folded.loaded.checkpoint > 0, "the checkpoint was used");
-                LoadedLeads::new(folded.leads, Some(folded.index), folded.search)
+                LoadedLeads::new(folded.leads, folded.search)
             });
         });
         group.bench_function(id("checkpoint_read"), |b| {

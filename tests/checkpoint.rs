@@ -45,11 +45,11 @@ fn assert_same(got: &Folded, want: &Folded) {
     }
     assert_eq!(got.orphans, want.orphans);
     assert_eq!(got.loaded.end, want.loaded.end);
-    // The lookups the load hands on: the index by local id, and the search index (read from
-    // the checkpoint and brought up to date with what came after) as if made from the leads.
-    assert_eq!(got.index.len(), got.leads.len());
+    // The lookups the load hands on: each lead found by its local id, and the search index
+    // (read from the checkpoint and brought up to date with what came after) as if made from
+    // the leads.
     for (i, lead) in leads.iter().enumerate() {
-        assert_eq!(got.index.get(&lead.local_id), Some(&i));
+        assert_eq!(got.leads.position(&lead.local_id), Some(i));
     }
     if got.loaded.checkpoint > 0 {
         let search = got.search.as_ref().expect("a checkpoint brings the search index");
@@ -127,7 +127,7 @@ fn a_start_after_a_checkpoint_reads_only_what_came_after_and_gets_the_same_leads
     assert!(packed > 2_000 && packed < 3_000, "{packed} of 3001 packed");
     // What the loader hands the UI from it (the fold's index, the checkpoint's search index
     // brought up to date) is what the UI would make from the leads read whole.
-    let handed = LoadedLeads::new(second.leads.clone(), Some(second.index.clone()), second.search.clone());
+    let handed = LoadedLeads::new(second.leads.clone(), second.search.clone());
     assert!(
         handed == LoadedLeads::from(whole.leads.clone().into_vec()),
         "the lookups handed on are the leads' own"

@@ -2,7 +2,7 @@
 //! the leads a person sees. A lead is one `submitted` record followed by any number of `outcome`
 //! records with the same `local_id`; the last outcome wins.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -463,7 +463,6 @@ pub fn fold(records: impl IntoIterator<Item = Record>) -> (Vec<LeadEntry>, Vec<R
 #[derive(Debug, Default)]
 pub struct Folder {
     leads: Leads,
-    index: HashMap<LocalId, usize>,
     orphans: Vec<Record>,
     /// Campaign names, one copy each, shared by the leads.
     names: HashSet<Arc<str>>,
@@ -473,15 +472,13 @@ pub struct Folder {
     touched: Vec<usize>,
 }
 
-/// What a [`Folder`] ends with: the leads and, made on the way, their index by local id.
+/// What a [`Folder`] ends with.
 #[derive(Debug, Default)]
 pub struct Finished {
     /// The leads in submission order (those of a checkpoint packed, as they were read).
     pub leads: Leads,
     /// Outcomes whose lead was never submitted.
     pub orphans: Vec<Record>,
-    /// Each lead's position in `leads`.
-    pub index: HashMap<LocalId, usize>,
     /// Which of the leads it resumed from changed since, in order, each once.
     pub touched: Vec<usize>,
 }
@@ -489,19 +486,19 @@ pub struct Finished {
 impl Folder {
     /// Goes on from `leads` and `orphans`, the fold of the records before (a checkpoint's).
     pub fn resume(leads: Leads, orphans: Vec<Record>) -> Folder {
-        let index = (0..leads.len()).filter_map(|i| Some((leads.local_id(i)?, i))).collect();
         // A checkpoint's leads share one copy of each name already (its table's): there are few
         // campaigns.
         let names = leads.names().iter().cloned().collect();
         let resumed = leads.len();
-        Folder { leads, index, orphans, names, resumed, touched: Vec::new() }
+        Folder { leads, orphans, names, resumed, touched: Vec::new() }
     }
 
     /// Takes in the next record, in file order.
     pub fn add(&mut self, mut record: Record) {
         record.sanitize();
-        let Folder { leads, index, orphans, names, resumed, touched } = self;
-        if let Some(&i) = index.get(&record.local_id) {
+        let Folder { leads, orphans, names, resumed, touched } = self;
+        let found = leads.position(&record.local_id);
+        if let Some(i) = found {
             leads[i].owner = record.run;
             if i < *resumed && touched.last() != Some(&i) {
                 touched.push(i);
@@ -509,21 +506,21 @@ impl Folder {
         }
         match record.event {
             Event::Submitted { request, .. } => {
-                if let Some(&i) = index.get(&record.local_id) {
+                if let Some(i) = found {
                     // A retry: the same local id is sent again (maybe changed) and is open again.
                     leads[i].request = request;
                     leads[i].status = Status::Pending;
                     leads[i].updated_at = record.at;
                 } else {
-                    index.insert(record.local_id, leads.len());
                     let mut lead = LeadEntry::new(record.local_id, record.at, request);
                     lead.owner = record.run;
+                    // Not held (`found` is none): always added.
                     leads.push(lead);
                 }
             }
             Event::Outcome { status, lead_id, campaign_name, error, response } => {
-                match index.get(&record.local_id) {
-                    Some(&i) => {
+                match found {
+                    Some(i) => {
                         // The server's answer is left in the file for the detail view.
                         let lead = &mut leads[i];
                         lead.apply(Outcome { status, lead_id, error, ..Outcome::default() }, record.at);
@@ -545,7 +542,7 @@ impl Folder {
             }
             event @ (Event::Change { .. } | Event::Changed { .. } | Event::ServerStatus { .. }) => {
                 let at = record.at;
-                let taken = index.get(&record.local_id).is_some_and(|&i| leads[i].take(event.clone(), at));
+                let taken = found.is_some_and(|i| leads[i].take(event.clone(), at));
                 if !taken {
                     orphans.push(Record { event, ..record });
                 }
@@ -559,12 +556,12 @@ impl Folder {
         (leads.into_vec(), orphans)
     }
 
-    /// Everything it made: the leads, the orphans, the index by local id, the leads touched.
+    /// Everything it made: the leads, the orphans, the leads touched.
     pub fn finish_all(mut self) -> Finished {
         self.leads.shrink_to_fit();
         self.touched.sort_unstable();
         self.touched.dedup();
-        Finished { leads: self.leads, orphans: self.orphans, index: self.index, touched: self.touched }
+        Finished { leads: self.leads, orphans: self.orphans, touched: self.touched }
     }
 }
 

@@ -43,8 +43,6 @@ pub struct Folded {
     pub orphans: Vec<Record>,
     /// What was repaired and reported; its `records` is empty.
     pub loaded: Loaded,
-    /// Each lead's position in `leads`, by local id (made while folding).
-    pub index: std::collections::HashMap<LocalId, usize>,
     /// The leads' search index, when the load made it anyway: read from the checkpoint (and
     /// brought up to date), or made to write one. `None`: whoever needs it makes it.
     pub search: Option<SearchIndex>,
@@ -415,7 +413,7 @@ impl HistoryStore {
         loaded.checkpoint = start.0;
         let (lines, damaged) =
             self.read_from(&file, start, damaged, &mut |record| folder.add(record), &mut loaded)?;
-        let Finished { leads, orphans, index, touched } = folder.finish_all();
+        let Finished { leads, orphans, touched } = folder.finish_all();
         if let Some(search) = &mut search {
             // The records after the checkpoint changed these leads, and added those past its end.
             touched.into_iter().for_each(|i| search.set(i, &leads[i]));
@@ -434,7 +432,7 @@ impl HistoryStore {
                 tracing::warn!("could not write the checkpoint {}: {e}", self.checkpoint_path.display());
             }
         }
-        Ok(Folded { leads, orphans, loaded, index, search })
+        Ok(Folded { leads, orphans, loaded, search })
     }
 
     /// Like [`load`](Self::load), but hands each good record to `sink` as it is read (with

@@ -37,7 +37,6 @@ pub struct HistoryView {
     /// Leads in submission order (oldest first), most of them packed; the screen shows them
     /// reversed.
     entries: Leads,
-    index: HashMap<LocalId, usize>,
     /// The selected row, counted from the newest (0).
     pub selected: usize,
     /// The first row drawn; kept by `App::update` so the selection stays in view.
@@ -253,7 +252,7 @@ impl HistoryView {
 
     /// The screen row of lead `id`, when it is listed.
     pub fn row_of(&self, id: &LocalId) -> Option<usize> {
-        let &i = self.index.get(id)?;
+        let i = self.entries.position(id)?;
         match &self.visible {
             None => self.entries.len().checked_sub(i + 1),
             // Listed newest first: indices go down.
@@ -263,12 +262,12 @@ impl HistoryView {
 
     /// The lead with this local id.
     pub fn get(&self, id: &LocalId) -> Option<&LeadEntry> {
-        self.index.get(id).map(|&i| &self.entries[i])
+        self.entries.position(id).map(|i| &self.entries[i])
     }
 
     /// The lead with this local id, to change it.
     pub fn get_mut(&mut self, id: &LocalId) -> Option<&mut LeadEntry> {
-        let &i = self.index.get(id)?;
+        let i = self.entries.position(id)?;
         self.changed(i);
         Some(&mut self.entries[i])
     }
@@ -299,10 +298,9 @@ impl HistoryView {
 
     /// Adds a newly submitted lead on top, keeping the selection on the lead it was on.
     pub fn push(&mut self, entry: LeadEntry) {
-        if self.index.contains_key(&entry.local_id) {
+        if self.entries.contains(&entry.local_id) {
             return;
         }
-        self.index.insert(entry.local_id, self.entries.len());
         note_keys(&mut self.keys_by_campaign, &entry);
         let matches = self.filter.matches(&entry);
         self.contact_keys.resize(self.entries.len(), 0);
@@ -310,6 +308,7 @@ impl HistoryView {
         if self.search.len() == self.entries.len() {
             self.search.push(&entry);
         }
+        // Not held (checked above): always added.
         self.entries.push(entry);
         if let Some(visible) = &mut self.visible {
             if !matches {
@@ -344,7 +343,6 @@ impl HistoryView {
         let open;
         LoadedLeads {
             entries: self.entries,
-            index: self.index,
             keys_by_campaign: self.keys_by_campaign,
             search: self.search,
             contact_keys: self.contact_keys,
@@ -352,15 +350,15 @@ impl HistoryView {
         } = loaded;
         self.stale.clear();
         for entry in session {
-            match self.index.get(&entry.local_id) {
-                Some(&i) if entry.updated_at <= self.entries[i].updated_at => {}
-                Some(&i) => {
+            match self.entries.position(&entry.local_id) {
+                Some(i) if entry.updated_at <= self.entries[i].updated_at => {}
+                Some(i) => {
                     self.entries.set(i, entry);
                     self.changed(i);
                 }
                 None => {
-                    self.index.insert(entry.local_id, self.entries.len());
                     note_keys(&mut self.keys_by_campaign, &entry);
+                    // Not held (`position` is none): always added.
                     self.entries.push(entry);
                 }
             }
@@ -447,7 +445,6 @@ impl HistoryView {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadedLeads {
     entries: Leads,
-    index: HashMap<LocalId, usize>,
     keys_by_campaign: HashMap<u64, IndexSet<String>>,
     search: SearchIndex,
     contact_keys: Vec<u64>,
@@ -470,18 +467,15 @@ impl LoadedLeads {
 impl From<Vec<LeadEntry>> for LoadedLeads {
     /// Leads in submission order (oldest first).
     fn from(entries: Vec<LeadEntry>) -> Self {
-        LoadedLeads::new(entries.into(), None, None)
+        LoadedLeads::new(entries.into(), None)
     }
 }
 
 impl LoadedLeads {
     /// Leads in submission order (oldest first), with what the load made of their lookups
-    /// already (their index by local id, their search index); the rest is made here, reading
-    /// the packed leads where they lie. Last, the leads made and settled are packed.
-    pub fn new(entries: Leads, index: Option<HashMap<LocalId, usize>>, search: Option<SearchIndex>) -> Self {
-        let index = index.filter(|index| index.len() == entries.len());
-        let index = index
-            .unwrap_or_else(|| (0..entries.len()).filter_map(|i| Some((entries.local_id(i)?, i))).collect());
+    /// already (their search index); the rest is made here, reading the packed leads where they
+    /// lie. Last, the leads made and settled are packed.
+    pub fn new(entries: Leads, search: Option<SearchIndex>) -> Self {
         let search = search.filter(|search| search.len() == entries.len());
         let search = search.unwrap_or_else(|| SearchIndex::of(&entries));
         let keys_by_campaign = keys_by_campaign(&entries);
@@ -496,7 +490,7 @@ impl LoadedLeads {
             })
             .collect();
         let entries = entries.pack();
-        LoadedLeads { entries, index, keys_by_campaign, search, contact_keys, open }
+        LoadedLeads { entries, keys_by_campaign, search, contact_keys, open }
     }
 }
 

@@ -35,14 +35,14 @@ pub(super) fn start(effect: Effect, services: &Services, tasks: &mut Tasks) {
         Effect::LoadHistory => {
             let store = services.history.clone();
             blocking(tasks, move || match store.load_leads() {
-                Ok(Folded { leads, orphans, loaded, index, search }) => {
+                Ok(Folded { leads, orphans, loaded, search }) => {
                     let mut problems = loaded.problems;
                     if !orphans.is_empty() {
                         let path = store.path().display();
                         problems
                             .push(format!("{} result record(s) in {path} belong to no lead", orphans.len()));
                     }
-                    let entries = LoadedLeads::new(leads, Some(index), search);
+                    let entries = LoadedLeads::new(leads, search);
                     give_back_free_memory();
                     Msg::HistoryLoaded { entries, problems, end: loaded.end }
                 }
