@@ -19,7 +19,7 @@ use indexmap::IndexMap;
 
 use super::record::{LeadEntry, LocalId};
 pub use super::store::checkpoint::Peek;
-use super::store::checkpoint::{keys_at, lead_at, peek_at, put_lead};
+use super::store::checkpoint::{WORDS, keys_at, lead_at, peek_at, put_lead, words_of};
 
 /// Packed leads per block of bytes.
 const BLOCK: usize = 1024;
@@ -33,8 +33,9 @@ pub struct Leads {
     slots: Vec<Slot>,
     /// The packed leads' bytes, [`BLOCK`] leads each.
     blocks: Vec<Arc<[u8]>>,
-    /// The campaign names the packed leads refer to (by place, from 1).
-    names: Arc<[Arc<str>]>,
+    /// The words the packed leads refer to (campaign and variable names, error messages, server
+    /// statuses: see [`words_of`]).
+    words: Arc<[Arc<str>]>,
     /// Each lead's position, by its local id.
     by_id: ById,
 }
@@ -101,15 +102,17 @@ impl Leads {
         if to_pack == 0 || to_pack < BLOCK && to_pack * 8 < self.len() {
             return self;
         }
-        let Leads { slots, mut blocks, names, by_id } = self;
-        // The names already referred to keep their places; those of the leads to pack follow.
-        let mut table: IndexMap<Arc<str>, ()> = names.iter().map(|name| (Arc::clone(name), ())).collect();
+        let Leads { slots, mut blocks, words, by_id } = self;
+        // The words already referred to keep their places; those of the leads to pack follow.
+        let mut table: IndexMap<Arc<str>, ()> = words.iter().map(|word| (Arc::clone(word), ())).collect();
         for lead in slots.iter().filter(|slot| slot.block == UNPACKED).filter_map(|slot| slot.lead.get()) {
-            if let Some(name) = lead.campaign_name.as_ref().filter(|name| !table.contains_key(*name)) {
-                table.insert(Arc::clone(name), ());
-            }
+            words_of(lead, |word| {
+                if table.len() < WORDS && !table.contains_key(word) {
+                    table.insert(Arc::from(word), ());
+                }
+            });
         }
-        let by_name: IndexMap<&str, ()> = table.keys().map(|name| (&**name, ())).collect();
+        let by_word: IndexMap<&str, ()> = table.keys().map(|word| (&**word, ())).collect();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
         let per_part = slots.len().div_ceil(cores).max(BLOCK);
         let mut parts = Vec::new();
@@ -122,7 +125,7 @@ impl Leads {
         parts.push(rest);
         let packed: Vec<Part> = std::thread::scope(|scope| {
             let threads: Vec<_> =
-                parts.into_iter().map(|part| scope.spawn(|| pack_part(part, &by_name))).collect();
+                parts.into_iter().map(|part| scope.spawn(|| pack_part(part, &by_word))).collect();
             threads.into_iter().map(|t| t.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         });
         let mut all = Vec::new();
@@ -133,15 +136,15 @@ impl Leads {
             blocks.extend(part_blocks);
         }
         // The leads kept their places: the table of positions holds.
-        Leads { slots: all, blocks, names: table.into_keys().collect::<Vec<_>>().into(), by_id }
+        Leads { slots: all, blocks, words: table.into_keys().collect::<Vec<_>>().into(), by_id }
     }
 
-    /// Leads packed in `blocks` as a checkpoint holds them (its campaign names are `names`).
+    /// Leads packed in `blocks` as a checkpoint holds them (with its table of `words`).
     pub(in crate::history) fn from_blocks(
-        names: Arc<[Arc<str>]>,
+        words: Arc<[Arc<str>]>,
         blocks: Vec<(Arc<[u8]>, Vec<Placed>)>,
     ) -> Leads {
-        let mut leads = Leads { names, ..Leads::default() };
+        let mut leads = Leads { words, ..Leads::default() };
         leads.slots.reserve(blocks.iter().map(|(_, placed)| placed.len()).sum());
         for (bytes, placed) in blocks {
             let block = u32::try_from(leads.blocks.len()).unwrap_or(UNPACKED);
@@ -187,16 +190,16 @@ impl Leads {
         }
     }
 
-    /// The campaign names the packed leads' bytes refer to, by place from 1.
-    pub(in crate::history) fn names(&self) -> &[Arc<str>] {
-        &self.names
+    /// The words the packed leads' bytes refer to, by place from 1.
+    pub(in crate::history) fn words(&self) -> &[Arc<str>] {
+        &self.words
     }
 
     /// The bytes of lead `i` when it is packed and unchanged (made to be looked at or not).
     pub(in crate::history) fn packed_bytes(&self, i: usize) -> Option<&[u8]> {
         let slot = self.slots.get(i).filter(|slot| slot.block != UNPACKED)?;
         let bytes = self.bytes(slot);
-        let (_, len) = peek_at(bytes, self.names.len())?;
+        let (_, len) = peek_at(bytes, &self.words)?;
         bytes.get(..len)
     }
 
@@ -208,7 +211,7 @@ impl Leads {
                 lead.request.variables.keys().for_each(f);
                 Some(lead.request.campaign_id)
             }
-            None => Some(keys_at(self.bytes(slot), f).unwrap_or_else(|| damaged(i))),
+            None => Some(keys_at(self.bytes(slot), &self.words, f).unwrap_or_else(|| damaged(i))),
         }
     }
 
@@ -219,8 +222,8 @@ impl Leads {
 
     /// Every lead, made (those packed are made one by one; none is kept).
     pub fn into_vec(self) -> Vec<LeadEntry> {
-        let Leads { slots, blocks, names, .. } = self;
-        let bytes = Leads { slots: Vec::new(), blocks, names, by_id: ById::default() };
+        let Leads { slots, blocks, words, .. } = self;
+        let bytes = Leads { slots: Vec::new(), blocks, words, by_id: ById::default() };
         let made = |Slot { lead, block, at }: Slot| match lead.into_inner() {
             Some(lead) => *lead,
             None => bytes.unpack(&Slot { lead: OnceCell::new(), block, at }),
@@ -295,9 +298,7 @@ impl Leads {
         let slot = self.slots.get(i)?;
         match slot.lead.get() {
             Some(lead) => Some(Peek::of(lead)),
-            None => {
-                Some(peek_at(self.bytes(slot), self.names.len()).map_or_else(|| damaged(i), |(peek, _)| peek))
-            }
+            None => Some(peek_at(self.bytes(slot), &self.words).map_or_else(|| damaged(i), |(peek, _)| peek)),
         }
     }
 
@@ -333,7 +334,7 @@ impl Leads {
     }
 
     fn unpack(&self, slot: &Slot) -> LeadEntry {
-        lead_at(self.bytes(slot), &self.names).unwrap_or_else(|| damaged(slot.at as usize))
+        lead_at(self.bytes(slot), &self.words).unwrap_or_else(|| damaged(slot.at as usize))
     }
 }
 
@@ -368,7 +369,7 @@ pub(in crate::history) enum Placed {
 }
 
 /// Packs the made, settled leads of `part` into new blocks numbered from 0.
-fn pack_part(part: Vec<Slot>, names: &IndexMap<&str, ()>) -> Part {
+fn pack_part(part: Vec<Slot>, words: &IndexMap<&str, ()>) -> Part {
     let mut slots = Vec::with_capacity(part.len());
     let mut new = Vec::new();
     let mut blocks = Vec::new();
@@ -383,7 +384,7 @@ fn pack_part(part: Vec<Slot>, names: &IndexMap<&str, ()>) -> Part {
             continue;
         };
         let Some(lead) = slot.lead.into_inner() else { continue };
-        if put_lead(&mut bytes, &lead, names).is_err() {
+        if put_lead(&mut bytes, &lead, words).is_err() {
             bytes.truncate(at as usize);
             slots.push(Slot::made(*lead));
             continue;
@@ -532,6 +533,33 @@ mod tests {
         let twice = Leads::from(vec![lead(1, Status::Created), lead(1, Status::Failed)]);
         assert_eq!(twice.len(), 1);
         assert_eq!(twice[0].status, Status::Created);
+    }
+
+    #[test]
+    fn words_past_the_table_are_spelled_out_and_read_back() {
+        // Each lead a variable name and an error message of its own: more than the table holds.
+        let before: Vec<LeadEntry> = (0..(WORDS as u128 + 2_000))
+            .map(|n| {
+                let mut lead = lead(n, Status::Failed);
+                lead.request.variables.insert(format!("own_{n}"), "x");
+                lead.error = Some(Box::new(crate::history::record::LeadError {
+                    kind: crate::api::ErrorKind::Rejected,
+                    message: format!("refused {n}"),
+                    http_status: Some(422),
+                    fields: [(format!("field_{n}"), vec!["taken".to_owned(), format!("as {n}")])]
+                        .into_iter()
+                        .collect(),
+                }));
+                lead
+            })
+            .collect();
+        let packed = Leads::from(before.clone()).pack();
+        assert_eq!(packed.words().len(), WORDS);
+        assert_eq!(packed.packed(), before.len());
+        for i in [0, WORDS / 2, WORDS, before.len() - 1] {
+            assert_eq!(packed.cloned(i).as_ref(), Some(&before[i]), "lead {i}");
+            assert_eq!(packed.peek(i), Some(Peek::of(&before[i])));
+        }
     }
 
     #[test]

@@ -486,9 +486,9 @@ pub struct Finished {
 impl Folder {
     /// Goes on from `leads` and `orphans`, the fold of the records before (a checkpoint's).
     pub fn resume(leads: Leads, orphans: Vec<Record>) -> Folder {
-        // A checkpoint's leads share one copy of each name already (its table's): there are few
-        // campaigns.
-        let names = leads.names().iter().cloned().collect();
+        // A checkpoint's leads share one copy of each campaign name already (its table of words
+        // holds them, among others).
+        let names = leads.words().iter().cloned().collect();
         let resumed = leads.len();
         Folder { leads, orphans, names, resumed, touched: Vec::new() }
     }

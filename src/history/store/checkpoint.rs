@@ -14,11 +14,14 @@
 //!
 //! # Layout
 //! `MAGIC`, then blocks, each `len: u32, crc32: u32, bytes[len]` (little-endian). The first block
-//! is the head: format, app version, what is covered, the lead count, the campaign names, the
-//! damaged lines and orphan records found in the covered bytes. Each further block holds up to
+//! is the head: format, app version, what is covered, the lead count, the words the leads share
+//! (see [`WORDS`]), the damaged lines and orphan records found in the covered bytes. Each further block holds up to
 //! [`BLOCK`] leads, then their chunk of the search index (its text, and each lead's campaign,
-//! text length, phone length and status), so a start neither folds nor lowercases them. Numbers are LEB128 varints unless said; strings are a varint length and
-//! UTF-8 bytes.
+//! text length, phone length and status), so a start neither folds nor lowercases them.
+//! Numbers are LEB128 varints unless said; strings are a varint length and UTF-8 bytes; a word
+//! is its place in the head's table from 1, or 0 and the string; a time is its seconds (zigzag)
+//! and its fraction of a second in the coarsest unit that holds it (a lead's update time as the
+//! seconds after its submission).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -41,13 +44,17 @@ use crate::history::search_index::{CHUNK_LEADS, Row, SearchIndex};
 
 const MAGIC: &[u8; 8] = b"ACTUICP\n";
 /// Bumped with any change of the layout below.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// How many bytes of the history each probe reads.
 const PROBE: u64 = 64 * 1024;
 /// Leads per block: one chunk of the search index each.
 const BLOCK: usize = CHUNK_LEADS;
 /// Blocks are written out once this big.
 const FLUSH: usize = 1 << 20;
+/// The most words a table holds: strings many leads share (campaign and variable names, error
+/// messages, server statuses) are written once in it and by their place in each lead, which
+/// spells out only what is its own. Past this many, words are spelled out where they are used.
+pub(in crate::history) const WORDS: usize = 1 << 16;
 
 /// What a checkpoint covers: the history's first `end` bytes, `lines` lines, of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,13 +158,15 @@ pub(super) fn write(path: &Path, cover: &Cover, folded: &Borrowed<'_>) -> io::Re
 
 fn encode(mut out: impl Write, cover: &Cover, folded: &Borrowed<'_>) -> io::Result<()> {
     out.write_all(MAGIC)?;
-    // The packed leads' names first, in their order: their bytes are copied as they are.
+    // The packed leads' words first, in their order: their bytes are copied as they are.
     let leads = folded.leads;
-    let mut names: IndexMap<&str, ()> = leads.names().iter().map(|name| (&**name, ())).collect();
+    let mut words: IndexMap<&str, ()> = leads.words().iter().map(|word| (&**word, ())).collect();
     for i in (0..leads.len()).filter(|&i| leads.packed_bytes(i).is_none()) {
-        if let Some(name) = &leads[i].campaign_name {
-            names.insert(name, ());
-        }
+        words_of(&leads[i], |word| {
+            if words.len() < WORDS {
+                words.insert(word, ());
+            }
+        });
     }
     let mut b = Vec::with_capacity(FLUSH + FLUSH / 4);
     b.extend_from_slice(&FORMAT.to_le_bytes());
@@ -168,9 +177,9 @@ fn encode(mut out: impl Write, cover: &Cover, folded: &Borrowed<'_>) -> io::Resu
     b.extend_from_slice(&cover.head.to_le_bytes());
     b.extend_from_slice(&cover.tail.to_le_bytes());
     put(&mut b, folded.leads.len() as u64);
-    put(&mut b, names.len() as u64);
-    for name in names.keys() {
-        put_str(&mut b, name);
+    put(&mut b, words.len() as u64);
+    for word in words.keys() {
+        put_str(&mut b, word);
     }
     put(&mut b, folded.damaged.len() as u64);
     for bad in folded.damaged {
@@ -194,7 +203,7 @@ fn encode(mut out: impl Write, cover: &Cover, folded: &Borrowed<'_>) -> io::Resu
         for i in start..end {
             match leads.packed_bytes(i) {
                 Some(bytes) => b.extend_from_slice(bytes),
-                None => put_lead(&mut b, &leads[i], &names)?,
+                None => put_lead(&mut b, &leads[i], &words)?,
             }
         }
         put_search(&mut b, text, rows);
@@ -240,15 +249,84 @@ fn put_opt_str(b: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-fn put_time(b: &mut Vec<u8>, at: Timestamp) {
-    b.extend_from_slice(&at.as_second().to_le_bytes());
-    b.extend_from_slice(&at.subsec_nanosecond().to_le_bytes());
+fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)) as u64
 }
 
-fn put_variables(b: &mut Vec<u8>, variables: &Variables) {
+fn unzigzag(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
+fn put_time(b: &mut Vec<u8>, at: Timestamp) {
+    put(b, zigzag(at.as_second()));
+    put_fraction(b, at.subsec_nanosecond());
+}
+
+/// `at` as the seconds after `from` (a lead's update after its submission: a byte or two).
+fn put_time_after(b: &mut Vec<u8>, from: Timestamp, at: Timestamp) {
+    put(b, zigzag(at.as_second() - from.as_second()));
+    put_fraction(b, at.subsec_nanosecond());
+}
+
+/// Nanoseconds in the coarsest unit that holds them: the low two bits say which (1 ms, 2 µs,
+/// 0 ns), the rest is the count (zigzag). Whole milliseconds take two bytes, not five.
+fn put_fraction(b: &mut Vec<u8>, nanos: i32) {
+    let nanos = i64::from(nanos);
+    let (count, unit) = match nanos {
+        n if n % 1_000_000 == 0 => (n / 1_000_000, 1),
+        n if n % 1_000 == 0 => (n / 1_000, 2),
+        n => (n, 0),
+    };
+    put(b, zigzag(count) << 2 | unit);
+}
+
+fn put_word(b: &mut Vec<u8>, word: &str, words: &IndexMap<&str, ()>) {
+    if let Some(i) = words.get_index_of(word) {
+        put(b, i as u64 + 1);
+    } else {
+        b.push(0);
+        put_str(b, word);
+    }
+}
+
+/// 0 for none, 1 and the string, or its place in `words` from 2.
+fn put_opt_word(b: &mut Vec<u8>, word: Option<&str>, words: &IndexMap<&str, ()>) {
+    let Some(word) = word else { return b.push(0) };
+    if let Some(i) = words.get_index_of(word) {
+        put(b, i as u64 + 2);
+    } else {
+        b.push(1);
+        put_str(b, word);
+    }
+}
+
+/// Hands `f` the strings of `lead` that many leads share: what [`put_lead`] writes as words.
+pub(in crate::history) fn words_of<'a>(lead: &'a LeadEntry, mut f: impl FnMut(&'a str)) {
+    if let Some(name) = &lead.campaign_name {
+        f(name);
+    }
+    lead.request.variables.keys().for_each(&mut f);
+    for contact in &lead.request.secondary_contacts {
+        contact.variables.keys().for_each(&mut f);
+    }
+    if let Some(status) = &lead.server_status {
+        f(status);
+    }
+    let errors =
+        lead.error.as_deref().into_iter().chain(lead.changes().iter().filter_map(|c| c.error.as_ref()));
+    for error in errors {
+        f(&error.message);
+        for (field, messages) in &error.fields {
+            f(field);
+            messages.iter().for_each(|message| f(message));
+        }
+    }
+}
+
+fn put_variables(b: &mut Vec<u8>, variables: &Variables, words: &IndexMap<&str, ()>) {
     put(b, variables.len() as u64);
     for (name, value) in variables.iter() {
-        put_str(b, name);
+        put_word(b, name, words);
         put_str(b, value);
     }
 }
@@ -296,18 +374,18 @@ const KINDS: [ErrorKind; 8] = [
     ErrorKind::Cancelled,
 ];
 
-fn put_error(b: &mut Vec<u8>, error: Option<&LeadError>) {
+fn put_error(b: &mut Vec<u8>, error: Option<&LeadError>, words: &IndexMap<&str, ()>) {
     let Some(error) = error else { return b.push(0) };
     b.push(1);
     b.push(kind_code(error.kind));
-    put_str(b, &error.message);
+    put_word(b, &error.message, words);
     put(b, error.http_status.map_or(0, |s| u64::from(s) + 1));
     put(b, error.fields.len() as u64);
     for (field, messages) in &error.fields {
-        put_str(b, field);
+        put_word(b, field, words);
         put(b, messages.len() as u64);
         for message in messages {
-            put_str(b, message);
+            put_word(b, message, words);
         }
     }
 }
@@ -326,33 +404,33 @@ fn put_search(b: &mut Vec<u8>, text: &str, rows: &[Row]) {
     }
 }
 
-/// Appends `lead` to `b` as a checkpoint holds it (the campaign name as its 1-based place in
-/// `names`, 0 for none); also how [`crate::history::leads::Leads`] packs a lead in memory.
+/// Appends `lead` to `b` as a checkpoint holds it (the strings in `words` by their places: see
+/// [`words_of`]); also how [`crate::history::leads::Leads`] packs a lead in memory. Its local
+/// id comes first, as it is: [`Leads`] reads it there.
 pub(in crate::history) fn put_lead(
     b: &mut Vec<u8>,
     lead: &LeadEntry,
-    names: &IndexMap<&str, ()>,
+    words: &IndexMap<&str, ()>,
 ) -> io::Result<()> {
     b.extend_from_slice(lead.local_id.0.as_bytes());
     put_time(b, lead.submitted_at);
-    put_time(b, lead.updated_at);
+    put_time_after(b, lead.submitted_at, lead.updated_at);
     let request = &lead.request;
     put_str(b, &request.phone_number);
     put(b, request.campaign_id);
-    put_variables(b, &request.variables);
+    put_variables(b, &request.variables, words);
     b.push(u8::from(request.allow_dupplicate));
     put(b, request.secondary_contacts.len() as u64);
     for contact in &request.secondary_contacts {
         put_str(b, &contact.phone_number);
-        put_variables(b, &contact.variables);
+        put_variables(b, &contact.variables, words);
     }
     b.push(lead.status as u8);
     put(b, u64::from(lead.attempts));
     put_opt_str(b, lead.lead_id.as_deref());
-    let name = lead.campaign_name.as_deref().and_then(|n| names.get_index_of(n));
-    put(b, name.map_or(0, |i| i as u64 + 1));
-    put_error(b, lead.error.as_deref());
-    put_opt_str(b, lead.server_status.as_deref());
+    put_opt_word(b, lead.campaign_name.as_deref(), words);
+    put_error(b, lead.error.as_deref(), words);
+    put_opt_word(b, lead.server_status.as_deref(), words);
     put(b, lead.owner.map_or(0, RunId::bits));
     let changes = lead.changes();
     put(b, changes.len() as u64);
@@ -361,7 +439,7 @@ pub(in crate::history) fn put_lead(
         put_time(b, change.at);
         put_bytes(b, &serde_json::to_vec(&change.change).map_err(io::Error::other)?);
         put_bytes(b, &serde_json::to_vec(&change.status).map_err(io::Error::other)?);
-        put_error(b, change.error.as_ref());
+        put_error(b, change.error.as_ref(), words);
         put(b, u64::from(change.attempts));
     }
     Ok(())
@@ -369,21 +447,27 @@ pub(in crate::history) fn put_lead(
 
 // ---- decoding: `None` at the first thing that is not as written
 
-/// The lead [`put_lead`] wrote at the start of `bytes`, with `names` the table it was written
+/// The lead [`put_lead`] wrote at the start of `bytes`, with `words` the table it was written
 /// with.
-pub(in crate::history) fn lead_at(bytes: &[u8], names: &[Arc<str>]) -> Option<LeadEntry> {
-    Dec(bytes).lead(names)
+pub(in crate::history) fn lead_at(bytes: &[u8], words: &[Arc<str>]) -> Option<LeadEntry> {
+    Dec(bytes).lead(words)
 }
 
-/// The campaign of the lead [`put_lead`] wrote at the start of `bytes`, handing `f` the names
+/// The campaign of the lead [`put_lead`] wrote at the start of `bytes`, handing `f` the words
 /// of its variables in order.
-pub(in crate::history) fn keys_at<'a>(bytes: &'a [u8], mut f: impl FnMut(&'a str)) -> Option<u64> {
+pub(in crate::history) fn keys_at<'a>(
+    bytes: &'a [u8],
+    words: &'a [Arc<str>],
+    mut f: impl FnMut(&'a str),
+) -> Option<u64> {
     let mut d = Dec(bytes);
-    d.take(16 + 2 * 12)?;
+    d.take(16)?;
+    d.time()?;
+    d.time()?;
     d.bytes()?;
     let campaign = d.num()?;
     for _ in 0..d.num()? {
-        f(d.str()?);
+        f(d.word(words)?);
         d.bytes()?;
     }
     Some(campaign)
@@ -424,11 +508,11 @@ impl<'a> Peek<'a> {
 }
 
 /// The [`Peek`] of the lead [`put_lead`] wrote at the start of `bytes`, and how many bytes
-/// it takes. Everything [`lead_at`] checks of a lead without changes is checked, with `names`
-/// the number of names in its table: a lead that peeks reads back.
-pub(in crate::history) fn peek_at(bytes: &[u8], names: usize) -> Option<(Peek<'_>, usize)> {
+/// it takes. Everything [`lead_at`] checks of a lead without changes is checked, with `words`
+/// the table it was written with: a lead that peeks reads back.
+pub(in crate::history) fn peek_at<'a>(bytes: &'a [u8], words: &'a [Arc<str>]) -> Option<(Peek<'a>, usize)> {
     let mut d = Dec(bytes);
-    let peek = d.peek(names)?;
+    let peek = d.peek(words)?;
     Some((peek, bytes.len() - d.0.len()))
 }
 
@@ -447,7 +531,7 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
         tail: u32::from_le_bytes(d.array()?),
     };
     let count = usize::try_from(d.num()?).ok()?;
-    let names = (0..d.num()?).map(|_| d.str().map(Arc::<str>::from)).collect::<Option<Vec<_>>>()?;
+    let words = (0..d.num()?).map(|_| d.str().map(Arc::<str>::from)).collect::<Option<Vec<_>>>()?;
     let damaged = (0..d.num()?)
         .map(|_| {
             Some(Bad { line: d.usize()?, start: d.usize()?, text: d.bytes()?.to_vec(), reason: d.reason()? })
@@ -468,7 +552,7 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
     let decoded: Vec<Option<Decoded>> = std::thread::scope(|scope| {
         let threads: Vec<_> = pieces
             .chunks(per_thread)
-            .map(|part| scope.spawn(|| decode_blocks(part, &names, bytes.len())))
+            .map(|part| scope.spawn(|| decode_blocks(part, &words, bytes.len())))
             .collect();
         threads.into_iter().map(|t| t.join().ok().flatten()).collect()
     });
@@ -480,7 +564,7 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
             search.push_chunk(text, rows)?;
         }
     }
-    let leads = Leads::from_blocks(names.into(), blocks);
+    let leads = Leads::from_blocks(words.into(), blocks);
     if leads.len() != count || search.len() != count {
         return None;
     }
@@ -494,7 +578,7 @@ type Decoded = Vec<((Arc<[u8]>, Vec<Placed>), (String, Vec<Row>))>;
 /// Checks `blocks` (each its CRC and bytes), in order, and reads where each lead lies: the
 /// settled ones stay packed in a copy of their bytes (checked as [`peek_at`] does, so they read
 /// back), those still open or with changes are made (the outbox and the fixes take them on).
-fn decode_blocks(blocks: &[(u32, &[u8])], names: &[Arc<str>], limit: usize) -> Option<Decoded> {
+fn decode_blocks(blocks: &[(u32, &[u8])], words: &[Arc<str>], limit: usize) -> Option<Decoded> {
     let mut decoded = Vec::with_capacity(blocks.len());
     for &(crc, block) in blocks {
         if crc32fast::hash(block) != crc {
@@ -506,9 +590,9 @@ fn decode_blocks(blocks: &[(u32, &[u8])], names: &[Arc<str>], limit: usize) -> O
         let mut placed = Vec::with_capacity(n.min(limit / 32));
         for _ in 0..n {
             let at = d.0.len();
-            let (peek, len) = peek_at(d.0, names.len())?;
+            let (peek, len) = peek_at(d.0, words)?;
             if peek.status.is_open() || peek.changes {
-                placed.push(Placed::Made(Box::new(d.lead(names)?)));
+                placed.push(Placed::Made(Box::new(d.lead(words)?)));
             } else {
                 d.take(len)?;
                 placed.push(Placed::Packed(u32::try_from(block.len() - at - start).ok()?));
@@ -617,20 +701,68 @@ impl<'a> Dec<'a> {
     }
 
     fn time(&mut self) -> Option<Timestamp> {
-        let second = i64::from_le_bytes(self.array()?);
-        let nanosecond = i32::from_le_bytes(self.array()?);
-        Timestamp::new(second, nanosecond).ok()
+        let second = unzigzag(self.num()?);
+        Timestamp::new(second, self.fraction()?).ok()
+    }
+
+    fn time_after(&mut self, from: Timestamp) -> Option<Timestamp> {
+        let second = from.as_second().checked_add(unzigzag(self.num()?))?;
+        Timestamp::new(second, self.fraction()?).ok()
+    }
+
+    fn fraction(&mut self) -> Option<i32> {
+        let n = self.num()?;
+        let count = unzigzag(n >> 2);
+        let nanos = match n & 3 {
+            1 => count.checked_mul(1_000_000)?,
+            2 => count.checked_mul(1_000)?,
+            0 => count,
+            _ => return None,
+        };
+        i32::try_from(nanos).ok()
+    }
+
+    /// A word: its place in `words` from 1, or 0 and the string.
+    fn word<'w>(&mut self, words: &'w [Arc<str>]) -> Option<&'w str>
+    where
+        'a: 'w,
+    {
+        match self.usize()? {
+            0 => self.str(),
+            i => words.get(i - 1).map(|word| &**word),
+        }
+    }
+
+    /// What [`put_opt_word`] wrote.
+    fn opt_word<'w>(&mut self, words: &'w [Arc<str>]) -> Option<Option<&'w str>>
+    where
+        'a: 'w,
+    {
+        match self.usize()? {
+            0 => Some(None),
+            1 => self.str().map(Some),
+            i => words.get(i - 2).map(|word| Some(&**word)),
+        }
+    }
+
+    /// The same, shared with the table when it is there.
+    fn opt_word_shared(&mut self, words: &[Arc<str>]) -> Option<Option<Arc<str>>> {
+        match self.usize()? {
+            0 => Some(None),
+            1 => self.str().map(|word| Some(Arc::from(word))),
+            i => words.get(i - 2).map(|word| Some(Arc::clone(word))),
+        }
     }
 
     fn uuid(&mut self) -> Option<uuid::Uuid> {
         Some(uuid::Uuid::from_bytes(self.array()?))
     }
 
-    fn variables(&mut self) -> Option<Variables> {
+    fn variables(&mut self, words: &[Arc<str>]) -> Option<Variables> {
         let n = self.usize()?;
         let mut variables = Variables::with_capacity(n.min(self.0.len()));
         for _ in 0..n {
-            let name = self.compact()?;
+            let name = CompactString::from(self.word(words)?);
             variables.insert(name, self.compact()?);
         }
         Some(variables)
@@ -662,87 +794,106 @@ impl<'a> Dec<'a> {
         })
     }
 
-    fn error(&mut self) -> Option<Option<LeadError>> {
+    fn error(&mut self, words: &[Arc<str>]) -> Option<Option<LeadError>> {
         match self.byte()? {
             0 => return Some(None),
             1 => {}
             _ => return None,
         }
         let kind = *KINDS.get(usize::from(self.byte()?))?;
-        let message = self.str()?.to_owned();
+        let message = self.word(words)?.to_owned();
         let http_status = match self.num()? {
             0 => None,
             n => Some(u16::try_from(n - 1).ok()?),
         };
         let mut fields = IndexMap::new();
         for _ in 0..self.num()? {
-            let field = self.str()?.to_owned();
-            let messages = (0..self.num()?).map(|_| self.str().map(str::to_owned)).collect::<Option<_>>()?;
+            let field = self.word(words)?.to_owned();
+            let messages =
+                (0..self.num()?).map(|_| self.word(words).map(str::to_owned)).collect::<Option<_>>()?;
             fields.insert(field, messages);
         }
         Some(Some(LeadError { kind, message, http_status, fields }))
     }
 
+    /// What [`error`](Self::error) reads, checked the same, made of nothing.
+    fn skip_error(&mut self, words: &[Arc<str>]) -> Option<()> {
+        match self.byte()? {
+            0 => return Some(()),
+            1 => {}
+            _ => return None,
+        }
+        KINDS.get(usize::from(self.byte()?))?;
+        self.word(words)?;
+        if self.num()?.checked_sub(1).is_some_and(|status| status > u64::from(u16::MAX)) {
+            return None;
+        }
+        for _ in 0..self.num()? {
+            self.word(words)?;
+            for _ in 0..self.num()? {
+                self.word(words)?;
+            }
+        }
+        Some(())
+    }
+
     /// What [`lead`](Self::lead) reads, skipping what a [`Peek`] does not hold.
-    fn peek(&mut self, names: usize) -> Option<Peek<'a>> {
+    fn peek(&mut self, words: &'a [Arc<str>]) -> Option<Peek<'a>> {
         let local_id = LocalId(self.uuid()?);
-        self.time()?;
-        self.time()?;
+        let submitted_at = self.time()?;
+        self.time_after(submitted_at)?;
         let phone = self.str()?;
         let campaign_id = self.num()?;
-        self.skip_variables()?;
+        self.skip_variables(words)?;
         if self.byte()? > 1 {
             return None;
         }
         for _ in 0..self.num()? {
             self.str()?;
-            self.skip_variables()?;
+            self.skip_variables(words)?;
         }
         let status = *Status::ALL.get(usize::from(self.byte()?))?;
         self.u32()?;
         let lead_id = self.opt_str()?;
-        if self.usize()? > names {
-            return None;
-        }
-        self.error()?;
-        let server_status = self.opt_str()?;
+        self.opt_word(words)?;
+        self.skip_error(words)?;
+        let server_status = self.opt_word(words)?;
         self.num()?;
         let changes = self.num()? > 0;
         Some(Peek { local_id, phone, campaign_id, status, lead_id, server_status, changes })
     }
 
-    fn skip_variables(&mut self) -> Option<()> {
+    fn skip_variables(&mut self, words: &[Arc<str>]) -> Option<()> {
         for _ in 0..self.num()? {
-            self.str()?;
+            self.word(words)?;
             self.str()?;
         }
         Some(())
     }
 
-    fn lead(&mut self, names: &[Arc<str>]) -> Option<LeadEntry> {
+    fn lead(&mut self, words: &[Arc<str>]) -> Option<LeadEntry> {
         let local_id = LocalId(self.uuid()?);
         let submitted_at = self.time()?;
-        let updated_at = self.time()?;
+        let updated_at = self.time_after(submitted_at)?;
         let phone_number = self.compact()?;
         let campaign_id = self.num()?;
-        let variables = self.variables()?;
+        let variables = self.variables(words)?;
         let allow_dupplicate = match self.byte()? {
             0 => false,
             1 => true,
             _ => return None,
         };
         let secondary_contacts = (0..self.num()?)
-            .map(|_| Some(SecondaryContact { phone_number: self.compact()?, variables: self.variables()? }))
+            .map(|_| {
+                Some(SecondaryContact { phone_number: self.compact()?, variables: self.variables(words)? })
+            })
             .collect::<Option<Vec<_>>>()?;
         let status = *Status::ALL.get(usize::from(self.byte()?))?;
         let attempts = self.u32()?;
         let lead_id = self.opt_str()?.map(LeadId::from);
-        let campaign_name = match self.usize()? {
-            0 => None,
-            i => Some(Arc::clone(names.get(i - 1)?)),
-        };
-        let error = self.error()?.map(Box::new);
-        let server_status = self.opt_str()?.map(Box::from);
+        let campaign_name = self.opt_word_shared(words)?;
+        let error = self.error(words)?.map(Box::new);
+        let server_status = self.opt_word(words)?.map(Box::from);
         let owner = RunId::from_bits(self.num()?);
         let changes = (0..self.num()?)
             .map(|_| {
@@ -751,7 +902,7 @@ impl<'a> Dec<'a> {
                     at: self.time()?,
                     change: serde_json::from_slice(self.bytes()?).ok()?,
                     status: serde_json::from_slice(self.bytes()?).ok()?,
-                    error: self.error()?,
+                    error: self.error(words)?,
                     attempts: self.u32()?,
                 })
             })
@@ -776,5 +927,64 @@ impl<'a> Dec<'a> {
             owner,
             changes: (!changes.is_empty()).then(|| Box::new(changes)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_back_as_written_whatever_their_fraction() {
+        let at = |s: i64, ns: i32| Timestamp::new(s, ns).unwrap();
+        let times = [
+            at(1_780_000_000, 0),
+            at(1_780_000_000, 624_000_000),
+            at(1_780_000_000, 624_001_000),
+            at(1_780_000_000, 624_001_007),
+            at(0, 1),
+            at(-1, -999_999_999),
+            at(-86_400, -5_000_000),
+            Timestamp::MIN,
+            Timestamp::MAX,
+        ];
+        for from in times {
+            for to in times {
+                let mut b = Vec::new();
+                put_time(&mut b, from);
+                put_time_after(&mut b, from, to);
+                let mut d = Dec(&b);
+                assert_eq!(d.time(), Some(from));
+                assert_eq!(d.time_after(from), Some(to), "{to} after {from}");
+                assert_eq!(d.end(), Some(()));
+            }
+        }
+        // A lead's two times, written at seconds and milliseconds: 9 bytes, not 24.
+        let mut b = Vec::new();
+        put_time(&mut b, times[0]);
+        put_time_after(&mut b, times[0], times[1].checked_add(jiff::SignedDuration::from_secs(2)).unwrap());
+        assert_eq!(b.len(), 9);
+    }
+
+    #[test]
+    fn words_are_found_in_the_table_or_spelled_out() {
+        let words: IndexMap<&str, ()> = [("customer_name", ()), ("created", ())].into_iter().collect();
+        let table: Vec<Arc<str>> = words.keys().map(|&w| Arc::from(w)).collect();
+        let mut b = Vec::new();
+        put_word(&mut b, "customer_name", &words);
+        put_word(&mut b, "not in it", &words);
+        put_opt_word(&mut b, None, &words);
+        put_opt_word(&mut b, Some("created"), &words);
+        put_opt_word(&mut b, Some("spelled"), &words);
+        let mut d = Dec(&b);
+        assert_eq!(d.word(&table), Some("customer_name"));
+        assert_eq!(d.word(&table), Some("not in it"));
+        assert_eq!(d.opt_word(&table), Some(None));
+        assert_eq!(d.opt_word(&table), Some(Some("created")));
+        assert_eq!(d.opt_word(&table), Some(Some("spelled")));
+        assert_eq!(d.end(), Some(()));
+        // A place past the table is damage, not a word.
+        assert_eq!(Dec(&[3]).word(&table), None);
+        assert_eq!(Dec(&[4]).opt_word(&table), None);
     }
 }
