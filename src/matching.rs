@@ -139,13 +139,26 @@ impl Query {
     /// Whether a record matches: `text` is its [`SearchText`]; `phone` (a phone number) and
     /// `word` (a status, say) are fields every record has and holds already, kept outside it.
     pub fn matches(&self, text: &str, phone: &str, word: &str) -> bool {
-        self.parts.iter().all(|part| match part {
-            Part::Word(w) => w.is_in_record(text, phone, word),
-            Part::Either(w, short) => {
-                w.is_in_record(text, phone, word) || short.is_in_record(text, phone, word)
-            }
-            Part::Number(n) => n.is_in(text) || n.is_in_phone(phone),
-        })
+        self.matches_beside(text, phone, word, 0)
+    }
+
+    /// The same, the words whose bits are set in `found` (by place, of the first 64) found
+    /// already in a text the record shares with many (its campaign's: see [`found_in`]).
+    ///
+    /// [`found_in`]: Query::found_in
+    pub fn matches_beside(&self, text: &str, phone: &str, word: &str, found: u64) -> bool {
+        self.parts
+            .iter()
+            .enumerate()
+            .all(|(i, part)| (i < 64 && found >> i & 1 == 1) || part.is_in_record(text, phone, word))
+    }
+
+    /// Which words (by place, of the first 64) are in `text`, a [`SearchText`] of fields many
+    /// records share: a word found there is found in each of them.
+    pub fn found_in(&self, text: &str) -> u64 {
+        let found =
+            self.parts.iter().take(64).enumerate().filter(|(_, part)| part.is_in_record(text, "", ""));
+        found.fold(0, |bits, (i, _)| bits | 1 << i)
     }
 
     /// How well a campaign matches, for the picker (higher is better); `None` when it does not.
@@ -228,6 +241,17 @@ impl Query {
 }
 
 impl Part {
+    /// Whether the part is in a record: its search text, its phone, or `word`.
+    fn is_in_record(&self, text: &str, phone: &str, word: &str) -> bool {
+        match self {
+            Part::Word(w) => w.is_in_record(text, phone, word),
+            Part::Either(w, short) => {
+                w.is_in_record(text, phone, word) || short.is_in_record(text, phone, word)
+            }
+            Part::Number(n) => n.is_in(text) || n.is_in_phone(phone),
+        }
+    }
+
     /// The digits, when the part is nothing else (an id typed into the picker).
     fn digits_only(&self) -> Option<&str> {
         let text = match self {

@@ -91,6 +91,35 @@ impl Prepared {
         self.query.matches(key, phone, status.as_str())
     }
 
+    /// What a lead's campaign gives every lead in it: `None` when the campaign is filtered out,
+    /// else which words of the search (bits by place, see [`Query::found_in`]) its `key` holds
+    /// (its [`campaign_search_key`]).
+    pub fn campaign_found(&self, campaign: u64, key: &str) -> Option<u64> {
+        if self.campaign.is_some_and(|c| c != campaign) {
+            return None;
+        }
+        Some(if self.query.is_empty() { 0 } else { self.query.found_in(key) })
+    }
+
+    /// Whether a lead with this status, in a campaign that passed with `found`
+    /// ([`campaign_found`](Self::campaign_found)), passes; `text` gives its phone and
+    /// [`own_search_key`] only when the search needs them.
+    pub fn matches_beside<'a>(
+        &self,
+        status: Status,
+        found: u64,
+        text: impl FnOnce() -> (&'a str, &'a str),
+    ) -> bool {
+        if self.status.is_some_and(|s| s != status) {
+            return false;
+        }
+        if self.query.is_empty() {
+            return true;
+        }
+        let (phone, key) = text();
+        self.query.matches_beside(key, phone, status.as_str(), found)
+    }
+
     /// Whether every lead this filter keeps is kept by `earlier` too (the same quick filters, a
     /// search that grew: see [`Query::narrows`]), so a pass need only look at what `earlier` kept.
     pub fn narrows(&self, earlier: &Prepared) -> bool {
@@ -109,21 +138,44 @@ impl Prepared {
 /// are searched where they are), folded once: every variable value, the contacts' phones and
 /// values, the campaign's name and `#id`, the server's lead id. See [`SearchText`].
 pub fn search_key(entry: &LeadEntry) -> String {
-    let request = &entry.request;
     let mut text = SearchText::default();
+    own_fields(entry, &mut text);
+    campaign_fields(entry.request.campaign_id, entry.campaign_name.as_deref(), &mut text);
+    text.finish()
+}
+
+/// What [`search_key`] holds that is the lead's own: all of it but its campaign's fields (which
+/// the search index keeps once per campaign).
+pub(crate) fn own_search_key(entry: &LeadEntry) -> String {
+    let mut text = SearchText::default();
+    own_fields(entry, &mut text);
+    text.finish()
+}
+
+/// What [`search_key`] holds of the campaign `id`, known as `name`: the name and `#id`.
+pub(crate) fn campaign_search_key(id: u64, name: Option<&str>) -> String {
+    let mut text = SearchText::default();
+    campaign_fields(id, name, &mut text);
+    text.finish()
+}
+
+fn own_fields(entry: &LeadEntry, text: &mut SearchText) {
+    let request = &entry.request;
     request.variables.values().for_each(|v| text.field(v));
     for contact in &request.secondary_contacts {
         text.phone(&contact.phone_number);
         contact.variables.values().for_each(|v| text.field(v));
     }
-    if let Some(name) = &entry.campaign_name {
-        text.field(name);
-    }
-    text.field(&format!("#{}", request.campaign_id));
     if let Some(id) = &entry.lead_id {
         text.field(id);
     }
-    text.finish()
+}
+
+fn campaign_fields(id: u64, name: Option<&str>, text: &mut SearchText) {
+    if let Some(name) = name {
+        text.field(name);
+    }
+    text.field(&format!("#{id}"));
 }
 
 /// One lead in `history --json`.

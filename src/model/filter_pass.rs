@@ -74,7 +74,9 @@ impl FilterPass {
     pub fn matching(&self, part: Range<usize>) -> Option<Vec<usize>> {
         let len = self.len();
         let (from, to) = (part.start.min(len), part.end.min(len));
-        let passes = |&i: &usize| self.index.matches(i, &self.filter);
+        // What the filter asks of each campaign, found once for the part.
+        let sieve = self.index.sieve(&self.filter);
+        let passes = |&i: &usize| sieve.matches(i);
         let mut out = Vec::new();
         for start in (from..to).step_by(CHECK_EVERY) {
             if !self.is_wanted() {
@@ -83,7 +85,7 @@ impl FilterPass {
             let end = (start + CHECK_EVERY).min(to);
             match &self.candidates {
                 Candidates::All(n) => {
-                    self.index.push_matching_rev(n - end..n - start, &self.filter, &mut out);
+                    sieve.push_matching_rev(n - end..n - start, &mut out);
                 }
                 Candidates::Listed(listed) => out.extend(listed[start..end].iter().copied().filter(passes)),
             }

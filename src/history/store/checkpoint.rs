@@ -15,13 +15,14 @@
 //! # Layout
 //! `MAGIC`, then blocks, each `len: u32, crc32: u32, bytes[len]` (little-endian). The first block
 //! is the head: format, app version, what is covered, the lead count, the words the leads share
-//! (see [`WORDS`]), the damaged lines and orphan records found in the covered bytes. Each further block holds up to
-//! [`BLOCK`] leads, then their chunk of the search index (its text, and each lead's campaign,
-//! text length, phone length and status), so a start neither folds nor lowercases them.
-//! Numbers are LEB128 varints unless said; strings are a varint length and UTF-8 bytes; a word
-//! is its place in the head's table from 1, or 0 and the string; a time is its seconds (zigzag)
-//! and its fraction of a second in the coarsest unit that holds it (a lead's update time as the
-//! seconds after its submission).
+//! (see [`WORDS`]), the search index's campaigns, the damaged lines and orphan records found in the
+//! covered bytes. Each further block holds up to [`BLOCK`] leads, then their chunk of the search
+//! index (its text, and each lead's campaign by its place in the head's list of the index's
+//! campaigns, text length, phone length and status), so a start neither folds nor lowercases them.
+//! Numbers are LEB128 varints unless said; strings are a varint length and UTF-8 bytes; a word is
+//! its place in the head's table from 1, or 0 and the string; a time is its seconds (zigzag) and
+//! its fraction of a second in the coarsest unit that holds it (a lead's update time as the seconds
+//! after its submission).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -180,6 +181,11 @@ fn encode(mut out: impl Write, cover: &Cover, folded: &Borrowed<'_>) -> io::Resu
     put(&mut b, words.len() as u64);
     for word in words.keys() {
         put_str(&mut b, word);
+    }
+    put(&mut b, folded.search.campaigns().len() as u64);
+    for (id, name) in folded.search.campaigns() {
+        put(&mut b, id);
+        put_opt_word(&mut b, name, &words);
     }
     put(&mut b, folded.damaged.len() as u64);
     for bad in folded.damaged {
@@ -396,8 +402,8 @@ fn put_search(b: &mut Vec<u8>, text: &str, rows: &[Row]) {
     put_str(b, text);
     let mut start = 0;
     for row in rows {
-        put(b, row.campaign);
-        put(b, (row.end - start) as u64);
+        put(b, u64::from(row.campaign));
+        put(b, u64::from(row.end - start));
         put(b, u64::from(row.phone_len));
         b.push(row.status as u8);
         start = row.end;
@@ -532,6 +538,8 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
     };
     let count = usize::try_from(d.num()?).ok()?;
     let words = (0..d.num()?).map(|_| d.str().map(Arc::<str>::from)).collect::<Option<Vec<_>>>()?;
+    let campaigns =
+        (0..d.num()?).map(|_| Some((d.num()?, d.opt_word_shared(&words)?))).collect::<Option<Vec<_>>>()?;
     let damaged = (0..d.num()?)
         .map(|_| {
             Some(Bad { line: d.usize()?, start: d.usize()?, text: d.bytes()?.to_vec(), reason: d.reason()? })
@@ -557,7 +565,7 @@ fn decode(bytes: &[u8]) -> Option<(Cover, Folded)> {
         threads.into_iter().map(|t| t.join().ok().flatten()).collect()
     });
     let mut blocks = Vec::with_capacity(pieces.len());
-    let mut search = SearchIndex::default();
+    let mut search = SearchIndex::with_campaigns(campaigns);
     for part in decoded {
         for (block, (text, rows)) in part? {
             blocks.push(block);
@@ -772,11 +780,11 @@ impl<'a> Dec<'a> {
     fn search(&mut self, n: usize) -> Option<(String, Vec<Row>)> {
         let text = self.str()?.to_owned();
         let mut rows = Vec::with_capacity(n.min(self.0.len()));
-        let mut end = 0usize;
+        let mut end = 0u32;
         for _ in 0..n {
-            let campaign = self.num()?;
-            end = end.checked_add(self.usize()?)?;
-            let phone_len = self.u32()?;
+            let campaign = self.u32()?;
+            end = end.checked_add(self.u32()?)?;
+            let phone_len = u16::try_from(self.num()?).ok()?;
             let status = *Status::ALL.get(usize::from(self.byte()?))?;
             rows.push(Row { campaign, end, phone_len, status });
         }
