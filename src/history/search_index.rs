@@ -63,18 +63,18 @@ pub(crate) struct Row {
 pub(crate) const CHUNK_LEADS: usize = CHUNK;
 
 impl Campaigns {
-    /// The place of campaign `id` known as `name`, added when new.
-    fn place(&mut self, id: u64, name: Option<&Arc<str>>) -> u32 {
-        let list = &self.list;
-        let places = self.by_id.entry(id).or_default();
-        if let Some(&at) = places.iter().find(|&&at| list[at as usize].name.as_deref() == name.map(|n| &**n))
-        {
-            return at;
-        }
-        let at = u32::try_from(list.len()).unwrap_or(u32::MAX);
-        places.push(at);
-        let key = campaign_search_key(id, name.map(|n| &**n));
-        self.list.push(Campaign { id, name: name.cloned(), key });
+    /// The place of campaign `id` known as `name`.
+    fn find(&self, id: u64, name: Option<&str>) -> Option<u32> {
+        let places = self.by_id.get(&id)?;
+        places.iter().copied().find(|&at| self.list.get(at as usize).is_some_and(|c| c.name.as_deref() == name))
+    }
+
+    /// Adds campaign `id` known as `name` last; its place.
+    fn add(&mut self, id: u64, name: Option<Arc<str>>) -> u32 {
+        let at = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.by_id.entry(id).or_default().push(at);
+        let key = campaign_search_key(id, name.as_deref());
+        self.list.push(Campaign { id, name, key });
         at
     }
 }
@@ -103,10 +103,7 @@ impl SearchIndex {
     ) -> SearchIndex {
         let mut all = Campaigns::default();
         for (id, name) in campaigns {
-            let at = u32::try_from(all.list.len()).unwrap_or(u32::MAX);
-            all.by_id.entry(id).or_default().push(at);
-            let key = campaign_search_key(id, name.as_deref());
-            all.list.push(Campaign { id, name, key });
+            all.add(id, name);
         }
         SearchIndex { campaigns: Arc::new(all), ..SearchIndex::default() }
     }
@@ -128,14 +125,10 @@ impl SearchIndex {
 
     /// The place of `entry`'s campaign, added when new.
     fn campaign_of(&mut self, entry: &LeadEntry) -> u32 {
-        let campaigns = &self.campaigns;
-        let known = campaigns.by_id.get(&entry.request.campaign_id).and_then(|places| {
-            let name = entry.campaign_name.as_deref();
-            places.iter().copied().find(|&at| campaigns.list[at as usize].name.as_deref() == name)
-        });
-        known.unwrap_or_else(|| {
-            Arc::make_mut(&mut self.campaigns).place(entry.request.campaign_id, entry.campaign_name.as_ref())
-        })
+        let (id, name) = (entry.request.campaign_id, entry.campaign_name.as_ref());
+        self.campaigns
+            .find(id, name.map(|name| &**name))
+            .unwrap_or_else(|| Arc::make_mut(&mut self.campaigns).add(id, name.cloned()))
     }
 
     /// Adds the next lead.
