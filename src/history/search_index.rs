@@ -66,7 +66,10 @@ impl Campaigns {
     /// The place of campaign `id` known as `name`.
     fn find(&self, id: u64, name: Option<&str>) -> Option<u32> {
         let places = self.by_id.get(&id)?;
-        places.iter().copied().find(|&at| self.list.get(at as usize).is_some_and(|c| c.name.as_deref() == name))
+        places
+            .iter()
+            .copied()
+            .find(|&at| self.list.get(at as usize).is_some_and(|c| c.name.as_deref() == name))
     }
 
     /// Adds campaign `id` known as `name` last; its place.
