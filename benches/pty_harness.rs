@@ -15,6 +15,8 @@
 //!   character typed into the history search (`/`) until the search bar shows it (the list is
 //!   filtered in the same frame).
 //!
+//! - **`history --json` and `history --csv`** after each run (a checkpoint beside the history),
+//!   written to a file: from spawning to exit;
 //! - **a start with no checkpoint** (the first after the history was written by another app or
 //!   version): each run starts the app once in a fresh home (which writes the checkpoint), quits,
 //!   and measures the second start, the one every later start is like;
@@ -103,21 +105,40 @@ impl Home {
         home
     }
 
+    /// The app in a pty, in this home.
     fn command(&self, binary: &Path) -> CommandBuilder {
-        let root = self.root.path();
         let mut cmd = CommandBuilder::new(binary);
         cmd.arg("--sandbox");
-        cmd.cwd(root);
-        cmd.env("HOME", root.join("home"));
-        cmd.env("XDG_DATA_HOME", root.join("data"));
-        cmd.env("XDG_CONFIG_HOME", root.join("config"));
-        cmd.env("XDG_STATE_HOME", root.join("state"));
-        cmd.env("XDG_CACHE_HOME", root.join("cache"));
-        cmd.env("TERM", "xterm-256color");
-        for var in ["AUTOCALLS_API_KEY", "AUTOCALLS_BASE_URL", "COLUMNS", "LINES", "NO_COLOR", "RUST_LOG"] {
-            cmd.env_remove(var);
-        }
+        cmd.cwd(self.root.path());
+        self.env().into_iter().for_each(|(var, value)| cmd.env(var, value));
+        Self::CLEARED.into_iter().for_each(|var| cmd.env_remove(var));
         cmd
+    }
+
+    /// A command line of the app (`history --json`), in this home, its output to `out`.
+    fn cli(&self, binary: &Path, args: &[&str], out: std::fs::File) -> std::process::Command {
+        let mut cmd = std::process::Command::new(binary);
+        cmd.arg("--sandbox").args(args).current_dir(self.root.path()).envs(self.env());
+        Self::CLEARED.into_iter().for_each(|var| {
+            cmd.env_remove(var);
+        });
+        cmd.stdout(out).stderr(std::process::Stdio::null());
+        cmd
+    }
+
+    const CLEARED: [&str; 6] =
+        ["AUTOCALLS_API_KEY", "AUTOCALLS_BASE_URL", "COLUMNS", "LINES", "NO_COLOR", "RUST_LOG"];
+
+    fn env(&self) -> [(&'static str, PathBuf); 6] {
+        let root = self.root.path();
+        [
+            ("HOME", root.join("home")),
+            ("XDG_DATA_HOME", root.join("data")),
+            ("XDG_CONFIG_HOME", root.join("config")),
+            ("XDG_STATE_HOME", root.join("state")),
+            ("XDG_CACHE_HOME", root.join("cache")),
+            ("TERM", PathBuf::from("xterm-256color")),
+        ]
     }
 }
 
@@ -159,6 +180,8 @@ struct Run {
     rss_end: f64,
     /// The start before, with no checkpoint: history shown, resident size.
     cold: Option<(Duration, f64)>,
+    /// `history --json` and `history --csv` after the run, from spawning to exit.
+    exports: Option<(Duration, Duration)>,
     idle: Option<(u64, f64, u64)>,
     phone_echo: Vec<Duration>,
     search_echo: Vec<Duration>,
@@ -175,6 +198,21 @@ fn cold_run(binary: &Path, home: &Home, leads: usize) -> (Duration, f64) {
     let rss = status_mb(app.pid, "VmRSS");
     app.quit();
     (shown, rss)
+}
+
+/// `history --json`, then `history --csv`, each written to a file in the home (a checkpoint
+/// beside the history, as after any start of the app): from spawning to exit.
+fn export_run(binary: &Path, home: &Home) -> (Duration, Duration) {
+    let time = |flag: &str| {
+        let out =
+            std::fs::File::create(home.root.path().join(format!("history{flag}"))).expect("an output file");
+        let start = Instant::now();
+        let status = home.cli(binary, &["history", flag], out).status().expect("running `history`");
+        let took = start.elapsed();
+        assert!(status.success(), "history {flag}: {status}");
+        took
+    };
+    (time("--json"), time("--csv"))
 }
 
 /// Rounds of first frames side by side.
@@ -387,9 +425,11 @@ fn main() {
             }
             let mut run = one_run(&binary, &home, leads, i == 0, ticks);
             run.cold = cold;
+            run.exports = (leads > 0).then(|| export_run(&binary, &home));
             eprintln!(
                 "{} run {}: first frame {:.1} ms, history shown {:.0} ms (without a checkpoint {:.0} ms), \
-                 RSS {:.1} MB (peak {:.1}), phone echo median {:.2} ms, search echo median {:.2} ms",
+                 RSS {:.1} MB (peak {:.1}), phone echo median {:.2} ms, search echo median {:.2} ms, \
+                 history --json {:.0} ms, --csv {:.0} ms",
                 support::label(leads),
                 i + 1,
                 ms(&run.first_frame),
@@ -399,6 +439,8 @@ fn main() {
                 run.hwm,
                 median(run.phone_echo.iter().map(ms).collect()),
                 median(run.search_echo.iter().map(ms).collect()),
+                run.exports.map_or(f64::NAN, |e| ms(&e.0)),
+                run.exports.map_or(f64::NAN, |e| ms(&e.1)),
             );
             results.push(run);
         }
@@ -445,9 +487,10 @@ fn print_table(rows: &[(usize, Vec<Run>)], runs: usize) {
     println!();
     println!(
         "| history | first frame | history shown | … without a checkpoint | RSS loaded | RSS peak | \
-         RSS after searches | phone echo (p90) | search echo (p90) | idle 5 s: bytes / CPU / ctx switches |"
+         RSS after searches | phone echo (p90) | search echo (p90) | idle 5 s: bytes / CPU / ctx switches | \
+         history --json / --csv |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (leads, results) in rows {
         let col = |f: &dyn Fn(&Run) -> f64| median(results.iter().map(f).collect());
         let phone: Vec<f64> = results.iter().flat_map(|r| r.phone_echo.iter().map(ms)).collect();
@@ -457,7 +500,7 @@ fn print_table(rows: &[(usize, Vec<Run>)], runs: usize) {
             .find_map(|r| r.idle)
             .map_or("-".to_owned(), |(b, cpu, sw)| format!("{b} B / {cpu:.0} ms / {sw}"));
         println!(
-            "| {} | {:.1} ms | {:.0} ms | {} | {:.1} MB | {:.1} MB | {:.1} MB | {:.2} ms ({:.2}) | {:.2} ms ({:.2}) | {} |",
+            "| {} | {:.1} ms | {:.0} ms | {} | {:.1} MB | {:.1} MB | {:.1} MB | {:.2} ms ({:.2}) | {:.2} ms ({:.2}) | {} | {} |",
             support::label(*leads),
             col(&|r| ms(&r.first_frame)),
             col(&|r| ms(&r.shown)),
@@ -474,6 +517,14 @@ fn print_table(rows: &[(usize, Vec<Run>)], runs: usize) {
             median(search.clone()),
             percentile(search, 90.0),
             idle,
+            if *leads == 0 {
+                "-".to_owned()
+            } else {
+                let export = |f: &dyn Fn(&(Duration, Duration)) -> Duration| {
+                    col(&|r| r.exports.as_ref().map_or(f64::NAN, |e| ms(&f(e))))
+                };
+                format!("{:.0} ms / {:.0} ms", export(&|e| e.0), export(&|e| e.1))
+            },
         );
     }
 }
