@@ -42,7 +42,7 @@ pub fn run(settings: &Settings, args: &HistoryArgs, campaign: Option<u64>) -> Ex
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
     } else if args.csv {
-        write_csv(&selected, &mut out).map_err(std::io::Error::other)
+        write_csv(|f| selected.iter().for_each(|e| f(e)), &mut out).map_err(std::io::Error::other)
     } else {
         write_table(&selected, &mut out)
     }

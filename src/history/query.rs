@@ -240,23 +240,39 @@ impl<'a> From<&'a LeadEntry> for LeadJson<'a> {
 
 /// Writes leads as CSV in the Autocalls dashboard's import layout: `phone_number`, one column per
 /// variable name found (in order of first use), then `secondary_phone_1` … `secondary_phone_N`.
-pub fn write_csv<W: std::io::Write>(entries: &[&LeadEntry], out: W) -> csv::Result<()> {
-    let names: IndexSet<&str> = entries.iter().flat_map(|e| e.request.variables.keys()).collect();
-    let secondary = entries.iter().map(|e| e.request.secondary_contacts.len()).max().unwrap_or(0);
+///
+/// `each` hands out the leads in order, and is called twice: once for the columns, once for the
+/// rows (so leads made one at a time, as packed ones are, are never all held at once).
+pub fn write_csv<W: std::io::Write>(each: impl Fn(&mut dyn FnMut(&LeadEntry)), out: W) -> csv::Result<()> {
+    let mut names: IndexSet<String> = IndexSet::new();
+    let mut secondary = 0;
+    each(&mut |e| {
+        for name in e.request.variables.keys() {
+            if !names.contains(name) {
+                names.insert(name.to_owned());
+            }
+        }
+        secondary = secondary.max(e.request.secondary_contacts.len());
+    });
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["phone_number".to_owned()];
-    header.extend(names.iter().map(|n| (*n).to_owned()));
+    header.extend(names.iter().cloned());
     header.extend((1..=secondary).map(|i| format!("secondary_phone_{i}")));
     writer.write_record(&header)?;
-    for e in entries {
+    let mut written = Ok(());
+    each(&mut |e| {
+        if written.is_err() {
+            return;
+        }
         let mut row = vec![e.request.phone_number.as_str()];
         row.extend(names.iter().map(|n| e.request.variables.get(n).unwrap_or("")));
         row.extend(
             (0..secondary)
                 .map(|i| e.request.secondary_contacts.get(i).map(|s| s.phone_number.as_str()).unwrap_or("")),
         );
-        writer.write_record(&row)?;
-    }
+        written = writer.write_record(&row);
+    });
+    written?;
     writer.flush()?;
     Ok(())
 }
@@ -356,7 +372,7 @@ mod tests {
         );
         let b = entry("+491701234567", 1, &[("company", "Müller\nGmbH")], &["+14155550101", "+14155550102"]);
         let mut out = Vec::new();
-        write_csv(&[&a, &b], &mut out).unwrap();
+        write_csv(|f| [&a, &b].into_iter().for_each(f), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();

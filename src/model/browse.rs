@@ -288,7 +288,8 @@ impl App {
             self.notify(Level::Info, "Nothing to export");
             return vec![];
         }
-        let leads = (0..self.history.len()).filter_map(|r| self.history.row_cloned(r)).collect();
+        // Made one at a time on the worker that writes them: a copy of the slots, not the leads.
+        let leads = self.history.listed();
         let stamp = self.clock.to_zoned_datetime(self.time_zone.clone()).strftime("%Y%m%d-%H%M%S");
         let path = dir.join(format!("leads-{stamp}.csv"));
         self.notify(Level::Info, format!("Exporting to {} …", path.display()));

@@ -232,8 +232,10 @@ fn export_writes_what_is_listed_in_order() {
     let effects = app.update(Msg::Action(Action::Export));
     let [Effect::Export { path, leads }] = effects.as_slice() else { panic!("{effects:?}") };
     assert!(path.starts_with("/tmp/exports") && path.extension().is_some_and(|e| e == "csv"));
-    let phones: Vec<&str> = leads.iter().map(|e| e.request.phone_number.as_str()).collect();
+    let mut phones = Vec::new();
+    leads.each(|e| phones.push(e.request.phone_number.to_string()));
     assert_eq!(phones, ["+491701234567", "+14155550100"]);
+    assert_eq!(leads.len(), 2);
     app.update(Msg::Exported(Ok((path.clone(), 2))));
     assert!(app.notice.as_ref().unwrap().text.contains("Exported 2 leads"));
 }

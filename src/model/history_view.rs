@@ -145,6 +145,12 @@ impl HistoryView {
         self.entries.cloned(index)
     }
 
+    /// What is listed, in the order shown, to read off the UI task (an export): a copy of the
+    /// leads' slots (the packed ones share their bytes) and of the rows.
+    pub fn listed(&self) -> Listed {
+        Listed { leads: self.entries.clone(), rows: self.visible.clone() }
+    }
+
     /// Re-applies the filter when there is one (after leads changed).
     pub fn refilter_if_filtered(&mut self) {
         if self.is_filtered() {
@@ -436,6 +442,37 @@ impl HistoryView {
     /// Selects the first (newest) or last (oldest) row.
     pub fn jump(&mut self, to_top: bool) {
         self.selected = if to_top { 0 } else { self.len().saturating_sub(1) };
+    }
+}
+
+/// The leads listed, in the order shown ([`HistoryView::listed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    leads: Leads,
+    /// With a filter: the matching leads' indices, newest first; else all, newest first.
+    rows: Option<Arc<Vec<usize>>>,
+}
+
+impl Listed {
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.rows.as_ref().map_or(self.leads.len(), |rows| rows.len())
+    }
+
+    /// Whether none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `f` of each, in the order shown (packed leads made one at a time, none kept).
+    pub fn each(&self, mut f: impl FnMut(&LeadEntry)) {
+        let mut one = |i: usize| {
+            self.leads.with(i, &mut f);
+        };
+        match &self.rows {
+            Some(rows) => rows.iter().copied().for_each(&mut one),
+            None => (0..self.leads.len()).rev().for_each(&mut one),
+        }
     }
 }
 

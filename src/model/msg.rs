@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::Focus;
 use crate::api::ApiError;
 use crate::api::types::{Assistant, Campaign, CreateLead, Created};
-use crate::history::{HistoryError, LeadEntry, LocalId, Record};
+use crate::history::{HistoryError, LocalId, Record};
 
 /// Something that happened: a key, a paste, a resize, or finished background work.
 // A message is moved once, from the runtime into `update`; boxing the large API answer would
@@ -465,7 +465,7 @@ pub enum Effect {
         /// The file to create.
         path: std::path::PathBuf,
         /// The leads, in the order shown.
-        leads: Vec<LeadEntry>,
+        leads: super::history_view::Listed,
     },
     /// Search the server for a lead that may exist; answers `LookedUp`.
     LookUp {

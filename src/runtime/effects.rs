@@ -5,7 +5,7 @@ use super::{Done, Services, Tasks};
 use crate::api::{ApiClient, ApiError, ClientOptions, LeadQuery};
 use crate::cache::{CacheError, Cached};
 use crate::history::{Event as RecordEvent, Folded};
-use crate::model::history_view::LoadedLeads;
+use crate::model::history_view::{Listed, LoadedLeads};
 use crate::model::{Effect, ExportError, KeyError, Msg, SaveError};
 
 /// Runs blocking IO on a blocking thread; its answer is a `Msg`. Local work: quitting lets it
@@ -373,7 +373,7 @@ async fn server_statuses(
 }
 
 /// Writes leads as CSV to a new private file (its directory created if needed).
-fn export_csv(path: &std::path::Path, leads: &[crate::history::LeadEntry]) -> Result<usize, ExportError> {
+fn export_csv(path: &std::path::Path, leads: &Listed) -> Result<usize, ExportError> {
     fn failed(at: &std::path::Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
         move |source| ExportError { path: at.to_owned(), source }
     }
@@ -381,8 +381,7 @@ fn export_csv(path: &std::path::Path, leads: &[crate::history::LeadEntry]) -> Re
         crate::config::create_private_dir(dir).map_err(failed(dir))?;
     }
     let file = crate::config::private_file_options().create_new(true).open(path).map_err(failed(path))?;
-    let refs: Vec<&crate::history::LeadEntry> = leads.iter().collect();
-    crate::history::query::write_csv(&refs, std::io::BufWriter::new(file))
+    crate::history::query::write_csv(|f| leads.each(f), std::io::BufWriter::new(file))
         .map_err(|e| failed(path)(std::io::Error::from(e)))?;
     Ok(leads.len())
 }
