@@ -139,18 +139,19 @@ impl Query {
     /// Whether a record matches: `text` is its [`SearchText`]; `phone` (a phone number) and
     /// `word` (a status, say) are fields every record has and holds already, kept outside it.
     pub fn matches(&self, text: &str, phone: &str, word: &str) -> bool {
-        self.matches_beside(text, phone, word, 0)
+        self.matches_beside(text, phone, word, "", 0)
     }
 
-    /// The same, the words whose bits are set in `found` (by place, of the first 64) found
-    /// already in a text the record shares with many (its campaign's: see [`found_in`]).
+    /// The same, with `shared` a text the record shares with many (its campaign's), in which
+    /// the words whose bits are set in `found` (by place, of the first 64: see [`found_in`])
+    /// were found already; the words past 64 are looked for in it here.
     ///
     /// [`found_in`]: Query::found_in
-    pub fn matches_beside(&self, text: &str, phone: &str, word: &str, found: u64) -> bool {
-        self.parts
-            .iter()
-            .enumerate()
-            .all(|(i, part)| (i < 64 && found >> i & 1 == 1) || part.is_in_record(text, phone, word))
+    pub fn matches_beside(&self, text: &str, phone: &str, word: &str, shared: &str, found: u64) -> bool {
+        self.parts.iter().enumerate().all(|(i, part)| {
+            let in_shared = if i < 64 { found >> i & 1 == 1 } else { part.is_in_record(shared, "", "") };
+            in_shared || part.is_in_record(text, phone, word)
+        })
     }
 
     /// Which words (by place, of the first 64) are in `text`, a [`SearchText`] of fields many

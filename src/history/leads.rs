@@ -563,6 +563,23 @@ mod tests {
     }
 
     #[test]
+    fn a_lead_at_the_ends_of_time_packs_and_reads_back() {
+        // Submitted at the first instant there is, updated at the last: the span between them
+        // is wider than a time can hold.
+        let mut old = lead(1, Status::Failed);
+        old.submitted_at = jiff::Timestamp::MIN;
+        old.updated_at = jiff::Timestamp::MAX;
+        let before = vec![old, lead(2, Status::Created)];
+        let packed = Leads::from(before.clone()).pack();
+        assert_eq!(packed.packed(), 2);
+        let mut names = Vec::new();
+        assert_eq!(packed.keys(0, |name| names.push(name.to_owned())), Some(before[0].request.campaign_id));
+        assert_eq!(names, ["customer_name", "note"]);
+        assert_eq!(packed.peek(0), Some(Peek::of(&before[0])));
+        assert_eq!(packed.cloned(0).as_ref(), Some(&before[0]));
+    }
+
+    #[test]
     fn nothing_to_pack() {
         let packed = Leads::default().pack();
         assert!(packed.is_empty());

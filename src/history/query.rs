@@ -101,13 +101,13 @@ impl Prepared {
         Some(if self.query.is_empty() { 0 } else { self.query.found_in(key) })
     }
 
-    /// Whether a lead with this status, in a campaign that passed with `found`
+    /// Whether a lead with this status, in a campaign with this `key` that passed with `found`
     /// ([`campaign_found`](Self::campaign_found)), passes; `text` gives its phone and
     /// [`own_search_key`] only when the search needs them.
     pub fn matches_beside<'a>(
         &self,
         status: Status,
-        found: u64,
+        (key, found): (&str, u64),
         text: impl FnOnce() -> (&'a str, &'a str),
     ) -> bool {
         if self.status.is_some_and(|s| s != status) {
@@ -116,8 +116,8 @@ impl Prepared {
         if self.query.is_empty() {
             return true;
         }
-        let (phone, key) = text();
-        self.query.matches_beside(key, phone, status.as_str(), found)
+        let (phone, own) = text();
+        self.query.matches_beside(own, phone, status.as_str(), key, found)
     }
 
     /// Whether every lead this filter keeps is kept by `earlier` too (the same quick filters, a

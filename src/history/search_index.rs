@@ -234,8 +234,9 @@ impl Sieve<'_> {
     fn passes(&self, chunk: &Chunk, r: usize) -> bool {
         let Some(row) = chunk.rows.get(r) else { return false };
         let Some(&Some(found)) = self.campaigns.get(row.campaign as usize) else { return false };
+        let key = self.index.campaigns.list.get(row.campaign as usize).map_or("", |c| c.key.as_str());
         // The text is read only for a search (not for a status or campaign alone).
-        self.filter.matches_beside(row.status, found, || {
+        self.filter.matches_beside(row.status, (key, found), || {
             let start = chunk.start(r);
             let phone_end = start + usize::from(row.phone_len);
             let field = |range| chunk.text.get(range).unwrap_or_default();
@@ -359,6 +360,7 @@ mod tests {
         let mut entries: Vec<LeadEntry> = (0..2_500).map(|n| lead(n, names[n as usize % 3])).collect();
         let mut index = SearchIndex::new(&entries);
         assert_eq!(index.len(), 2_500);
+        let many = "ada ".repeat(70) + "winter";
         let searches = [
             "ada",
             "hopper",
@@ -372,6 +374,8 @@ mod tests {
             "wintr hopp",
             "#1 winter",
             "spring",
+            // More words than the bits of what a campaign's fields hold: the last found there.
+            many.as_str(),
         ];
         let check = |index: &SearchIndex, entries: &[LeadEntry]| {
             for search in searches {

@@ -468,8 +468,9 @@ pub(in crate::history) fn keys_at<'a>(
 ) -> Option<u64> {
     let mut d = Dec(bytes);
     d.take(16)?;
-    d.time()?;
-    d.time()?;
+    let submitted = d.time()?;
+    // Read as written (after the submission), or a span near the ends of time does not read.
+    d.time_after(submitted)?;
     d.bytes()?;
     let campaign = d.num()?;
     for _ in 0..d.num()? {
