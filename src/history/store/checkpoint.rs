@@ -467,12 +467,7 @@ pub(in crate::history) fn keys_at<'a>(
     mut f: impl FnMut(&'a str),
 ) -> Option<u64> {
     let mut d = Dec(bytes);
-    d.take(16)?;
-    let submitted = d.time()?;
-    // Read as written (after the submission), or a span near the ends of time does not read.
-    d.time_after(submitted)?;
-    d.bytes()?;
-    let campaign = d.num()?;
+    let Head { campaign_id: campaign, .. } = d.head()?;
     for _ in 0..d.num()? {
         f(d.word(words)?);
         d.bytes()?;
@@ -641,6 +636,16 @@ impl<'a> Blocks<'a> {
 }
 
 struct Dec<'a>(&'a [u8]);
+
+/// The start of a lead's bytes ([`Dec::head`]): one reading of it for every reader, so what
+/// one reads the others read alike.
+struct Head<'a> {
+    local_id: LocalId,
+    submitted_at: Timestamp,
+    updated_at: Timestamp,
+    phone: &'a str,
+    campaign_id: u64,
+}
 
 impl<'a> Dec<'a> {
     fn end(&self) -> Option<()> {
@@ -846,13 +851,19 @@ impl<'a> Dec<'a> {
         Some(())
     }
 
-    /// What [`lead`](Self::lead) reads, skipping what a [`Peek`] does not hold.
-    fn peek(&mut self, words: &'a [Arc<str>]) -> Option<Peek<'a>> {
+    /// What every reader of a lead reads first, as [`put_lead`] wrote it: its ids, times, phone.
+    fn head(&mut self) -> Option<Head<'a>> {
         let local_id = LocalId(self.uuid()?);
         let submitted_at = self.time()?;
-        self.time_after(submitted_at)?;
+        let updated_at = self.time_after(submitted_at)?;
         let phone = self.str()?;
         let campaign_id = self.num()?;
+        Some(Head { local_id, submitted_at, updated_at, phone, campaign_id })
+    }
+
+    /// What [`lead`](Self::lead) reads, skipping what a [`Peek`] does not hold.
+    fn peek(&mut self, words: &'a [Arc<str>]) -> Option<Peek<'a>> {
+        let Head { local_id, phone, campaign_id, .. } = self.head()?;
         self.skip_variables(words)?;
         if self.byte()? > 1 {
             return None;
@@ -881,11 +892,8 @@ impl<'a> Dec<'a> {
     }
 
     fn lead(&mut self, words: &[Arc<str>]) -> Option<LeadEntry> {
-        let local_id = LocalId(self.uuid()?);
-        let submitted_at = self.time()?;
-        let updated_at = self.time_after(submitted_at)?;
-        let phone_number = self.compact()?;
-        let campaign_id = self.num()?;
+        let Head { local_id, submitted_at, updated_at, phone, campaign_id } = self.head()?;
+        let phone_number = CompactString::from(phone);
         let variables = self.variables(words)?;
         let allow_dupplicate = match self.byte()? {
             0 => false,
