@@ -87,6 +87,11 @@ impl Slot {
     fn made(lead: LeadEntry) -> Slot {
         Slot { lead: OnceCell::from(Box::new(lead)), block: UNPACKED, at: 0 }
     }
+
+    /// Made, not packed, and settled ([`Peek::is_settled`]).
+    fn packable(&self) -> bool {
+        self.block == UNPACKED && self.lead.get().is_some_and(|lead| Peek::of(lead).is_settled())
+    }
 }
 
 impl Leads {
@@ -94,11 +99,7 @@ impl Leads {
     /// the leads it packed (the caller hands what was freed back to the system: see the loader).
     pub fn pack(self) -> Leads {
         // A load from a checkpoint leaves few made (the open ones, those changed since): kept so.
-        let packable = |slot: &Slot| {
-            slot.block == UNPACKED
-                && slot.lead.get().is_some_and(|lead| !lead.status.is_open() && lead.changes().is_empty())
-        };
-        let to_pack = self.slots.iter().filter(|slot| packable(slot)).count();
+        let to_pack = self.slots.iter().filter(|slot| slot.packable()).count();
         if to_pack == 0 || to_pack < BLOCK && to_pack * 8 < self.len() {
             return self;
         }
@@ -376,10 +377,8 @@ fn pack_part(part: Vec<Slot>, words: &IndexMap<&str, ()>) -> Part {
     let mut bytes = Vec::new();
     let mut in_block = 0;
     for slot in part {
-        let settled = slot.block == UNPACKED
-            && slot.lead.get().is_some_and(|lead| !lead.status.is_open() && lead.changes().is_empty());
         let at = u32::try_from(bytes.len()).ok().filter(|&at| at < u32::MAX / 2);
-        let (Some(at), true) = (at, settled) else {
+        let (Some(at), true) = (at, slot.packable()) else {
             slots.push(slot);
             continue;
         };

@@ -136,15 +136,6 @@ impl HistoryView {
         self.row(self.selected)
     }
 
-    /// A copy of the lead on screen row `row`, made for it alone (for copying many).
-    pub fn row_cloned(&self, row: usize) -> Option<LeadEntry> {
-        let index = match &self.visible {
-            Some(visible) => *visible.get(row)?,
-            None => self.entries.len().checked_sub(row + 1)?,
-        };
-        self.entries.cloned(index)
-    }
-
     /// What is listed, in the order shown, to read off the UI task (an export): a copy of the
     /// leads' slots (the packed ones share their bytes) and of the rows.
     pub fn listed(&self) -> Listed {

@@ -507,6 +507,12 @@ impl<'a> Peek<'a> {
             changes: !lead.changes().is_empty(),
         }
     }
+
+    /// Whether the lead is settled: not on its way, no fix or delete asked for. Only a settled
+    /// lead is held packed (nothing will change it but a new record).
+    pub fn is_settled(&self) -> bool {
+        !self.status.is_open() && !self.changes
+    }
 }
 
 /// The [`Peek`] of the lead [`put_lead`] wrote at the start of `bytes`, and how many bytes
@@ -595,11 +601,11 @@ fn decode_blocks(blocks: &[(u32, &[u8])], words: &[Arc<str>], limit: usize) -> O
         for _ in 0..n {
             let at = d.0.len();
             let (peek, len) = peek_at(d.0, words)?;
-            if peek.status.is_open() || peek.changes {
-                placed.push(Placed::Made(Box::new(d.lead(words)?)));
-            } else {
+            if peek.is_settled() {
                 d.take(len)?;
                 placed.push(Placed::Packed(u32::try_from(block.len() - at - start).ok()?));
+            } else {
+                placed.push(Placed::Made(Box::new(d.lead(words)?)));
             }
         }
         let end = block.len() - d.0.len();
