@@ -241,6 +241,18 @@ fn export_writes_what_is_listed_in_order() {
 }
 
 #[test]
+fn export_without_a_filter_writes_every_lead_newest_first_as_shown() {
+    let mut app = app();
+    let effects = app.update(Msg::Action(Action::Export));
+    let [Effect::Export { leads, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    let mut phones = Vec::new();
+    leads.each(|e| phones.push(e.request.phone_number.to_string()));
+    assert_eq!(phones, listed(&app));
+    assert_eq!(phones, ["+491701234567", "+14155550101", "+14155550100"]);
+    assert_eq!(leads.len(), 3);
+}
+
+#[test]
 fn appended_records_from_other_windows_merge_and_our_own_are_not_applied_twice() {
     use crate::history::Record;
     use crate::history::store::Tail;
