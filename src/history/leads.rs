@@ -19,7 +19,7 @@ use indexmap::IndexMap;
 
 use super::record::{LeadEntry, LocalId};
 pub use super::store::checkpoint::Peek;
-use super::store::checkpoint::{WORDS, keys_at, lead_at, peek_at, put_lead, words_of};
+use super::store::checkpoint::{WORDS, lead_at, peek_at, peek_with_names, put_lead, words_of};
 
 /// Packed leads per block of bytes.
 const BLOCK: usize = 1024;
@@ -204,15 +204,19 @@ impl Leads {
         bytes.get(..len)
     }
 
-    /// Lead `i`'s campaign, handing `f` the names of its variables in order, without making it.
-    pub fn keys<'a>(&'a self, i: usize, f: impl FnMut(&'a str)) -> Option<u64> {
+    /// What lists ask of lead `i` ([`peek`](Self::peek)), handing `names` the names of its
+    /// variables in order on the way, without making it: one reading for both.
+    pub fn peek_with_names<'a>(&'a self, i: usize, names: impl FnMut(&'a str)) -> Option<Peek<'a>> {
         let slot = self.slots.get(i)?;
         match slot.lead.get() {
             Some(lead) => {
-                lead.request.variables.keys().for_each(f);
-                Some(lead.request.campaign_id)
+                lead.request.variables.keys().for_each(names);
+                Some(Peek::of(lead))
             }
-            None => Some(keys_at(self.bytes(slot), &self.words, f).unwrap_or_else(|| damaged(i))),
+            None => Some(
+                peek_with_names(self.bytes(slot), &self.words, names)
+                    .map_or_else(|| damaged(i), |(peek, _)| peek),
+            ),
         }
     }
 
@@ -572,7 +576,8 @@ mod tests {
         let packed = Leads::from(before.clone()).pack();
         assert_eq!(packed.packed(), 2);
         let mut names = Vec::new();
-        assert_eq!(packed.keys(0, |name| names.push(name.to_owned())), Some(before[0].request.campaign_id));
+        let peek = packed.peek_with_names(0, |name| names.push(name.to_owned()));
+        assert_eq!(peek, Some(Peek::of(&before[0])));
         assert_eq!(names, ["customer_name", "note"]);
         assert_eq!(packed.peek(0), Some(Peek::of(&before[0])));
         assert_eq!(packed.cloned(0).as_ref(), Some(&before[0]));

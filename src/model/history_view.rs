@@ -506,32 +506,38 @@ impl LoadedLeads {
     pub fn new(entries: Leads, search: Option<SearchIndex>) -> Self {
         let search = search.filter(|search| search.len() == entries.len());
         let search = search.unwrap_or_else(|| SearchIndex::of(&entries));
-        let keys_by_campaign = keys_by_campaign(&entries);
-        let mut open = Vec::new();
-        let contact_keys = entries
-            .peeks()
-            .map(|peek| {
-                if peek.status.is_open() {
-                    open.push(peek.local_id);
-                }
-                key_of(peek.campaign_id, peek.phone)
-            })
-            .collect();
+        let Scanned { keys_by_campaign, contact_keys, open } = scan(&entries);
         let entries = entries.pack();
         LoadedLeads { entries, keys_by_campaign, search, contact_keys, open }
     }
 }
 
-/// What [`note_keys`] for every lead in turn makes (each campaign's names, oldest last use
-/// first), in one pass from the newest that copies each name once: a name's first sight from
-/// the newest end is its last use.
-fn keys_by_campaign(entries: &Leads) -> HashMap<u64, IndexSet<String>> {
+/// What [`LoadedLeads::new`] reads of every lead, in one reading of each.
+struct Scanned {
+    /// What [`note_keys`] for every lead in turn makes (each campaign's names, oldest last use
+    /// first).
+    keys_by_campaign: HashMap<u64, IndexSet<String>>,
+    /// Each lead's [`contact_key`], oldest first.
+    contact_keys: Vec<u64>,
+    /// The leads still open, oldest first.
+    open: Vec<LocalId>,
+}
+
+/// One pass from the newest, which copies each variable name once (a name's first sight from the
+/// newest end is its last use), reading each lead where it lies.
+fn scan(entries: &Leads) -> Scanned {
     let mut map: HashMap<u64, IndexSet<String>> = HashMap::new();
+    let mut contact_keys = Vec::with_capacity(entries.len());
+    let mut open = Vec::new();
     let mut names: Vec<&str> = Vec::new();
     for i in (0..entries.len()).rev() {
         names.clear();
-        let Some(campaign) = entries.keys(i, |key| names.push(key)) else { continue };
-        let keys = map.entry(campaign).or_default();
+        let Some(peek) = entries.peek_with_names(i, |key| names.push(key)) else { continue };
+        contact_keys.push(key_of(peek.campaign_id, peek.phone));
+        if peek.status.is_open() {
+            open.push(peek.local_id);
+        }
+        let keys = map.entry(peek.campaign_id).or_default();
         for key in names.iter().rev() {
             if !keys.contains(*key) {
                 keys.insert((*key).to_owned());
@@ -539,7 +545,9 @@ fn keys_by_campaign(entries: &Leads) -> HashMap<u64, IndexSet<String>> {
         }
     }
     map.values_mut().for_each(IndexSet::reverse);
-    map
+    contact_keys.reverse();
+    open.reverse();
+    Scanned { keys_by_campaign: map, contact_keys, open }
 }
 
 /// A hash of the lead's campaign and phone, never 0 (which marks a key to make again).

@@ -111,7 +111,8 @@ fn a_pass_on_a_worker_takes_in_what_changed_while_it_ran() {
 }
 
 /// The names by campaign made in one pass from the newest are those noting each lead in turn
-/// makes: each campaign's names ordered by their last use, oldest first.
+/// makes: each campaign's names ordered by their last use, oldest first; the same pass gives
+/// every lead's contact key and the open leads in order.
 #[test]
 fn names_by_campaign_in_one_pass_are_those_noted_lead_by_lead() {
     let names = ["customer_name", "company_name", "email", "notes", "preferred_time"];
@@ -125,13 +126,24 @@ fn names_by_campaign_in_one_pass_are_those_noted_lead_by_lead() {
             entry
         })
         .collect();
+    let mut entries = entries;
+    // Some still open (pending): neither packed nor settled.
+    for n in [3, 150, 399] {
+        entries[n].status = Status::Pending;
+    }
     let mut noted = HashMap::new();
     entries.iter().for_each(|e| note_keys(&mut noted, e));
+    let contact_keys: Vec<u64> = entries.iter().map(contact_key).collect();
+    let open: Vec<LocalId> = [3, 150, 399].map(|n| entries[n].local_id).to_vec();
     // Read from the leads made, and from the same leads packed.
     let packed = Leads::from(entries.clone()).pack();
     assert!(packed.packed() > 300, "{packed:?}");
     for leads in [Leads::from(entries), packed] {
-        let made = keys_by_campaign(&leads);
+        let scanned = scan(&leads);
+        // The same pass reads each lead's contact key and whether it is open, oldest first.
+        assert_eq!(scanned.contact_keys, contact_keys);
+        assert_eq!(scanned.open, open);
+        let made = scanned.keys_by_campaign;
         assert_eq!(made.len(), 3);
         for (campaign, keys) in &noted {
             let made: Vec<&String> = made[campaign].iter().collect();

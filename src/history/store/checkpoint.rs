@@ -459,22 +459,6 @@ pub(in crate::history) fn lead_at(bytes: &[u8], words: &[Arc<str>]) -> Option<Le
     Dec(bytes).lead(words)
 }
 
-/// The campaign of the lead [`put_lead`] wrote at the start of `bytes`, handing `f` the words
-/// of its variables in order.
-pub(in crate::history) fn keys_at<'a>(
-    bytes: &'a [u8],
-    words: &'a [Arc<str>],
-    mut f: impl FnMut(&'a str),
-) -> Option<u64> {
-    let mut d = Dec(bytes);
-    let Head { campaign_id: campaign, .. } = d.head()?;
-    for _ in 0..d.num()? {
-        f(d.word(words)?);
-        d.bytes()?;
-    }
-    Some(campaign)
-}
-
 /// What lists and look-ups ask of a lead, read where it lies, without making the lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peek<'a> {
@@ -519,8 +503,17 @@ impl<'a> Peek<'a> {
 /// it takes. Everything [`lead_at`] checks of a lead without changes is checked, with `words`
 /// the table it was written with: a lead that peeks reads back.
 pub(in crate::history) fn peek_at<'a>(bytes: &'a [u8], words: &'a [Arc<str>]) -> Option<(Peek<'a>, usize)> {
+    peek_with_names(bytes, words, |_| {})
+}
+
+/// The same, handing `names` the names of the lead's variables in order on the way.
+pub(in crate::history) fn peek_with_names<'a>(
+    bytes: &'a [u8],
+    words: &'a [Arc<str>],
+    names: impl FnMut(&'a str),
+) -> Option<(Peek<'a>, usize)> {
     let mut d = Dec(bytes);
-    let peek = d.peek(words)?;
+    let peek = d.peek(words, names)?;
     Some((peek, bytes.len() - d.0.len()))
 }
 
@@ -867,10 +860,14 @@ impl<'a> Dec<'a> {
         Some(Head { local_id, submitted_at, updated_at, phone, campaign_id })
     }
 
-    /// What [`lead`](Self::lead) reads, skipping what a [`Peek`] does not hold.
-    fn peek(&mut self, words: &'a [Arc<str>]) -> Option<Peek<'a>> {
+    /// What [`lead`](Self::lead) reads, skipping what a [`Peek`] does not hold but the names
+    /// of its variables, handed to `names`.
+    fn peek(&mut self, words: &'a [Arc<str>], mut names: impl FnMut(&'a str)) -> Option<Peek<'a>> {
         let Head { local_id, phone, campaign_id, .. } = self.head()?;
-        self.skip_variables(words)?;
+        for _ in 0..self.num()? {
+            names(self.word(words)?);
+            self.str()?;
+        }
         if self.byte()? > 1 {
             return None;
         }
